@@ -1,0 +1,15 @@
+/// What a model can take or do. Routing filters on these; the catalog and the config name them
+/// in lower case (`vision`, `audio`, …).
+public enum Capability: String, Sendable, Hashable, CaseIterable, Codable, Comparable {
+    case text
+    case vision
+    case audio
+    case video
+    case code
+    case reasoning
+    case chinese
+
+    public static func < (lhs: Capability, rhs: Capability) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}

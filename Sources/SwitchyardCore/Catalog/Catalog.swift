@@ -1,0 +1,54 @@
+import Foundation
+
+/// The set of models the gateway serves, looked up by ID or alias (case-insensitive).
+///
+/// The built-in catalog is `Resources/catalog.json`; a config file can add models and override
+/// prices (see `GatewayConfig`).
+public struct Catalog: Sendable {
+    public private(set) var models: [CatalogModel]
+    public private(set) var families: [FamilyInfo]
+    private var index: [String: Int]
+
+    public struct FamilyInfo: Sendable, Hashable {
+        public var family: ModelFamily
+        public var vendor: String
+        public var notes: String
+    }
+
+    public init(models: [CatalogModel], families: [FamilyInfo] = []) {
+        self.models = []
+        self.families = families
+        self.index = [:]
+        for model in models { upsert(model) }
+    }
+
+    /// Looks a model up by its ID or any alias, ignoring case.
+    public func model(named name: String) -> CatalogModel? {
+        index[name.lowercased()].map { models[$0] }
+    }
+
+    /// Adds a model, or replaces the one with the same ID.
+    public mutating func upsert(_ model: CatalogModel) {
+        if let existing = index[model.id.lowercased()], models[existing].id.lowercased() == model.id.lowercased() {
+            for key in ([models[existing].id] + models[existing].aliases) { index[key.lowercased()] = nil }
+            models[existing] = model
+            register(model, at: existing)
+        } else {
+            models.append(model)
+            register(model, at: models.count - 1)
+        }
+    }
+
+    private mutating func register(_ model: CatalogModel, at position: Int) {
+        for key in [model.id] + model.aliases { index[key.lowercased()] = position }
+    }
+
+    /// The catalog that ships with Switchyard.
+    public static let builtIn: Catalog = {
+        do {
+            return try CatalogFile.decode(CatalogFile.builtInData())
+        } catch {
+            fatalError("The built-in catalog resource is invalid: \(error)")
+        }
+    }()
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Decodes the catalog's JSON file (`Resources/catalog.json`).
+enum CatalogFile {
+    struct File: Decodable {
+        var families: [Family]
+        var models: [Model]
+    }
+
+    struct Family: Decodable {
+        var id: String
+        var vendor: String
+        var notes: String
+    }
+
+    struct Model: Decodable {
+        var id: String
+        var name: String
+        var family: String
+        var aliases: [String]
+        var context_window: Int
+        var capabilities: [String]
+        var price_per_1m: String?
+        var price_basis: String
+        var price_rule: String
+        var tokens_per_second: Int?
+        var notes: String
+    }
+
+    struct Invalid: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func builtInData() throws -> Data {
+        guard let url = Bundle.module.url(forResource: "catalog", withExtension: "json") else {
+            throw Invalid(description: "catalog.json is missing from the SwitchyardCore resources")
+        }
+        return try Data(contentsOf: url)
+    }
+
+    static func decode(_ data: Data) throws -> Catalog {
+        let file = try JSONDecoder().decode(File.self, from: data)
+        var families: [Catalog.FamilyInfo] = []
+        for f in file.families {
+            guard let family = ModelFamily(rawValue: f.id) else { throw Invalid(description: "unknown family \(f.id)") }
+            families.append(.init(family: family, vendor: f.vendor, notes: f.notes))
+        }
+        var models: [CatalogModel] = []
+        for m in file.models {
+            guard let family = ModelFamily(rawValue: m.family) else {
+                throw Invalid(description: "model \(m.id): unknown family \(m.family)")
+            }
+            var capabilities = Set<Capability>()
+            for c in m.capabilities {
+                guard let cap = Capability(rawValue: c) else { throw Invalid(description: "model \(m.id): unknown capability \(c)") }
+                capabilities.insert(cap)
+            }
+            var pricing: Pricing?
+            if let figure = m.price_per_1m {
+                guard let value = Decimal(exactly: figure), m.price_rule == "flat-from-seed" else {
+                    throw Invalid(description: "model \(m.id): bad price \(figure) / rule \(m.price_rule)")
+                }
+                let basis = m.price_basis == "output" ? "per 1M output tokens" : "per 1M tokens"
+                pricing = .flat(value, source: "seed: $\(figure) \(basis); applied flat to input, output and cached input")
+            }
+            models.append(CatalogModel(
+                id: m.id, name: m.name, family: family, aliases: m.aliases, contextWindow: m.context_window,
+                capabilities: capabilities, pricing: pricing, tokensPerSecond: m.tokens_per_second, notes: m.notes))
+        }
+        return Catalog(models: models, families: families)
+    }
+}

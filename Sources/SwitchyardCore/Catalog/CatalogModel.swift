@@ -1,0 +1,40 @@
+import Foundation
+
+/// One model the gateway knows: its identity, what it can do and what it costs.
+public struct CatalogModel: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var family: ModelFamily
+    public var aliases: [String]
+    public var contextWindow: Int
+    public var capabilities: Set<Capability>
+    /// `nil` when the price is unknown: calls are then billed as "unknown", never as $0.
+    public var pricing: Pricing?
+    /// Typical output tokens per second, where the seed gives it.
+    public var tokensPerSecond: Int?
+    public var notes: String
+
+    public init(
+        id: String,
+        name: String,
+        family: ModelFamily,
+        aliases: [String] = [],
+        contextWindow: Int,
+        capabilities: Set<Capability>,
+        pricing: Pricing?,
+        tokensPerSecond: Int? = nil,
+        notes: String = ""
+    ) {
+        self.id = id
+        self.name = name
+        self.family = family
+        self.aliases = aliases
+        self.contextWindow = contextWindow
+        self.capabilities = capabilities
+        self.pricing = pricing
+        self.tokensPerSecond = tokensPerSecond
+        self.notes = notes
+    }
+
+    public var sortedCapabilities: [Capability] { capabilities.sorted() }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// USD per 1M tokens, kept as `Decimal` so that no bill is ever rounded through a `Double`.
+public struct Pricing: Sendable, Hashable {
+    public var inputPer1M: Decimal
+    public var outputPer1M: Decimal
+    public var cachedInputPer1M: Decimal
+    /// Where these rates come from, in words (shown by `/v1/models` and `switchyard models`).
+    public var source: String
+
+    public init(inputPer1M: Decimal, outputPer1M: Decimal, cachedInputPer1M: Decimal, source: String) {
+        self.inputPer1M = inputPer1M
+        self.outputPer1M = outputPer1M
+        self.cachedInputPer1M = cachedInputPer1M
+        self.source = source
+    }
+
+    /// The seed's single figure applied as a flat rate to every kind of token.
+    public static func flat(_ per1M: Decimal, source: String) -> Pricing {
+        Pricing(inputPer1M: per1M, outputPer1M: per1M, cachedInputPer1M: per1M, source: source)
+    }
+}
+
+extension Decimal {
+    /// Parses a plain decimal literal such as `0.25` or `3` exactly; rejects anything else
+    /// (exponents, signs other than a leading minus, locale separators, trailing garbage).
+    public init?(exactly text: String) {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard !t.isEmpty, t.count <= 40 else { return nil }
+        var sawDigit = false
+        var sawDot = false
+        for (i, c) in t.enumerated() {
+            if c.isASCII, c.isNumber { sawDigit = true; continue }
+            if c == "." && !sawDot { sawDot = true; continue }
+            if c == "-" && i == 0 { continue }
+            return nil
+        }
+        guard sawDigit, let value = Decimal(string: t, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
+        self = value
+    }
+
+    /// A fixed-point rendering with at most `scale` fraction digits and no exponent,
+    /// trailing zeros removed (`0.00025`, `250`, `3.5`).
+    public func plainString(scale: Int = 10) -> String {
+        var value = self
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &value, scale, .bankers)
+        let s = NSDecimalNumber(decimal: rounded).stringValue
+        if s.contains("e") || s.contains("E") { return "0" }
+        return s
+    }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import Yams
+
+extension GatewayConfig {
+    /// Reads and validates a YAML config file. Every error names the file, line and field.
+    /// API keys are read from the environment variables the file names; a missing one is named,
+    /// never printed.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            catalog: Catalog = .builtIn) throws(ConfigError) -> GatewayConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, line: nil, column: nil, field: "", message: "cannot read the file (\(error.localizedDescription))")
+        }
+        return try parse(yaml: text, file: path, environment: environment, catalog: catalog)
+    }
+
+    public static func parse(yaml: String, file: String, environment: [String: String],
+                             catalog: Catalog = .builtIn) throws(ConfigError) -> GatewayConfig {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw ConfigError(file: file, line: 1, column: 1, field: "", message: "the file is empty")
+            }
+            root = node
+        } catch let error as ConfigError {
+            throw error
+        } catch let error as YamlError {
+            throw yamlSyntaxError(error, file: file)
+        } catch {
+            throw ConfigError(file: file, line: nil, column: nil, field: "", message: "invalid YAML: \(error)")
+        }
+        return try ConfigValidator(file: file, environment: environment, catalog: catalog).validate(root)
+    }
+
+    private static func yamlSyntaxError(_ error: YamlError, file: String) -> ConfigError {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
+            return ConfigError(file: file, line: mark.line, column: mark.column, field: "", message: "invalid YAML: \(problem)")
+        case .composer(_, let problem, let mark, _):
+            return ConfigError(file: file, line: mark.line, column: mark.column, field: "", message: "invalid YAML: \(problem)")
+        default:
+            return ConfigError(file: file, line: nil, column: nil, field: "", message: "invalid YAML: \(error)")
+        }
+    }
+}
+
+/// Turns the parsed YAML tree into a `GatewayConfig`, checking every field.
+struct ConfigValidator {
+    let file: String
+    let environment: [String: String]
+    let catalog: Catalog
+
+    func validate(_ root: Node) throws(ConfigError) -> GatewayConfig {
+        let top = try YAMLCursor(node: root, field: "", file: file)
+            .mapping(allowed: ["server", "timeouts", "models", "providers"])
+        var config = GatewayConfig(catalog: catalog, providers: [], origin: file)
+        if let server = top["server"] { config.server = try serverSettings(server) }
+        if let timeouts = top["timeouts"] { config.timeouts = try upstreamTimeouts(timeouts) }
+        if let models = top["models"] {
+            for entry in try models.sequence() { config.catalog.upsert(try model(entry, in: config.catalog)) }
+        }
+        guard let providers = top["providers"] else {
+            throw YAMLCursor(node: root, field: "providers", file: file).error("is required: list at least one provider with a deployment")
+        }
+        let entries = try providers.sequence()
+        guard !entries.isEmpty else { throw providers.error("must list at least one provider") }
+        var names = Set<String>()
+        for entry in entries {
+            let provider = try self.provider(entry, catalog: config.catalog)
+            for d in provider.deployments {
+                guard names.insert(d.name).inserted else {
+                    throw entry.error("deployment name '\(d.name)' is used twice; deployment names must be unique")
+                }
+            }
+            config.providers.append(provider)
+        }
+        return config
+    }
+
+    private func serverSettings(_ cursor: YAMLCursor) throws(ConfigError) -> ServerSettings {
+        let fields = try cursor.mapping(allowed: ["host", "port", "max_body_bytes"])
+        var settings = ServerSettings()
+        if let host = fields["host"] { settings.host = try host.string() }
+        if let port = fields["port"] { settings.port = try port.int(in: 0...65535) }
+        if let max = fields["max_body_bytes"] { settings.maxBodyBytes = try max.int(in: 1024...(1 << 30)) }
+        return settings
+    }
+
+    private func upstreamTimeouts(_ cursor: YAMLCursor) throws(ConfigError) -> UpstreamTimeouts {
+        let fields = try cursor.mapping(allowed: ["connect_ms", "total_ms"])
+        var timeouts = UpstreamTimeouts()
+        if let v = fields["connect_ms"] { timeouts.connect = .milliseconds(try v.int(in: 1...600_000)) }
+        if let v = fields["total_ms"] { timeouts.total = .milliseconds(try v.int(in: 1...86_400_000)) }
+        return timeouts
+    }
+
+    /// A model entry: a new model (with `family` and `context_window`) or a change to a catalog
+    /// model (any subset of fields, usually `pricing`).
+    private func model(_ cursor: YAMLCursor, in catalog: Catalog) throws(ConfigError) -> CatalogModel {
+        let fields = try cursor.mapping(allowed: ["id", "name", "family", "aliases", "context_window", "capabilities", "pricing", "tokens_per_second", "notes"])
+        guard let idCursor = fields["id"] else { throw cursor.error("needs an id") }
+        let id = try idCursor.string()
+        var model: CatalogModel
+        if let existing = catalog.model(named: id) {
+            model = existing
+        } else {
+            guard let familyCursor = fields["family"] else { throw cursor.error("'\(id)' is not in the catalog, so it needs a family") }
+            guard let contextCursor = fields["context_window"] else { throw cursor.error("'\(id)' is not in the catalog, so it needs a context_window") }
+            model = CatalogModel(id: id, name: id, family: try family(familyCursor), contextWindow: try contextCursor.int(in: 1...100_000_000),
+                                 capabilities: [.text], pricing: nil, notes: "added by \(file)")
+        }
+        if let v = fields["name"] { model.name = try v.string() }
+        if let v = fields["family"] { model.family = try family(v) }
+        if let v = fields["aliases"] { model.aliases = try v.stringList() }
+        if let v = fields["context_window"] { model.contextWindow = try v.int(in: 1...100_000_000) }
+        if let v = fields["capabilities"] {
+            var caps = Set<Capability>()
+            for entry in try v.sequence() {
+                let name = try entry.string()
+                guard let cap = Capability(rawValue: name) else {
+                    throw entry.error("unknown capability '\(name)' (expected one of: \(Capability.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                caps.insert(cap)
+            }
+            model.capabilities = caps
+        }
+        if let v = fields["pricing"] { model.pricing = try pricing(v, previous: model.pricing) }
+        if let v = fields["tokens_per_second"] { model.tokensPerSecond = try v.int(in: 1...100_000) }
+        if let v = fields["notes"] { model.notes = try v.string() }
+        return model
+    }
+
+    private func pricing(_ cursor: YAMLCursor, previous: Pricing?) throws(ConfigError) -> Pricing {
+        let fields = try cursor.mapping(allowed: ["input", "output", "cached_input"])
+        let limit = Decimal(100_000)
+        let input = try fields["input"].map { c throws(ConfigError) in try c.decimal(max: limit) } ?? previous?.inputPer1M
+        let output = try fields["output"].map { c throws(ConfigError) in try c.decimal(max: limit) } ?? previous?.outputPer1M
+        guard let input, let output else {
+            throw cursor.error("needs input and output (USD per 1M tokens) for a model that has no price yet")
+        }
+        let cached = try fields["cached_input"].map { c throws(ConfigError) in try c.decimal(max: limit) }
+            ?? (fields["input"] == nil ? previous?.cachedInputPer1M : nil) ?? input
+        let source = fields["cached_input"] == nil
+            ? "\(file): input/output set; cached input billed at the input rate unless set"
+            : "\(file)"
+        return Pricing(inputPer1M: input, outputPer1M: output, cachedInputPer1M: cached, source: source)
+    }
+
+    private func family(_ cursor: YAMLCursor) throws(ConfigError) -> ModelFamily {
+        let name = try cursor.string()
+        guard let family = ModelFamily(rawValue: name.lowercased()) else {
+            throw cursor.error("unknown family '\(name)' (expected one of: \(ModelFamily.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return family
+    }
+
+    private func provider(_ cursor: YAMLCursor, catalog: Catalog) throws(ConfigError) -> ProviderConfig {
+        let fields = try cursor.mapping(allowed: ["name", "family", "deployments"])
+        guard let nameCursor = fields["name"] else { throw cursor.error("needs a name") }
+        let name = try nameCursor.string()
+        guard let familyCursor = fields["family"] else { throw cursor.error("needs a family") }
+        let family = try self.family(familyCursor)
+        guard let deploymentsCursor = fields["deployments"] else { throw cursor.error("needs deployments") }
+        let entries = try deploymentsCursor.sequence()
+        guard !entries.isEmpty else { throw deploymentsCursor.error("must list at least one deployment") }
+        var deployments: [DeploymentConfig] = []
+        for entry in entries {
+            deployments.append(try deployment(entry, provider: name, family: family, catalog: catalog))
+        }
+        return ProviderConfig(name: name, family: family, deployments: deployments)
+    }
+
+    private func deployment(_ cursor: YAMLCursor, provider: String, family: ModelFamily, catalog: Catalog) throws(ConfigError) -> DeploymentConfig {
+        let fields = try cursor.mapping(allowed: ["name", "region", "base_url", "api_key_env", "weight", "models"])
+        guard let nameCursor = fields["name"] else { throw cursor.error("needs a name") }
+        let name = try nameCursor.string()
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
+            throw nameCursor.error("may contain only letters, digits, '-', '_' and '.'")
+        }
+        let region = try fields["region"].map { c throws(ConfigError) in try c.string() } ?? "default"
+        guard let urlCursor = fields["base_url"] else { throw cursor.error("needs a base_url (e.g. https://api.deepseek.com)") }
+        let baseURL = try urlCursor.string()
+        guard let url = URL(string: baseURL), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = url.host, !host.isEmpty else {
+            throw urlCursor.error("must be an http:// or https:// URL with a host, got '\(baseURL)'")
+        }
+        var apiKey: Secret?
+        var apiKeyEnv: String?
+        if let envCursor = fields["api_key_env"] {
+            let variable = try envCursor.string()
+            guard let value = environment[variable], !value.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw envCursor.error("the environment variable \(variable) is not set (it must hold this deployment's API key)")
+            }
+            apiKey = Secret(value.trimmingCharacters(in: .whitespacesAndNewlines))
+            apiKeyEnv = variable
+        }
+        let weight = try fields["weight"].map { c throws(ConfigError) in try c.int(in: 0...1_000_000) } ?? 1
+        guard let modelsCursor = fields["models"] else {
+            throw cursor.error("needs models: a mapping from catalog model ID to the upstream's model ID")
+        }
+        var models: [String: String] = [:]
+        let pairs = try modelsCursor.pairs()
+        guard !pairs.isEmpty else { throw modelsCursor.error("must list at least one model") }
+        for (key, value) in pairs {
+            guard let model = catalog.model(named: key) else {
+                throw value.error("'\(key)' is not a catalog model; add it under models: or use an ID from `switchyard models`")
+            }
+            let upstreamID: String
+            if case .scalar(let s) = value.node, s.string.isEmpty || s.tag.description.hasSuffix("null") {
+                upstreamID = model.id
+            } else {
+                upstreamID = try value.string()
+            }
+            guard models[model.id] == nil else { throw value.error("'\(key)' maps to \(model.id), which is listed twice") }
+            models[model.id] = upstreamID
+        }
+        return DeploymentConfig(name: name, provider: provider, family: family, region: region, endpoint: .http(baseURL: baseURL),
+                                apiKey: apiKey, apiKeyEnv: apiKeyEnv, weight: weight, models: models)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+/// The validated configuration the gateway runs with. Built by `GatewayConfig.load(...)` from a
+/// YAML file, or `GatewayConfig.embedded()` for the zero-setup default.
+public struct GatewayConfig: Sendable {
+    public var server: ServerSettings
+    public var timeouts: UpstreamTimeouts
+    public var catalog: Catalog
+    public var providers: [ProviderConfig]
+    /// Where the configuration came from (`embedded default` or the file path), for logs.
+    public var origin: String
+
+    public init(server: ServerSettings = .init(), timeouts: UpstreamTimeouts = .init(), catalog: Catalog,
+                providers: [ProviderConfig], origin: String) {
+        self.server = server
+        self.timeouts = timeouts
+        self.catalog = catalog
+        self.providers = providers
+        self.origin = origin
+    }
+
+    public var deployments: [DeploymentConfig] { providers.flatMap(\.deployments) }
+
+    /// Every catalog model served by an in-process simulated provider of its family:
+    /// no keys, no network.
+    public static func embedded(catalog: Catalog = .builtIn) -> GatewayConfig {
+        var providers: [ProviderConfig] = []
+        for family in ModelFamily.allCases {
+            let models = catalog.models.filter { $0.family == family }
+            guard !models.isEmpty else { continue }
+            let deployment = DeploymentConfig(
+                name: "sim-\(family.rawValue)", provider: "\(family.rawValue)-simulator", family: family, region: "local",
+                endpoint: .simulator, apiKey: nil, apiKeyEnv: nil, weight: 1,
+                models: Dictionary(uniqueKeysWithValues: models.map { ($0.id, $0.id) }))
+            providers.append(ProviderConfig(name: "\(family.rawValue)-simulator", family: family, deployments: [deployment]))
+        }
+        return GatewayConfig(catalog: catalog, providers: providers, origin: "embedded default (simulated providers)")
+    }
+}
+
+public struct ServerSettings: Sendable, Hashable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// Largest accepted request body; larger ones get 413.
+    public var maxBodyBytes: Int = 10 << 20
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 10 << 20) {
+        self.host = host
+        self.port = port
+        self.maxBodyBytes = maxBodyBytes
+    }
+}
+
+/// How long an upstream call may take.
+public struct UpstreamTimeouts: Sendable, Hashable {
+    /// Establishing the TCP/TLS connection.
+    public var connect: Duration = .seconds(5)
+    /// The whole call, first byte to last (streams included).
+    public var total: Duration = .seconds(600)
+
+    public init(connect: Duration = .seconds(5), total: Duration = .seconds(600)) {
+        self.connect = connect
+        self.total = total
+    }
+}
+
+public struct ProviderConfig: Sendable, Hashable {
+    public var name: String
+    public var family: ModelFamily
+    public var deployments: [DeploymentConfig]
+
+    public init(name: String, family: ModelFamily, deployments: [DeploymentConfig]) {
+        self.name = name
+        self.family = family
+        self.deployments = deployments
+    }
+}
+
+/// One place a model can be served from: a provider account in a region at a base URL.
+public struct DeploymentConfig: Sendable, Hashable {
+    public enum Endpoint: Sendable, Hashable {
+        /// An OpenAI-compatible HTTP(S) API; `baseURL` ends before `/chat/completions`.
+        case http(baseURL: String)
+        /// The in-process simulator (embedded default).
+        case simulator
+    }
+
+    public var name: String
+    public var provider: String
+    public var family: ModelFamily
+    public var region: String
+    public var endpoint: Endpoint
+    public var apiKey: Secret?
+    /// The environment variable the key was read from (safe to print).
+    public var apiKeyEnv: String?
+    public var weight: Int
+    /// Catalog model ID → the upstream's own model ID.
+    public var models: [String: String]
+
+    public init(name: String, provider: String, family: ModelFamily, region: String, endpoint: Endpoint, apiKey: Secret?,
+                apiKeyEnv: String?, weight: Int, models: [String: String]) {
+        self.name = name
+        self.provider = provider
+        self.family = family
+        self.region = region
+        self.endpoint = endpoint
+        self.apiKey = apiKey
+        self.apiKeyEnv = apiKeyEnv
+        self.weight = weight
+        self.models = models
+    }
+}

@@ -1,0 +1,177 @@
+/// A validated JSON document kept as bytes, read through byte ranges.
+///
+/// The gateway only needs a handful of fields out of a request or a response (`model`, `stream`,
+/// `usage`, …), and must pass everything else through untouched. So instead of decoding into a
+/// tree, `JSONDocument` validates the whole text once and then answers questions about ranges of
+/// it: nothing is copied or re-encoded unless asked for.
+public struct JSONDocument: Sendable {
+    public let bytes: [UInt8]
+    public let root: JSONValue
+
+    /// Validates `bytes` as one JSON value (RFC 8259) surrounded by optional white space.
+    public init(bytes: [UInt8], maxDepth: Int = 128) throws(JSONSyntaxError) {
+        var scanner = JSONScanner(bytes: bytes, maxDepth: maxDepth)
+        scanner.skipWhitespace()
+        let root = try scanner.scanValue(depth: 0)
+        scanner.skipWhitespace()
+        guard scanner.position == bytes.count else {
+            throw JSONSyntaxError(offset: scanner.position, reason: "unexpected data after the JSON value")
+        }
+        self.bytes = bytes
+        self.root = root
+    }
+
+    /// The members of an object, in document order.
+    public func members(of object: JSONValue) -> [(key: String, value: JSONValue)] {
+        guard object.kind == .object else { return [] }
+        var result: [(String, JSONValue)] = []
+        forEachMember(of: object) { key, value in
+            result.append((string(key) ?? "", value))
+            return true
+        }
+        return result
+    }
+
+    /// The value of `key` in `object`, or nil when absent (or `object` is not an object).
+    /// With duplicate keys the last one wins, as in most JSON decoders.
+    public func member(_ key: String, of object: JSONValue) -> JSONValue? {
+        guard object.kind == .object else { return nil }
+        let wanted = Array(key.utf8)
+        var found: JSONValue?
+        forEachMember(of: object) { keyRef, value in
+            if keyEquals(keyRef, wanted) { found = value }
+            return true
+        }
+        return found
+    }
+
+    /// Follows a path of keys from the root (or from `start`).
+    public func value(at path: String..., from start: JSONValue? = nil) -> JSONValue? {
+        var current = start ?? root
+        for key in path {
+            guard let next = member(key, of: current) else { return nil }
+            current = next
+        }
+        return current
+    }
+
+    /// The elements of an array, in order.
+    public func elements(of array: JSONValue) -> [JSONValue] {
+        guard array.kind == .array else { return [] }
+        var result: [JSONValue] = []
+        var scanner = JSONScanner(bytes: bytes, maxDepth: Int.max)
+        scanner.position = array.range.lowerBound + 1
+        scanner.skipWhitespace()
+        if bytes[scanner.position] == UInt8(ascii: "]") { return [] }
+        while true {
+            guard let v = try? scanner.scanValue(depth: 0) else { return result }
+            result.append(v)
+            scanner.skipWhitespace()
+            if bytes[scanner.position] == UInt8(ascii: ",") {
+                scanner.position += 1
+                scanner.skipWhitespace()
+            } else {
+                return result
+            }
+        }
+    }
+
+    /// The first element of an array, without listing the rest.
+    public func firstElement(of array: JSONValue) -> JSONValue? {
+        guard array.kind == .array else { return nil }
+        var scanner = JSONScanner(bytes: bytes, maxDepth: Int.max)
+        scanner.position = array.range.lowerBound + 1
+        scanner.skipWhitespace()
+        if bytes[scanner.position] == UInt8(ascii: "]") { return nil }
+        return try? scanner.scanValue(depth: 0)
+    }
+
+    /// A string value with its escapes decoded; nil for other kinds.
+    public func string(_ value: JSONValue) -> String? {
+        guard value.kind == .string else { return nil }
+        return JSONString.decode(bytes[(value.range.lowerBound + 1)..<(value.range.upperBound - 1)])
+    }
+
+    /// An integer value; nil for other kinds, fractions or values out of `Int` range.
+    public func int(_ value: JSONValue) -> Int? {
+        guard value.kind == .number else { return nil }
+        var result = 0
+        var negative = false
+        for (i, b) in bytes[value.range].enumerated() {
+            if i == 0 && b == UInt8(ascii: "-") { negative = true; continue }
+            guard b >= 0x30 && b <= 0x39 else { return nil }
+            let (m, o1) = result.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(Int(b - 0x30))
+            if o1 || o2 { return nil }
+            result = s
+        }
+        return negative ? -result : result
+    }
+
+    /// A number value as a `Double` (for parameters such as `temperature`, never for money).
+    public func double(_ value: JSONValue) -> Double? {
+        guard value.kind == .number else { return nil }
+        return Double(String(decoding: bytes[value.range], as: UTF8.self))
+    }
+
+    public func bool(_ value: JSONValue) -> Bool? {
+        switch value.kind {
+        case .true: return true
+        case .false: return false
+        default: return nil
+        }
+    }
+
+    /// The raw text of a value.
+    public func raw(_ value: JSONValue) -> ArraySlice<UInt8> { bytes[value.range] }
+
+    // MARK: - Private
+
+    private func forEachMember(of object: JSONValue, _ body: (JSONValue, JSONValue) -> Bool) {
+        var scanner = JSONScanner(bytes: bytes, maxDepth: Int.max)
+        scanner.position = object.range.lowerBound + 1
+        scanner.skipWhitespace()
+        if bytes[scanner.position] == UInt8(ascii: "}") { return }
+        while true {
+            guard let key = try? scanner.scanValue(depth: 0) else { return }
+            scanner.skipWhitespace()
+            scanner.position += 1  // ':'
+            scanner.skipWhitespace()
+            guard let value = try? scanner.scanValue(depth: 0) else { return }
+            if !body(key, value) { return }
+            scanner.skipWhitespace()
+            if bytes[scanner.position] == UInt8(ascii: ",") {
+                scanner.position += 1
+                scanner.skipWhitespace()
+            } else {
+                return
+            }
+        }
+    }
+
+    private func keyEquals(_ key: JSONValue, _ wanted: [UInt8]) -> Bool {
+        let inner = (key.range.lowerBound + 1)..<(key.range.upperBound - 1)
+        if !bytes[inner].contains(UInt8(ascii: "\\")) {
+            return inner.count == wanted.count && bytes[inner].elementsEqual(wanted)
+        }
+        return string(key).map { Array($0.utf8) == wanted } ?? false
+    }
+}
+
+/// A value inside a `JSONDocument`: its kind and the byte range of its text.
+public struct JSONValue: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case object, array, string, number, `true`, `false`, null
+    }
+
+    public var kind: Kind
+    public var range: Range<Int>
+}
+
+/// Where and why a JSON text is malformed.
+public struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var offset: Int
+    public var reason: String
+
+    public var description: String { "\(reason) at byte \(offset)" }
+}

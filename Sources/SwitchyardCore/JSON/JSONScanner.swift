@@ -1,0 +1,157 @@
+/// Validating, non-allocating scanner over JSON text. Finds where each value starts and ends.
+struct JSONScanner {
+    let bytes: [UInt8]
+    let maxDepth: Int
+    var position = 0
+
+    init(bytes: [UInt8], maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
+    }
+
+    private func fail(_ reason: String) -> JSONSyntaxError {
+        JSONSyntaxError(offset: position, reason: reason)
+    }
+
+    mutating func scanValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        guard position < bytes.count else { throw fail("unexpected end of JSON") }
+        let start = position
+        switch bytes[position] {
+        case UInt8(ascii: "{"):
+            try scanObject(depth: depth + 1)
+            return JSONValue(kind: .object, range: start..<position)
+        case UInt8(ascii: "["):
+            try scanArray(depth: depth + 1)
+            return JSONValue(kind: .array, range: start..<position)
+        case UInt8(ascii: "\""):
+            try scanString()
+            return JSONValue(kind: .string, range: start..<position)
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return JSONValue(kind: .true, range: start..<position)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return JSONValue(kind: .false, range: start..<position)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return JSONValue(kind: .null, range: start..<position)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            try scanNumber()
+            return JSONValue(kind: .number, range: start..<position)
+        default:
+            throw fail("unexpected character")
+        }
+    }
+
+    private mutating func scanObject(depth: Int) throws(JSONSyntaxError) {
+        guard depth <= maxDepth else { throw fail("JSON nested too deeply") }
+        position += 1
+        skipWhitespace()
+        if position < bytes.count && bytes[position] == UInt8(ascii: "}") { position += 1; return }
+        while true {
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            try scanString()
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            position += 1
+            skipWhitespace()
+            _ = try scanValue(depth: depth)
+            skipWhitespace()
+            guard position < bytes.count else { throw fail("unexpected end of JSON in an object") }
+            if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
+            if bytes[position] == UInt8(ascii: "}") { position += 1; return }
+            throw fail("expected ',' or '}'")
+        }
+    }
+
+    private mutating func scanArray(depth: Int) throws(JSONSyntaxError) {
+        guard depth <= maxDepth else { throw fail("JSON nested too deeply") }
+        position += 1
+        skipWhitespace()
+        if position < bytes.count && bytes[position] == UInt8(ascii: "]") { position += 1; return }
+        while true {
+            skipWhitespace()
+            _ = try scanValue(depth: depth)
+            skipWhitespace()
+            guard position < bytes.count else { throw fail("unexpected end of JSON in an array") }
+            if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
+            if bytes[position] == UInt8(ascii: "]") { position += 1; return }
+            throw fail("expected ',' or ']'")
+        }
+    }
+
+    private mutating func scanString() throws(JSONSyntaxError) {
+        position += 1
+        while position < bytes.count {
+            let b = bytes[position]
+            if b == UInt8(ascii: "\"") { position += 1; return }
+            if b < 0x20 { throw fail("control character in a string") }
+            if b == UInt8(ascii: "\\") {
+                position += 1
+                guard position < bytes.count else { break }
+                switch bytes[position] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                    UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    position += 1
+                case UInt8(ascii: "u"):
+                    guard position + 4 < bytes.count else { break }
+                    for i in 1...4 where !bytes[position + i].isHexDigit { throw fail("bad \\u escape") }
+                    position += 5
+                default:
+                    throw fail("bad escape in a string")
+                }
+                continue
+            }
+            position += 1
+        }
+        throw fail("unterminated string")
+    }
+
+    private mutating func scanNumber() throws(JSONSyntaxError) {
+        if bytes[position] == UInt8(ascii: "-") { position += 1 }
+        guard position < bytes.count, bytes[position].isDigit else { throw fail("bad number") }
+        if bytes[position] == UInt8(ascii: "0") {
+            position += 1
+        } else {
+            while position < bytes.count && bytes[position].isDigit { position += 1 }
+        }
+        if position < bytes.count && bytes[position] == UInt8(ascii: ".") {
+            position += 1
+            guard position < bytes.count, bytes[position].isDigit else { throw fail("bad number") }
+            while position < bytes.count && bytes[position].isDigit { position += 1 }
+        }
+        if position < bytes.count && (bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E")) {
+            position += 1
+            if position < bytes.count && (bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")) { position += 1 }
+            guard position < bytes.count, bytes[position].isDigit else { throw fail("bad number") }
+            while position < bytes.count && bytes[position].isDigit { position += 1 }
+        }
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
+        let count = literal.utf8CodeUnitCount
+        guard position + count <= bytes.count else { throw fail("unexpected end of JSON") }
+        let ok = literal.withUTF8Buffer { lit in
+            (0..<count).allSatisfy { bytes[position + $0] == lit[$0] }
+        }
+        guard ok else { throw fail("invalid literal") }
+        position += count
+    }
+}
+
+extension UInt8 {
+    var isDigit: Bool { self >= 0x30 && self <= 0x39 }
+    var isHexDigit: Bool {
+        isDigit || (self >= UInt8(ascii: "a") && self <= UInt8(ascii: "f")) || (self >= UInt8(ascii: "A") && self <= UInt8(ascii: "F"))
+    }
+}

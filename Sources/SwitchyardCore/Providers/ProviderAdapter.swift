@@ -1,0 +1,104 @@
+import Foundation
+
+/// What differs between provider families on the wire, beyond plain OpenAI compatibility.
+/// One conforming type per family (`DeepSeekAdapter`, `QwenAdapter`, …); the gateway asks
+/// `ProviderAdapters.adapter(for:)` and never branches on a provider name itself.
+public protocol ProviderAdapter: Sendable {
+    var family: ModelFamily { get }
+    /// The error class of an upstream error response.
+    func classify(status: Int, error: UpstreamErrorBody) -> UpstreamErrorClass
+    /// A stream that ends with a non-standard `finish_reason` that really is an error
+    /// (GLM's `sensitive`, `network_error`).
+    func failure(forFinishReason reason: String) -> UpstreamErrorClass?
+}
+
+extension ProviderAdapter {
+    public func failure(forFinishReason reason: String) -> UpstreamErrorClass? { nil }
+}
+
+public enum ProviderAdapters {
+    public static func adapter(for family: ModelFamily) -> any ProviderAdapter {
+        switch family {
+        case .deepseek: return DeepSeekAdapter()
+        case .qwen: return QwenAdapter()
+        case .kimi: return KimiAdapter()
+        case .glm: return GLMAdapter()
+        case .openai: return OpenAIAdapter()
+        }
+    }
+}
+
+/// The fields of an upstream error body, read leniently from any of the shapes providers use:
+/// `{"error":{"message","type","code"}}`, `{"code","message"}`, a bare string, or nothing.
+public struct UpstreamErrorBody: Sendable, Hashable {
+    public var message: String?
+    public var type: String?
+    /// Codes may be strings (`"1301"`, `"Arrearage"`) or numbers; both become strings here.
+    public var code: String?
+
+    public init(message: String? = nil, type: String? = nil, code: String? = nil) {
+        self.message = message
+        self.type = type
+        self.code = code
+    }
+
+    public init(bytes: [UInt8]) {
+        guard let document = try? JSONDocument(bytes: Self.trimmed(bytes)), document.root.kind == .object else {
+            let text = String(decoding: bytes.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            self.init(message: text.isEmpty ? nil : text)
+            return
+        }
+        self.init(document: document, object: document.root)
+    }
+
+    public init(document: JSONDocument, object: JSONValue) {
+        var source = object
+        if let error = document.member("error", of: object) {
+            if error.kind == .object {
+                source = error
+            } else if let text = document.string(error) {
+                self.init(message: text)
+                return
+            }
+        }
+        func text(_ key: String) -> String? {
+            guard let v = document.member(key, of: source) else { return nil }
+            if let s = document.string(v) { return s }
+            if v.kind == .number { return String(decoding: document.raw(v), as: UTF8.self) }
+            return nil
+        }
+        self.init(message: text("message") ?? text("msg"), type: text("type"), code: text("code"))
+    }
+
+    /// DeepSeek may send blank lines before a JSON body while a request is queued.
+    private static func trimmed(_ bytes: [UInt8]) -> [UInt8] {
+        Array(bytes.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 })
+    }
+
+    func mentions(_ words: String...) -> Bool {
+        let haystack = [message, type, code].compactMap { $0?.lowercased() }.joined(separator: " ")
+        return words.contains { haystack.contains($0.lowercased()) }
+    }
+}
+
+/// The classification every OpenAI-compatible upstream shares; family adapters refine it.
+enum StandardErrorClassifier {
+    static func classify(status: Int, error: UpstreamErrorBody) -> UpstreamErrorClass {
+        if error.code == "context_length_exceeded" || error.mentions("context_length_exceeded", "maximum context length") {
+            return .contextLength
+        }
+        if error.code == "content_filter" || error.type == "content_filter" { return .contentFilter }
+        if error.code == "insufficient_quota" || error.type == "insufficient_quota" { return .balance }
+        switch status {
+        case 401, 403: return .auth
+        case 402: return .balance
+        case 404: return .notFound
+        case 408: return .timeout
+        case 429: return .rateLimit
+        case 503, 529: return .overloaded
+        case 500...599: return .server
+        case 400...499: return .invalidRequest
+        default: return .badResponse
+        }
+    }
+}

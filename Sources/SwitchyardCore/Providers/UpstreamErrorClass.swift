@@ -1,0 +1,107 @@
+/// Why an upstream call failed, normalised across providers (provider-apis.md §6.4).
+public enum UpstreamErrorClass: String, Sendable, Hashable, CaseIterable {
+    /// The provider account behind the deployment is out of balance or quota.
+    case balance
+    case contentFilter = "content_filter"
+    case rateLimit = "rate_limit"
+    case overloaded
+    case server
+    /// The upstream rejected the gateway's credentials for it.
+    case auth
+    case invalidRequest = "invalid_request"
+    case contextLength = "context_length"
+    /// The upstream does not know the model it was asked for.
+    case notFound = "not_found"
+    case timeout
+    case connect
+    /// The upstream answered something that is not a valid response.
+    case badResponse = "bad_response"
+
+    /// Worth trying again, on another deployment or after a back-off.
+    public var isRetryable: Bool {
+        switch self {
+        case .rateLimit, .overloaded, .server, .timeout, .connect, .badResponse: return true
+        case .balance, .contentFilter, .auth, .invalidRequest, .contextLength, .notFound: return false
+        }
+    }
+
+    /// Another deployment or provider may serve the request even though this one cannot
+    /// (balance, credentials and model availability are per deployment).
+    public var allowsFailover: Bool {
+        switch self {
+        case .contentFilter, .invalidRequest, .contextLength: return false
+        default: return true
+        }
+    }
+}
+
+/// A failed upstream call as the gateway reports it.
+public struct UpstreamFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    public var errorClass: UpstreamErrorClass
+    /// The upstream's HTTP status, when it answered.
+    public var status: Int?
+    /// The upstream's own message, scrubbed of anything that looks like a credential; nil for
+    /// credential errors, whose text is never passed on.
+    public var upstreamMessage: String?
+    /// The upstream's error code (e.g. `"1301"`, `"Arrearage"`), for logs.
+    public var upstreamCode: String?
+    /// `retry-after` the upstream sent, in seconds.
+    public var retryAfterSeconds: Int?
+    public var provider: String
+    public var deployment: String
+
+    public init(errorClass: UpstreamErrorClass, status: Int? = nil, upstreamMessage: String? = nil, upstreamCode: String? = nil,
+                retryAfterSeconds: Int? = nil, provider: String, deployment: String) {
+        self.errorClass = errorClass
+        self.status = status
+        self.upstreamMessage = upstreamMessage.map { Redactor.scrub(String($0.prefix(500))) }
+        self.upstreamCode = upstreamCode.map { String($0.prefix(64)) }
+        self.retryAfterSeconds = retryAfterSeconds
+        self.provider = provider
+        self.deployment = deployment
+    }
+
+    public var description: String {
+        "\(errorClass.rawValue) from \(provider)/\(deployment)\(status.map { " (HTTP \($0))" } ?? "")"
+    }
+
+    /// The error the client sees.
+    public var openAIError: OpenAIError {
+        let origin = "upstream \(provider)/\(deployment)"
+        let detail = upstreamMessage.map { ": \($0)" } ?? ""
+        switch errorClass {
+        case .balance:
+            return OpenAIError(status: 429, message: "The provider account behind \(origin) is out of balance or quota\(detail)",
+                               type: "insufficient_quota", code: "insufficient_quota", shouldRetry: false)
+        case .contentFilter:
+            return OpenAIError(status: 400, message: "The request or its answer was blocked by the content filter of \(origin)\(detail)",
+                               type: "invalid_request_error", code: "content_filter", shouldRetry: false)
+        case .rateLimit:
+            return OpenAIError(status: 429, message: "Rate limited by \(origin)\(detail)", type: "rate_limit_error",
+                               code: "rate_limit_exceeded", shouldRetry: true, retryAfterSeconds: retryAfterSeconds ?? 1)
+        case .overloaded:
+            return OpenAIError(status: 503, message: "\(origin) is overloaded\(detail)", type: "server_error",
+                               code: "upstream_overloaded", shouldRetry: true, retryAfterSeconds: retryAfterSeconds)
+        case .server:
+            return OpenAIError(status: 502, message: "\(origin) failed\(detail)", type: "server_error", code: "upstream_error", shouldRetry: true)
+        case .auth:
+            return OpenAIError(status: 502, message: "\(origin) rejected the gateway's credentials; check the deployment's API key.",
+                               type: "server_error", code: "upstream_authentication_failed", shouldRetry: false)
+        case .invalidRequest:
+            return OpenAIError(status: 400, message: "\(origin) rejected the request\(detail)", type: "invalid_request_error",
+                               code: upstreamCode ?? "invalid_request", shouldRetry: false)
+        case .contextLength:
+            return OpenAIError(status: 400, message: "The request is too long for the model at \(origin)\(detail)", type: "invalid_request_error",
+                               param: "messages", code: "context_length_exceeded", shouldRetry: false)
+        case .notFound:
+            return OpenAIError(status: 502, message: "\(origin) does not serve the configured model\(detail)", type: "server_error",
+                               code: "upstream_model_not_found", shouldRetry: false)
+        case .timeout:
+            return OpenAIError(status: 504, message: "\(origin) did not answer in time.", type: "server_error", code: "upstream_timeout", shouldRetry: true)
+        case .connect:
+            return OpenAIError(status: 502, message: "\(origin) is unreachable.", type: "server_error", code: "upstream_unreachable", shouldRetry: true)
+        case .badResponse:
+            return OpenAIError(status: 502, message: "\(origin) sent an invalid response\(detail)", type: "server_error", code: "upstream_bad_response", shouldRetry: true)
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+
+/// The pure part of relaying one upstream SSE stream to a client: what to forward, what to
+/// drop, what to add, and what the stream told us (usage, first token, failure).
+///
+/// The gateway feeds it the upstream's bytes as they arrive and writes out what it returns.
+/// It never buffers more than one unfinished event. Rules (provider-apis.md §6):
+/// - `: comment` keep-alives are forwarded once the stream has started, dropped before;
+/// - usage is taken from any chunk (top level or `choices[0].usage`), the last one wins, so
+///   Kimi's double usage counts once;
+/// - a usage-only chunk the client did not ask for is removed; where the client asked for
+///   usage, every usage object gets `cost_usd` and, if the upstream sent usage only on the
+///   finish chunk (GLM), a usage-only chunk is added before `[DONE]`;
+/// - `data: {"error": …}` is a failure, classified by the provider's adapter;
+/// - the stream "starts" at its first chunk with content, reasoning, tool calls or a finish
+///   reason. Until then nothing has to reach the client, so a failure is still an HTTP error.
+public struct StreamRelay {
+    public enum Outcome: Sendable, Equatable {
+        case streaming
+        /// `[DONE]` arrived.
+        case completed
+        /// The upstream reported an error inside the stream.
+        case failed(UpstreamErrorClass, message: String?, code: String?)
+    }
+
+    private var parser = SSEParser()
+    private let clientWantsUsage: Bool
+    private let adapter: any ProviderAdapter
+    private let pricing: Pricing?
+    public private(set) var started = false
+    public private(set) var sawContent = false
+    public private(set) var usage: TokenUsage?
+    public private(set) var outcome: Outcome = .streaming
+    private var forwardedUsageOnlyChunk = false
+    private var lastChunkHeader: (id: String, created: String, model: String)?
+    /// Set when a finish reason says the answer was cut by a filter or an upstream fault.
+    public private(set) var finishFailure: UpstreamErrorClass?
+
+    public init(clientWantsUsage: Bool, adapter: any ProviderAdapter, pricing: Pricing?) {
+        self.clientWantsUsage = clientWantsUsage
+        self.adapter = adapter
+        self.pricing = pricing
+    }
+
+    /// Processes upstream bytes; returns the bytes to send to the client.
+    public mutating func consume(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+        guard outcome == .streaming else { return [] }
+        let events: [SSEEvent]
+        do {
+            events = try parser.feed(bytes)
+        } catch {
+            outcome = .failed(.badResponse, message: "an upstream event exceeded the size limit", code: nil)
+            return []
+        }
+        var out: [UInt8] = []
+        for event in events where outcome == .streaming {
+            out += handle(event)
+        }
+        return out
+    }
+
+    /// The upstream closed the stream. Returns any final bytes.
+    public mutating func finish() -> [UInt8] {
+        guard outcome == .streaming else { return [] }
+        var out: [UInt8] = []
+        for event in parser.finish() where outcome == .streaming { out += handle(event) }
+        if outcome == .streaming {
+            outcome = .failed(.server, message: "the upstream closed the stream before [DONE]", code: nil)
+        }
+        return out
+    }
+
+    public var cost: Cost? { usage.map { Cost.of($0, at: pricing) } }
+
+    private mutating func handle(_ event: SSEEvent) -> [UInt8] {
+        switch event {
+        case .comment(let text):
+            return started ? SSEWriter.comment(text) : []
+        case .data(let payload):
+            if payload.elementsEqual("[DONE]".utf8) {
+                outcome = .completed
+                started = true
+                return closingBytes()
+            }
+            guard let chunk = StreamChunk(payload: payload) else {
+                // Not JSON: pass it on untouched rather than guess.
+                started = true
+                return SSEWriter.data(payload)
+            }
+            if let error = chunk.error {
+                let body = UpstreamErrorBody(document: chunk.document, object: chunk.document.root)
+                _ = error
+                let errorClass = adapter.classify(status: 500, error: body)
+                outcome = .failed(errorClass, message: body.message, code: body.code)
+                return []
+            }
+            rememberHeader(chunk)
+            if let usage = chunk.usage { self.usage = usage }
+            if let reason = chunk.finishReason, let failure = adapter.failure(forFinishReason: reason) { finishFailure = failure }
+            if chunk.hasContent { sawContent = true }
+            if chunk.hasContent || chunk.hasReasoning || chunk.finishReason != nil || chunk.isUsageOnly { started = true }
+            if chunk.isUsageOnly && !clientWantsUsage { return [] }
+            if clientWantsUsage, let usage = chunk.usage, let withCost = chunk.addingToUsage(key: "cost_usd", json: costJSON(usage)) {
+                if chunk.isUsageOnly { forwardedUsageOnlyChunk = true }
+                return SSEWriter.data(withCost)
+            }
+            return SSEWriter.data(payload)
+        }
+    }
+
+    private func costJSON(_ usage: TokenUsage) -> String {
+        switch Cost.of(usage, at: pricing) {
+        case .usd(let value): return JSONString.quoted(value.plainString(scale: 12))
+        case .unknown: return "null"
+        }
+    }
+
+    private mutating func rememberHeader(_ chunk: StreamChunk) {
+        let d = chunk.document
+        guard lastChunkHeader == nil,
+              let id = d.member("id", of: d.root).flatMap(d.string),
+              let model = d.member("model", of: d.root).flatMap(d.string) else { return }
+        let created = d.member("created", of: d.root).map { String(decoding: d.raw($0), as: UTF8.self) } ?? "0"
+        lastChunkHeader = (id, created, model)
+    }
+
+    /// What goes before `[DONE]`: a usage chunk the upstream did not send, or the cost as a
+    /// comment for clients that did not ask for usage.
+    private func closingBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        if let usage {
+            if clientWantsUsage && !forwardedUsageOnlyChunk {
+                let header = lastChunkHeader ?? ("chatcmpl-switchyard", "0", "")
+                var json = "{\"id\":\(JSONString.quoted(header.id)),\"object\":\"chat.completion.chunk\",\"created\":\(header.created)"
+                json += ",\"model\":\(JSONString.quoted(header.model)),\"choices\":[],\"usage\":{\"prompt_tokens\":\(usage.promptTokens)"
+                json += ",\"completion_tokens\":\(usage.completionTokens),\"total_tokens\":\(usage.totalTokens)"
+                json += ",\"prompt_tokens_details\":{\"cached_tokens\":\(usage.cachedPromptTokens)}"
+                json += ",\"completion_tokens_details\":{\"reasoning_tokens\":\(usage.reasoningTokens)}"
+                json += ",\"cost_usd\":\(costJSON(usage))}}"
+                out += SSEWriter.data(Array(json.utf8))
+            } else if !clientWantsUsage {
+                out += SSEWriter.comment(Array("x-switchyard-cost-usd=\(Cost.of(usage, at: pricing).headerValue)".utf8))
+            }
+        }
+        out += SSEWriter.done
+        return out
+    }
+}

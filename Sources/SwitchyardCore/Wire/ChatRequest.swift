@@ -1,0 +1,119 @@
+import Foundation
+
+/// The few fields of a chat completion request the gateway reads; everything else in the body
+/// is passed to the upstream byte for byte.
+public struct ChatRequest: Sendable {
+    public let document: JSONDocument
+    /// The `model` the client asked for (an ID or alias).
+    public let model: String
+    public let stream: Bool
+    /// Whether the client itself asked for the usage chunk (`stream_options.include_usage`).
+    public let clientWantsUsage: Bool
+    /// `max_completion_tokens` or `max_tokens`, when given.
+    public let maxOutputTokens: Int?
+
+    private let modelValue: JSONValue
+    private let streamOptions: JSONValue?
+    private let includeUsageValue: JSONValue?
+
+    /// Parses and checks a request body. Errors name the offending field.
+    public init(body: [UInt8]) throws(OpenAIError) {
+        let document: JSONDocument
+        do {
+            document = try JSONDocument(bytes: body)
+        } catch {
+            throw .invalidRequest("We could not parse the JSON body of your request (\(error)).", code: "invalid_json")
+        }
+        guard document.root.kind == .object else {
+            throw .invalidRequest("The request body must be a JSON object.", code: "invalid_json")
+        }
+        guard let modelValue = document.member("model", of: document.root) else {
+            throw .invalidRequest("You must provide a model parameter.", param: "model", code: "missing_required_parameter")
+        }
+        guard let model = document.string(modelValue), !model.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw .invalidRequest("'model' must be a non-empty string.", param: "model", code: "invalid_type")
+        }
+        guard model.utf8.count <= 256 else {
+            throw .invalidRequest("'model' is longer than 256 bytes.", param: "model", code: "invalid_value")
+        }
+        guard let messages = document.member("messages", of: document.root) else {
+            throw .invalidRequest("Missing required parameter: 'messages'.", param: "messages", code: "missing_required_parameter")
+        }
+        guard messages.kind == .array else {
+            throw .invalidRequest("'messages' must be an array.", param: "messages", code: "invalid_type")
+        }
+        guard document.firstElement(of: messages) != nil else {
+            throw .invalidRequest("'messages' must contain at least one message.", param: "messages", code: "empty_array")
+        }
+        for (index, message) in document.elements(of: messages).enumerated() {
+            guard message.kind == .object else {
+                throw .invalidRequest("'messages[\(index)]' must be an object.", param: "messages[\(index)]", code: "invalid_type")
+            }
+            guard let role = document.member("role", of: message), document.string(role) != nil else {
+                throw .invalidRequest("'messages[\(index)].role' is required and must be a string.", param: "messages[\(index)].role", code: "invalid_type")
+            }
+        }
+        var stream = false
+        if let value = document.member("stream", of: document.root), value.kind != .null {
+            guard let flag = document.bool(value) else {
+                throw .invalidRequest("'stream' must be a boolean.", param: "stream", code: "invalid_type")
+            }
+            stream = flag
+        }
+        var streamOptions: JSONValue?
+        var includeUsageValue: JSONValue?
+        var clientWantsUsage = false
+        if let options = document.member("stream_options", of: document.root), options.kind != .null {
+            guard options.kind == .object else {
+                throw .invalidRequest("'stream_options' must be an object.", param: "stream_options", code: "invalid_type")
+            }
+            streamOptions = options
+            if let include = document.member("include_usage", of: options), include.kind != .null {
+                guard let flag = document.bool(include) else {
+                    throw .invalidRequest("'stream_options.include_usage' must be a boolean.", param: "stream_options.include_usage", code: "invalid_type")
+                }
+                includeUsageValue = include
+                clientWantsUsage = flag
+            }
+        }
+        var maxOutputTokens: Int?
+        for key in ["max_completion_tokens", "max_tokens"] {
+            if let value = document.member(key, of: document.root), value.kind != .null {
+                guard let n = document.int(value), n >= 0 else {
+                    throw .invalidRequest("'\(key)' must be a non-negative integer.", param: key, code: "invalid_type")
+                }
+                maxOutputTokens = maxOutputTokens ?? n
+            }
+        }
+        self.document = document
+        self.model = model
+        self.stream = stream
+        self.clientWantsUsage = clientWantsUsage
+        self.maxOutputTokens = maxOutputTokens
+        self.modelValue = modelValue
+        self.streamOptions = streamOptions
+        self.includeUsageValue = includeUsageValue
+    }
+
+    /// The body to send upstream: `model` replaced with the deployment's own model ID and, for
+    /// streams, `stream_options.include_usage` forced on so that every stream can be billed.
+    /// All other bytes are the client's, unchanged.
+    public func upstreamBody(model upstreamModel: String) -> [UInt8] {
+        var edits = ByteEdits()
+        if upstreamModel != model || document.string(modelValue) != upstreamModel {
+            edits.replace(modelValue.range, with: JSONString.quoted(upstreamModel))
+        }
+        if stream && !clientWantsUsage {
+            if let includeUsageValue {
+                edits.replace(includeUsageValue.range, with: "true")
+            } else if let streamOptions {
+                let isEmpty = document.members(of: streamOptions).isEmpty
+                edits.replace((streamOptions.range.lowerBound + 1)..<(streamOptions.range.lowerBound + 1),
+                              with: isEmpty ? "\"include_usage\":true" : "\"include_usage\":true,")
+            } else {
+                edits.insert(",\"stream_options\":{\"include_usage\":true}", at: document.root.range.upperBound - 1)
+            }
+        }
+        return edits.applied(to: document.bytes)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Metrics
+import Synchronization
+import SwitchyardCore
+
+/// The gateway's metrics, through the swift-metrics API (the executable and tests choose the
+/// backend; `/metrics` renders the Prometheus one). Handles are cached per label set.
+public final class GatewayMetrics: Sendable {
+    private let factory: any MetricsFactory
+    private let counters = Mutex<[String: Counter]>([:])
+    private let timers = Mutex<[String: Timer]>([:])
+    private let inFlight: Meter
+
+    public init(factory: any MetricsFactory) {
+        self.factory = factory
+        inFlight = Meter(label: "switchyard_inflight_requests", dimensions: [], factory: factory)
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return counters.withLock { cache in
+            if let counter = cache[key] { return counter }
+            let counter = Counter(label: label, dimensions: dimensions, factory: factory)
+            cache[key] = counter
+            return counter
+        }
+    }
+
+    private func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return timers.withLock { cache in
+            if let timer = cache[key] { return timer }
+            let timer = Timer(label: label, dimensions: dimensions, preferredDisplayUnit: .seconds, factory: factory)
+            cache[key] = timer
+            return timer
+        }
+    }
+
+    public func requestStarted() { inFlight.increment() }
+    public func requestEnded() { inFlight.decrement() }
+
+    /// One finished client request.
+    public func recordRequest(model: String, deployment: String, status: Int, duration: Duration) {
+        counter("switchyard_requests_total", [("model", model), ("deployment", deployment), ("status", String(status))]).increment()
+        timer("switchyard_request_duration_seconds", [("model", model)]).recordNanoseconds(duration.nanoseconds)
+    }
+
+    public func recordTTFT(model: String, _ duration: Duration) {
+        timer("switchyard_ttft_seconds", [("model", model)]).recordNanoseconds(duration.nanoseconds)
+    }
+
+    public func recordUsage(model: String, usage: TokenUsage, cost: Cost) {
+        counter("switchyard_tokens_total", [("model", model), ("kind", "prompt")]).increment(by: usage.promptTokens)
+        counter("switchyard_tokens_total", [("model", model), ("kind", "completion")]).increment(by: usage.completionTokens)
+        counter("switchyard_tokens_total", [("model", model), ("kind", "cached_prompt")]).increment(by: usage.cachedPromptTokens)
+        if let usd = cost.usd {
+            // Whole micro-dollars: a metric, not a bill (the ledger keeps exact amounts).
+            let micro = NSDecimalNumber(decimal: usd * 1_000_000).rounding(accordingToBehavior: nil).intValue
+            counter("switchyard_cost_microusd_total", [("model", model)]).increment(by: micro)
+        } else {
+            counter("switchyard_unpriced_requests_total", [("model", model)]).increment()
+        }
+    }
+
+    public func recordUpstreamError(deployment: String, errorClass: UpstreamErrorClass) {
+        counter("switchyard_upstream_errors_total", [("deployment", deployment), ("class", errorClass.rawValue)]).increment()
+    }
+
+    public func recordStreamFailure(model: String, afterStart: Bool) {
+        counter("switchyard_stream_failures_total", [("model", model), ("phase", afterStart ? "after_first_chunk" : "before_first_chunk")]).increment()
+    }
+
+    public func recordClientDisconnect(model: String) {
+        counter("switchyard_client_disconnects_total", [("model", model)]).increment()
+    }
+}

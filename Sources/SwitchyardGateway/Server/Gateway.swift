@@ -1,0 +1,99 @@
+import AsyncHTTPClient
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import SwitchyardCore
+import SwitchyardSimulator
+
+/// Builds the gateway's HTTP application from a validated config. The `switchyard serve`
+/// command and the tests both start here.
+public enum Gateway {
+    /// Everything the running gateway is made of.
+    public struct Parts: Sendable {
+        public var registry: PrometheusCollectorRegistry
+        public var table: DeploymentTable
+        public var simulator: Simulator
+    }
+
+    public static func buildApplication(
+        config: GatewayConfig,
+        httpClient: HTTPClient,
+        simulator: Simulator? = nil,
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> (application: some ApplicationProtocol, parts: Parts) {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .milliseconds(800), .seconds(1), .milliseconds(2500), .seconds(5),
+            .seconds(10), .seconds(30), .seconds(60), .seconds(120),
+        ]
+        let metrics = GatewayMetrics(factory: factory)
+        let table = DeploymentTable(deployments: config.deployments)
+        let simulator = simulator ?? Simulator(catalog: config.catalog)
+        let chat = ChatCompletionHandler(
+            catalog: config.catalog, table: table,
+            transports: .init(http: HTTPUpstream(client: httpClient), simulator: SimulatorUpstream(simulator: simulator)),
+            metrics: metrics, timeouts: config.timeouts, maxBodyBytes: config.server.maxBodyBytes)
+        let models = ModelsEndpoint(catalog: config.catalog, table: table)
+
+        let router = Router()
+        router.add(middleware: OpenAIErrorMiddleware(maxBodyBytes: config.server.maxBodyBytes))
+        router.post("/v1/chat/completions") { request, context in try await chat.handle(request, context: context) }
+        router.post("/chat/completions") { request, context in try await chat.handle(request, context: context) }
+        router.get("/v1/models") { _, _ in models.list() }
+        router.get("/v1/models/**") { _, context in
+            models.one(context.parameters.getCatchAll().joined(separator: "/"))
+        }
+        router.get("/healthz") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
+        }
+        router.get("/readyz") { _, _ in
+            let ready = table.hasHealthyDeployment
+            let body = "{\"status\":\"\(ready ? "ready" : "unavailable")\",\"deployments\":\(table.deployments.count),\"config\":\(JSONString.quoted(config.origin))}"
+            return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        router.get("/metrics") { _, _ in
+            var buffer: [UInt8] = []
+            registry.emit(into: &buffer)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+        }
+        let application = Application(
+            router: router,
+            configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "switchyard"),
+            onServerRunning: onServerRunning,
+            logger: logger)
+        return (application, Parts(registry: registry, table: table, simulator: simulator))
+    }
+}
+
+/// Shuts the shared `HTTPClient` down after the server has stopped (graceful shutdown runs
+/// services in reverse order).
+public struct HTTPClientService: Service {
+    public let client: HTTPClient
+
+    public init(client: HTTPClient) { self.client = client }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
+}
+
+extension HTTPClient.Configuration {
+    /// Upstream client settings: pooled keep-alive connections, the configured connect timeout,
+    /// no redirects (an upstream redirect is not followed with the API key).
+    public static func upstream(_ timeouts: UpstreamTimeouts) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .nanoseconds(timeouts.connect.nanoseconds))
+        configuration.redirectConfiguration = .disallow
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        configuration.decompression = .disabled
+        return configuration
+    }
+}

@@ -1,0 +1,50 @@
+import Logging
+import NIOCore
+import SwitchyardCore
+import SwitchyardSimulator
+
+/// The embedded default's upstream: the simulator, called in-process (no sockets, no keys).
+public struct SimulatorUpstream: UpstreamTransport {
+    public let simulator: Simulator
+
+    public init(simulator: Simulator) {
+        self.simulator = simulator
+    }
+
+    public func send(_ request: UpstreamRequest, logger: Logger) async throws(UpstreamTransportError) -> UpstreamResponse {
+        var headers = [("content-type", "application/json"), ("x-request-id", request.requestID)]
+        if let key = request.deployment.apiKey { headers.append(("authorization", "Bearer \(key.value)")) }
+        let answer = simulator.respond(body: request.body, headers: headers)
+        let deadline = request.deadline
+        let body = answer.body
+        return UpstreamResponse(status: answer.status, headers: answer.headers.map { ($0.0.lowercased(), $0.1) }, body: UpstreamBody {
+            let box = IteratorBox(body.makeAsyncIterator())
+            return { () async throws(UpstreamTransportError) -> ByteBuffer? in
+                do {
+                    // The total deadline applies here as it does to HTTP upstreams.
+                    let next = try await withDeadline(deadline) { try await box.iterator.next() }
+                    return next.map { ByteBuffer(bytes: $0) }
+                } catch let error as UpstreamTransportError {
+                    throw error
+                } catch is CancellationError {
+                    throw .cancelled
+                } catch {
+                    throw .broken("the simulated connection dropped")
+                }
+            }
+        })
+    }
+}
+
+/// Runs `body`, failing with `.timeout` if it has not finished by `deadline`.
+func withDeadline<T: Sendable>(_ deadline: ContinuousClock.Instant, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(until: deadline, clock: .continuous)
+            throw UpstreamTransportError.timeout
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}

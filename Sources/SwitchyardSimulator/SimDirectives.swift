@@ -1,0 +1,42 @@
+import Foundation
+
+/// Per-request instructions to the simulator, written in the last user message as
+/// `[sim fail=mid_stream after=3 tokens=40 tps=100 ttft_ms=50 echo tool_call]`.
+/// They let tests and demos ask for one exact behaviour, deterministically.
+public struct SimDirectives: Sendable, Hashable {
+    public var fault: SimulatedFault?
+    /// Content chunks sent before a `mid_stream` or `drop` fault.
+    public var faultAfter: Int = 0
+    public var tokens: Int?
+    public var tokensPerSecond: Double?
+    public var ttftMs: Double?
+    public var echo = false
+    public var toolCall = false
+
+    public init() {}
+
+    /// Reads every `[sim …]` group in `text`; unknown words are ignored.
+    public init(text: String) {
+        self.init()
+        var rest = Substring(text)
+        while let open = rest.range(of: "[sim") {
+            guard let close = rest[open.upperBound...].firstIndex(of: "]") else { break }
+            for word in rest[open.upperBound..<close].split(whereSeparator: { $0 == " " || $0 == "," }) {
+                let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
+                let key = parts[0]
+                let value = parts.count > 1 ? parts[1] : ""
+                switch key {
+                case "fail": fault = SimulatedFault(rawValue: value)
+                case "after": faultAfter = max(0, Int(value) ?? 0)
+                case "tokens": tokens = Int(value).map { min(max($0, 0), 100_000) }
+                case "tps": tokensPerSecond = Double(value).flatMap { $0 > 0 ? min($0, 1_000_000) : nil }
+                case "ttft_ms": ttftMs = Double(value).map { min(max($0, 0), 3_600_000) }
+                case "echo": echo = true
+                case "tool_call": toolCall = true
+                default: break
+                }
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+    }
+}

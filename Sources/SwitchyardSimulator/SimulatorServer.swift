@@ -1,0 +1,56 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SwitchyardCore
+
+/// Serves a `Simulator` over HTTP: `switchyard sim`.
+///
+/// Routes: `POST /v1/chat/completions` (also `/chat/completions`), `GET /v1/models`,
+/// `GET /healthz`, `GET /sim/stats` (`{"requests","in_flight","cancelled"}`).
+public enum SimulatorServer {
+    public static func buildApplication(
+        simulator: Simulator, host: String, port: Int, logger: Logger,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        let chat: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+            let body = try await request.body.collect(upTo: 64 << 20)
+            let headers = request.headers.map { ($0.name.canonicalName, $0.value) }
+            let answer = simulator.respond(body: Array(buffer: body), headers: headers)
+            var fields = HTTPFields()
+            for (name, value) in answer.headers {
+                if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+            }
+            return Response(status: .init(code: answer.status), headers: fields, body: ResponseBody { writer in
+                for try await chunk in answer.body {
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+                try await writer.finish(nil)
+            })
+        }
+        router.post("/v1/chat/completions", use: chat)
+        router.post("/chat/completions", use: chat)
+        router.get("/v1/models") { _, _ -> Response in
+            let data = simulator.catalog.models.map {
+                "{\"id\":\(JSONString.quoted($0.id)),\"object\":\"model\",\"created\":1764000000,\"owned_by\":\($0.family.rawValue.debugDescription)}"
+            }.joined(separator: ",")
+            return json("{\"object\":\"list\",\"data\":[\(data)]}")
+        }
+        router.get("/healthz") { _, _ in json("{\"status\":\"ok\"}") }
+        router.get("/sim/stats") { _, _ -> Response in
+            let s = simulator.stats.snapshot
+            return json("{\"requests\":\(s.requests),\"in_flight\":\(s.inFlight),\"cancelled\":\(s.cancelled)}")
+        }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "switchyard-sim"),
+            onServerRunning: onServerRunning,
+            logger: logger)
+    }
+
+    private static func json(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import SwitchyardCore
+
+struct Models: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the model catalog: family, context window, capabilities and prices (USD per 1M tokens).",
+        discussion: "Prices marked 'unknown' are not in the seed; set them in a config file to bill those models.")
+
+    @Option(help: "Only models of this family (deepseek, qwen, kimi, glm, openai).")
+    var family: String?
+
+    @Option(help: "Only models with all of these capabilities, comma-separated (e.g. vision,chinese).")
+    var needs: String?
+
+    @Option(help: "Apply a config file's added models and price overrides.")
+    var config: String?
+
+    func run() throws {
+        var catalog = Catalog.builtIn
+        if let config {
+            do { catalog = try GatewayConfig.load(path: config).catalog } catch {
+                FileHandle.standardError.write(Data("switchyard: invalid config: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+        var familyFilter: ModelFamily?
+        if let family {
+            guard let f = ModelFamily(rawValue: family.lowercased()) else {
+                throw ValidationError("unknown family '\(family)'; expected one of: \(ModelFamily.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            familyFilter = f
+        }
+        var required = Set<Capability>()
+        for name in (needs ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) where !name.isEmpty {
+            guard let cap = Capability(rawValue: name) else {
+                throw ValidationError("unknown capability '\(name)'; expected: \(Capability.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            required.insert(cap)
+        }
+        let rows = catalog.models
+            .filter { familyFilter == nil || $0.family == familyFilter }
+            .filter { required.isSubset(of: $0.capabilities) }
+            .map { m -> [String] in
+                [m.id, m.family.rawValue, "\(m.contextWindow)", m.sortedCapabilities.map(\.rawValue).joined(separator: ","),
+                 m.pricing.map { $0.inputPer1M.plainString() } ?? "unknown",
+                 m.pricing.map { $0.outputPer1M.plainString() } ?? "unknown",
+                 m.pricing.map { $0.cachedInputPer1M.plainString() } ?? "unknown"]
+            }
+        print(Table.render(header: ["MODEL", "FAMILY", "CONTEXT", "CAPABILITIES", "INPUT $/1M", "OUTPUT $/1M", "CACHED $/1M"], rows: rows))
+    }
+}
+
+enum Table {
+    static func render(header: [String], rows: [[String]]) -> String {
+        let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces)
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+}

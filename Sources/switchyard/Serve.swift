@@ -1,0 +1,95 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import UnixSignals
+import ServiceLifecycle
+import SwitchyardCore
+import SwitchyardGateway
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the gateway.",
+        discussion: """
+            Without --config, the embedded default: every catalog model is served by an in-process \
+            simulated provider of its family (no keys, no network). Authentication is off in this mode.
+
+            With --config FILE, the providers and deployments in FILE. API keys are read from the \
+            environment variables the file names. An invalid file stops start-up with a message \
+            naming the file, line and field.
+
+            Endpoints: POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, \
+            GET /healthz, GET /readyz, GET /metrics.
+            """)
+
+    @Option(help: "Address to listen on (overrides server.host in the config).")
+    var host: String?
+
+    @Option(help: "Port to listen on; 0 picks a free port (overrides server.port in the config).")
+    var port: Int?
+
+    @Option(help: "YAML config file with providers, deployments and price overrides.")
+    var config: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535, got \(port)") }
+        if let host, host.isEmpty { throw ValidationError("--host must not be empty") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of: trace, debug, info, notice, warning, error, critical") }
+    }
+
+    func run() async throws {
+        let logger = makeLogger(label: "switchyard", level: logLevel)
+        var gatewayConfig: GatewayConfig
+        if let config {
+            do {
+                gatewayConfig = try GatewayConfig.load(path: config)
+            } catch {
+                FileHandle.standardError.write(Data("switchyard: invalid config: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        } else {
+            gatewayConfig = .embedded()
+        }
+        if let host { gatewayConfig.server.host = host }
+        if let port { gatewayConfig.server.port = port }
+
+        if config == nil {
+            logger.warning("EMBEDDED DEFAULT: serving simulated providers only, with NO authentication. Use --config for real providers.")
+        }
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .upstream(gatewayConfig.timeouts))
+        let host = gatewayConfig.server.host
+        let origin = gatewayConfig.origin
+        let (application, parts) = Gateway.buildApplication(
+            config: gatewayConfig, httpClient: httpClient, logger: logger,
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                printFlush("Switchyard listening on http://\(host):\(port) (\(origin))")
+                            })
+        logger.info("configuration loaded", metadata: [
+            "config": .string(gatewayConfig.origin),
+            "models": .stringConvertible(gatewayConfig.catalog.models.filter { parts.table.serves($0.id) }.count),
+            "deployments": .stringConvertible(parts.table.deployments.count),
+        ])
+        let group = ServiceGroup(
+            services: [HTTPClientService(client: httpClient), application],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        try await group.run()
+    }
+}
+
+func makeLogger(label: String, level: String) -> Logger {
+    LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    var logger = Logger(label: label)
+    logger.logLevel = Logger.Level(rawValue: level) ?? .info
+    return logger
+}
+
+/// Prints a line and flushes at once, so that scripts waiting for it see it.
+func printFlush(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

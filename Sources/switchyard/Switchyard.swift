@@ -1,0 +1,16 @@
+import ArgumentParser
+
+@main
+struct Switchyard: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchyard",
+        abstract: "A self-hosted, OpenAI-compatible LLM gateway for the DeepSeek, Qwen, Kimi and GLM families.",
+        discussion: """
+            Start with `switchyard serve`: with no config it serves every catalog model from built-in \
+            simulated providers, so it works offline with no keys. Point it at real providers with \
+            `--config switchyard.yaml` (see examples/).
+            """,
+        subcommands: [Serve.self, Sim.self, Models.self],
+        defaultSubcommand: nil
+    )
+}

@@ -43,6 +43,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcoming
         ),
@@ -84,11 +85,17 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(
+            name: "SwitchyardSimulatorTests",
+            dependencies: ["SwitchyardSimulator", "SwitchyardCore"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
             name: "SwitchyardGatewayTests",
             dependencies: [
                 "SwitchyardGateway",
                 "SwitchyardSimulator",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: upcoming

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import SwitchyardCore
 
 /// Serves a `Simulator` over HTTP: `switchyard sim`.
@@ -24,8 +25,17 @@ public enum SimulatorServer {
                 if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
             }
             return Response(status: .init(code: answer.status), headers: fields, body: ResponseBody { writer in
-                for try await chunk in answer.body {
-                    try await writer.write(ByteBuffer(bytes: chunk))
+                do {
+                    let source = BodySource(answer.body.makeAsyncIterator())
+                    // A simulated hang must not hold up shutdown.
+                    while let chunk = try await cancelWhenGracefulShutdown({ try await source.next() }) {
+                        try await writer.write(ByteBuffer(bytes: chunk))
+                    }
+                } catch let error as SimulatedBody.ConnectionDropped {
+                    // A simulated drop means "after these bytes": give the ones already written
+                    // time to leave before the connection is torn down.
+                    try? await Task.sleep(for: .milliseconds(50))
+                    throw error
                 }
                 try await writer.finish(nil)
             })
@@ -53,4 +63,11 @@ public enum SimulatorServer {
     private static func json(_ text: String) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
+}
+
+/// Hands the body iterator to the shutdown-aware reader; used by one task at a time.
+private final class BodySource: @unchecked Sendable {
+    private var iterator: SimulatedBody.AsyncIterator
+    init(_ iterator: SimulatedBody.AsyncIterator) { self.iterator = iterator }
+    func next() async throws -> [UInt8]? { try await iterator.next() }
 }

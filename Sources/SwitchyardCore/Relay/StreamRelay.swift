@@ -8,9 +8,10 @@ import Foundation
 /// - `: comment` keep-alives are forwarded once the stream has started, dropped before;
 /// - usage is taken from any chunk (top level or `choices[0].usage`), the last one wins, so
 ///   Kimi's double usage counts once;
-/// - a usage-only chunk the client did not ask for is removed; where the client asked for
-///   usage, every usage object gets `cost_usd` and, if the upstream sent usage only on the
-///   finish chunk (GLM), a usage-only chunk is added before `[DONE]`;
+/// - the client sees usage on one chunk at most: the usage-only chunk, with `cost_usd`, and
+///   only if it asked for usage. Top-level usage on other chunks (DeepSeek's and GLM's finish
+///   chunk) becomes `null`; if the upstream sent no usage-only chunk (GLM), one is added
+///   before `[DONE]`. A client that did not ask gets the cost as an SSE comment;
 /// - `data: {"error": …}` is a failure, classified by the provider's adapter;
 /// - the stream "starts" at its first chunk with content, reasoning, tool calls or a finish
 ///   reason. Until then nothing has to reach the client, so a failure is still an HTTP error.
@@ -87,9 +88,8 @@ public struct StreamRelay {
                 started = true
                 return SSEWriter.data(payload)
             }
-            if let error = chunk.error {
+            if chunk.error != nil {
                 let body = UpstreamErrorBody(document: chunk.document, object: chunk.document.root)
-                _ = error
                 let errorClass = adapter.classify(status: 500, error: body)
                 outcome = .failed(errorClass, message: body.message, code: body.code)
                 return []
@@ -99,10 +99,19 @@ public struct StreamRelay {
             if let reason = chunk.finishReason, let failure = adapter.failure(forFinishReason: reason) { finishFailure = failure }
             if chunk.hasContent { sawContent = true }
             if chunk.hasContent || chunk.hasReasoning || chunk.finishReason != nil || chunk.isUsageOnly { started = true }
-            if chunk.isUsageOnly && !clientWantsUsage { return [] }
-            if clientWantsUsage, let usage = chunk.usage, let withCost = chunk.addingToUsage(key: "cost_usd", json: costJSON(usage)) {
-                if chunk.isUsageOnly { forwardedUsageOnlyChunk = true }
+            if chunk.isUsageOnly {
+                guard clientWantsUsage, let usage = chunk.usage,
+                      let withCost = chunk.addingToUsage(key: "cost_usd", json: costJSON(usage)) else { return [] }
+                forwardedUsageOnlyChunk = true
                 return SSEWriter.data(withCost)
+            }
+            // DeepSeek and GLM also put usage on the finish chunk: OpenAI's contract is
+            // `"usage": null` there, with usage only on the usage-only chunk (added at the end
+            // if the upstream did not send one), so that no client counts it twice.
+            if let topLevelUsage = chunk.document.member("usage", of: chunk.document.root), topLevelUsage.kind == .object {
+                var edits = ByteEdits()
+                edits.replace(topLevelUsage.range, with: "null")
+                return SSEWriter.data(edits.applied(to: payload))
             }
             return SSEWriter.data(payload)
         }

@@ -120,6 +120,9 @@ struct ChatCompletionHandler: Sendable {
         } catch let error as HTTPError where error.status == .contentTooLarge {
             metrics.recordRequest(model: "unknown", deployment: "none", status: 413, duration: .now - started)
             return ErrorResponse.make(.bodyTooLarge(limit: maxBodyBytes), headers: trace.headers())
+        } catch is NIOTooManyBytesError {
+            metrics.recordRequest(model: "unknown", deployment: "none", status: 413, duration: .now - started)
+            return ErrorResponse.make(.bodyTooLarge(limit: maxBodyBytes), headers: trace.headers())
         }
     }
 

@@ -36,6 +36,8 @@ struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 return ErrorResponse.make(OpenAIError(status: Int(error.status.code), message: error.body ?? error.status.reasonPhrase,
                                                       type: "invalid_request_error"))
             }
+        } catch is NIOTooManyBytesError {
+            return ErrorResponse.make(.bodyTooLarge(limit: maxBodyBytes))
         } catch {
             context.logger.error("unexpected error", metadata: ["error": .string(String(describing: error))])
             return ErrorResponse.make(OpenAIError(status: 500, message: "Internal error in the gateway.", type: "server_error", code: "internal_error"))

@@ -37,11 +37,16 @@ public struct HTTPUpstream: UpstreamTransport {
         }
         let headers = response.headers.map { ($0.name.lowercased(), $0.value) }
         let body = response.body
+        let bodyDeadline = request.deadline
         return UpstreamResponse(status: Int(response.status.code), headers: headers, body: UpstreamBody {
             let box = IteratorBox(body.makeAsyncIterator())
             return { () async throws(UpstreamTransportError) -> ByteBuffer? in
                 do {
-                    return try await box.iterator.next()
+                    // AsyncHTTPClient's deadline covers the response head; the total timeout
+                    // must also bound a body that stalls.
+                    return try await withDeadline(bodyDeadline) { try await box.iterator.next() }
+                } catch let error as UpstreamTransportError {
+                    throw error
                 } catch {
                     throw Self.classify(error, beforeResponse: false)
                 }

@@ -43,9 +43,9 @@ struct Models: ParsableCommand {
             .filter { required.isSubset(of: $0.capabilities) }
             .map { m -> [String] in
                 [m.id, m.family.rawValue, "\(m.contextWindow)", m.sortedCapabilities.map(\.rawValue).joined(separator: ","),
-                 m.pricing.map { $0.inputPer1M.plainString() } ?? "unknown",
-                 m.pricing.map { $0.outputPer1M.plainString() } ?? "unknown",
-                 m.pricing.map { $0.cachedInputPer1M.plainString() } ?? "unknown"]
+                 m.pricing.map { $0.inputPer1M.priceString } ?? "unknown",
+                 m.pricing.map { $0.outputPer1M.priceString } ?? "unknown",
+                 m.pricing.map { $0.cachedInputPer1M.priceString } ?? "unknown"]
             }
         print(Table.render(header: ["MODEL", "FAMILY", "CONTEXT", "CAPABILITIES", "INPUT $/1M", "OUTPUT $/1M", "CACHED $/1M"], rows: rows))
     }

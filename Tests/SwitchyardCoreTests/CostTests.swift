@@ -41,6 +41,9 @@ import Testing
         #expect(Decimal(exactly: "") == nil)
         #expect(Decimal(exactly: "abc") == nil)
         #expect(Decimal(250).plainString() == "250")
+        #expect(Decimal(string: "2.5")!.priceString == "2.50")
+        #expect(Decimal(3).priceString == "3.00")
+        #expect(Decimal(string: "0.014")!.priceString == "0.014")
         #expect(Cost.unknown.headerValue == "unknown")
     }
 }

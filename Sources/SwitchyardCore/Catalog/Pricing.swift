@@ -39,6 +39,14 @@ extension Decimal {
         self = value
     }
 
+    /// A price for people: at least two fraction digits (`2.50`, `3.00`, `0.014`).
+    public var priceString: String {
+        var text = plainString(scale: 10)
+        if !text.contains(".") { text += ".00" }
+        else if let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) == 2 { text += "0" }
+        return text
+    }
+
     /// A fixed-point rendering with at most `scale` fraction digits and no exponent,
     /// trailing zeros removed (`0.00025`, `250`, `3.5`).
     public func plainString(scale: Int = 10) -> String {

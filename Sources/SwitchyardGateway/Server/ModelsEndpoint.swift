@@ -34,8 +34,8 @@ struct ModelsEndpoint: Sendable {
         s += ",\"capabilities\":[\(model.sortedCapabilities.map { JSONString.quoted($0.rawValue) }.joined(separator: ","))]"
         if let p = model.pricing {
             s += ",\"pricing\":{\"currency\":\"USD\",\"unit\":\"1M tokens\""
-            s += ",\"input\":\(JSONString.quoted(p.inputPer1M.plainString())),\"output\":\(JSONString.quoted(p.outputPer1M.plainString()))"
-            s += ",\"cached_input\":\(JSONString.quoted(p.cachedInputPer1M.plainString())),\"source\":\(JSONString.quoted(p.source))}"
+            s += ",\"input\":\(JSONString.quoted(p.inputPer1M.priceString)),\"output\":\(JSONString.quoted(p.outputPer1M.priceString))"
+            s += ",\"cached_input\":\(JSONString.quoted(p.cachedInputPer1M.priceString)),\"source\":\(JSONString.quoted(p.source))}"
         } else {
             s += ",\"pricing\":null"
         }

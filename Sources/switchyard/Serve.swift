@@ -71,11 +71,15 @@ struct Serve: AsyncParsableCommand {
                             })
         logger.info("configuration loaded", metadata: [
             "config": .string(gatewayConfig.origin),
-            "models": .stringConvertible(gatewayConfig.catalog.models.filter { parts.table.serves($0.id) }.count),
-            "deployments": .stringConvertible(parts.table.deployments.count),
+            "models": .stringConvertible(gatewayConfig.catalog.models.filter { parts.pool.serves($0.id) }.count),
+            "deployments": .stringConvertible(parts.pool.deployments.count),
         ])
         let group = ServiceGroup(
-            services: [HTTPClientService(client: httpClient), application],
+            services: [
+                HTTPClientService(client: httpClient),
+                HealthProber(pool: parts.pool, client: httpClient, interval: gatewayConfig.routing.probeInterval, logger: logger),
+                application,
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         try await group.run()

@@ -54,3 +54,19 @@ def gateway(request) -> Gateway:
 def client(gateway):
     with gateway.client() as client:
         yield client
+
+
+@pytest.fixture(params=["embedded", "local"])
+def fresh_gateway(request, launcher, fast_sim, tmp_path) -> Gateway:
+    """A gateway of its own for one test: upstream failures open circuit breakers and put
+    deployments into cool-down (balance), which must not leak into other tests."""
+    if request.param == "embedded":
+        return Gateway("embedded", launcher.gateway())
+    config = local_config(tmp_path, fast_sim)
+    return Gateway("local", launcher.gateway(config, clean_env(SIM_API_KEY=SIM_API_KEY)), fast_sim)
+
+
+@pytest.fixture
+def fresh_client(fresh_gateway):
+    with fresh_gateway.client() as client:
+        yield client

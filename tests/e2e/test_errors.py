@@ -71,7 +71,8 @@ def test_body_over_10_mib_is_413(gateway):
 
 @pytest.mark.parametrize("failure", list(UPSTREAM_FAILURES))
 @pytest.mark.parametrize("family", FAMILIES)
-def test_upstream_failure_is_mapped(gateway, client, family, failure):
+def test_upstream_failure_is_mapped(fresh_gateway, fresh_client, family, failure):
+    client = fresh_client
     model, _ = FAMILY_MODELS[family]
     error_class, status, code = UPSTREAM_FAILURES[failure]
     with pytest.raises(error_class) as caught:
@@ -92,7 +93,8 @@ def test_upstream_failure_is_mapped(gateway, client, family, failure):
 
 @pytest.mark.parametrize("failure", ["mid_stream", "drop"])
 @pytest.mark.parametrize("family", FAMILIES)
-def test_failure_inside_stream_raises_in_sdk(gateway, client, family, failure):
+def test_failure_inside_stream_raises_in_sdk(fresh_gateway, fresh_client, family, failure):
+    client = fresh_client
     model, _ = FAMILY_MODELS[family]
     stream = client.chat.completions.create(
         model=model, messages=[user(sim_prompt(fail=failure, after=3, tokens=10))], stream=True
@@ -111,7 +113,8 @@ def test_failure_inside_stream_raises_in_sdk(gateway, client, family, failure):
 
 @pytest.mark.parametrize("failure", ["mid_stream", "drop"])
 @pytest.mark.parametrize("family", FAMILIES)
-def test_failure_before_first_chunk_is_http_error(gateway, client, family, failure):
+def test_failure_before_first_chunk_is_http_error(fresh_gateway, fresh_client, family, failure):
+    client = fresh_client
     model, _ = FAMILY_MODELS[family]
     with pytest.raises(openai.APIStatusError) as caught:
         client.chat.completions.create(

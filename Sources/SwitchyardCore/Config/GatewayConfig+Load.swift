@@ -54,10 +54,10 @@ struct ConfigValidator {
 
     func validate(_ root: Node) throws(ConfigError) -> GatewayConfig {
         let top = try YAMLCursor(node: root, field: "", file: file)
-            .mapping(allowed: ["server", "timeouts", "models", "providers"])
+            .mapping(allowed: ["server", "timeouts", "models", "providers", "routing"])
         var config = GatewayConfig(catalog: catalog, providers: [], origin: file)
         if let server = top["server"] { config.server = try serverSettings(server) }
-        if let timeouts = top["timeouts"] { config.timeouts = try upstreamTimeouts(timeouts) }
+        if let timeouts = top["timeouts"] { config.timeouts = try upstreamTimeouts(timeouts, base: config.timeouts) }
         if let models = top["models"] {
             for entry in try models.sequence() { config.catalog.upsert(try model(entry, in: config.catalog)) }
         }
@@ -76,6 +76,10 @@ struct ConfigValidator {
             }
             config.providers.append(provider)
         }
+        if let routing = top["routing"] {
+            config.routing = try RoutingValidator(validator: self, catalog: config.catalog, timeouts: config.timeouts,
+                                                  served: Set(config.deployments.flatMap(\.models.keys))).routing(routing)
+        }
         return config
     }
 
@@ -88,10 +92,12 @@ struct ConfigValidator {
         return settings
     }
 
-    private func upstreamTimeouts(_ cursor: YAMLCursor) throws(ConfigError) -> UpstreamTimeouts {
-        let fields = try cursor.mapping(allowed: ["connect_ms", "total_ms"])
-        var timeouts = UpstreamTimeouts()
+    func upstreamTimeouts(_ cursor: YAMLCursor, base: UpstreamTimeouts) throws(ConfigError) -> UpstreamTimeouts {
+        let fields = try cursor.mapping(allowed: ["connect_ms", "first_token_ms", "stream_idle_ms", "total_ms"])
+        var timeouts = base
         if let v = fields["connect_ms"] { timeouts.connect = .milliseconds(try v.int(in: 1...600_000)) }
+        if let v = fields["first_token_ms"] { timeouts.firstToken = .milliseconds(try v.int(in: 1...86_400_000)) }
+        if let v = fields["stream_idle_ms"] { timeouts.streamIdle = .milliseconds(try v.int(in: 1...86_400_000)) }
         if let v = fields["total_ms"] { timeouts.total = .milliseconds(try v.int(in: 1...86_400_000)) }
         return timeouts
     }
@@ -132,7 +138,7 @@ struct ConfigValidator {
         return model
     }
 
-    private func pricing(_ cursor: YAMLCursor, previous: Pricing?) throws(ConfigError) -> Pricing {
+    func pricing(_ cursor: YAMLCursor, previous: Pricing?) throws(ConfigError) -> Pricing {
         let fields = try cursor.mapping(allowed: ["input", "output", "cached_input"])
         let limit = Decimal(100_000)
         let input = try fields["input"].map { c throws(ConfigError) in try c.decimal(max: limit) } ?? previous?.inputPer1M
@@ -148,7 +154,7 @@ struct ConfigValidator {
         return Pricing(inputPer1M: input, outputPer1M: output, cachedInputPer1M: cached, source: source)
     }
 
-    private func family(_ cursor: YAMLCursor) throws(ConfigError) -> ModelFamily {
+    func family(_ cursor: YAMLCursor) throws(ConfigError) -> ModelFamily {
         let name = try cursor.string()
         guard let family = ModelFamily(rawValue: name.lowercased()) else {
             throw cursor.error("unknown family '\(name)' (expected one of: \(ModelFamily.allCases.map(\.rawValue).joined(separator: ", ")))")
@@ -173,7 +179,7 @@ struct ConfigValidator {
     }
 
     private func deployment(_ cursor: YAMLCursor, provider: String, family: ModelFamily, catalog: Catalog) throws(ConfigError) -> DeploymentConfig {
-        let fields = try cursor.mapping(allowed: ["name", "region", "base_url", "api_key_env", "weight", "models"])
+        let fields = try cursor.mapping(allowed: ["name", "region", "base_url", "api_key_env", "weight", "models", "probe"])
         guard let nameCursor = fields["name"] else { throw cursor.error("needs a name") }
         let name = try nameCursor.string()
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
@@ -201,22 +207,32 @@ struct ConfigValidator {
             throw cursor.error("needs models: a mapping from catalog model ID to the upstream's model ID")
         }
         var models: [String: String] = [:]
+        var prices: [String: Pricing] = [:]
         let pairs = try modelsCursor.pairs()
         guard !pairs.isEmpty else { throw modelsCursor.error("must list at least one model") }
         for (key, value) in pairs {
             guard let model = catalog.model(named: key) else {
                 throw value.error("'\(key)' is not a catalog model; add it under models: or use an ID from `switchyard models`")
             }
-            let upstreamID: String
-            if case .scalar(let s) = value.node, s.string.isEmpty || s.tag.description.hasSuffix("null") {
-                upstreamID = model.id
-            } else {
+            var upstreamID = model.id
+            switch value.node {
+            case .scalar(let s) where s.string.isEmpty || s.tag.description.hasSuffix("null"):
+                break
+            case .mapping:
+                // Long form: {id: upstream-id, pricing: {input, output, cached_input}}.
+                let entry = try value.mapping(allowed: ["id", "pricing"])
+                if let id = entry["id"] { upstreamID = try id.string() }
+                if let p = entry["pricing"] { prices[model.id] = try pricing(p, previous: model.pricing) }
+            default:
                 upstreamID = try value.string()
             }
             guard models[model.id] == nil else { throw value.error("'\(key)' maps to \(model.id), which is listed twice") }
             models[model.id] = upstreamID
         }
-        return DeploymentConfig(name: name, provider: provider, family: family, region: region, endpoint: .http(baseURL: baseURL),
-                                apiKey: apiKey, apiKeyEnv: apiKeyEnv, weight: weight, models: models)
+        var deployment = DeploymentConfig(name: name, provider: provider, family: family, region: region, endpoint: .http(baseURL: baseURL),
+                                          apiKey: apiKey, apiKeyEnv: apiKeyEnv, weight: weight, models: models)
+        deployment.prices = prices
+        if let probe = fields["probe"] { deployment.probe = try probe.bool() }
+        return deployment
     }
 }

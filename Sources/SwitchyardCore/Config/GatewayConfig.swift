@@ -7,6 +7,7 @@ public struct GatewayConfig: Sendable {
     public var timeouts: UpstreamTimeouts
     public var catalog: Catalog
     public var providers: [ProviderConfig]
+    public var routing = RoutingSettings()
     /// Where the configuration came from (`embedded default` or the file path), for logs.
     public var origin: String
 
@@ -55,11 +56,19 @@ public struct ServerSettings: Sendable, Hashable {
 public struct UpstreamTimeouts: Sendable, Hashable {
     /// Establishing the TCP/TLS connection.
     public var connect: Duration = .seconds(5)
-    /// The whole call, first byte to last (streams included).
+    /// Until the answer starts: the first content of a stream, or a whole non-streaming answer's
+    /// response head. Past it the attempt fails over.
+    public var firstToken: Duration = .seconds(60)
+    /// Longest silence between two chunks of a stream once it has started.
+    public var streamIdle: Duration = .seconds(60)
+    /// The whole request, every attempt included, first byte to last.
     public var total: Duration = .seconds(600)
 
-    public init(connect: Duration = .seconds(5), total: Duration = .seconds(600)) {
+    public init(connect: Duration = .seconds(5), firstToken: Duration = .seconds(60), streamIdle: Duration = .seconds(60),
+                total: Duration = .seconds(600)) {
         self.connect = connect
+        self.firstToken = firstToken
+        self.streamIdle = streamIdle
         self.total = total
     }
 }
@@ -96,6 +105,11 @@ public struct DeploymentConfig: Sendable, Hashable {
     public var weight: Int
     /// Catalog model ID → the upstream's own model ID.
     public var models: [String: String]
+    /// Prices of this deployment where they differ from the catalog (regional prices, contracts).
+    public var prices: [String: Pricing] = [:]
+    /// Whether the gateway checks this deployment periodically (`GET {base_url}/models`). Off by
+    /// default: some providers bill or rate-limit even that.
+    public var probe = false
 
     public init(name: String, provider: String, family: ModelFamily, region: String, endpoint: Endpoint, apiKey: Secret?,
                 apiKeyEnv: String?, weight: Int, models: [String: String]) {
@@ -109,4 +123,7 @@ public struct DeploymentConfig: Sendable, Hashable {
         self.weight = weight
         self.models = models
     }
+
+    /// The price of `model` here: the deployment's own, else the catalog's.
+    public func pricing(for model: CatalogModel) -> Pricing? { prices[model.id] ?? model.pricing }
 }

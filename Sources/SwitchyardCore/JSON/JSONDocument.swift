@@ -45,6 +45,29 @@ public struct JSONDocument: Sendable {
         return found
     }
 
+    /// The byte range of a whole member, `"key": value`, together with one adjacent comma, so
+    /// that removing it leaves valid JSON. Nil when absent.
+    public func memberRemovalRange(_ key: String, of object: JSONValue) -> Range<Int>? {
+        guard object.kind == .object else { return nil }
+        let wanted = Array(key.utf8)
+        var found: Range<Int>?
+        forEachMember(of: object) { keyRef, value in
+            if keyEquals(keyRef, wanted) { found = keyRef.range.lowerBound..<value.range.upperBound }
+            return true
+        }
+        guard var range = found else { return nil }
+        var after = range.upperBound
+        while after < object.range.upperBound, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[after]) { after += 1 }
+        if bytes[after] == UInt8(ascii: ",") {
+            range = range.lowerBound..<(after + 1)
+        } else {
+            var before = range.lowerBound - 1
+            while before > object.range.lowerBound, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[before]) { before -= 1 }
+            if bytes[before] == UInt8(ascii: ",") { range = before..<range.upperBound }
+        }
+        return range
+    }
+
     /// Follows a path of keys from the root (or from `start`).
     public func value(at path: String..., from start: JSONValue? = nil) -> JSONValue? {
         var current = start ?? root

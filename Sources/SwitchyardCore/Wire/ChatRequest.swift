@@ -11,6 +11,9 @@ public struct ChatRequest: Sendable {
     public let clientWantsUsage: Bool
     /// `max_completion_tokens` or `max_tokens`, when given.
     public let maxOutputTokens: Int?
+    /// Models to fall back to, in order (the OpenRouter-style `models` extension field). The
+    /// field is removed before the request goes upstream.
+    public let fallbackModels: [String]
 
     private let modelValue: JSONValue
     private let streamOptions: JSONValue?
@@ -85,6 +88,22 @@ public struct ChatRequest: Sendable {
                 maxOutputTokens = maxOutputTokens ?? n
             }
         }
+        var fallbackModels: [String] = []
+        if let list = document.member("models", of: document.root), list.kind != .null {
+            guard list.kind == .array else {
+                throw .invalidRequest("'models' must be an array of model IDs.", param: "models", code: "invalid_type")
+            }
+            for (index, item) in document.elements(of: list).enumerated() {
+                guard let name = document.string(item), !name.isEmpty, name.utf8.count <= 256 else {
+                    throw .invalidRequest("'models[\(index)]' must be a model ID.", param: "models[\(index)]", code: "invalid_type")
+                }
+                fallbackModels.append(name)
+            }
+            guard fallbackModels.count <= 16 else {
+                throw .invalidRequest("'models' may list at most 16 models.", param: "models", code: "invalid_value")
+            }
+        }
+        self.fallbackModels = fallbackModels
         self.document = document
         self.model = model
         self.stream = stream
@@ -100,6 +119,7 @@ public struct ChatRequest: Sendable {
     /// All other bytes are the client's, unchanged.
     public func upstreamBody(model upstreamModel: String) -> [UInt8] {
         var edits = ByteEdits()
+        if let models = document.memberRemovalRange("models", of: document.root) { edits.replace(models, with: "") }
         if upstreamModel != model || document.string(modelValue) != upstreamModel {
             edits.replace(modelValue.range, with: JSONString.quoted(upstreamModel))
         }

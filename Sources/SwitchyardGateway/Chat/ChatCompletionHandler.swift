@@ -5,18 +5,17 @@ import Logging
 import NIOCore
 import SwitchyardCore
 
-/// `POST /v1/chat/completions`: parse, resolve the model, pick a deployment, call it and relay
-/// the answer — streamed chunk by chunk, or whole — with usage, cost and tracing headers.
+/// `POST /v1/chat/completions`: parse the request, plan the models (explicit, fallbacks or
+/// task-aware `auto`), order the deployments, let the executor find one that answers, and
+/// relay the answer — whole, or streamed chunk by chunk — with usage, cost and tracing headers.
 struct ChatCompletionHandler: Sendable {
     let catalog: Catalog
-    let table: DeploymentTable
-    let transports: Transports
+    let pool: DeploymentPool
+    let planner: RoutePlanner
+    let executor: Executor
     let metrics: GatewayMetrics
     let timeouts: UpstreamTimeouts
     let maxBodyBytes: Int
-
-    /// Upstream responses larger than this are refused (a non-streaming answer is buffered).
-    static let maxUpstreamBody = 64 << 20
 
     struct Transports: Sendable {
         var http: any UpstreamTransport
@@ -43,76 +42,51 @@ struct ChatCompletionHandler: Sendable {
         do {
             let buffer = try await request.body.collect(upTo: maxBodyBytes)
             let chat = try ChatRequest(body: Array(buffer: buffer))
-            guard let model = catalog.model(named: chat.model), table.serves(model.id),
-                  let deployment = table.pick(for: model.id) else {
-                throw OpenAIError.modelNotFound(chat.model)
-            }
-            trace.deployment = deployment
-            trace.model = model.id
-            logger[metadataKey: "model"] = .string(model.id)
-            logger[metadataKey: "deployment"] = .string(deployment.name)
-
-            let upstreamModel = deployment.models[model.id] ?? model.id
-            let upstreamRequest = UpstreamRequest(
-                deployment: deployment, body: chat.upstreamBody(model: upstreamModel), requestID: requestID,
-                deadline: started + timeouts.total)
-            let adapter = ProviderAdapters.adapter(for: deployment.family)
-            let transport = transports.transport(for: deployment)
-
-            let upstream: UpstreamResponse
+            let features = RequestFeatures(request: chat, hint: request.headers[.init("x-switchyard-hint")!])
+            let plan = try planner.plan(chat, features: features)
+            trace.route = plan.rule
+            trace.model = plan.models.first?.id
+            let region = request.headers[.init("x-switchyard-region")!].flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
+            let (candidates, skipped) = pool.candidates(for: plan.models, preferredRegion: region)
+            let primaryTimeouts = executor.timeouts(for: plan.models[0])
+            let success: Executor.Success
             do {
-                upstream = try await transport.send(upstreamRequest, logger: logger)
+                success = try await executor.execute(chat, candidates: candidates, skipped: skipped, requestID: requestID,
+                                                     deadline: started + primaryTimeouts.total, logger: logger)
             } catch {
-                throw failure(error.errorClass, deployment: deployment, message: nil)
+                trace.attempts = error.attempts
+                trace.deployment = error.lastDeployment
+                throw error.error
             }
-            trace.upstreamHeaders = upstream.headers
-            guard upstream.status == 200 else {
-                let body = (try? await upstream.body.collect(limit: 1 << 20)) ?? []
-                let errorBody = UpstreamErrorBody(bytes: body)
-                let errorClass = adapter.classify(status: upstream.status, error: errorBody)
-                var failure = UpstreamFailure(
-                    errorClass: errorClass, status: upstream.status,
-                    upstreamMessage: errorClass == .auth ? nil : errorBody.message, upstreamCode: errorBody.code,
-                    retryAfterSeconds: upstream.header("retry-after").flatMap { Int($0) },
-                    provider: deployment.provider, deployment: deployment.name)
-                if errorClass == .auth { failure.upstreamMessage = nil }
-                table.record(deployment: deployment.name, failure: errorClass)
-                metrics.recordUpstreamError(deployment: deployment.name, errorClass: errorClass)
-                throw failure.openAIError
-            }
+            let prepared = success.prepared
+            trace.deployment = prepared.candidate.deployment
+            trace.model = prepared.candidate.model.id
+            trace.attempts = success.attempts
+            trace.upstreamHeaders = prepared.upstreamHeaders
+            logger[metadataKey: "model"] = .string(prepared.candidate.model.id)
+            logger[metadataKey: "deployment"] = .string(prepared.candidate.deployment.name)
 
-            if chat.stream {
-                let relay = StreamingRelay(
-                    handler: self, model: model, deployment: deployment, adapter: adapter, trace: trace,
-                    clientWantsUsage: chat.clientWantsUsage, started: started, logger: logger)
-                let response = try await relay.start(upstream)
+            switch prepared.answer {
+            case .stream(let start):
+                let relay = StreamingRelay(metrics: metrics, pool: pool, candidate: prepared.candidate, trace: trace,
+                                           timeouts: executor.timeouts(for: prepared.candidate.model),
+                                           deadline: started + primaryTimeouts.total, started: started, logger: logger)
                 endedInline = false
-                return response
+                return relay.response(start)
+            case .complete(let body, let usage):
+                if let usage {
+                    let cost = Cost.of(usage, at: prepared.candidate.pricing)
+                    trace.cost = cost
+                    metrics.recordUsage(model: prepared.candidate.model.id, usage: usage, cost: cost)
+                } else {
+                    trace.cost = .unknown
+                }
+                metrics.recordRequest(model: prepared.candidate.model.id, deployment: prepared.candidate.deployment.name, status: 200,
+                                      duration: .now - started)
+                var headers = trace.headers()
+                headers[.contentType] = "application/json"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
             }
-
-            let body: [UInt8]
-            do {
-                body = try await upstream.body.collect(limit: Self.maxUpstreamBody)
-            } catch {
-                throw failure(error.errorClass, deployment: deployment, message: nil)
-            }
-            let trimmed = Array(body.drop { $0 == 0x0A || $0 == 0x0D || $0 == 0x20 || $0 == 0x09 })
-            guard let document = try? JSONDocument(bytes: trimmed), document.root.kind == .object else {
-                throw failure(.badResponse, deployment: deployment, message: "the response body is not a JSON object")
-            }
-            table.record(deployment: deployment.name, failure: nil)
-            let usage = UsageReader.usage(in: document, object: document.root)
-            if let usage {
-                let cost = Cost.of(usage, at: model.pricing)
-                trace.cost = cost
-                metrics.recordUsage(model: model.id, usage: usage, cost: cost)
-            } else {
-                trace.cost = .unknown
-            }
-            metrics.recordRequest(model: model.id, deployment: deployment.name, status: 200, duration: .now - started)
-            var headers = trace.headers()
-            headers[.contentType] = "application/json"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: trimmed)))
         } catch let error as OpenAIError {
             metrics.recordRequest(model: trace.model ?? "unknown", deployment: trace.deployment?.name ?? "none", status: error.status, duration: .now - started)
             logger.info("request failed", metadata: ["error": .string(error.description)])
@@ -125,12 +99,6 @@ struct ChatCompletionHandler: Sendable {
             return ErrorResponse.make(.bodyTooLarge(limit: maxBodyBytes), headers: trace.headers())
         }
     }
-
-    func failure(_ errorClass: UpstreamErrorClass, deployment: DeploymentConfig, message: String?) -> OpenAIError {
-        table.record(deployment: deployment.name, failure: errorClass)
-        metrics.recordUpstreamError(deployment: deployment.name, errorClass: errorClass)
-        return UpstreamFailure(errorClass: errorClass, upstreamMessage: message, provider: deployment.provider, deployment: deployment.name).openAIError
-    }
 }
 
 /// The tracing headers every chat response carries.
@@ -138,6 +106,8 @@ struct ResponseTrace: Sendable {
     var requestID: String
     var deployment: DeploymentConfig?
     var model: String?
+    var route: String?
+    var attempts = 0
     var cost: Cost?
     var upstreamHeaders: [(String, String)] = []
 
@@ -154,6 +124,8 @@ struct ResponseTrace: Sendable {
             fields[.init("x-switchyard-region")!] = deployment.region
         }
         if let model { fields[.init("x-switchyard-model")!] = model }
+        if let route, let model { fields[.init("x-switchyard-route")!] = "\(route); model=\(model)" }
+        if attempts > 0 { fields[.init("x-switchyard-attempts")!] = String(attempts) }
         if let cost { fields[.init("x-switchyard-cost-usd")!] = cost.headerValue }
         for (name, value) in upstreamHeaders {
             if Self.passedUpstreamHeaders.contains(name), let field = HTTPField.Name(name) { fields[field] = value }

@@ -10,6 +10,7 @@ public final class GatewayMetrics: Sendable {
     private let counters = Mutex<[String: Counter]>([:])
     private let timers = Mutex<[String: Timer]>([:])
     private let inFlight: Meter
+    private let gauges = Mutex<[String: Gauge]>([:])
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -33,6 +34,27 @@ public final class GatewayMetrics: Sendable {
             let timer = Timer(label: label, dimensions: dimensions, preferredDisplayUnit: .seconds, factory: factory)
             cache[key] = timer
             return timer
+        }
+    }
+
+    /// Breaker state per deployment (0 closed, 1 half-open, 2 open) and whether it is cooling
+    /// down; refreshed at each scrape.
+    public func recordDeploymentHealth(_ health: [DeploymentPool.Health]) {
+        for h in health {
+            let state: Double = switch h.breaker { case .closed: 0; case .halfOpen: 1; case .open: 2 }
+            gauge("switchyard_deployment_breaker_state", [("deployment", h.deployment.name)]).record(state)
+            gauge("switchyard_deployment_cooling_down", [("deployment", h.deployment.name)]).record(h.coolingFor == nil ? 0 : 1)
+            gauge("switchyard_deployment_inflight", [("deployment", h.deployment.name)]).record(Double(h.inFlight))
+        }
+    }
+
+    private func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return gauges.withLock { cache in
+            if let gauge = cache[key] { return gauge }
+            let gauge = Gauge(label: label, dimensions: dimensions, factory: factory)
+            cache[key] = gauge
+            return gauge
         }
     }
 
@@ -68,6 +90,10 @@ public final class GatewayMetrics: Sendable {
 
     public func recordStreamFailure(model: String, afterStart: Bool) {
         counter("switchyard_stream_failures_total", [("model", model), ("phase", afterStart ? "after_first_chunk" : "before_first_chunk")]).increment()
+    }
+
+    public func recordHedge(outcome: String) {
+        counter("switchyard_hedges_total", [("outcome", outcome)]).increment()
     }
 
     public func recordClientDisconnect(model: String) {

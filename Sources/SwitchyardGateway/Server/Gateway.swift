@@ -14,7 +14,7 @@ public enum Gateway {
     /// Everything the running gateway is made of.
     public struct Parts: Sendable {
         public var registry: PrometheusCollectorRegistry
-        public var table: DeploymentTable
+        public var pool: DeploymentPool
         public var simulator: Simulator
     }
 
@@ -33,13 +33,17 @@ public enum Gateway {
             .seconds(10), .seconds(30), .seconds(60), .seconds(120),
         ]
         let metrics = GatewayMetrics(factory: factory)
-        let table = DeploymentTable(deployments: config.deployments)
+        let pool = DeploymentPool(deployments: config.deployments, routing: config.routing)
         let simulator = simulator ?? Simulator(catalog: config.catalog)
+        let executor = Executor(
+            pool: pool, transports: .init(http: HTTPUpstream(client: httpClient), simulator: SimulatorUpstream(simulator: simulator)),
+            routing: config.routing, defaultTimeouts: config.timeouts, metrics: metrics,
+            hedgeBudget: HedgeBudget(share: config.routing.hedge.budget))
         let chat = ChatCompletionHandler(
-            catalog: config.catalog, table: table,
-            transports: .init(http: HTTPUpstream(client: httpClient), simulator: SimulatorUpstream(simulator: simulator)),
-            metrics: metrics, timeouts: config.timeouts, maxBodyBytes: config.server.maxBodyBytes)
-        let models = ModelsEndpoint(catalog: config.catalog, table: table)
+            catalog: config.catalog, pool: pool,
+            planner: RoutePlanner(catalog: config.catalog, routing: config.routing, isServed: { pool.serves($0) }),
+            executor: executor, metrics: metrics, timeouts: config.timeouts, maxBodyBytes: config.server.maxBodyBytes)
+        let models = ModelsEndpoint(catalog: config.catalog, pool: pool)
 
         let router = Router()
         router.add(middleware: OpenAIErrorMiddleware(maxBodyBytes: config.server.maxBodyBytes))
@@ -53,12 +57,14 @@ public enum Gateway {
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
         }
         router.get("/readyz") { _, _ in
-            let ready = table.hasHealthyDeployment
-            let body = "{\"status\":\"\(ready ? "ready" : "unavailable")\",\"deployments\":\(table.deployments.count),\"config\":\(JSONString.quoted(config.origin))}"
+            let ready = pool.hasHealthyDeployment
+            let body = "{\"status\":\"\(ready ? "ready" : "unavailable")\",\"deployments\":\(pool.deployments.count),\"config\":\(JSONString.quoted(config.origin))}"
             return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(string: body)))
         }
+        router.get("/admin/health") { _, _ in HealthEndpoint.render(pool.health) }
         router.get("/metrics") { _, _ in
+            metrics.recordDeploymentHealth(pool.health)
             var buffer: [UInt8] = []
             registry.emit(into: &buffer)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
@@ -68,7 +74,7 @@ public enum Gateway {
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "switchyard"),
             onServerRunning: onServerRunning,
             logger: logger)
-        return (application, Parts(registry: registry, table: table, simulator: simulator))
+        return (application, Parts(registry: registry, pool: pool, simulator: simulator))
     }
 }
 

@@ -7,9 +7,9 @@ import SwitchyardCore
 /// what the catalog knows (family, context window, capabilities, pricing) and where it is served.
 struct ModelsEndpoint: Sendable {
     let catalog: Catalog
-    let table: DeploymentTable
+    let pool: DeploymentPool
 
-    var servedModels: [CatalogModel] { catalog.models.filter { table.serves($0.id) } }
+    var servedModels: [CatalogModel] { catalog.models.filter { pool.serves($0.id) } }
 
     func list() -> Response {
         let data = servedModels.map(entry).joined(separator: ",")
@@ -18,7 +18,7 @@ struct ModelsEndpoint: Sendable {
 
     func one(_ rawID: String) -> Response {
         let id = rawID.removingPercentEncoding ?? rawID
-        guard let model = catalog.model(named: id), table.serves(model.id) else {
+        guard let model = catalog.model(named: id), pool.serves(model.id) else {
             return ErrorResponse.make(.modelNotFound(id))
         }
         return json(entry(model))
@@ -26,7 +26,7 @@ struct ModelsEndpoint: Sendable {
 
     private func entry(_ model: CatalogModel) -> String {
         let vendor = catalog.families.first { $0.family == model.family }?.vendor ?? model.family.rawValue
-        let deployments = table.deployments.filter { $0.models[model.id] != nil }
+        let deployments = pool.deployments.filter { $0.models[model.id] != nil }
         var s = "{\"id\":\(JSONString.quoted(model.id)),\"object\":\"model\",\"created\":1764000000,\"owned_by\":\(JSONString.quoted(vendor))"
         s += ",\"name\":\(JSONString.quoted(model.name)),\"family\":\(JSONString.quoted(model.family.rawValue))"
         s += ",\"aliases\":[\(model.aliases.map(JSONString.quoted).joined(separator: ","))]"

@@ -27,7 +27,7 @@ public struct HTTPUpstream: UpstreamTransport {
             outgoing.headers.add(name: "authorization", value: "Bearer \(key.value)")
         }
         outgoing.body = .bytes(request.body)
-        let remaining = ContinuousClock.now.duration(to: request.deadline)
+        let remaining = ContinuousClock.now.duration(to: request.headDeadline)
         let deadline = NIODeadline.now() + .nanoseconds(max(0, remaining.nanoseconds))
         let response: HTTPClientResponse
         do {
@@ -37,14 +37,13 @@ public struct HTTPUpstream: UpstreamTransport {
         }
         let headers = response.headers.map { ($0.name.lowercased(), $0.value) }
         let body = response.body
-        let bodyDeadline = request.deadline
         return UpstreamResponse(status: Int(response.status.code), headers: headers, body: UpstreamBody {
             let box = IteratorBox(body.makeAsyncIterator())
-            return { () async throws(UpstreamTransportError) -> ByteBuffer? in
+            return { (deadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> ByteBuffer? in
                 do {
-                    // AsyncHTTPClient's deadline covers the response head; the total timeout
-                    // must also bound a body that stalls.
-                    return try await withDeadline(bodyDeadline) { try await box.iterator.next() }
+                    // AsyncHTTPClient's deadline covers the response head; each read of the
+                    // body has its own (first token, stream idle, total).
+                    return try await withDeadline(deadline) { try await box.iterator.next() }
                 } catch let error as UpstreamTransportError {
                     throw error
                 } catch {

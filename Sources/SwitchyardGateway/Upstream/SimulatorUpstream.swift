@@ -15,13 +15,11 @@ public struct SimulatorUpstream: UpstreamTransport {
         var headers = [("content-type", "application/json"), ("x-request-id", request.requestID)]
         if let key = request.deployment.apiKey { headers.append(("authorization", "Bearer \(key.value)")) }
         let answer = simulator.respond(body: request.body, headers: headers)
-        let deadline = request.deadline
         let body = answer.body
         return UpstreamResponse(status: answer.status, headers: answer.headers.map { ($0.0.lowercased(), $0.1) }, body: UpstreamBody {
             let box = IteratorBox(body.makeAsyncIterator())
-            return { () async throws(UpstreamTransportError) -> ByteBuffer? in
+            return { (deadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> ByteBuffer? in
                 do {
-                    // The total deadline applies here as it does to HTTP upstreams.
                     let next = try await withDeadline(deadline) { try await box.iterator.next() }
                     return next.map { ByteBuffer(bytes: $0) }
                 } catch let error as UpstreamTransportError {

@@ -13,7 +13,8 @@ public struct UpstreamRequest: Sendable {
     public var deployment: DeploymentConfig
     public var body: [UInt8]
     public var requestID: String
-    public var deadline: ContinuousClock.Instant
+    /// When the response head must have arrived (reading the body has its own deadlines).
+    public var headDeadline: ContinuousClock.Instant
 }
 
 public struct UpstreamResponse: Sendable {
@@ -44,35 +45,25 @@ public enum UpstreamTransportError: Error, Sendable {
     }
 }
 
-/// The body of an upstream response: chunks of bytes as they arrive.
-public struct UpstreamBody: AsyncSequence, Sendable {
-    public typealias Element = ByteBuffer
+/// The body of an upstream response, read chunk by chunk, each read bounded by a deadline.
+public struct UpstreamBody: Sendable {
+    /// Reads the next chunk; nil at the end. Throws `.timeout` when `deadline` passes first.
+    public typealias Reader = @Sendable (_ deadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> ByteBuffer?
 
-    private let makeNext: @Sendable () -> (@Sendable () async throws(UpstreamTransportError) -> ByteBuffer?)
+    private let makeReader: @Sendable () -> Reader
 
-    public init(_ makeNext: @escaping @Sendable () -> (@Sendable () async throws(UpstreamTransportError) -> ByteBuffer?)) {
-        self.makeNext = makeNext
+    public init(_ makeReader: @escaping @Sendable () -> Reader) {
+        self.makeReader = makeReader
     }
 
-    public struct AsyncIterator: AsyncIteratorProtocol {
-        let nextChunk: @Sendable () async throws(UpstreamTransportError) -> ByteBuffer?
+    /// A reader positioned at the start of the body; call once per response.
+    public func reader() -> Reader { makeReader() }
 
-        public mutating func next() async throws(UpstreamTransportError) -> ByteBuffer? {
-            try await nextChunk()
-        }
-
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws(UpstreamTransportError) -> ByteBuffer? {
-            try await nextChunk()
-        }
-    }
-
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(nextChunk: makeNext()) }
-
-    /// Reads the whole body, up to `limit` bytes.
-    public func collect(limit: Int) async throws(UpstreamTransportError) -> [UInt8] {
+    /// Reads the whole body, up to `limit` bytes, by `deadline`.
+    public func collect(limit: Int, deadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> [UInt8] {
         var out: [UInt8] = []
-        var iterator = makeAsyncIterator()
-        while let chunk = try await iterator.next() {
+        let read = reader()
+        while let chunk = try await read(deadline) {
             out.append(contentsOf: chunk.readableBytesView)
             if out.count > limit { throw .broken("the upstream response is larger than \(limit) bytes") }
         }

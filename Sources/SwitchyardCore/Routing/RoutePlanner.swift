@@ -1,0 +1,82 @@
+/// Turns a request into the models to try, in order: the requested model, then the request's
+/// own `models` list, then the config's fallback chain — or, for `model: auto`, the models the
+/// task-aware rules choose. Models that cannot serve the request (missing capability, context
+/// too small, not served) are skipped with a reason.
+public struct RoutePlanner: Sendable {
+    public static let autoModelNames: Set<String> = ["auto", "switchyard/auto"]
+
+    public let catalog: Catalog
+    public let routing: RoutingSettings
+    public let isServed: @Sendable (String) -> Bool
+
+    public init(catalog: Catalog, routing: RoutingSettings, isServed: @escaping @Sendable (String) -> Bool) {
+        self.catalog = catalog
+        self.routing = routing
+        self.isServed = isServed
+    }
+
+    public struct Plan: Sendable {
+        /// The rule that chose (`auto`), or `explicit`.
+        public var rule: String
+        public var models: [CatalogModel]
+        public var notes: [String]
+    }
+
+    public func plan(_ request: ChatRequest, features: RequestFeatures) throws(OpenAIError) -> Plan {
+        if Self.autoModelNames.contains(request.model.lowercased()) {
+            let decision = routing.policy.decide(features, catalog: catalog, isServed: isServed)
+            var models = decision.models.compactMap { catalog.model(named: $0) }
+            var notes = decision.notes
+            for name in request.fallbackModels {
+                guard let model = catalog.model(named: name) else { throw Self.unknownFallback(name, request) }
+                if let why = RoutePolicy.unfit(model, features, isServed) { notes.append("skip \(model.id): \(why)"); continue }
+                if !models.contains(where: { $0.id == model.id }) { models.append(model) }
+            }
+            guard !models.isEmpty else {
+                throw OpenAIError(status: 400, message: "No served model can handle this request: \(notes.last ?? "")",
+                                  type: "invalid_request_error", param: "model", code: "no_capable_model", shouldRetry: false)
+            }
+            return Plan(rule: decision.rule, models: models, notes: notes)
+        }
+
+        guard let primary = catalog.model(named: request.model), isServed(primary.id) else {
+            throw OpenAIError.modelNotFound(request.model)
+        }
+        var notes: [String] = []
+        var models: [CatalogModel] = []
+        var contextTooSmall = false
+        if features.estimatedContextTokens > primary.contextWindow {
+            notes.append("skip \(primary.id): request (~\(features.estimatedContextTokens) tokens) exceeds its \(primary.contextWindow)-token context")
+            contextTooSmall = true
+        } else {
+            models.append(primary)
+        }
+        var chain: [CatalogModel] = []
+        for name in request.fallbackModels {
+            guard let model = catalog.model(named: name) else { throw Self.unknownFallback(name, request) }
+            chain.append(model)
+        }
+        chain += routing.fallbacks(for: primary.id).compactMap { catalog.model(named: $0) }
+        for model in chain where !models.contains(where: { $0.id == model.id }) && model.id != primary.id {
+            if let why = RoutePolicy.unfit(model, features, isServed) {
+                notes.append("skip fallback \(model.id): \(why)")
+                continue
+            }
+            models.append(model)
+        }
+        guard !models.isEmpty else {
+            if contextTooSmall {
+                throw OpenAIError(status: 400, message: "This request needs about \(features.estimatedContextTokens) tokens; \(primary.id) holds \(primary.contextWindow).",
+                                  type: "invalid_request_error", param: "messages", code: "context_length_exceeded", shouldRetry: false)
+            }
+            throw OpenAIError.modelNotFound(request.model)
+        }
+        return Plan(rule: "explicit", models: models, notes: notes)
+    }
+
+    private static func unknownFallback(_ name: String, _ request: ChatRequest) -> OpenAIError {
+        let index = request.fallbackModels.firstIndex(of: name) ?? 0
+        return OpenAIError(status: 400, message: "'models[\(index)]': the model '\(name.prefix(256))' does not exist. GET /v1/models lists the valid IDs.",
+                           type: "invalid_request_error", param: "models[\(index)]", code: "model_not_found", shouldRetry: false)
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+import NIOCore
+import SwitchyardCore
+
+/// One call to one deployment, carried as far as the point where the answer can be committed
+/// to the client: a whole non-streaming body, or a stream that has started (first content,
+/// reasoning, tool call or finish chunk). Anything that goes wrong before that point is an
+/// `UpstreamFailure` the executor may retry elsewhere.
+struct Attempt: Sendable {
+    let candidate: DeploymentPool.Candidate
+    let chat: ChatRequest
+    let transport: any UpstreamTransport
+    let timeouts: UpstreamTimeouts
+    let requestID: String
+    /// The end of the whole request (all attempts).
+    let deadline: ContinuousClock.Instant
+    let logger: Logger
+
+    /// Upstream responses larger than this are refused (a non-streaming answer is buffered).
+    static let maxUpstreamBody = 64 << 20
+
+    enum Answer: Sendable {
+        case complete(body: [UInt8], usage: TokenUsage?)
+        case stream(StreamStart)
+    }
+
+    struct Prepared: Sendable {
+        var answer: Answer
+        var candidate: DeploymentPool.Candidate
+        var upstreamHeaders: [(String, String)]
+        var latency: Duration
+    }
+
+    /// A stream that has started: the relay state, the rest of the upstream body and the
+    /// bytes to send first.
+    struct StreamStart: Sendable {
+        var relay: IteratorBox<StreamRelay>
+        var read: UpstreamBody.Reader
+        var pending: [UInt8]
+    }
+
+    func run() async throws(UpstreamFailure) -> Prepared {
+        let started = ContinuousClock.now
+        let deployment = candidate.deployment
+        let firstTokenDeadline = min(deadline, started + timeouts.firstToken)
+        let upstreamModel = deployment.models[candidate.model.id] ?? candidate.model.id
+        let request = UpstreamRequest(deployment: deployment, body: chat.upstreamBody(model: upstreamModel), requestID: requestID,
+                                      headDeadline: firstTokenDeadline)
+        let adapter = ProviderAdapters.adapter(for: deployment.family)
+        let upstream: UpstreamResponse
+        do {
+            upstream = try await transport.send(request, logger: logger)
+        } catch {
+            throw failure(error.errorClass)
+        }
+        guard upstream.status == 200 else {
+            let body = (try? await upstream.body.collect(limit: 1 << 20, deadline: min(deadline, .now + .seconds(5)))) ?? []
+            let errorBody = UpstreamErrorBody(bytes: body)
+            let errorClass = adapter.classify(status: upstream.status, error: errorBody)
+            throw UpstreamFailure(
+                errorClass: errorClass, status: upstream.status,
+                upstreamMessage: errorClass == .auth ? nil : errorBody.message, upstreamCode: errorBody.code,
+                retryAfterSeconds: upstream.header("retry-after").flatMap { Int($0) },
+                provider: deployment.provider, deployment: deployment.name)
+        }
+        if chat.stream {
+            let start = try await startStream(upstream, adapter: adapter, firstTokenDeadline: firstTokenDeadline)
+            return Prepared(answer: .stream(start), candidate: candidate, upstreamHeaders: upstream.headers, latency: .now - started)
+        }
+        let body: [UInt8]
+        do {
+            body = try await upstream.body.collect(limit: Self.maxUpstreamBody, deadline: deadline)
+        } catch {
+            throw failure(error.errorClass)
+        }
+        let trimmed = Array(body.drop { $0 == 0x0A || $0 == 0x0D || $0 == 0x20 || $0 == 0x09 })
+        guard let document = try? JSONDocument(bytes: trimmed), document.root.kind == .object else {
+            throw failure(.badResponse, message: "the response body is not a JSON object")
+        }
+        if document.member("error", of: document.root) != nil, document.member("choices", of: document.root) == nil {
+            let errorBody = UpstreamErrorBody(document: document, object: document.root)
+            throw failure(adapter.classify(status: 500, error: errorBody), message: errorBody.message)
+        }
+        let usage = UsageReader.usage(in: document, object: document.root)
+        return Prepared(answer: .complete(body: trimmed, usage: usage), candidate: candidate, upstreamHeaders: upstream.headers,
+                        latency: .now - started)
+    }
+
+    /// Reads the stream until it starts, within the first-token deadline.
+    private func startStream(_ upstream: UpstreamResponse, adapter: any ProviderAdapter,
+                             firstTokenDeadline: ContinuousClock.Instant) async throws(UpstreamFailure) -> StreamStart {
+        var relay = StreamRelay(clientWantsUsage: chat.clientWantsUsage, adapter: adapter, pricing: candidate.pricing)
+        let read = upstream.body.reader()
+        var pending: [UInt8] = []
+        while !relay.started {
+            let chunk: ByteBuffer?
+            do {
+                chunk = try await read(firstTokenDeadline)
+            } catch {
+                throw failure(error.errorClass)
+            }
+            if let chunk {
+                pending += relay.consume(chunk.readableBytesView)
+            } else {
+                pending += relay.finish()
+            }
+            if case .failed(let errorClass, let message, let code) = relay.outcome {
+                throw UpstreamFailure(errorClass: errorClass, upstreamMessage: message, upstreamCode: code,
+                                      provider: candidate.deployment.provider, deployment: candidate.deployment.name)
+            }
+        }
+        return StreamStart(relay: IteratorBox(relay), read: read, pending: pending)
+    }
+
+    private func failure(_ errorClass: UpstreamErrorClass, message: String? = nil) -> UpstreamFailure {
+        UpstreamFailure(errorClass: errorClass, upstreamMessage: message, provider: candidate.deployment.provider,
+                        deployment: candidate.deployment.name)
+    }
+}

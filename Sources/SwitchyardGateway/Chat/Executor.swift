@@ -1,0 +1,206 @@
+import Foundation
+import Logging
+import Synchronization
+import SwitchyardCore
+
+/// Tries the candidates of a request in order until one answers: retries with jittered
+/// exponential back-off on the next candidate, bounded by the attempt budget and the request's
+/// deadline; stops at once on errors that are the request's own fault (content filter, invalid
+/// request); optionally hedges the first attempt.
+struct Executor: Sendable {
+    let pool: DeploymentPool
+    let transports: ChatCompletionHandler.Transports
+    let routing: RoutingSettings
+    let defaultTimeouts: UpstreamTimeouts
+    let metrics: GatewayMetrics
+    let hedgeBudget: HedgeBudget
+
+    struct Success: Sendable {
+        var prepared: Attempt.Prepared
+        var attempts: Int
+        var hedged: Bool
+    }
+
+    struct Failure: Error, Sendable {
+        var error: OpenAIError
+        var attempts: Int
+        var lastDeployment: DeploymentConfig?
+    }
+
+    func timeouts(for model: CatalogModel) -> UpstreamTimeouts {
+        routing.models[model.id]?.timeouts ?? defaultTimeouts
+    }
+
+    func execute(_ chat: ChatRequest, candidates: [DeploymentPool.Candidate], skipped: [String], requestID: String,
+                 deadline: ContinuousClock.Instant, logger: Logger) async throws(Failure) -> Success {
+        var attempts = 0
+        var failures: [UpstreamFailure] = []
+        var position = 0
+        var rng = SystemRandomNumberGenerator()
+        var lastFailed: (deployment: String, retryAfter: Duration?)?
+
+        func next() -> DeploymentPool.Candidate? {
+            for _ in 0..<candidates.count {
+                let candidate = candidates[position % candidates.count]
+                position += 1
+                if pool.begin(candidate.deployment) { return candidate }
+            }
+            return nil
+        }
+
+        while attempts < routing.retry.maxAttempts, ContinuousClock.now < deadline, let candidate = next() {
+            if let lastFailed {
+                let delay = routing.retry.backoff(beforeAttempt: attempts + 1, retryAfter: lastFailed.retryAfter,
+                                                  sameDeployment: lastFailed.deployment == candidate.deployment.name, using: &rng)
+                if ContinuousClock.now + delay >= deadline {
+                    pool.end(candidate.deployment, .abandoned)
+                    break
+                }
+                if delay > .zero {
+                    do { try await Task.sleep(for: delay) } catch {
+                        pool.end(candidate.deployment, .abandoned)
+                        break
+                    }
+                }
+            }
+            attempts += 1
+            let outcome: Result<Attempt.Prepared, UpstreamFailure>
+            var hedged = false
+            if attempts == 1, routing.hedge.enabled, let hedge = hedgeCandidate(after: candidate, in: candidates) {
+                (outcome, hedged) = await race(candidate, hedge, chat: chat, requestID: requestID, deadline: deadline, logger: logger)
+                if hedged { attempts += 1 }
+            } else {
+                outcome = await attempt(candidate, chat: chat, requestID: requestID, deadline: deadline, logger: logger)
+            }
+            switch outcome {
+            case .success(let prepared):
+                return Success(prepared: prepared, attempts: attempts, hedged: hedged)
+            case .failure(let failure):
+                failures.append(failure)
+                logger.info("upstream attempt failed", metadata: [
+                    "deployment": .string(failure.deployment), "error.class": .string(failure.errorClass.rawValue), "attempt": .stringConvertible(attempts),
+                ])
+                if !failure.errorClass.allowsFailover {
+                    throw Failure(error: failure.openAIError, attempts: attempts, lastDeployment: candidate.deployment)
+                }
+                lastFailed = (failure.deployment, failure.retryAfterSeconds.map { .seconds($0) })
+            }
+        }
+        guard let last = failures.last else {
+            let why = skipped.isEmpty ? "" : " (" + skipped.prefix(8).joined(separator: "; ") + ")"
+            throw Failure(error: OpenAIError(status: 503, message: "No healthy deployment can serve this request right now\(why).",
+                                             type: "server_error", code: "no_healthy_deployment", shouldRetry: true, retryAfterSeconds: 1),
+                          attempts: attempts, lastDeployment: nil)
+        }
+        var error = last.openAIError
+        if failures.count > 1 {
+            let causes = failures.map { "\($0.deployment): \($0.errorClass.rawValue)" }.joined(separator: ", ")
+            error.message = "All \(failures.count) attempts failed (\(causes)). Last: " + error.message
+        }
+        throw Failure(error: error, attempts: attempts, lastDeployment: candidates.first { $0.deployment.name == last.deployment }?.deployment)
+    }
+
+    /// One attempt, reported to the pool and the metrics. `candidate`'s slot is already taken.
+    private func attempt(_ candidate: DeploymentPool.Candidate, chat: ChatRequest, requestID: String,
+                         deadline: ContinuousClock.Instant, logger: Logger) async -> Result<Attempt.Prepared, UpstreamFailure> {
+        let attempt = Attempt(candidate: candidate, chat: chat, transport: transports.transport(for: candidate.deployment),
+                              timeouts: timeouts(for: candidate.model), requestID: requestID, deadline: deadline, logger: logger)
+        do {
+            let prepared = try await attempt.run()
+            pool.end(candidate.deployment, .success(latency: prepared.latency))
+            return .success(prepared)
+        } catch {
+            if Task.isCancelled {
+                pool.end(candidate.deployment, .abandoned)
+            } else {
+                pool.end(candidate.deployment, .failure(error.errorClass, retryAfter: error.retryAfterSeconds.map { .seconds($0) }))
+                metrics.recordUpstreamError(deployment: candidate.deployment.name, errorClass: error.errorClass)
+            }
+            return .failure(error)
+        }
+    }
+
+    /// The deployment a hedge would go to: the next candidate on another deployment.
+    private func hedgeCandidate(after first: DeploymentPool.Candidate, in candidates: [DeploymentPool.Candidate]) -> DeploymentPool.Candidate? {
+        candidates.first { $0.deployment.name != first.deployment.name }
+    }
+
+    /// Runs `primary`; if it has not answered after the hedge delay (configured, else the
+    /// deployment's observed p95) and the budget allows, also runs `backup`. The first success
+    /// wins and the other attempt is cancelled. Returns whether a hedge was sent.
+    private func race(_ primary: DeploymentPool.Candidate, _ backup: DeploymentPool.Candidate, chat: ChatRequest, requestID: String,
+                      deadline: ContinuousClock.Instant, logger: Logger) async -> (Result<Attempt.Prepared, UpstreamFailure>, Bool) {
+        hedgeBudget.noteRequest()
+        guard let delay = routing.hedge.delay ?? pool.p95Latency(of: primary.deployment) else {
+            return (await attempt(primary, chat: chat, requestID: requestID, deadline: deadline, logger: logger), false)
+        }
+        enum Event: Sendable {
+            case answered(Int, Result<Attempt.Prepared, UpstreamFailure>)
+            case hedgeNotSent
+        }
+        return await withTaskGroup(of: Event.self) { group in
+            group.addTask { .answered(0, await self.attempt(primary, chat: chat, requestID: requestID, deadline: deadline, logger: logger)) }
+            group.addTask {
+                do { try await Task.sleep(for: delay) } catch { return .hedgeNotSent }
+                guard self.hedgeBudget.take(), self.pool.begin(backup.deployment) else { return .hedgeNotSent }
+                self.metrics.recordHedge(outcome: "sent")
+                return .answered(1, await self.attempt(backup, chat: chat, requestID: requestID, deadline: deadline, logger: logger))
+            }
+            var hedgeSent = false
+            var firstFailure: UpstreamFailure?
+            var pending = 2
+            while pending > 0, let event = await group.next() {
+                pending -= 1
+                switch event {
+                case .hedgeNotSent:
+                    continue
+                case .answered(let who, .success(let prepared)):
+                    if who == 1 { hedgeSent = true; metrics.recordHedge(outcome: "won") }
+                    group.cancelAll()
+                    // The loser, if it still finishes, is accounted for honestly.
+                    while let rest = await group.next() {
+                        if case .answered(let other, .success(let late)) = rest {
+                            if other == 1 { hedgeSent = true }
+                            if case .complete(_, let usage?) = late.answer {
+                                metrics.recordUsage(model: late.candidate.model.id, usage: usage,
+                                                    cost: Cost.of(usage, at: late.candidate.pricing))
+                            }
+                        } else if case .answered(1, _) = rest {
+                            hedgeSent = true
+                        }
+                    }
+                    return (.success(prepared), hedgeSent)
+                case .answered(let who, .failure(let failure)):
+                    if who == 1 { hedgeSent = true }
+                    if firstFailure == nil { firstFailure = failure }
+                    if who == 0 {
+                        // The primary failed before the hedge fired: no hedge, let the retry
+                        // loop take over.
+                        group.cancelAll()
+                    }
+                }
+            }
+            return (.failure(firstFailure ?? UpstreamFailure(errorClass: .server, provider: primary.deployment.provider,
+                                                             deployment: primary.deployment.name)), hedgeSent)
+        }
+    }
+}
+
+/// Caps hedges to a share of requests: each request adds `budget` tokens (at most 10 banked),
+/// a hedge spends one.
+final class HedgeBudget: Sendable {
+    private let share: Double
+    private let tokens = Mutex(1.0)
+
+    init(share: Double) { self.share = share }
+
+    func noteRequest() { tokens.withLock { $0 = min(10, $0 + share) } }
+
+    func take() -> Bool {
+        tokens.withLock {
+            guard $0 >= 1 else { return false }
+            $0 -= 1
+            return true
+        }
+    }
+}

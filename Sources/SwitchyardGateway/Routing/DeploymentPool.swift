@@ -1,0 +1,206 @@
+import Foundation
+import Synchronization
+import SwitchyardCore
+
+/// The deployments of the running gateway and how each is doing: circuit breaker, latency,
+/// requests in flight, cool-down after balance or rate-limit errors. Every request asks it for
+/// an ordered list of candidates and reports back how each attempt went.
+public final class DeploymentPool: Sendable {
+    public let deployments: [DeploymentConfig]
+    private let byModel: [String: [Int]]
+    private let routing: RoutingSettings
+    private let state: Mutex<[LiveState]>
+
+    struct LiveState {
+        var breaker: CircuitBreaker
+        var latency = PeakEWMA()
+        var inFlight = 0
+        var coolingUntil: ContinuousClock.Instant?
+        var coolingReason: UpstreamErrorClass?
+        var lastError: UpstreamErrorClass?
+        var successes = 0
+        var failures = 0
+        /// The last latencies, for the hedging delay (p95).
+        var recentLatencies: [Double] = []
+        var probeOK: Bool?
+    }
+
+    /// One thing to try: a model at a deployment.
+    public struct Candidate: Sendable {
+        public var model: CatalogModel
+        public var deployment: DeploymentConfig
+        public var pricing: Pricing? { deployment.pricing(for: model) }
+    }
+
+    public enum Outcome: Sendable {
+        case success(latency: Duration)
+        case failure(UpstreamErrorClass, retryAfter: Duration?)
+        /// The call ended without a verdict (the client left, a hedge lost).
+        case abandoned
+    }
+
+    public init(deployments: [DeploymentConfig], routing: RoutingSettings = RoutingSettings()) {
+        self.deployments = deployments
+        self.routing = routing
+        var byModel: [String: [Int]] = [:]
+        for (index, deployment) in deployments.enumerated() {
+            for model in deployment.models.keys.sorted() { byModel[model, default: []].append(index) }
+        }
+        self.byModel = byModel
+        self.state = Mutex(deployments.map { _ in LiveState(breaker: CircuitBreaker(settings: routing.breaker)) })
+    }
+
+    public func serves(_ modelID: String) -> Bool { byModel[modelID] != nil }
+
+    /// Candidates for `models` (in order), each model's deployments in its strategy's order,
+    /// the preferred region first. Deployments that are cooling down or whose breaker is open
+    /// are left out and listed in `skipped`.
+    public func candidates(for models: [CatalogModel], preferredRegion: String?) -> (candidates: [Candidate], skipped: [String]) {
+        let now = ContinuousClock.now
+        let live = state.withLock { $0 }
+        var rng = SystemRandomNumberGenerator()
+        var out: [Candidate] = []
+        var skipped: [String] = []
+        for model in models {
+            guard let indices = byModel[model.id] else { continue }
+            let snapshots = indices.map { i in
+                DeploymentSnapshot(name: deployments[i].name, region: deployments[i].region, weight: deployments[i].weight, position: i,
+                                   inFlight: live[i].inFlight, latency: live[i].latency.value,
+                                   price: deployments[i].pricing(for: model)?.blendedPer1M)
+            }
+            for snapshot in routing.strategy(for: model.id).order(snapshots, preferredRegion: preferredRegion, using: &rng) {
+                let i = snapshot.position
+                if let until = live[i].coolingUntil, until > now {
+                    skipped.append("\(deployments[i].name): cooling down after \(live[i].coolingReason?.rawValue ?? "errors") for \(Int((until - now).seconds)) s")
+                    continue
+                }
+                if !live[i].breaker.wouldAllow(at: now) {
+                    skipped.append("\(deployments[i].name): circuit breaker \(live[i].breaker.state(at: now).rawValue)")
+                    continue
+                }
+                out.append(Candidate(model: model, deployment: deployments[i]))
+            }
+        }
+        return (out, skipped)
+    }
+
+    /// Takes a slot at `deployment` for one attempt; false if its breaker refuses right now
+    /// (open, or half-open with its probe already out).
+    public func begin(_ deployment: DeploymentConfig) -> Bool {
+        guard let i = index(of: deployment) else { return false }
+        let now = ContinuousClock.now
+        return state.withLock { states in
+            if let until = states[i].coolingUntil, until > now { return false }
+            guard states[i].breaker.allowRequest(at: now) else { return false }
+            states[i].inFlight += 1
+            return true
+        }
+    }
+
+    public func end(_ deployment: DeploymentConfig, _ outcome: Outcome) {
+        guard let i = index(of: deployment) else { return }
+        let now = ContinuousClock.now
+        let routing = self.routing
+        state.withLock { states in
+            states[i].inFlight -= 1
+            switch outcome {
+            case .success(let latency):
+                states[i].successes += 1
+                states[i].breaker.recordSuccess(at: now)
+                states[i].latency.observe(latency, at: now)
+                states[i].recentLatencies.append(latency.seconds)
+                if states[i].recentLatencies.count > 256 { states[i].recentLatencies.removeFirst(64) }
+            case .failure(let errorClass, let retryAfter):
+                states[i].failures += 1
+                states[i].lastError = errorClass
+                switch errorClass {
+                case .balance:
+                    // Out of money: no point in asking again soon, and no retry storm.
+                    states[i].coolingUntil = now + routing.balanceCooldown
+                    states[i].coolingReason = .balance
+                    states[i].breaker.recordAbandoned()
+                case .rateLimit:
+                    if let retryAfter, retryAfter > .zero {
+                        states[i].coolingUntil = now + min(retryAfter, .seconds(60))
+                        states[i].coolingReason = .rateLimit
+                    }
+                    states[i].breaker.recordFailure(at: now)
+                case .contentFilter, .invalidRequest, .contextLength:
+                    // The request's fault, not the deployment's.
+                    states[i].breaker.recordSuccess(at: now)
+                default:
+                    states[i].breaker.recordFailure(at: now)
+                }
+            case .abandoned:
+                states[i].breaker.recordAbandoned()
+            }
+        }
+    }
+
+    /// A stream that failed after it had started (and after its attempt was reported as a
+    /// success): counts against the deployment's breaker.
+    public func recordLateFailure(_ deployment: DeploymentConfig, _ errorClass: UpstreamErrorClass) {
+        guard let i = index(of: deployment) else { return }
+        let now = ContinuousClock.now
+        state.withLock { states in
+            states[i].failures += 1
+            states[i].lastError = errorClass
+            states[i].breaker.recordFailure(at: now)
+        }
+    }
+
+    /// The observed p95 latency of `deployment`, for the hedging delay.
+    public func p95Latency(of deployment: DeploymentConfig) -> Duration? {
+        guard let i = index(of: deployment) else { return nil }
+        let samples = state.withLock { $0[i].recentLatencies }
+        guard samples.count >= 20 else { return nil }
+        let sorted = samples.sorted()
+        let value = sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.95))]
+        return .milliseconds(Int64(value * 1000))
+    }
+
+    public func recordProbe(_ deployment: DeploymentConfig, ok: Bool) {
+        guard let i = index(of: deployment) else { return }
+        let now = ContinuousClock.now
+        state.withLock { states in
+            states[i].probeOK = ok
+            if ok { if states[i].breaker.state(at: now) != .open { states[i].breaker.recordSuccess(at: now) } }
+            else { states[i].breaker.recordFailure(at: now) }
+        }
+    }
+
+    /// Health of every deployment, for `/admin/health`, `/readyz` and metrics.
+    public struct Health: Sendable {
+        public var deployment: DeploymentConfig
+        public var breaker: CircuitBreaker.State
+        public var timesOpened: Int
+        public var coolingFor: Duration?
+        public var coolingReason: UpstreamErrorClass?
+        public var inFlight: Int
+        public var latencySeconds: Double?
+        public var successes: Int
+        public var failures: Int
+        public var lastError: UpstreamErrorClass?
+        public var probeOK: Bool?
+
+        public var isHealthy: Bool { breaker != .open && coolingFor == nil && probeOK != false }
+    }
+
+    public var health: [Health] {
+        let now = ContinuousClock.now
+        let live = state.withLock { $0 }
+        return zip(deployments, live).map { deployment, s in
+            let cooling = s.coolingUntil.flatMap { $0 > now ? $0 - now : nil }
+            return Health(deployment: deployment, breaker: s.breaker.state(at: now), timesOpened: s.breaker.timesOpened,
+                          coolingFor: cooling, coolingReason: cooling == nil ? nil : s.coolingReason, inFlight: s.inFlight,
+                          latencySeconds: s.latency.value, successes: s.successes, failures: s.failures, lastError: s.lastError,
+                          probeOK: s.probeOK)
+        }
+    }
+
+    public var hasHealthyDeployment: Bool { health.contains(where: \.isHealthy) }
+
+    private func index(of deployment: DeploymentConfig) -> Int? {
+        deployments.firstIndex { $0.name == deployment.name }
+    }
+}

@@ -29,13 +29,22 @@ public final class Simulator: Sendable {
     public let options: Options
     public let stats = SimulatorStats()
     private let sequence = Mutex<[String: UInt64]>([:])
+    private let overrides = Mutex<[String: SimulationProfile]>([:])
 
     public init(catalog: Catalog = .builtIn, options: Options = Options()) {
         self.catalog = catalog
         self.options = options
     }
 
+    /// Changes a model's behaviour while running (a latency spike, an outage, a recovery);
+    /// nil goes back to the configured profile.
+    public func setProfile(_ profile: SimulationProfile?, for modelID: String) {
+        guard let model = catalog.model(named: modelID) else { return }
+        overrides.withLock { $0[model.id] = profile }
+    }
+
     public func profile(for model: CatalogModel) -> SimulationProfile {
+        if let profile = overrides.withLock({ $0[model.id] }) { return profile }
         if let profile = options.profiles[model.id] { return profile }
         var profile = SimulationProfile.defaults(for: model)
         if !options.defaultFaultRates.isEmpty { profile.faultRates = options.defaultFaultRates }

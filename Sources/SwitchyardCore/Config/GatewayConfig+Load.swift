@@ -179,18 +179,27 @@ struct ConfigValidator {
     }
 
     private func deployment(_ cursor: YAMLCursor, provider: String, family: ModelFamily, catalog: Catalog) throws(ConfigError) -> DeploymentConfig {
-        let fields = try cursor.mapping(allowed: ["name", "region", "base_url", "api_key_env", "weight", "models", "probe"])
+        let fields = try cursor.mapping(allowed: ["name", "region", "base_url", "api_key_env", "weight", "models", "probe", "simulated"])
         guard let nameCursor = fields["name"] else { throw cursor.error("needs a name") }
         let name = try nameCursor.string()
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
             throw nameCursor.error("may contain only letters, digits, '-', '_' and '.'")
         }
         let region = try fields["region"].map { c throws(ConfigError) in try c.string() } ?? "default"
-        guard let urlCursor = fields["base_url"] else { throw cursor.error("needs a base_url (e.g. https://api.deepseek.com)") }
-        let baseURL = try urlCursor.string()
-        guard let url = URL(string: baseURL), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = url.host, !host.isEmpty else {
-            throw urlCursor.error("must be an http:// or https:// URL with a host, got '\(baseURL)'")
+        let simulated = try fields["simulated"].map { c throws(ConfigError) in try c.bool() } ?? false
+        let endpoint: DeploymentConfig.Endpoint
+        if simulated {
+            // The in-process simulator: for trying routing policies without any provider.
+            guard fields["base_url"] == nil else { throw cursor.error("a simulated deployment has no base_url") }
+            endpoint = .simulator
+        } else {
+            guard let urlCursor = fields["base_url"] else { throw cursor.error("needs a base_url (e.g. https://api.deepseek.com), or simulated: true") }
+            let baseURL = try urlCursor.string()
+            guard let url = URL(string: baseURL), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                  let host = url.host, !host.isEmpty else {
+                throw urlCursor.error("must be an http:// or https:// URL with a host, got '\(baseURL)'")
+            }
+            endpoint = .http(baseURL: baseURL)
         }
         var apiKey: Secret?
         var apiKeyEnv: String?
@@ -229,7 +238,7 @@ struct ConfigValidator {
             guard models[model.id] == nil else { throw value.error("'\(key)' maps to \(model.id), which is listed twice") }
             models[model.id] = upstreamID
         }
-        var deployment = DeploymentConfig(name: name, provider: provider, family: family, region: region, endpoint: .http(baseURL: baseURL),
+        var deployment = DeploymentConfig(name: name, provider: provider, family: family, region: region, endpoint: endpoint,
                                           apiKey: apiKey, apiKeyEnv: apiKeyEnv, weight: weight, models: models)
         deployment.prices = prices
         if let probe = fields["probe"] { deployment.probe = try probe.bool() }

@@ -86,7 +86,8 @@ public struct RequestFeatures: Sendable, Hashable {
                        "fn main", "package main", "</div>", "#!/"]
         var hits = 0
         for marker in markers where text.contains(marker) { hits += 1 }
-        if hits >= 2 { return true }
+        let punctuation = text.contains("(") || text.contains("{") || text.contains(";") || text.contains("=")
+        if hits >= 2 && punctuation { return true }
         // Several lines ending in ';' or '{' are code.
         let lines = text.split(separator: "\n")
         let codeLines = lines.filter { $0.hasSuffix(";") || $0.hasSuffix("{") || $0.hasSuffix("}") }.count

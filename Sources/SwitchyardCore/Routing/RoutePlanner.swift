@@ -33,7 +33,12 @@ public struct RoutePlanner: Sendable {
                 if !models.contains(where: { $0.id == model.id }) { models.append(model) }
             }
             guard !models.isEmpty else {
-                throw OpenAIError(status: 400, message: "No served model can handle this request: \(notes.last ?? "")",
+                let largest = catalog.models.filter { isServed($0.id) }.map(\.contextWindow).max() ?? 0
+                if features.estimatedContextTokens > largest {
+                    throw OpenAIError(status: 400, message: "This request needs about \(features.estimatedContextTokens) tokens; the largest context served here holds \(largest).",
+                                      type: "invalid_request_error", param: "messages", code: "context_length_exceeded", shouldRetry: false)
+                }
+                throw OpenAIError(status: 400, message: "No served model can handle this request (it needs \(features.requiredCapabilities.sorted().map(\.rawValue).joined(separator: ", "))).",
                                   type: "invalid_request_error", param: "model", code: "no_capable_model", shouldRetry: false)
             }
             return Plan(rule: decision.rule, models: models, notes: notes)

@@ -176,9 +176,12 @@ import Testing
                      "ZHIPU_API_KEY", "ZAI_API_KEY", "GLM_CN_API_KEY", "GLM_INTL_API_KEY", "BIGMODEL_API_KEY", "SIM_API_KEY"] {
             environment[name] = "test-key"
         }
-        for file in ["examples/switchyard.yaml", "examples/local.yaml"] {
+        let readme = try String(contentsOfFile: root.appendingPathComponent("README.md").path, encoding: .utf8)
+        let reference = try #require(readme.components(separatedBy: "## Configuration reference").last?
+            .components(separatedBy: "```yaml\n").dropFirst().first?.components(separatedBy: "```").first)
+        for file in ["examples/switchyard.yaml", "examples/local.yaml", "examples/routing.yaml", "README.md"] {
             let path = root.appendingPathComponent(file).path
-            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let text = file == "README.md" ? reference : try String(contentsOfFile: path, encoding: .utf8)
             // Every variable the example names gets a value, so that only real mistakes fail.
             for line in text.split(separator: "\n") where line.contains("api_key_env:") {
                 if let name = line.split(separator: ":").last?.split(separator: "#").first?.trimmingCharacters(in: .whitespaces) {

@@ -45,6 +45,10 @@ import Testing
                 #expect(p99Down <= p99Base + 2000)
                 // The breaker took region A out: it saw only the few calls before it opened.
                 #expect(regionA.stats.snapshot.requests < 300 / 2 + 20)
+                let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+                #expect(metrics.contains("switchyard_deployment_breaker_state{deployment=\"d0\"} 2"))
+                let health = String(buffer: try await client.execute(uri: "/admin/health", method: .get).body)
+                #expect(health.contains("\"deployment\":\"d0\",\"provider\":\"glm\",\"region\":\"r0\",\"healthy\":false,\"breaker\":\"open\""))
             }
         }
     }

@@ -75,7 +75,7 @@ struct RoutingValidator {
     }
 
     private func rule(_ cursor: YAMLCursor) throws(ConfigError) -> RouteRule {
-        let f = try cursor.mapping(allowed: ["name", "when", "models", "policy", "max_price_per_1m"])
+        let f = try cursor.mapping(allowed: ["name", "when", "models", "policy", "max_price_per_1m", "timeouts"])
         guard let nameCursor = f["name"] else { throw cursor.error("needs a name") }
         var condition = RouteRule.Condition()
         if let when = f["when"] {
@@ -104,6 +104,7 @@ struct RoutingValidator {
         default:
             throw cursor.error("needs either models: [...] or policy: cheapest-capable | fastest-capable")
         }
-        return RouteRule(name: try nameCursor.string(), when: condition, target: target)
+        let ruleTimeouts = try f["timeouts"].map { c throws(ConfigError) in try validator.upstreamTimeouts(c, base: timeouts) }
+        return RouteRule(name: try nameCursor.string(), when: condition, target: target, timeouts: ruleTimeouts)
     }
 }

@@ -20,6 +20,8 @@ public struct RoutePlanner: Sendable {
         public var rule: String
         public var models: [CatalogModel]
         public var notes: [String]
+        /// The rule's own timeouts, when it has some.
+        public var timeouts: UpstreamTimeouts?
     }
 
     public func plan(_ request: ChatRequest, features: RequestFeatures) throws(OpenAIError) -> Plan {
@@ -41,7 +43,7 @@ public struct RoutePlanner: Sendable {
                 throw OpenAIError(status: 400, message: "No served model can handle this request (it needs \(features.requiredCapabilities.sorted().map(\.rawValue).joined(separator: ", "))).",
                                   type: "invalid_request_error", param: "model", code: "no_capable_model", shouldRetry: false)
             }
-            return Plan(rule: decision.rule, models: models, notes: notes)
+            return Plan(rule: decision.rule, models: models, notes: notes, timeouts: decision.timeouts)
         }
 
         guard let primary = catalog.model(named: request.model), isServed(primary.id) else {
@@ -76,7 +78,7 @@ public struct RoutePlanner: Sendable {
             }
             throw OpenAIError.modelNotFound(request.model)
         }
-        return Plan(rule: "explicit", models: models, notes: notes)
+        return Plan(rule: "explicit", models: models, notes: notes, timeouts: nil)
     }
 
     private static func unknownFallback(_ name: String, _ request: ChatRequest) -> OpenAIError {

@@ -5,6 +5,8 @@ public struct RouteRule: Sendable, Hashable {
     public var name: String
     public var when: Condition
     public var target: Target
+    /// Timeouts for requests this rule routes (else each model's, else the global ones).
+    public var timeouts: UpstreamTimeouts?
 
     /// Every condition given must hold (an empty condition always matches).
     public struct Condition: Sendable, Hashable {
@@ -51,10 +53,11 @@ public struct RouteRule: Sendable, Hashable {
         case fastestCapable(maxPricePer1M: Decimal?)
     }
 
-    public init(name: String, when: Condition = .init(), target: Target) {
+    public init(name: String, when: Condition = .init(), target: Target, timeouts: UpstreamTimeouts? = nil) {
         self.name = name
         self.when = when
         self.target = target
+        self.timeouts = timeouts
     }
 }
 
@@ -64,6 +67,7 @@ public struct RouteDecision: Sendable, Hashable {
     public var rule: String
     public var models: [String]
     public var notes: [String]
+    public var timeouts: UpstreamTimeouts?
 }
 
 /// Ordered rules, evaluated top to bottom; the first rule with a capable, served model wins.
@@ -101,11 +105,11 @@ public struct RoutePolicy: Sendable, Hashable {
                 continue
             }
             notes.append("rule \(rule.name): matched → \(models.joined(separator: " → "))")
-            return RouteDecision(rule: rule.name, models: models, notes: notes)
+            return RouteDecision(rule: rule.name, models: models, notes: notes, timeouts: rule.timeouts)
         }
         let fallback = candidates(for: .cheapestCapable(maxPricePer1M: nil), features: features, catalog: catalog, isServed: isServed, notes: &notes)
         notes.append("no rule chose a model: cheapest capable → \(fallback.first ?? "none")")
-        return RouteDecision(rule: "cheapest-capable", models: fallback, notes: notes)
+        return RouteDecision(rule: "cheapest-capable", models: fallback, notes: notes, timeouts: nil)
     }
 
     private func candidates(for target: RouteRule.Target, features: RequestFeatures, catalog: Catalog,

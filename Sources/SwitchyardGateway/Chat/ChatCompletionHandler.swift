@@ -48,11 +48,11 @@ struct ChatCompletionHandler: Sendable {
             trace.model = plan.models.first?.id
             let region = request.headers[.init("x-switchyard-region")!].flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
             let (candidates, skipped) = pool.candidates(for: plan.models, preferredRegion: region)
-            let primaryTimeouts = executor.timeouts(for: plan.models[0])
+            let primaryTimeouts = executor.timeouts(for: plan.models[0], route: plan.timeouts)
             let success: Executor.Success
             do {
                 success = try await executor.execute(chat, candidates: candidates, skipped: skipped, requestID: requestID,
-                                                     deadline: started + primaryTimeouts.total, logger: logger)
+                                                     routeTimeouts: plan.timeouts, deadline: started + primaryTimeouts.total, logger: logger)
             } catch {
                 trace.attempts = error.attempts
                 trace.deployment = error.lastDeployment
@@ -69,7 +69,7 @@ struct ChatCompletionHandler: Sendable {
             switch prepared.answer {
             case .stream(let start):
                 let relay = StreamingRelay(metrics: metrics, pool: pool, candidate: prepared.candidate, trace: trace,
-                                           timeouts: executor.timeouts(for: prepared.candidate.model),
+                                           timeouts: executor.timeouts(for: prepared.candidate.model, route: plan.timeouts),
                                            deadline: started + primaryTimeouts.total, started: started, logger: logger)
                 endedInline = false
                 return relay.response(start)

@@ -27,12 +27,13 @@ struct Executor: Sendable {
         var lastDeployment: DeploymentConfig?
     }
 
-    func timeouts(for model: CatalogModel) -> UpstreamTimeouts {
-        routing.models[model.id]?.timeouts ?? defaultTimeouts
+    /// The timeouts of an attempt: the route's, else the model's, else the global ones.
+    func timeouts(for model: CatalogModel, route: UpstreamTimeouts? = nil) -> UpstreamTimeouts {
+        route ?? routing.models[model.id]?.timeouts ?? defaultTimeouts
     }
 
     func execute(_ chat: ChatRequest, candidates: [DeploymentPool.Candidate], skipped: [String], requestID: String,
-                 deadline: ContinuousClock.Instant, logger: Logger) async throws(Failure) -> Success {
+                 routeTimeouts: UpstreamTimeouts?, deadline: ContinuousClock.Instant, logger: Logger) async throws(Failure) -> Success {
         var attempts = 0
         var failures: [UpstreamFailure] = []
         var position = 0
@@ -67,10 +68,11 @@ struct Executor: Sendable {
             let outcome: Result<Attempt.Prepared, UpstreamFailure>
             var hedged = false
             if attempts == 1, routing.hedge.enabled, let hedge = hedgeCandidate(after: candidate, in: candidates) {
-                (outcome, hedged) = await race(candidate, hedge, chat: chat, requestID: requestID, deadline: deadline, logger: logger)
+                (outcome, hedged) = await race(candidate, hedge, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts,
+                                               deadline: deadline, logger: logger)
                 if hedged { attempts += 1 }
             } else {
-                outcome = await attempt(candidate, chat: chat, requestID: requestID, deadline: deadline, logger: logger)
+                outcome = await attempt(candidate, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts, deadline: deadline, logger: logger)
             }
             switch outcome {
             case .success(let prepared):
@@ -101,10 +103,10 @@ struct Executor: Sendable {
     }
 
     /// One attempt, reported to the pool and the metrics. `candidate`'s slot is already taken.
-    private func attempt(_ candidate: DeploymentPool.Candidate, chat: ChatRequest, requestID: String,
+    private func attempt(_ candidate: DeploymentPool.Candidate, chat: ChatRequest, requestID: String, routeTimeouts: UpstreamTimeouts?,
                          deadline: ContinuousClock.Instant, logger: Logger) async -> Result<Attempt.Prepared, UpstreamFailure> {
         let attempt = Attempt(candidate: candidate, chat: chat, transport: transports.transport(for: candidate.deployment),
-                              timeouts: timeouts(for: candidate.model), requestID: requestID, deadline: deadline, logger: logger)
+                              timeouts: timeouts(for: candidate.model, route: routeTimeouts), requestID: requestID, deadline: deadline, logger: logger)
         do {
             let prepared = try await attempt.run()
             pool.end(candidate.deployment, .success(latency: prepared.latency))
@@ -129,22 +131,24 @@ struct Executor: Sendable {
     /// deployment's observed p95) and the budget allows, also runs `backup`. The first success
     /// wins and the other attempt is cancelled. Returns whether a hedge was sent.
     private func race(_ primary: DeploymentPool.Candidate, _ backup: DeploymentPool.Candidate, chat: ChatRequest, requestID: String,
-                      deadline: ContinuousClock.Instant, logger: Logger) async -> (Result<Attempt.Prepared, UpstreamFailure>, Bool) {
+                      routeTimeouts: UpstreamTimeouts?, deadline: ContinuousClock.Instant, logger: Logger) async -> (Result<Attempt.Prepared, UpstreamFailure>, Bool) {
         hedgeBudget.noteRequest()
         guard let delay = routing.hedge.delay ?? pool.p95Latency(of: primary.deployment) else {
-            return (await attempt(primary, chat: chat, requestID: requestID, deadline: deadline, logger: logger), false)
+            return (await attempt(primary, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts, deadline: deadline, logger: logger), false)
         }
         enum Event: Sendable {
             case answered(Int, Result<Attempt.Prepared, UpstreamFailure>)
             case hedgeNotSent
         }
         return await withTaskGroup(of: Event.self) { group in
-            group.addTask { .answered(0, await self.attempt(primary, chat: chat, requestID: requestID, deadline: deadline, logger: logger)) }
+            group.addTask {
+                .answered(0, await self.attempt(primary, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts, deadline: deadline, logger: logger))
+            }
             group.addTask {
                 do { try await Task.sleep(for: delay) } catch { return .hedgeNotSent }
                 guard self.hedgeBudget.take(), self.pool.begin(backup.deployment) else { return .hedgeNotSent }
                 self.metrics.recordHedge(outcome: "sent")
-                return .answered(1, await self.attempt(backup, chat: chat, requestID: requestID, deadline: deadline, logger: logger))
+                return .answered(1, await self.attempt(backup, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts, deadline: deadline, logger: logger))
             }
             var hedgeSent = false
             var firstFailure: UpstreamFailure?

@@ -1,0 +1,118 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import SwitchyardCore
+import SwitchyardGateway
+import SwitchyardSimulator
+import Testing
+
+@Suite struct TimeoutAndHealthTests {
+    @Test func streamIdleTimeoutEndsTheStreamWithAnError() async throws {
+        var config = GatewayConfig.embedded()
+        config.timeouts.streamIdle = .milliseconds(300)
+        try await withGateway(config, simulator: Simulator(options: .init(fast: false))) { client, _ in
+            let start = ContinuousClock.now
+            let r = try await post(client, chatBody("glm-5", "[sim tokens=5 tps=1 ttft_ms=0]", stream: true))
+            let text = String(buffer: r.body)
+            #expect(r.status == .ok)
+            #expect(text.contains("\"code\":\"upstream_timeout\""))
+            #expect(!text.contains("[DONE]"))
+            #expect(ContinuousClock.now - start < .seconds(3))
+        }
+    }
+
+    @Test func routeTimeoutsApplyToTheRequestsTheRuleRoutes() async throws {
+        let yaml = """
+            providers:
+              - name: glm
+                family: glm
+                deployments:
+                  - {name: glm-sim, simulated: true, models: {glm-5: }}
+            routing:
+              retry: {max_attempts: 1}
+              rules:
+                - {name: impatient, when: {hint: fast}, models: [glm-5], timeouts: {first_token_ms: 100}}
+                - {name: default, models: [glm-5]}
+            """
+        let config = try GatewayConfig.parse(yaml: yaml, file: "t.yaml", environment: [:])
+        try await withGateway(config, simulator: Simulator(options: .init(fast: false))) { client, _ in
+            let start = ContinuousClock.now
+            let r = try await post(client, chatBody("auto", "[sim ttft_ms=3000 tokens=2]"), headers: [.init("x-switchyard-hint")!: "fast"])
+            #expect(r.status == .gatewayTimeout)
+            #expect(ContinuousClock.now - start < .seconds(2))
+            let patient = try await post(client, chatBody("auto", "[sim ttft_ms=50 tokens=2]"))
+            #expect(patient.status == .ok)
+            #expect(patient.headers["x-switchyard-route"] == "default; model=glm-5")
+        }
+    }
+
+    @Test func rateLimitRetryAfterCoolsTheDeploymentDown() throws {
+        let config = try resilienceConfig(family: "glm", ports: [1, 2], models: ["glm-5"], routing: "  strategy: ordered\n")
+        let pool = DeploymentPool(deployments: config.deployments, routing: config.routing)
+        let glm = try #require(config.catalog.model(named: "glm-5"))
+        #expect(pool.begin(config.deployments[0]))
+        pool.end(config.deployments[0], .failure(.rateLimit, retryAfter: .seconds(30)))
+        let (candidates, skipped) = pool.candidates(for: [glm], preferredRegion: nil)
+        #expect(candidates.map(\.deployment.name) == ["d1"])
+        #expect(skipped.first?.contains("cooling down after rate_limit") == true)
+        #expect(!pool.begin(config.deployments[0]))
+        // A content filter is the request's fault: it does not count against the deployment.
+        for _ in 0..<10 {
+            #expect(pool.begin(config.deployments[1]))
+            pool.end(config.deployments[1], .failure(.contentFilter, retryAfter: nil))
+        }
+        #expect(pool.health[1].breaker == .closed)
+    }
+
+    @Test func activeProbesMarkUnreachableDeployments() async throws {
+        let yaml = """
+            providers:
+              - name: glm
+                family: glm
+                deployments:
+                  - {name: probed, base_url: "http://127.0.0.1:1/v1", probe: true, models: {glm-5: }}
+                  - {name: unprobed, base_url: "http://127.0.0.1:1/v1", models: {glm-5: }}
+            """
+        let config = try GatewayConfig.parse(yaml: yaml, file: "p.yaml", environment: [:])
+        let pool = DeploymentPool(deployments: config.deployments, routing: config.routing)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let prober = HealthProber(pool: pool, client: client, interval: .milliseconds(50), logger: Logger(label: "probe"))
+        let task = Task { try await prober.run() }
+        var waited = 0
+        while pool.health[0].probeOK == nil, waited < 100 {
+            try await Task.sleep(for: .milliseconds(20))
+            waited += 1
+        }
+        task.cancel()
+        _ = try? await task.value
+        try await client.shutdown()
+        #expect(pool.health[0].probeOK == false)
+        #expect(pool.health[0].isHealthy == false)
+        #expect(pool.health[1].probeOK == nil)
+    }
+
+    @Test func hedgeBudgetOfZeroSendsNoHedge() async throws {
+        var slow = quickProfile
+        slow.ttftMs = 600
+        let a = Simulator(options: .init(seed: 1, fast: false, profiles: ["glm-5": slow]))
+        let b = Simulator(options: .init(seed: 2, fast: false, profiles: ["glm-5": quickProfile]))
+        try await withSimulatorServers([a, b]) { ports in
+            let config = try resilienceConfig(family: "glm", ports: ports, models: ["glm-5"], routing: """
+                  strategy: ordered
+                  hedge: {enabled: true, delay_ms: 50, budget_percent: 0}
+                """)
+            try await withGateway(config) { client, _ in
+                // The initial token allows one hedge; after that the zero budget allows none.
+                _ = try await post(client, chatBody("glm-5", "hi"))
+                let r = try await post(client, chatBody("glm-5", "hi"))
+                #expect(r.status == .ok)
+                #expect(r.headers["x-switchyard-deployment"] == "d0")
+                #expect(r.headers["x-switchyard-attempts"] == "1")
+                #expect(b.stats.snapshot.requests == 1)
+            }
+        }
+    }
+}

@@ -19,29 +19,10 @@ struct Models: ParsableCommand {
     func run() throws {
         var catalog = Catalog.builtIn
         if let config {
-            do { catalog = try GatewayConfig.load(path: config).catalog } catch {
-                FileHandle.standardError.write(Data("switchyard: invalid config: \(error)\n".utf8))
-                throw ExitCode(2)
-            }
+            catalog = try loadConfigOrExit(config).catalog
         }
-        var familyFilter: ModelFamily?
-        if let family {
-            guard let f = ModelFamily(rawValue: family.lowercased()) else {
-                throw ValidationError("unknown family '\(family)'; expected one of: \(ModelFamily.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            familyFilter = f
-        }
-        var required = Set<Capability>()
-        for name in (needs ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) where !name.isEmpty {
-            guard let cap = Capability(rawValue: name) else {
-                throw ValidationError("unknown capability '\(name)'; expected: \(Capability.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            required.insert(cap)
-        }
-        let rows = catalog.models
-            .filter { familyFilter == nil || $0.family == familyFilter }
-            .filter { required.isSubset(of: $0.capabilities) }
-            .map { m -> [String] in
+        let selected = try ModelFilter(family: family, needs: needs).apply(to: catalog)
+        let rows = selected.map { m -> [String] in
                 [m.id, m.family.rawValue, "\(m.contextWindow)", m.sortedCapabilities.map(\.rawValue).joined(separator: ","),
                  m.pricing.map { $0.inputPer1M.priceString } ?? "unknown",
                  m.pricing.map { $0.outputPer1M.priceString } ?? "unknown",

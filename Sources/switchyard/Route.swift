@@ -33,10 +33,7 @@ struct Route: ParsableCommand {
         func run() throws {
             let gatewayConfig: GatewayConfig
             if let config {
-                do { gatewayConfig = try GatewayConfig.load(path: config) } catch {
-                    FileHandle.standardError.write(Data("switchyard: invalid config: \(error)\n".utf8))
-                    throw ExitCode(2)
-                }
+                gatewayConfig = try loadConfigOrExit(config)
             } else {
                 gatewayConfig = .embedded()
             }

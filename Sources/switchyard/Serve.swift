@@ -45,12 +45,7 @@ struct Serve: AsyncParsableCommand {
         let logger = makeLogger(label: "switchyard", level: logLevel)
         var gatewayConfig: GatewayConfig
         if let config {
-            do {
-                gatewayConfig = try GatewayConfig.load(path: config)
-            } catch {
-                FileHandle.standardError.write(Data("switchyard: invalid config: \(error)\n".utf8))
-                throw ExitCode(2)
-            }
+            gatewayConfig = try loadConfigOrExit(config)
         } else {
             gatewayConfig = .embedded()
         }

@@ -7,10 +7,10 @@ import SwitchyardCore
 /// backend; `/metrics` renders the Prometheus one). Handles are cached per label set.
 public final class GatewayMetrics: Sendable {
     private let factory: any MetricsFactory
-    private let counters = Mutex<[String: Counter]>([:])
-    private let timers = Mutex<[String: Timer]>([:])
+    private let counters = HandleCache<Counter>()
+    private let timers = HandleCache<Timer>()
+    private let gauges = HandleCache<Gauge>()
     private let inFlight: Meter
-    private let gauges = Mutex<[String: Gauge]>([:])
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -18,23 +18,15 @@ public final class GatewayMetrics: Sendable {
     }
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
-        return counters.withLock { cache in
-            if let counter = cache[key] { return counter }
-            let counter = Counter(label: label, dimensions: dimensions, factory: factory)
-            cache[key] = counter
-            return counter
-        }
+        counters.handle(label, dimensions) { Counter(label: $0, dimensions: $1, factory: factory) }
     }
 
     private func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
-        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
-        return timers.withLock { cache in
-            if let timer = cache[key] { return timer }
-            let timer = Timer(label: label, dimensions: dimensions, preferredDisplayUnit: .seconds, factory: factory)
-            cache[key] = timer
-            return timer
-        }
+        timers.handle(label, dimensions) { Timer(label: $0, dimensions: $1, preferredDisplayUnit: .seconds, factory: factory) }
+    }
+
+    private func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
+        gauges.handle(label, dimensions) { Gauge(label: $0, dimensions: $1, factory: factory) }
     }
 
     /// Breaker state per deployment (0 closed, 1 half-open, 2 open) and whether it is cooling
@@ -45,16 +37,6 @@ public final class GatewayMetrics: Sendable {
             gauge("switchyard_deployment_breaker_state", [("deployment", h.deployment.name)]).record(state)
             gauge("switchyard_deployment_cooling_down", [("deployment", h.deployment.name)]).record(h.coolingFor == nil ? 0 : 1)
             gauge("switchyard_deployment_inflight", [("deployment", h.deployment.name)]).record(Double(h.inFlight))
-        }
-    }
-
-    private func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
-        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
-        return gauges.withLock { cache in
-            if let gauge = cache[key] { return gauge }
-            let gauge = Gauge(label: label, dimensions: dimensions, factory: factory)
-            cache[key] = gauge
-            return gauge
         }
     }
 
@@ -98,5 +80,21 @@ public final class GatewayMetrics: Sendable {
 
     public func recordClientDisconnect(model: String) {
         counter("switchyard_client_disconnects_total", [("model", model)]).increment()
+    }
+}
+
+/// Metric handles by label and dimensions, created once: creating one per request would be
+/// slow and churn memory.
+final class HandleCache<Handle: AnyObject & Sendable>: Sendable {
+    private let handles = Mutex<[String: Handle]>([:])
+
+    func handle(_ label: String, _ dimensions: [(String, String)], make: (String, [(String, String)]) -> Handle) -> Handle {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return handles.withLock { cache in
+            if let handle = cache[key] { return handle }
+            let handle = make(label, dimensions)
+            cache[key] = handle
+            return handle
+        }
     }
 }

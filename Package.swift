@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "SwitchyardCore", targets: ["SwitchyardCore"]),
         .library(name: "SwitchyardGateway", targets: ["SwitchyardGateway"]),
         .library(name: "SwitchyardSimulator", targets: ["SwitchyardSimulator"]),
+        .library(name: "SwitchyardBench", targets: ["SwitchyardBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -64,12 +65,23 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .target(
+            name: "SwitchyardBench",
+            dependencies: [
+                "SwitchyardCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "switchyard",
             dependencies: [
                 "SwitchyardCore",
                 "SwitchyardGateway",
                 "SwitchyardSimulator",
+                "SwitchyardBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -87,6 +99,13 @@ let package = Package(
         .testTarget(
             name: "SwitchyardSimulatorTests",
             dependencies: ["SwitchyardSimulator", "SwitchyardCore"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "SwitchyardBenchTests",
+            dependencies: ["SwitchyardBench", "SwitchyardCore", "SwitchyardSimulator", "SwitchyardGateway",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: upcoming
         ),
         .testTarget(

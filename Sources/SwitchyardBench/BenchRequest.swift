@@ -1,0 +1,78 @@
+import Foundation
+import SwitchyardCore
+
+/// What the bench tool sends: chat requests from a built-in generator or a JSONL file.
+public struct BenchWorkload: Sendable {
+    public var models: [String]
+    public var stream: Bool
+    public var maxTokens: Int?
+    /// Mean prompt length in tokens (about four characters each) and the spread around it.
+    public var promptTokens: Int
+    public var promptSpread: Int
+    /// Request bodies from a file (their `model` is replaced when `models` is not empty).
+    public var bodies: [[UInt8]]
+    public var seed: UInt64
+
+    public init(models: [String], stream: Bool = true, maxTokens: Int? = nil, promptTokens: Int = 200, promptSpread: Int = 100,
+                bodies: [[UInt8]] = [], seed: UInt64 = 1) {
+        self.models = models
+        self.stream = stream
+        self.maxTokens = maxTokens
+        self.promptTokens = promptTokens
+        self.promptSpread = promptSpread
+        self.bodies = bodies
+        self.seed = seed
+    }
+
+    private static let words = ["latency", "budget", "region", "failover", "token", "stream", "model", "price", "throughput", "gateway",
+                                "request", "answer", "summary", "report", "cluster", "deployment"]
+
+    /// The n-th request: the same n always gives the same body.
+    public func body(_ n: Int) -> (model: String, body: [UInt8]) {
+        let model = models.isEmpty ? "" : models[n % models.count]
+        if !bodies.isEmpty {
+            let original = bodies[n % bodies.count]
+            guard !model.isEmpty, let chat = try? ChatRequest(body: original) else {
+                let name = (try? ChatRequest(body: original))?.model ?? "unknown"
+                return (name, original)
+            }
+            return (model, chat.upstreamBody(model: model))
+        }
+        var x = seed &+ UInt64(n) &* 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            x ^= x >> 12; x ^= x << 25; x ^= x >> 27
+            return x &* 2_685_821_657_736_338_717
+        }
+        let spread = max(0, promptSpread)
+        let tokens = max(1, promptTokens - spread + Int(next() % UInt64(2 * spread + 1)))
+        var prompt = "Request \(n). Summarise: "
+        for _ in 0..<tokens { prompt += Self.words[Int(next() % UInt64(Self.words.count))] + " " }
+        var json = "{\"model\":\(JSONString.quoted(model)),\"messages\":[{\"role\":\"user\",\"content\":\(JSONString.quoted(prompt))}]"
+        if stream { json += ",\"stream\":true,\"stream_options\":{\"include_usage\":true}" }
+        if let maxTokens { json += ",\"max_tokens\":\(maxTokens)" }
+        return (model, Array((json + "}").utf8))
+    }
+
+    /// Reads a JSONL file of chat request bodies; errors name the line.
+    public static func loadBodies(path: String) throws -> [[UInt8]] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw BenchError("cannot read \(path)") }
+        var bodies: [[UInt8]] = []
+        for (index, line) in data.split(separator: 0x0A).enumerated() {
+            let bytes = Array(line).filter { $0 != 0x0D }
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            do {
+                _ = try ChatRequest(body: bytes)
+            } catch {
+                throw BenchError("\(path):\(index + 1): \(error.message)")
+            }
+            bodies.append(bytes)
+        }
+        guard !bodies.isEmpty else { throw BenchError("\(path) holds no requests") }
+        return bodies
+    }
+}
+
+public struct BenchError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -37,7 +37,8 @@ enum SVGChart {
     static let width = 900.0, height = 300.0, left = 60.0, right = 120.0, top = 30.0, bottom = 40.0
 
     static func lines(title: String, xLabels: [String], series: [(String, [Double])], threshold: Double?) -> String {
-        let maxY = max(series.flatMap(\.1).max() ?? 0, threshold ?? 0, 1e-9) * 1.1
+        let highest = max(series.flatMap(\.1).max() ?? 0, threshold ?? 0)
+        let maxY = (highest > 0 ? highest : 1) * 1.1
         let plotW = width - left - right, plotH = height - top - bottom
         func x(_ i: Int) -> Double { left + (xLabels.count <= 1 ? plotW / 2 : Double(i) / Double(xLabels.count - 1) * plotW) }
         func y(_ v: Double) -> Double { top + plotH - v / maxY * plotH }
@@ -60,7 +61,8 @@ enum SVGChart {
     }
 
     static func bars(title: String, groups: [(String, [(String, Double)])]) -> String {
-        let maxY = max(groups.flatMap { $0.1.map(\.1) }.max() ?? 0, 1e-9) * 1.1
+        let highest = groups.flatMap { $0.1.map(\.1) }.max() ?? 0
+        let maxY = (highest > 0 ? highest : 1) * 1.1
         let plotW = width - left - right, plotH = height - top - bottom
         let groupW = plotW / Double(max(1, groups.count))
         var svg = frame(title, maxY: maxY)

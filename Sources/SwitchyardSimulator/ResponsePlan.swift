@@ -43,7 +43,7 @@ struct ResponsePlan {
         var length = d.tokens ?? lengthDraw
         finishReason = "stop"
         if let cap = request.maxTokens, cap < length {
-            length = cap
+            length = max(0, cap)
             finishReason = "length"
         }
         let thinking = request.thinking ?? (model.capabilities.contains(.reasoning) && model.family != .qwen)
@@ -73,7 +73,12 @@ struct ResponsePlan {
 
     private static func echo(request: SimulatedRequest, headers: [(String, String)]) -> String {
         var out = "{\"body\":" + String(decoding: request.document.bytes, as: UTF8.self) + ",\"headers\":{"
-        out += headers.map { JSONString.quoted($0.0.lowercased()) + ":" + JSONString.quoted($0.1) }.joined(separator: ",")
+        // Credentials are masked: an echo must never hand a key back.
+        out += headers.map { name, value in
+            let lower = name.lowercased()
+            let shown = lower == "authorization" || lower.contains("key") || lower == "cookie" ? maskCredential(value) : value
+            return JSONString.quoted(lower) + ":" + JSONString.quoted(shown)
+        }.joined(separator: ",")
         return out + "}}"
     }
 
@@ -172,4 +177,12 @@ struct ResponsePlan {
         }
         steps.append(.wait(left))
     }
+}
+
+/// `Bearer sim-key-123` → `Bearer sim-***`: enough to tell keys apart, not enough to use one.
+func maskCredential(_ value: String) -> String {
+    let parts = value.split(separator: " ", maxSplits: 1).map(String.init)
+    let token = parts.last ?? ""
+    let masked = String(token.prefix(4)) + "***"
+    return parts.count == 2 ? parts[0] + " " + masked : masked
 }

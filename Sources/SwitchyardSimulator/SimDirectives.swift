@@ -22,8 +22,8 @@ public struct SimDirectives: Sendable, Hashable {
         while let open = rest.range(of: "[sim") {
             guard let close = rest[open.upperBound...].firstIndex(of: "]") else { break }
             for word in rest[open.upperBound..<close].split(whereSeparator: { $0 == " " || $0 == "," }) {
-                let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
-                let key = parts[0]
+                let parts = word.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                guard let key = parts.first, !key.isEmpty else { continue }
                 let value = parts.count > 1 ? parts[1] : ""
                 switch key {
                 case "fail": fault = SimulatedFault(rawValue: value)

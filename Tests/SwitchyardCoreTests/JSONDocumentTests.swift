@@ -46,3 +46,24 @@ import Testing
         #expect(d.member("k", of: d.root).flatMap(d.string) == text)
     }
 }
+
+@Suite struct HostileInputTests {
+    /// Truncated `\u` escapes must be syntax errors, never a crash later when decoding.
+    @Test(arguments: [#"{"model":"\u"}"#, #"{"model":"\u1"}"#, #"{"model":"\u12"}"#, #"{"model":"\u123"}"#, #""\u"#, #""\"#])
+    func truncatedEscapes(_ text: String) {
+        #expect(throws: JSONSyntaxError.self) { try JSONDocument(bytes: Array(text.utf8)) }
+    }
+
+    @Test func absurdNumbersAreRejectedOrBounded() throws {
+        #expect(throws: OpenAIError.self) {
+            try ChatRequest(body: Array(#"{"model":"auto","messages":[{"role":"user","content":"x"}],"max_tokens":9223372036854775807}"#.utf8))
+        }
+        let doc = try JSONDocument(bytes: Array(#"{"usage":{"prompt_tokens":9223372036854775807,"completion_tokens":9223372036854775807}}"#.utf8))
+        let usage = try #require(UsageReader.usage(in: doc, object: doc.root))
+        #expect(usage.totalTokens == 2 << 40)
+        var features = RequestFeatures()
+        features.estimatedPromptTokens = .max
+        features.maxOutputTokens = 10
+        #expect(features.estimatedContextTokens == .max)
+    }
+}

@@ -28,7 +28,7 @@ import Testing
                 #expect(e.value(at: "body", "thinking", "type").flatMap(e.string) == "enabled")
                 #expect(e.value(at: "body", "enable_thinking").flatMap(e.bool) == true)
                 #expect(e.value(at: "body", "reasoning_effort").flatMap(e.string) == "high")
-                #expect(e.value(at: "headers", "authorization").flatMap(e.string) == "Bearer sim-key-123")
+                #expect(e.value(at: "headers", "authorization").flatMap(e.string) == "Bearer sim-***", "the deployment's key, masked by the echo")
                 #expect(e.value(at: "headers", "cookie") == nil)
                 #expect(r.headers["set-cookie"] == nil)
                 #expect(r.headers["x-ratelimit-remaining-requests"] == nil)

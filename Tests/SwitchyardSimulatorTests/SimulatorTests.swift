@@ -110,3 +110,19 @@ import Testing
         #expect(sim.stats.snapshot.cancelled == 1)
     }
 }
+
+@Suite struct SimulatorHostileInputTests {
+    @Test func malformedDirectivesAndNegativeLimitsDoNotCrash() {
+        let sim = Simulator(options: .init(fast: true))
+        let body = Array(#"{"model":"glm-5","max_tokens":-5,"messages":[{"role":"user","content":"[sim =] [sim ==x] [sim after=] [sim tokens=99999999999999999999]"}]}"#.utf8)
+        #expect(sim.respond(body: body).status == 200)
+    }
+
+    @Test func echoMasksCredentials() throws {
+        let sim = Simulator(options: .init(fast: true))
+        let body = Array(#"{"model":"glm-5","messages":[{"role":"user","content":"[sim echo]"}]}"#.utf8)
+        let text = String(decoding: sim.respond(body: body, headers: [("Authorization", "Bearer sk-live-abcdef123456"), ("x-api-key", "secret-value-1")]).body.bytesIgnoringTime, as: UTF8.self)
+        #expect(!text.contains("abcdef123456") && !text.contains("secret-value-1"))
+        #expect(text.contains("Bearer sk-l***"))
+    }
+}

@@ -225,7 +225,8 @@ class Gateway:
         return LOCAL_DEPLOYMENTS[family] if self.kind == "local" else None
 
     def upstream_authorization(self, family: str) -> str | None:
-        """The Authorization header the upstream should see (never the client's key)."""
+        """The Authorization header the upstream should see (never the client's key), as the
+        simulator's echo shows it: credentials masked to their first four characters."""
         if self.kind == "local" and family in LOCAL_KEYED_FAMILIES:
-            return f"Bearer {SIM_API_KEY}"
+            return f"Bearer {SIM_API_KEY[:4]}***"
         return None

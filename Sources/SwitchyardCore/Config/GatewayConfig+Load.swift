@@ -191,6 +191,7 @@ struct ConfigValidator {
         if simulated {
             // The in-process simulator: for trying routing policies without any provider.
             guard fields["base_url"] == nil else { throw cursor.error("a simulated deployment has no base_url") }
+            guard fields["api_key_env"] == nil else { throw cursor.error("a simulated deployment takes no api_key_env") }
             endpoint = .simulator
         } else {
             guard let urlCursor = fields["base_url"] else { throw cursor.error("needs a base_url (e.g. https://api.deepseek.com), or simulated: true") }

@@ -104,7 +104,7 @@ struct JSONScanner {
                     UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     position += 1
                 case UInt8(ascii: "u"):
-                    guard position + 4 < bytes.count else { break }
+                    guard position + 4 < bytes.count else { throw fail("bad \\u escape") }
                     for i in 1...4 where !bytes[position + i].isHexDigit { throw fail("bad \\u escape") }
                     position += 5
                 default:

@@ -41,10 +41,11 @@ public enum JSONString {
                 if let h = pendingHigh { appendScalar(h); pendingHigh = nil }
                 out.append(b); i += 1; continue
             }
+            guard i + 1 < inner.endIndex else { return nil }
             let e = inner[i + 1]
             i += 2
             if e == UInt8(ascii: "u") {
-                guard let v = UInt32(String(decoding: inner[i..<(i + 4)], as: UTF8.self), radix: 16) else { return nil }
+                guard i + 4 <= inner.endIndex, let v = UInt32(String(decoding: inner[i..<(i + 4)], as: UTF8.self), radix: 16) else { return nil }
                 i += 4
                 if v >= 0xD800 && v < 0xDC00 {
                     if let h = pendingHigh { appendScalar(h) }

@@ -28,7 +28,10 @@ public struct RequestFeatures: Sendable, Hashable {
     }
 
     /// Tokens the model must hold: the prompt plus the answer it may write.
-    public var estimatedContextTokens: Int { estimatedPromptTokens + (maxOutputTokens ?? 0) }
+    public var estimatedContextTokens: Int {
+        let (sum, overflow) = estimatedPromptTokens.addingReportingOverflow(maxOutputTokens ?? 0)
+        return overflow ? .max : sum
+    }
 
     public init(request: ChatRequest, hint: String? = nil) {
         self.init()

@@ -85,6 +85,9 @@ public struct ChatRequest: Sendable {
                 guard let n = document.int(value), n >= 0 else {
                     throw .invalidRequest("'\(key)' must be a non-negative integer.", param: key, code: "invalid_type")
                 }
+                guard n <= 100_000_000 else {
+                    throw .invalidRequest("'\(key)' must be at most 100000000.", param: key, code: "invalid_value")
+                }
                 maxOutputTokens = maxOutputTokens ?? n
             }
         }

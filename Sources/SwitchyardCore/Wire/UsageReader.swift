@@ -28,7 +28,8 @@ public enum UsageReader {
                 guard let next = document.member(key, of: current) else { return nil }
                 current = next
             }
-            return document.int(current)
+            // Bounded, so that an absurd upstream count cannot overflow a sum.
+            return document.int(current).map { min($0, 1 << 40) }
         }
         let prompt = max(0, int("prompt_tokens") ?? 0)
         let completion = max(0, int("completion_tokens") ?? 0)

@@ -140,6 +140,7 @@ struct Executor: Sendable {
             case answered(Int, Result<Attempt.Prepared, UpstreamFailure>)
             case hedgeNotSent
         }
+        let hedgeStarted = Flag()
         return await withTaskGroup(of: Event.self) { group in
             group.addTask {
                 .answered(0, await self.attempt(primary, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts, deadline: deadline, logger: logger))
@@ -147,6 +148,7 @@ struct Executor: Sendable {
             group.addTask {
                 do { try await Task.sleep(for: delay) } catch { return .hedgeNotSent }
                 guard self.hedgeBudget.take(), self.pool.begin(backup.deployment) else { return .hedgeNotSent }
+                hedgeStarted.set()
                 self.metrics.recordHedge(outcome: "sent")
                 return .answered(1, await self.attempt(backup, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts, deadline: deadline, logger: logger))
             }
@@ -177,9 +179,9 @@ struct Executor: Sendable {
                 case .answered(let who, .failure(let failure)):
                     if who == 1 { hedgeSent = true }
                     if firstFailure == nil { firstFailure = failure }
-                    if who == 0 {
+                    if who == 0 && !hedgeStarted.isSet {
                         // The primary failed before the hedge fired: no hedge, let the retry
-                        // loop take over.
+                        // loop take over. (A hedge already out is waited for.)
                         group.cancelAll()
                     }
                 }
@@ -207,4 +209,11 @@ final class HedgeBudget: Sendable {
             return true
         }
     }
+}
+
+/// A one-way flag shared between tasks.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }

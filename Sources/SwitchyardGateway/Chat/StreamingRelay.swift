@@ -71,6 +71,13 @@ struct StreamingRelay: Sendable {
         if case .failed(let errorClass, let message, let code) = relay.iterator.outcome {
             return await fail(errorClass, message: message, code: code, writer: &writer)
         }
+        if let failure = relay.iterator.finishFailure {
+            // The stream ended "normally" with a finish reason that is really a failure (GLM's
+            // `network_error`, `sensitive`): the client has the finish reason; we count it.
+            metrics.recordStreamFailure(model: model.id, afterStart: true)
+            metrics.recordUpstreamError(deployment: candidate.deployment.name, errorClass: failure)
+            if failure.isRetryable { pool.recordLateFailure(candidate.deployment, failure) }
+        }
         return 200
     }
 

@@ -12,8 +12,8 @@ public struct SimulatorUpstream: UpstreamTransport {
     }
 
     public func send(_ request: UpstreamRequest, logger: Logger) async throws(UpstreamTransportError) -> UpstreamResponse {
-        var headers = [("content-type", "application/json"), ("x-request-id", request.requestID)]
-        if let key = request.deployment.apiKey { headers.append(("authorization", "Bearer \(key.value)")) }
+        // No credentials go to the in-process simulator: it needs none.
+        let headers = [("content-type", "application/json"), ("x-request-id", request.requestID)]
         let answer = simulator.respond(body: request.body, headers: headers)
         let body = answer.body
         return UpstreamResponse(status: answer.status, headers: answer.headers.map { ($0.0.lowercased(), $0.1) }, body: UpstreamBody {

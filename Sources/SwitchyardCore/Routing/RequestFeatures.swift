@@ -38,14 +38,20 @@ public struct RequestFeatures: Sendable, Hashable {
         let d = request.document
         let root = d.root
         maxOutputTokens = request.maxOutputTokens
-        var text = ""
-        var textBytes = 0
+        // The prompt's text as UTF-8 bytes: the analysis below works on bytes, not Characters,
+        // because it runs on every request.
+        var text: [UInt8] = []
         var mediaTokens = 0
+        func appendText(_ value: JSONValue) {
+            guard let s = d.string(value) else { return }
+            text.append(contentsOf: s.utf8)
+            text.append(0x0A)
+        }
         if let messages = d.member("messages", of: root) {
             for message in d.elements(of: messages) {
                 guard let content = d.member("content", of: message) else { continue }
-                if let s = d.string(content) {
-                    text += s + "\n"
+                if content.kind == .string {
+                    appendText(content)
                     continue
                 }
                 for part in d.elements(of: content) {
@@ -61,12 +67,12 @@ public struct RequestFeatures: Sendable, Hashable {
                         hasVideo = true
                         mediaTokens += 2000
                     default:
-                        if let t = d.member("text", of: part).flatMap(d.string) { text += t + "\n" }
+                        if let t = d.member("text", of: part) { appendText(t) }
                     }
                 }
             }
         }
-        textBytes = text.utf8.count
+        let textBytes = text.count
         if d.member("tools", of: root).map({ d.firstElement(of: $0) != nil }) == true { looksLikeCode = true }
         if Self.hasCodeSignals(text) { looksLikeCode = true }
         chineseShare = Self.chineseShare(text)
@@ -83,31 +89,82 @@ public struct RequestFeatures: Sendable, Hashable {
         estimatedPromptTokens = (textBytes - cjkBytes) / 4 + cjkBytes / 3 + mediaTokens
     }
 
-    static func hasCodeSignals(_ text: String) -> Bool {
-        if text.contains("```") { return true }
-        let markers = ["def ", "func ", "function ", "class ", "#include", "import ", "SELECT ", "public static", "=> {", "console.log",
-                       "fn main", "package main", "</div>", "#!/"]
+    private static let codeMarkers: [[UInt8]] = ["def ", "func ", "function ", "class ", "#include", "import ", "SELECT ", "public static",
+                                                "=> {", "console.log", "fn main", "package main", "</div>", "#!/"].map { Array($0.utf8) }
+
+    static func hasCodeSignals(_ text: some StringProtocol) -> Bool { hasCodeSignals(Array(text.utf8)) }
+
+    static func hasCodeSignals(_ text: [UInt8]) -> Bool {
+        if contains(text, Array("```".utf8)) { return true }
         var hits = 0
-        for marker in markers where text.contains(marker) { hits += 1 }
-        let punctuation = text.contains("(") || text.contains("{") || text.contains(";") || text.contains("=")
+        for marker in codeMarkers where contains(text, marker) { hits += 1 }
+        let punctuation = text.contains { $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "=") }
         if hits >= 2 && punctuation { return true }
-        // Several lines ending in ';' or '{' are code.
-        let lines = text.split(separator: "\n")
-        let codeLines = lines.filter { $0.hasSuffix(";") || $0.hasSuffix("{") || $0.hasSuffix("}") }.count
+        // Several lines ending in ';', '{' or '}' are code.
+        var codeLines = 0
+        var last: UInt8 = 0
+        func endLine() {
+            if last == UInt8(ascii: ";") || last == UInt8(ascii: "{") || last == UInt8(ascii: "}") { codeLines += 1 }
+            last = 0
+        }
+        for byte in text {
+            switch byte {
+            case 0x0A: endLine()
+            case 0x0D, 0x20, 0x09: break
+            default: last = byte
+            }
+        }
+        endLine()
         return codeLines >= 3
     }
 
-    static func chineseShare(_ text: String) -> Double {
+    private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return false }
+        let first = needle[0]
+        var i = 0
+        let end = haystack.count - needle.count
+        while i <= end {
+            if haystack[i] == first {
+                var j = 1
+                while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    static func chineseShare(_ text: some StringProtocol) -> Double { chineseShare(Array(text.utf8)) }
+
+    /// CJK ideographs among letters, read straight from UTF-8: ASCII letters count as letters,
+    /// every other non-ASCII scalar too (close enough for routing), CJK ideographs as both.
+    static func chineseShare(_ text: [UInt8]) -> Double {
         var cjk = 0
         var letters = 0
-        for scalar in text.unicodeScalars {
-            let v = scalar.value
-            if (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) || (0xF900...0xFAFF).contains(v) {
+        var i = 0
+        while i < text.count {
+            let b = text[i]
+            if b < 0x80 {
+                if (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) { letters += 1 }
+                i += 1
+                continue
+            }
+            var scalar: UInt32 = 0
+            var length = 1
+            if b & 0xE0 == 0xC0, i + 1 < text.count {
+                scalar = UInt32(b & 0x1F) << 6 | UInt32(text[i + 1] & 0x3F); length = 2
+            } else if b & 0xF0 == 0xE0, i + 2 < text.count {
+                scalar = UInt32(b & 0x0F) << 12 | UInt32(text[i + 1] & 0x3F) << 6 | UInt32(text[i + 2] & 0x3F); length = 3
+            } else if b & 0xF8 == 0xF0, i + 3 < text.count {
+                length = 4
+            }
+            if (0x4E00...0x9FFF).contains(scalar) || (0x3400...0x4DBF).contains(scalar) || (0xF900...0xFAFF).contains(scalar) {
                 cjk += 1
                 letters += 1
-            } else if scalar.properties.isAlphabetic {
+            } else if scalar >= 0xC0 && !(0x2000...0x206F).contains(scalar) && !(0x3000...0x303F).contains(scalar) && !(0xFF00...0xFF0F).contains(scalar) {
                 letters += 1
             }
+            i += length
         }
         return letters == 0 ? 0 : Double(cjk) / Double(letters)
     }

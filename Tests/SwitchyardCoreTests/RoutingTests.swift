@@ -281,6 +281,7 @@ import Testing
         #expect(error("  models:\n    glm-5: {strategy: ordered}\n")?.message.contains("no deployment serves") == true)
         #expect(error("  models:\n    Qwen/Qwen3-32B: {fallbacks: [Qwen/Qwen3-32B]}\n")?.message.contains("own fallback") == true)
         #expect(error("  retry: {max_attempts: 0}\n")?.field == "routing.retry.max_attempts")
+        #expect(error("  models:\n    Qwen/Qwen3-32B: {timeouts: {connect_ms: 5}}\n")?.field == "routing.models.Qwen/Qwen3-32B.timeouts.connect_ms")
         #expect(error("  rules:\n    - {name: x}\n")?.message.contains("models") == true)
         #expect(error("  rules:\n    - {name: x, policy: best}\n")?.field == "routing.rules[0].policy")
         let located = error("  hedge: {enabled: maybe}\n")

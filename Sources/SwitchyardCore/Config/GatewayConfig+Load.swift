@@ -92,8 +92,11 @@ struct ConfigValidator {
         return settings
     }
 
-    func upstreamTimeouts(_ cursor: YAMLCursor, base: UpstreamTimeouts) throws(ConfigError) -> UpstreamTimeouts {
-        let fields = try cursor.mapping(allowed: ["connect_ms", "first_token_ms", "stream_idle_ms", "total_ms"])
+    /// `timeouts:` at the top level, or (without `connect_ms`, which the shared connection pool
+    /// applies to every deployment) per model and per rule.
+    func upstreamTimeouts(_ cursor: YAMLCursor, base: UpstreamTimeouts, allowConnect: Bool = true) throws(ConfigError) -> UpstreamTimeouts {
+        let allowed: Set<String> = allowConnect ? ["connect_ms", "first_token_ms", "stream_idle_ms", "total_ms"] : ["first_token_ms", "stream_idle_ms", "total_ms"]
+        let fields = try cursor.mapping(allowed: allowed)
         var timeouts = base
         if let v = fields["connect_ms"] { timeouts.connect = .milliseconds(try v.int(in: 1...600_000)) }
         if let v = fields["first_token_ms"] { timeouts.firstToken = .milliseconds(try v.int(in: 1...86_400_000)) }

@@ -47,7 +47,7 @@ struct RoutingValidator {
                         settings.fallbacks.append(fallback)
                     }
                 }
-                if let x = f["timeouts"] { settings.timeouts = try validator.upstreamTimeouts(x, base: timeouts) }
+                if let x = f["timeouts"] { settings.timeouts = try validator.upstreamTimeouts(x, base: timeouts, allowConnect: false) }
                 routing.models[id] = settings
             }
         }
@@ -104,7 +104,7 @@ struct RoutingValidator {
         default:
             throw cursor.error("needs either models: [...] or policy: cheapest-capable | fastest-capable")
         }
-        let ruleTimeouts = try f["timeouts"].map { c throws(ConfigError) in try validator.upstreamTimeouts(c, base: timeouts) }
+        let ruleTimeouts = try f["timeouts"].map { c throws(ConfigError) in try validator.upstreamTimeouts(c, base: timeouts, allowConnect: false) }
         return RouteRule(name: try nameCursor.string(), when: condition, target: target, timeouts: ruleTimeouts)
     }
 }

@@ -116,3 +116,24 @@ import Testing
         }
     }
 }
+
+@Suite struct StreamLoadTests {
+    /// Open streams count as load: least-busy avoids the deployment that is still streaming.
+    @Test func openStreamsCountForLeastBusy() throws {
+        let config = try resilienceConfig(family: "glm", ports: [1, 2], models: ["glm-5"], routing: "  strategy: least-busy\n")
+        let pool = DeploymentPool(deployments: config.deployments, routing: config.routing)
+        let glm = try #require(config.catalog.model(named: "glm-5"))
+        var lease: StreamLease? = pool.leaseStream(config.deployments[0])
+        for _ in 0..<20 {
+            #expect(pool.candidates(for: [glm], preferredRegion: nil).candidates.first?.deployment.name == "d1")
+        }
+        #expect(pool.health[0].inFlight == 1)
+        lease = nil
+        _ = lease
+        #expect(pool.health[0].inFlight == 0)
+        let explicit = pool.leaseStream(config.deployments[1])
+        explicit.end()
+        explicit.end()
+        #expect(pool.health[1].inFlight == 0)
+    }
+}

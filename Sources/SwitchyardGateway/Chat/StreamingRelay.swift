@@ -21,11 +21,15 @@ struct StreamingRelay: Sendable {
 
     func response(_ start: Attempt.StreamStart) -> Response {
         if start.relay.iterator.sawContent { metrics.recordTTFT(model: model.id, .now - started) }
+        let lease = pool.leaseStream(candidate.deployment)
         var headers = trace.headers()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            defer { metrics.requestEnded() }
+            defer {
+                lease.end()
+                metrics.requestEnded()
+            }
             let status = await self.pump(start, writer: &writer)
             metrics.recordRequest(model: model.id, deployment: candidate.deployment.name, status: status, duration: .now - started)
             if let usage = start.relay.iterator.usage {

@@ -14,7 +14,10 @@ public final class DeploymentPool: Sendable {
     struct LiveState {
         var breaker: CircuitBreaker
         var latency = PeakEWMA()
+        /// Attempts under way, and streams still being relayed after their attempt succeeded:
+        /// together, the load `least-busy` and `least-latency` see.
         var inFlight = 0
+        var openStreams = 0
         var coolingUntil: ContinuousClock.Instant?
         var coolingReason: UpstreamErrorClass?
         var lastError: UpstreamErrorClass?
@@ -65,7 +68,7 @@ public final class DeploymentPool: Sendable {
             guard let indices = byModel[model.id] else { continue }
             let snapshots = indices.map { i in
                 DeploymentSnapshot(name: deployments[i].name, region: deployments[i].region, weight: deployments[i].weight, position: i,
-                                   inFlight: live[i].inFlight, latency: live[i].latency.value,
+                                   inFlight: live[i].inFlight + live[i].openStreams, latency: live[i].latency.value,
                                    price: deployments[i].pricing(for: model)?.blendedPer1M)
             }
             for snapshot in routing.strategy(for: model.id).order(snapshots, preferredRegion: preferredRegion, using: &rng) {
@@ -137,6 +140,16 @@ public final class DeploymentPool: Sendable {
         }
     }
 
+    /// A stream that has started and is being relayed: counted as load until the lease ends
+    /// (when the relay finishes, or is dropped unused).
+    public func leaseStream(_ deployment: DeploymentConfig) -> StreamLease {
+        if let i = index(of: deployment) { state.withLock { $0[i].openStreams += 1 } }
+        return StreamLease { [weak self] in
+            guard let self, let i = self.index(of: deployment) else { return }
+            self.state.withLock { $0[i].openStreams -= 1 }
+        }
+    }
+
     /// A stream that failed after it had started (and after its attempt was reported as a
     /// success): counts against the deployment's breaker.
     public func recordLateFailure(_ deployment: DeploymentConfig, _ errorClass: UpstreamErrorClass) {
@@ -192,7 +205,7 @@ public final class DeploymentPool: Sendable {
         return zip(deployments, live).map { deployment, s in
             let cooling = s.coolingUntil.flatMap { $0 > now ? $0 - now : nil }
             return Health(deployment: deployment, breaker: s.breaker.state(at: now), timesOpened: s.breaker.timesOpened,
-                          coolingFor: cooling, coolingReason: cooling == nil ? nil : s.coolingReason, inFlight: s.inFlight,
+                          coolingFor: cooling, coolingReason: cooling == nil ? nil : s.coolingReason, inFlight: s.inFlight + s.openStreams,
                           latencySeconds: s.latency.value, successes: s.successes, failures: s.failures, lastError: s.lastError,
                           probeOK: s.probeOK)
         }
@@ -203,4 +216,21 @@ public final class DeploymentPool: Sendable {
     private func index(of deployment: DeploymentConfig) -> Int? {
         deployments.firstIndex { $0.name == deployment.name }
     }
+}
+
+/// Ends exactly once: explicitly, or when dropped.
+public final class StreamLease: Sendable {
+    private let onEnd: Mutex<(@Sendable () -> Void)?>
+
+    init(_ onEnd: @escaping @Sendable () -> Void) { self.onEnd = Mutex(onEnd) }
+
+    public func end() {
+        let action = onEnd.withLock { value -> (@Sendable () -> Void)? in
+            defer { value = nil }
+            return value
+        }
+        action?()
+    }
+
+    deinit { end() }
 }

@@ -126,3 +126,39 @@ import Testing
         #expect(text.contains("Bearer sk-l***"))
     }
 }
+
+@Suite struct SimulationProfileFileTests {
+    func load(_ yaml: String) throws(ConfigError) -> Simulator.Options {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("profile-\(UUID().uuidString).yaml").path
+        FileManager.default.createFile(atPath: path, contents: Data(yaml.utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var options = Simulator.Options()
+        try Simulator.Options.load(profilePath: path, catalog: .builtIn, into: &options)
+        return options
+    }
+
+    @Test func validProfile() throws {
+        let options = try load("""
+            seed: 9
+            defaults: {ttft_ms: 100}
+            models:
+              deepseek-v4-flash: {tokens_per_second: 80, concurrency_knee: 40, overload_ms_per_request: 25, faults: {rate_limit: 0.1}}
+            """)
+        #expect(options.seed == 9)
+        let flash = try #require(options.profiles["deepseek-v4-flash"])
+        #expect(flash.ttftMs == 100 && flash.tokensPerSecond == 80 && flash.concurrencyKnee == 40 && flash.faultRates[.rateLimit] == 0.1)
+        #expect(options.profiles["glm-5"]?.ttftMs == 100)
+    }
+
+    @Test func badProfilesNameLineAndField() {
+        func error(_ yaml: String) -> ConfigError? {
+            do { _ = try load(yaml); return nil } catch { return error }
+        }
+        #expect(error("models:\n  gpt-9: {ttft_ms: 1}\n")?.field == "models.gpt-9")
+        let unknownFault = error("models:\n  glm-5:\n    faults: {meteor: 0.5}\n")
+        #expect(unknownFault?.line == 3 && unknownFault?.message.contains("unknown fault") == true)
+        #expect(error("defaults: {faults: {server: 0.7, rate_limit: 0.6}}\n")?.message.contains("more than 1") == true)
+        #expect(error("defaults: {output_tokens: [50, 10]}\n")?.field == "defaults.output_tokens[1]")
+        #expect(error("defaults: {tokens_per_second: -3}\n")?.field == "defaults.tokens_per_second")
+    }
+}

@@ -34,17 +34,20 @@ import Testing
                     return (ok, latencies)
                 }
                 let baseline = try await run(300)
+                let callsBefore = regionA.stats.snapshot.requests
                 regionA.setProfile(faultyProfile(.drop), for: "glm-5")
                 let outage = try await run(1000)
+                let outageCalls = regionA.stats.snapshot.requests - callsBefore
                 let success = Double(outage.ok) / 1000
                 let p99Base = percentileMs(baseline.latencies, 99)
                 let p99Down = percentileMs(outage.latencies, 99)
-                report("(a) region down: 1000 requests, success \(String(format: "%.2f", success * 100))%, p99 \(String(format: "%.2f", p99Base)) ms → \(String(format: "%.2f", p99Down)) ms (allowed: + 2000 ms first-token timeout); region A saw \(regionA.stats.snapshot.requests) calls")
+                report("(a) region down: 1000 requests, success \(String(format: "%.2f", success * 100))%, p99 \(String(format: "%.2f", p99Base)) ms → \(String(format: "%.2f", p99Down)) ms (allowed: + 2000 ms first-token timeout); region A saw \(outageCalls) calls during the outage")
                 #expect(baseline.ok == 300)
                 #expect(success >= 0.999)
                 #expect(p99Down <= p99Base + 2000)
-                // The breaker took region A out: it saw only the few calls before it opened.
-                #expect(regionA.stats.snapshot.requests < 300 / 2 + 20)
+                // The breaker took region A out: during the outage it saw only the calls before it
+                // opened (5 consecutive failures; it stays open longer than the test runs).
+                #expect(outageCalls <= 5)
                 let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
                 #expect(metrics.contains("switchyard_deployment_breaker_state{deployment=\"d0\"} 2"))
                 let health = String(buffer: try await client.execute(uri: "/admin/health", method: .get).body)

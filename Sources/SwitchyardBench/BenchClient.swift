@@ -37,7 +37,7 @@ public struct BenchClient: Sendable {
         let sent = ContinuousClock.now - runStart
         var timeline = RequestTimeline(model: model, target: targetIndex, scheduled: scheduled, sent: sent, end: sent, status: 0)
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanosecondsValue))
+            let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
             timeline.status = Int(response.status.code)
             var parser = SSEParser()
             var bytes: [UInt8] = []
@@ -67,7 +67,7 @@ public struct BenchClient: Sendable {
                 }
             }
             timeline.end = ContinuousClock.now - runStart
-            if !isStream, let doc = try? JSONDocument(bytes: Array(bytes.drop { $0 == 0x0A || $0 == 0x20 })),
+            if !isStream, let doc = try? JSONDocument(bytes: bytes),
                let usage = UsageReader.usage(in: doc, object: doc.root) {
                 timeline.outputTokens = usage.completionTokens
                 timeline.promptTokens = usage.promptTokens
@@ -96,12 +96,5 @@ public struct BenchClient: Sendable {
             }
         }
         return "connect_error"
-    }
-}
-
-extension Duration {
-    var nanosecondsValue: Int64 {
-        let (s, atto) = components
-        return s * 1_000_000_000 + atto / 1_000_000_000
     }
 }

@@ -38,15 +38,11 @@ public struct BenchWorkload: Sendable {
             }
             return (model, chat.upstreamBody(model: model))
         }
-        var x = seed &+ UInt64(n) &* 0x9E37_79B9_7F4A_7C15
-        func next() -> UInt64 {
-            x ^= x >> 12; x ^= x << 25; x ^= x >> 27
-            return x &* 2_685_821_657_736_338_717
-        }
+        var rng = SeededRandom(seed: seed &+ UInt64(n) &* 0x9E37_79B9_7F4A_7C15)
         let spread = max(0, promptSpread)
-        let tokens = max(1, promptTokens - spread + Int(next() % UInt64(2 * spread + 1)))
+        let tokens = max(1, promptTokens - spread + Int(rng.next() % UInt64(2 * spread + 1)))
         var prompt = "Request \(n). Summarise: "
-        for _ in 0..<tokens { prompt += Self.words[Int(next() % UInt64(Self.words.count))] + " " }
+        for _ in 0..<tokens { prompt += Self.words[Int(rng.next() % UInt64(Self.words.count))] + " " }
         var json = "{\"model\":\(JSONString.quoted(model)),\"messages\":[{\"role\":\"user\",\"content\":\(JSONString.quoted(prompt))}]"
         if stream { json += ",\"stream\":true,\"stream_options\":{\"include_usage\":true}" }
         if let maxTokens { json += ",\"max_tokens\":\(maxTokens)" }

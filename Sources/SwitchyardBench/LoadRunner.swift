@@ -117,7 +117,7 @@ public struct LoadRunner: Sendable {
     private func openLoop(rate: Double, poisson: Bool, start: ContinuousClock.Instant, collector: Collector) async {
         let total = requests ?? Int((rate * (duration ?? .seconds(10)).seconds).rounded())
         let inFlight = LockedCounter()
-        var rng = SeededGenerator(seed: workload.seed)
+        var rng = SeededRandom(seed: workload.seed)
         await withTaskGroup(of: Void.self) { group in
             var at: Duration = .zero
             for n in 0..<total {
@@ -160,16 +160,6 @@ final class Collector: Sendable {
             return LoadRunner.Progress(done: records.count, errors: records.filter { !$0.succeeded }.count, elapsed: elapsed,
                                        recentP99Ms: recent.isEmpty ? nil : Statistics.percentile(recent, 99))
         }
-    }
-}
-
-/// xorshift for arrival gaps: reproducible schedules.
-struct SeededGenerator {
-    private var x: UInt64
-    init(seed: UInt64) { x = seed == 0 ? 0x2545_F491_4F6C_DD1D : seed }
-    mutating func unit() -> Double {
-        x ^= x >> 12; x ^= x << 25; x ^= x >> 27
-        return Double((x &* 2_685_821_657_736_338_717) >> 11) / Double(1 << 53)
     }
 }
 

@@ -15,8 +15,6 @@ public final class Simulator: Sendable {
         public var fast = false
         /// Profile per catalog model ID; models not listed use `SimulationProfile.defaults(for:)`.
         public var profiles: [String: SimulationProfile] = [:]
-        /// Applied to every model without its own profile entry, on top of the defaults.
-        public var defaultFaultRates: [SimulatedFault: Double] = [:]
 
         public init(seed: UInt64 = 42, fast: Bool = false, profiles: [String: SimulationProfile] = [:]) {
             self.seed = seed
@@ -46,9 +44,7 @@ public final class Simulator: Sendable {
     public func profile(for model: CatalogModel) -> SimulationProfile {
         if let profile = overrides.withLock({ $0[model.id] }) { return profile }
         if let profile = options.profiles[model.id] { return profile }
-        var profile = SimulationProfile.defaults(for: model)
-        if !options.defaultFaultRates.isEmpty { profile.faultRates = options.defaultFaultRates }
-        return profile
+        return SimulationProfile.defaults(for: model)
     }
 
     /// Answers one `POST /chat/completions`. `headers` are the request's (lower-case names),

@@ -1,3 +1,5 @@
+import SwitchyardCore
+
 /// Deterministic filler text: one word per token, so that usage always agrees with the text.
 enum TextGenerator {
     private static let words = [

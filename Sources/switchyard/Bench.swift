@@ -109,7 +109,6 @@ struct Bench: AsyncParsableCommand {
         if let peak, !(peak > 0) { throw ValidationError("--peak must be positive") }
         if !(multiplier > 0) { throw ValidationError("--multiplier must be positive") }
         if !compare.isEmpty && compare.count != 2 { throw ValidationError("--compare takes exactly two URLs") }
-        if duration == nil && requests == nil && !findKnee && sweep == nil { }
         if let duration, Self.parseDuration(duration) == nil { throw ValidationError("--duration must look like 10s, 500ms or 2m") }
         if Self.parseDuration(timeout) == nil { throw ValidationError("--timeout must look like 60s") }
         if let slo { do { _ = try SLO(parsing: slo) } catch { throw ValidationError("--slo: \(error)") } }

@@ -59,12 +59,12 @@ struct CostCommand: ParsableCommand {
             [row.model.id, row.model.family.rawValue, row.model.sortedCapabilities.map(\.rawValue).joined(separator: ","),
              row.ratePer1M.map { "$" + $0.usdString } ?? "unknown", row.cost.map { "$" + $0.usdString } ?? "unknown"]
         }
-        print(Table.render(header: ["MODEL", "FAMILY", "CAPABILITIES", "$/1M (this mix)", "COST PER \(per.uppercased())"], rows: rows))
+        print(TextTable.render(header: ["MODEL", "FAMILY", "CAPABILITIES", "$/1M (this mix)", "COST PER \(per.uppercased())"], rows: rows))
         if let gatewayConfig {
             for m in models where gatewayConfig.deployments.filter({ $0.models[m.id] != nil }).count > 1 {
                 let shares = CostProjection.split(workload, model: m, deployments: gatewayConfig.deployments)
                 print("\n\(m.id) across \(shares.count) deployments (split by weight):")
-                print(Table.render(header: ["DEPLOYMENT", "REGION", "TOKENS", "COST"], rows: shares.map {
+                print(TextTable.render(header: ["DEPLOYMENT", "REGION", "TOKENS", "COST"], rows: shares.map {
                     [$0.deployment, $0.region, TokenAmount.label($0.tokens), $0.cost.map { "$" + $0.usdString } ?? "unknown"]
                 }))
                 let known = shares.compactMap(\.cost)

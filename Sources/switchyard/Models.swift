@@ -28,17 +28,6 @@ struct Models: ParsableCommand {
                  m.pricing.map { $0.outputPer1M.priceString } ?? "unknown",
                  m.pricing.map { $0.cachedInputPer1M.priceString } ?? "unknown"]
             }
-        print(Table.render(header: ["MODEL", "FAMILY", "CONTEXT", "CAPABILITIES", "INPUT $/1M", "OUTPUT $/1M", "CACHED $/1M"], rows: rows))
-    }
-}
-
-enum Table {
-    static func render(header: [String], rows: [[String]]) -> String {
-        let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces)
-        }
-        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+        print(TextTable.render(header: ["MODEL", "FAMILY", "CONTEXT", "CAPABILITIES", "INPUT $/1M", "OUTPUT $/1M", "CACHED $/1M"], rows: rows))
     }
 }

@@ -45,14 +45,14 @@ public struct BenchReport: Sendable {
             return cells
         }
         out.append("Load levels (milliseconds):")
-        out.append(render(header, levels.map(row)))
+        out.append(TextTable.render(header: header, rows: levels.map(row)))
         if models.count > 1 {
             out.append("\nModels side by side (all levels pooled):")
-            out.append(render(header, models.map(row)))
+            out.append(TextTable.render(header: header, rows: models.map(row)))
         }
         if targets.count == 2 {
             out.append("\nTargets (interleaved): A = \(targetNames[0]), B = \(targetNames[1])")
-            out.append(render(header, targets.map(row)))
+            out.append(TextTable.render(header: header, rows: targets.map(row)))
             out.append("\nB − A per percentile (E2E, ms): " + comparisonLine())
         }
         let errors = levels.flatMap { $0.errors }.reduce(into: [String: Int]()) { $0[$1.key, default: 0] += $1.value }
@@ -147,13 +147,6 @@ public struct BenchReport: Sendable {
     }
 
     // MARK: Helpers
-
-    private func render(_ header: [String], _ rows: [[String]]) -> String {
-        let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
-        return ([header] + rows).map { cells in
-            cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-        }.joined(separator: "\n")
-    }
 
     func f(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
     private func ms(_ value: Double?) -> String { value.map { f($0, 1) } ?? "-" }

@@ -43,7 +43,7 @@ public struct UpstreamErrorBody: Sendable, Hashable {
     }
 
     public init(bytes: [UInt8]) {
-        guard let document = try? JSONDocument(bytes: Self.trimmed(bytes)), document.root.kind == .object else {
+        guard let document = try? JSONDocument(bytes: bytes), document.root.kind == .object else {
             let text = String(decoding: bytes.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             self.init(message: text.isEmpty ? nil : text)
             return
@@ -68,11 +68,6 @@ public struct UpstreamErrorBody: Sendable, Hashable {
             return nil
         }
         self.init(message: text("message") ?? text("msg"), type: text("type"), code: text("code"))
-    }
-
-    /// DeepSeek may send blank lines before a JSON body while a request is queued.
-    private static func trimmed(_ bytes: [UInt8]) -> [UInt8] {
-        Array(bytes.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 })
     }
 
     func mentions(_ words: String...) -> Bool {

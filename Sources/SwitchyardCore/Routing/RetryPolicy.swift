@@ -28,7 +28,8 @@ public struct RetryPolicy: Sendable, Hashable {
 }
 
 extension Duration {
-    var nanosecondsClamped: Int64 {
+    /// Whole nanoseconds, clamped instead of trapping on overflow.
+    public var nanosecondsClamped: Int64 {
         let (s, atto) = components
         let (m, overflow) = s.multipliedReportingOverflow(by: 1_000_000_000)
         return overflow ? .max : m + atto / 1_000_000_000

@@ -70,15 +70,9 @@ struct Attempt: Sendable {
         }
         // The first byte of a non-streaming answer must come within the first-token timeout
         // (most providers send nothing before the whole answer is ready); the rest by the deadline.
-        var body: [UInt8] = []
-        do throws(UpstreamTransportError) {
-            let read = upstream.body.reader()
-            var chunkDeadline = firstTokenDeadline
-            while let chunk = try await read(chunkDeadline) {
-                body.append(contentsOf: chunk.readableBytesView)
-                if body.count > Self.maxUpstreamBody { throw .broken("the upstream response is larger than \(Self.maxUpstreamBody) bytes") }
-                chunkDeadline = deadline
-            }
+        let body: [UInt8]
+        do {
+            body = try await upstream.body.collect(limit: Self.maxUpstreamBody, firstChunkDeadline: firstTokenDeadline, deadline: deadline)
         } catch {
             throw failure(error.errorClass)
         }

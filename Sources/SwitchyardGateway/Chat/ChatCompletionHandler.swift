@@ -9,12 +9,10 @@ import SwitchyardCore
 /// task-aware `auto`), order the deployments, let the executor find one that answers, and
 /// relay the answer — whole, or streamed chunk by chunk — with usage, cost and tracing headers.
 struct ChatCompletionHandler: Sendable {
-    let catalog: Catalog
     let pool: DeploymentPool
     let planner: RoutePlanner
     let executor: Executor
     let metrics: GatewayMetrics
-    let timeouts: UpstreamTimeouts
     let maxBodyBytes: Int
 
     struct Transports: Sendable {

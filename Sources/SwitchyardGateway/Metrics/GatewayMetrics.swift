@@ -46,11 +46,11 @@ public final class GatewayMetrics: Sendable {
     /// One finished client request.
     public func recordRequest(model: String, deployment: String, status: Int, duration: Duration) {
         counter("switchyard_requests_total", [("model", model), ("deployment", deployment), ("status", String(status))]).increment()
-        timer("switchyard_request_duration_seconds", [("model", model)]).recordNanoseconds(duration.nanoseconds)
+        timer("switchyard_request_duration_seconds", [("model", model)]).recordNanoseconds(duration.nanosecondsClamped)
     }
 
     public func recordTTFT(model: String, _ duration: Duration) {
-        timer("switchyard_ttft_seconds", [("model", model)]).recordNanoseconds(duration.nanoseconds)
+        timer("switchyard_ttft_seconds", [("model", model)]).recordNanoseconds(duration.nanosecondsClamped)
     }
 
     public func recordUsage(model: String, usage: TokenUsage, cost: Cost) {

@@ -40,9 +40,9 @@ public enum Gateway {
             routing: config.routing, defaultTimeouts: config.timeouts, metrics: metrics,
             hedgeBudget: HedgeBudget(share: config.routing.hedge.budget))
         let chat = ChatCompletionHandler(
-            catalog: config.catalog, pool: pool,
+            pool: pool,
             planner: RoutePlanner(catalog: config.catalog, routing: config.routing, isServed: { pool.serves($0) }),
-            executor: executor, metrics: metrics, timeouts: config.timeouts, maxBodyBytes: config.server.maxBodyBytes)
+            executor: executor, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes)
         let models = ModelsEndpoint(catalog: config.catalog, pool: pool)
 
         let router = Router()
@@ -96,7 +96,7 @@ extension HTTPClient.Configuration {
     /// no redirects (an upstream redirect is not followed with the API key).
     public static func upstream(_ timeouts: UpstreamTimeouts) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .nanoseconds(timeouts.connect.nanoseconds))
+        configuration.timeout = .init(connect: .nanoseconds(timeouts.connect.nanosecondsClamped))
         configuration.redirectConfiguration = .disallow
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
         configuration.decompression = .disabled

@@ -28,7 +28,7 @@ public struct HTTPUpstream: UpstreamTransport {
         }
         outgoing.body = .bytes(request.body)
         let remaining = ContinuousClock.now.duration(to: request.headDeadline)
-        let deadline = NIODeadline.now() + .nanoseconds(max(0, remaining.nanoseconds))
+        let deadline = NIODeadline.now() + .nanoseconds(max(0, remaining.nanosecondsClamped))
         let response: HTTPClientResponse
         do {
             response = try await client.execute(outgoing, deadline: deadline, logger: logger)
@@ -64,12 +64,5 @@ public struct HTTPUpstream: UpstreamTransport {
             }
         }
         return beforeResponse ? .connect(String(describing: error)) : .broken(String(describing: error))
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -59,13 +59,17 @@ public struct UpstreamBody: Sendable {
     /// A reader positioned at the start of the body; call once per response.
     public func reader() -> Reader { makeReader() }
 
-    /// Reads the whole body, up to `limit` bytes, by `deadline`.
-    public func collect(limit: Int, deadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> [UInt8] {
+    /// Reads the whole body, up to `limit` bytes: the first chunk by `firstChunkDeadline`
+    /// (default: `deadline`), all of it by `deadline`.
+    public func collect(limit: Int, firstChunkDeadline: ContinuousClock.Instant? = nil,
+                        deadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> [UInt8] {
         var out: [UInt8] = []
         let read = reader()
-        while let chunk = try await read(deadline) {
+        var chunkDeadline = firstChunkDeadline ?? deadline
+        while let chunk = try await read(chunkDeadline) {
             out.append(contentsOf: chunk.readableBytesView)
             if out.count > limit { throw .broken("the upstream response is larger than \(limit) bytes") }
+            chunkDeadline = deadline
         }
         return out
     }

@@ -1,5 +1,7 @@
+import Foundation
+
 /// SplitMix64: a small, fast, seedable generator. The same seed gives the same sequence on
-/// every machine, which is what makes simulated runs reproducible.
+/// every machine, which is what makes simulated runs and bench schedules reproducible.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
@@ -23,8 +25,8 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         guard sigma > 0 else { return median }
         let u1 = max(unit(), 1e-12)
         let u2 = unit()
-        let normal = (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
-        return median * _exp(sigma * normal)
+        let normal = (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
+        return median * Foundation.exp(sigma * normal)
     }
 
     /// FNV-1a, to turn a string (a model ID) into seed material.
@@ -34,15 +36,3 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         return h
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-private func _log(_ x: Double) -> Double { Glibc.log(x) }
-private func _cos(_ x: Double) -> Double { Glibc.cos(x) }
-private func _exp(_ x: Double) -> Double { Glibc.exp(x) }
-#else
-import Darwin
-private func _log(_ x: Double) -> Double { Darwin.log(x) }
-private func _cos(_ x: Double) -> Double { Darwin.cos(x) }
-private func _exp(_ x: Double) -> Double { Darwin.exp(x) }
-#endif

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import Prometheus
 import UnixSignals
 import ServiceLifecycle
 import SwitchyardCore
@@ -13,14 +14,20 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the gateway.",
         discussion: """
             Without --config, the embedded default: every catalog model is served by an in-process \
-            simulated provider of its family (no keys, no network). Authentication is off in this mode.
+            simulated provider of its family (no keys, no network). Authentication is off in this mode; \
+            the usage ledger is on, in ./switchyard.db (SQLite).
+
+            With a config file, chat requests need a virtual key (auth.required, default true): create \
+            keys with `switchyard keys create` against the admin API, which needs SWITCHYARD_ADMIN_KEY \
+            in the gateway's environment. Several gateways sharing one `store: {url: postgres://...}` \
+            enforce the same keys, rate limits and budgets (cluster mode).
 
             With --config FILE, the providers and deployments in FILE. API keys are read from the \
             environment variables the file names. An invalid file stops start-up with a message \
             naming the file, line and field.
 
             Endpoints: POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, \
-            GET /healthz, GET /readyz, GET /metrics.
+            GET /healthz, GET /readyz, GET /metrics, /admin/keys, /admin/usage, /admin/health.
             """)
 
     @Option(help: "Address to listen on (overrides server.host in the config).")
@@ -31,6 +38,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "YAML config file with providers, deployments and price overrides.")
     var config: String?
+
+    @Option(help: "Key and ledger store: sqlite:PATH, memory, or postgres://user@host:5432/db (overrides store.url).")
+    var store: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -51,15 +61,45 @@ struct Serve: AsyncParsableCommand {
         }
         if let host { gatewayConfig.server.host = host }
         if let port { gatewayConfig.server.port = port }
+        if let store {
+            do {
+                gatewayConfig.access.store = try StoreLocation(parsing: store, password: nil)
+            } catch {
+                printError("switchyard: --store \(store.prefix(200)): \(error.description)")
+                throw ExitCode(2)
+            }
+        }
+        if let adminKey = gatewayConfig.access.adminKey, adminKey.value.utf8.count < 16 {
+            printError("switchyard: \(gatewayConfig.access.adminKeyEnv) is shorter than 16 characters; use a long random value")
+            throw ExitCode(2)
+        }
 
         if config == nil {
             logger.warning("EMBEDDED DEFAULT: serving simulated providers only, with NO authentication. Use --config for real providers.")
+        } else if !gatewayConfig.access.authRequired {
+            logger.warning("AUTHENTICATION IS OFF (auth.required: false): anyone who can reach this port can spend the providers' money.")
+        }
+        let registry = PrometheusCollectorRegistry()
+        let metrics = Gateway.makeMetrics(registry: registry)
+        var access: AccessLayer?
+        if gatewayConfig.access.needsStore {
+            do {
+                access = try await AccessLayer.open(settings: gatewayConfig.access, metrics: metrics, logger: logger)
+            } catch {
+                printError("switchyard: \(error)")
+                throw ExitCode(1)
+            }
+            logger.info("store ready", metadata: [
+                "store": .string(gatewayConfig.access.store.description), "auth": .string(gatewayConfig.access.authRequired ? "required" : "off"),
+                "ledger": .string(gatewayConfig.access.ledgerEnabled ? "on" : "off"),
+                "admin_api": .string(gatewayConfig.access.adminKey == nil ? "off (set \(gatewayConfig.access.adminKeyEnv))" : "on"),
+            ])
         }
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .upstream(gatewayConfig.timeouts))
         let host = gatewayConfig.server.host
         let origin = gatewayConfig.origin
         let (application, parts) = Gateway.buildApplication(
-            config: gatewayConfig, httpClient: httpClient, logger: logger,
+            config: gatewayConfig, httpClient: httpClient, access: access, metrics: metrics, registry: registry, logger: logger,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 printFlush("Switchyard listening on http://\(host):\(port) (\(origin))")
@@ -70,7 +110,7 @@ struct Serve: AsyncParsableCommand {
             "deployments": .stringConvertible(parts.pool.deployments.count),
         ])
         let group = ServiceGroup(
-            services: [
+            services: (access?.services(logger: logger) ?? []) + [
                 HTTPClientService(client: httpClient),
                 HealthProber(pool: parts.pool, client: httpClient, interval: gatewayConfig.routing.probeInterval, logger: logger),
                 application,
@@ -91,4 +131,8 @@ func makeLogger(label: String, level: String) -> Logger {
 /// Prints a line and flushes at once, so that scripts waiting for it see it.
 func printFlush(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }

@@ -10,7 +10,7 @@ struct Switchyard: AsyncParsableCommand {
             simulated providers, so it works offline with no keys. Point it at real providers with \
             `--config switchyard.yaml` (see examples/).
             """,
-        subcommands: [Serve.self, Sim.self, Bench.self, Models.self, Route.self, CostCommand.self, Recommend.self],
+        subcommands: [Serve.self, Sim.self, Bench.self, Models.self, Route.self, CostCommand.self, Recommend.self, Keys.self, UsageCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -54,8 +54,10 @@ struct ConfigValidator {
 
     func validate(_ root: Node) throws(ConfigError) -> GatewayConfig {
         let top = try YAMLCursor(node: root, field: "", file: file)
-            .mapping(allowed: ["server", "timeouts", "models", "providers", "routing"])
+            .mapping(allowed: ["server", "timeouts", "models", "providers", "routing", "auth", "store", "ledger"])
         var config = GatewayConfig(catalog: catalog, providers: [], origin: file)
+        config.access = try AccessValidator(file: file, environment: environment)
+            .access(auth: top["auth"], store: top["store"], ledger: top["ledger"])
         if let server = top["server"] { config.server = try serverSettings(server) }
         if let timeouts = top["timeouts"] { config.timeouts = try upstreamTimeouts(timeouts, base: config.timeouts) }
         if let models = top["models"] {

@@ -8,6 +8,8 @@ public struct GatewayConfig: Sendable {
     public var catalog: Catalog
     public var providers: [ProviderConfig]
     public var routing = RoutingSettings()
+    /// Keys, store and ledger. The programmatic default (tests) has auth off and an in-memory store.
+    public var access = AccessSettings(authRequired: false, store: .memory)
     /// Where the configuration came from (`embedded default` or the file path), for logs.
     public var origin: String
 
@@ -35,7 +37,10 @@ public struct GatewayConfig: Sendable {
                 models: Dictionary(uniqueKeysWithValues: models.map { ($0.id, $0.id) }))
             providers.append(ProviderConfig(name: "\(family.rawValue)-simulator", family: family, deployments: [deployment]))
         }
-        return GatewayConfig(catalog: catalog, providers: providers, origin: "embedded default (simulated providers)")
+        var config = GatewayConfig(catalog: catalog, providers: providers, origin: "embedded default (simulated providers)")
+        config.access = AccessSettings(authRequired: false, store: .sqlite(path: "switchyard.db"))
+        config.access.adminKey = ProcessInfo.processInfo.environment[config.access.adminKeyEnv].flatMap { $0.isEmpty ? nil : Secret($0) }
+        return config
     }
 }
 

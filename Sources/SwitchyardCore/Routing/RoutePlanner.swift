@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns a request into the models to try, in order: the requested model, then the request's
 /// own `models` list, then the config's fallback chain — or, for `model: auto`, the models the
 /// task-aware rules choose. Models that cannot serve the request (missing capability, context
@@ -85,5 +87,21 @@ public struct RoutePlanner: Sendable {
         let index = request.fallbackModels.firstIndex(of: name) ?? 0
         return OpenAIError(status: 400, message: "'models[\(index)]': the model '\(name.prefix(256))' does not exist. GET /v1/models lists the valid IDs.",
                            type: "invalid_request_error", param: "models[\(index)]", code: "model_not_found", shouldRetry: false)
+    }
+
+    /// The plan cut down to the models a key may use. For `auto`, when none of the rule's
+    /// models is allowed, the allowed models that can serve the request are used instead,
+    /// cheapest first; nil when nothing is left.
+    public func restrict(_ plan: Plan, features: RequestFeatures, to allows: (CatalogModel) -> Bool) -> Plan? {
+        var restricted = plan
+        restricted.models = plan.models.filter(allows)
+        if restricted.models.isEmpty && plan.rule != "explicit" {
+            restricted.models = catalog.models
+                .filter { allows($0) && isServed($0.id) && features.requiredCapabilities.isSubset(of: $0.capabilities)
+                    && $0.contextWindow >= features.estimatedContextTokens }
+                .sorted { ($0.pricing?.outputPer1M ?? .greatestFiniteMagnitude, $0.id) < ($1.pricing?.outputPer1M ?? .greatestFiniteMagnitude, $1.id) }
+            restricted.notes.append("the key's allowed models replaced the rule's choice")
+        }
+        return restricted.models.isEmpty ? nil : restricted
     }
 }

@@ -14,6 +14,8 @@ struct ChatCompletionHandler: Sendable {
     let executor: Executor
     let metrics: GatewayMetrics
     let maxBodyBytes: Int
+    /// Keys, admission and the ledger; nil runs without them (library use, some tests).
+    let access: AccessLayer?
 
     struct Transports: Sendable {
         var http: any UpstreamTransport
@@ -37,14 +39,45 @@ struct ChatCompletionHandler: Sendable {
         defer { if endedInline { metrics.requestEnded() } }
 
         var trace = ResponseTrace(requestID: requestID)
+        var account = CallAccount(access: access, started: started, requestID: requestID)
+        if let access {
+            switch access.authenticate(request.headers, now: account.startedAt) {
+            case .failure(let error):
+                // No key, no account: nothing to bill or to write to the ledger.
+                metrics.recordRequest(model: "unknown", deployment: "none", status: error.status, duration: .now - started)
+                return ErrorResponse.make(error, headers: trace.headers())
+            case .success(.key(let key)): account.key = key
+            case .success(.anonymous): break
+            }
+        }
         do {
             let buffer = try await request.body.collect(upTo: maxBodyBytes)
             let chat = try ChatRequest(body: Array(buffer: buffer))
+            account.requestedModel = String(chat.model.prefix(256))
+            account.stream = chat.stream
             let features = RequestFeatures(request: chat, hint: request.headers[.init("x-switchyard-hint")!])
-            let plan = try planner.plan(chat, features: features)
+            var plan = try planner.plan(chat, features: features)
+            if let key = account.key, !key.allowedModels.isEmpty {
+                guard let restricted = planner.restrict(plan, features: features, to: key.allows) else {
+                    throw OpenAIError(status: 403, message: "This API key may not use the model '\(chat.model.prefix(128))'. It may use: \(key.allowedModels.joined(separator: ", ")).",
+                                      type: "invalid_request_error", param: "model", code: "model_not_allowed", shouldRetry: false)
+                }
+                plan = restricted
+            }
             trace.route = plan.rule
             trace.model = plan.models.first?.id
-            let region = request.headers[.init("x-switchyard-region")!].flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
+            let region = request.headers[.init("x-switchyard-region")!].flatMap { $0.isEmpty ? nil : String($0.prefix(64)) } ?? account.key?.region
+            if let access, let key = account.key {
+                switch access.admission.admit(key, estimatedTokens: features.estimatedContextTokens, now: account.startedAt) {
+                case .refused(let error, let status):
+                    trace.rateLimit = status
+                    metrics.recordAdmission(refused: error.code ?? error.type)
+                    throw error
+                case .admitted(let ticket, let status):
+                    account.ticket = ticket
+                    trace.rateLimit = status
+                }
+            }
             let (candidates, skipped) = pool.candidates(for: plan.models, preferredRegion: region)
             let primaryTimeouts = executor.timeouts(for: plan.models[0], route: plan.timeouts)
             let success: Executor.Success
@@ -66,7 +99,7 @@ struct ChatCompletionHandler: Sendable {
 
             switch prepared.answer {
             case .stream(let start):
-                let relay = StreamingRelay(metrics: metrics, pool: pool, candidate: prepared.candidate, trace: trace,
+                let relay = StreamingRelay(metrics: metrics, pool: pool, candidate: prepared.candidate, trace: trace, account: account,
                                            timeouts: executor.timeouts(for: prepared.candidate.model, route: plan.timeouts),
                                            deadline: started + primaryTimeouts.total, started: started, logger: logger)
                 endedInline = false
@@ -79,6 +112,7 @@ struct ChatCompletionHandler: Sendable {
                 } else {
                     trace.cost = .unknown
                 }
+                await account.finish(trace: trace, status: 200, usage: usage, cost: trace.cost, ttft: nil, errorClass: nil)
                 metrics.recordRequest(model: prepared.candidate.model.id, deployment: prepared.candidate.deployment.name, status: 200,
                                       duration: .now - started)
                 var headers = trace.headers()
@@ -88,14 +122,19 @@ struct ChatCompletionHandler: Sendable {
         } catch let error as OpenAIError {
             metrics.recordRequest(model: trace.model ?? "unknown", deployment: trace.deployment?.name ?? "none", status: error.status, duration: .now - started)
             logger.info("request failed", metadata: ["error": .string(error.description)])
+            await account.finish(trace: trace, status: error.status, usage: nil, cost: nil, ttft: nil, errorClass: error.code ?? error.type)
             return ErrorResponse.make(error, headers: trace.headers())
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            metrics.recordRequest(model: "unknown", deployment: "none", status: 413, duration: .now - started)
-            return ErrorResponse.make(.bodyTooLarge(limit: maxBodyBytes), headers: trace.headers())
+            return await tooLarge(account: account, trace: trace, started: started)
         } catch is NIOTooManyBytesError {
-            metrics.recordRequest(model: "unknown", deployment: "none", status: 413, duration: .now - started)
-            return ErrorResponse.make(.bodyTooLarge(limit: maxBodyBytes), headers: trace.headers())
+            return await tooLarge(account: account, trace: trace, started: started)
         }
+    }
+
+    private func tooLarge(account: CallAccount, trace: ResponseTrace, started: ContinuousClock.Instant) async -> Response {
+        metrics.recordRequest(model: "unknown", deployment: "none", status: 413, duration: .now - started)
+        await account.finish(trace: trace, status: 413, usage: nil, cost: nil, ttft: nil, errorClass: "request_too_large")
+        return ErrorResponse.make(.bodyTooLarge(limit: maxBodyBytes), headers: trace.headers())
     }
 }
 
@@ -108,6 +147,8 @@ struct ResponseTrace: Sendable {
     var attempts = 0
     var cost: Cost?
     var upstreamHeaders: [(String, String)] = []
+    /// The key's rate-limit state, sent as OpenAI's `x-ratelimit-*` headers.
+    var rateLimit: RateLimitStatus?
 
     /// Upstream headers that may reach the client. Everything else — `set-cookie`, hop-by-hop
     /// headers, the upstream's own rate-limit headers — stays behind.
@@ -125,6 +166,9 @@ struct ResponseTrace: Sendable {
         if let route, let model { fields[.init("x-switchyard-route")!] = "\(route); model=\(model)" }
         if attempts > 0 { fields[.init("x-switchyard-attempts")!] = String(attempts) }
         if let cost { fields[.init("x-switchyard-cost-usd")!] = cost.headerValue }
+        if let rateLimit {
+            for (name, value) in rateLimit.headers { fields[HTTPField.Name(name)!] = value }
+        }
         for (name, value) in upstreamHeaders {
             if Self.passedUpstreamHeaders.contains(name), let field = HTTPField.Name(name) { fields[field] = value }
             if name == "x-request-id" { fields[.init("x-upstream-request-id")!] = value }

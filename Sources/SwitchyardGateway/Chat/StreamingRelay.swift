@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 import SwitchyardCore
 
 /// Relays a started stream to the client. Bytes go out as they arrive; each chunk must come
@@ -12,6 +13,7 @@ struct StreamingRelay: Sendable {
     let pool: DeploymentPool
     let candidate: DeploymentPool.Candidate
     let trace: ResponseTrace
+    let account: CallAccount
     let timeouts: UpstreamTimeouts
     let deadline: ContinuousClock.Instant
     let started: ContinuousClock.Instant
@@ -20,7 +22,11 @@ struct StreamingRelay: Sendable {
     private var model: CatalogModel { candidate.model }
 
     func response(_ start: Attempt.StreamStart) -> Response {
-        if start.relay.iterator.sawContent { metrics.recordTTFT(model: model.id, .now - started) }
+        let firstContent = FirstContent()
+        if start.relay.iterator.sawContent {
+            metrics.recordTTFT(model: model.id, .now - started)
+            firstContent.mark(.now - started)
+        }
         let lease = pool.leaseStream(candidate.deployment)
         var headers = trace.headers()
         headers[.contentType] = "text/event-stream"
@@ -30,18 +36,22 @@ struct StreamingRelay: Sendable {
                 lease.end()
                 metrics.requestEnded()
             }
-            let status = await self.pump(start, writer: &writer)
+            let (status, errorClass) = await self.pump(start, writer: &writer, firstContent: firstContent)
             metrics.recordRequest(model: model.id, deployment: candidate.deployment.name, status: status, duration: .now - started)
-            if let usage = start.relay.iterator.usage {
-                metrics.recordUsage(model: model.id, usage: usage, cost: Cost.of(usage, at: candidate.pricing))
+            let usage = start.relay.iterator.usage
+            var cost: Cost?
+            if let usage {
+                cost = Cost.of(usage, at: candidate.pricing)
+                metrics.recordUsage(model: model.id, usage: usage, cost: cost!)
             }
             try? await writer.finish(nil)
+            await account.finish(trace: trace, status: status, usage: usage, cost: cost, ttft: firstContent.value, errorClass: errorClass)
         })
     }
 
     /// Copies the rest of the stream; returns the status to record (200; 499 when the client
-    /// went away; the upstream failure's status otherwise).
-    private func pump(_ start: Attempt.StreamStart, writer: inout any ResponseBodyWriter) async -> Int {
+    /// went away; the upstream failure's status otherwise) and the failure's class.
+    private func pump(_ start: Attempt.StreamStart, writer: inout any ResponseBodyWriter, firstContent: FirstContent) async -> (Int, String?) {
         let relay = start.relay
         var sawContent = relay.iterator.sawContent
         do {
@@ -56,12 +66,13 @@ struct StreamingRelay: Sendable {
                         out = relay.iterator.finish()
                     }
                 } catch {
-                    return await fail(error.errorClass, message: error.errorClass == .timeout ? "no chunk within the stream-idle timeout" : nil,
-                                      code: nil, writer: &writer)
+                    return (await fail(error.errorClass, message: error.errorClass == .timeout ? "no chunk within the stream-idle timeout" : nil,
+                                       code: nil, writer: &writer), error.errorClass.rawValue)
                 }
                 if !sawContent && relay.iterator.sawContent {
                     sawContent = true
                     metrics.recordTTFT(model: model.id, .now - started)
+                    firstContent.mark(.now - started)
                 }
                 if !out.isEmpty { try await writer.write(ByteBuffer(bytes: out)) }
             }
@@ -70,10 +81,10 @@ struct StreamingRelay: Sendable {
             // the upstream call.
             metrics.recordClientDisconnect(model: model.id)
             logger.debug("client disconnected during a stream")
-            return 499
+            return (499, "client_disconnected")
         }
         if case .failed(let errorClass, let message, let code) = relay.iterator.outcome {
-            return await fail(errorClass, message: message, code: code, writer: &writer)
+            return (await fail(errorClass, message: message, code: code, writer: &writer), errorClass.rawValue)
         }
         if let failure = relay.iterator.finishFailure {
             // The stream ended "normally" with a finish reason that is really a failure (GLM's
@@ -81,8 +92,9 @@ struct StreamingRelay: Sendable {
             metrics.recordStreamFailure(model: model.id, afterStart: true)
             metrics.recordUpstreamError(deployment: candidate.deployment.name, errorClass: failure)
             if failure.isRetryable { pool.recordLateFailure(candidate.deployment, failure) }
+            return (200, failure.rawValue)
         }
-        return 200
+        return (200, nil)
     }
 
     private func fail(_ errorClass: UpstreamErrorClass, message: String?, code: String?, writer: inout any ResponseBodyWriter) async -> Int {
@@ -95,4 +107,12 @@ struct StreamingRelay: Sendable {
         try? await writer.write(ByteBuffer(bytes: SSEWriter.data(Array(error.body.utf8))))
         return error.status
     }
+}
+
+/// When the first content reached the client, set once by the relay.
+final class FirstContent: Sendable {
+    private let time = Mutex<Duration?>(nil)
+
+    func mark(_ elapsed: Duration) { time.withLock { if $0 == nil { $0 = elapsed } } }
+    var value: Duration? { time.withLock { $0 } }
 }

@@ -78,6 +78,24 @@ public final class GatewayMetrics: Sendable {
         counter("switchyard_hedges_total", [("outcome", outcome)]).increment()
     }
 
+    /// A ledger batch reached the store; `queued` records are still waiting.
+    public func recordLedgerWrite(records: Int, queued: Int) {
+        counter("switchyard_ledger_records_written_total", []).increment(by: records)
+        gauge("switchyard_ledger_queue_depth", []).record(Double(queued))
+    }
+
+    public func recordLedgerFailure() {
+        counter("switchyard_ledger_write_failures_total", []).increment()
+    }
+
+    public func recordStoreSync(ok: Bool) {
+        counter("switchyard_store_syncs_total", [("result", ok ? "ok" : "failed")]).increment()
+    }
+
+    public func recordAdmission(refused code: String) {
+        counter("switchyard_admission_refusals_total", [("code", code)]).increment()
+    }
+
     public func recordClientDisconnect(model: String) {
         counter("switchyard_client_disconnects_total", [("model", model)]).increment()
     }

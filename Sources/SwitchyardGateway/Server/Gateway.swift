@@ -22,17 +22,14 @@ public enum Gateway {
         config: GatewayConfig,
         httpClient: HTTPClient,
         simulator: Simulator? = nil,
+        access: AccessLayer? = nil,
+        metrics: GatewayMetrics? = nil,
+        registry: PrometheusCollectorRegistry? = nil,
         logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> (application: some ApplicationProtocol, parts: Parts) {
-        let registry = PrometheusCollectorRegistry()
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.defaultDurationHistogramBuckets = [
-            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-            .milliseconds(250), .milliseconds(500), .milliseconds(800), .seconds(1), .milliseconds(2500), .seconds(5),
-            .seconds(10), .seconds(30), .seconds(60), .seconds(120),
-        ]
-        let metrics = GatewayMetrics(factory: factory)
+        let registry = registry ?? PrometheusCollectorRegistry()
+        let metrics = metrics ?? makeMetrics(registry: registry)
         let pool = DeploymentPool(deployments: config.deployments, routing: config.routing)
         let simulator = simulator ?? Simulator(catalog: config.catalog)
         let executor = Executor(
@@ -42,7 +39,7 @@ public enum Gateway {
         let chat = ChatCompletionHandler(
             pool: pool,
             planner: RoutePlanner(catalog: config.catalog, routing: config.routing, isServed: { pool.serves($0) }),
-            executor: executor, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes)
+            executor: executor, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes, access: access)
         let models = ModelsEndpoint(catalog: config.catalog, pool: pool)
 
         let router = Router()
@@ -63,6 +60,7 @@ public enum Gateway {
                             body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         router.get("/admin/health") { _, _ in HealthEndpoint.render(pool.health) }
+        AdminEndpoints(access: access, catalog: config.catalog).register(on: router)
         router.get("/metrics") { _, _ in
             metrics.recordDeploymentHealth(pool.health)
             var buffer: [UInt8] = []
@@ -80,6 +78,19 @@ public enum Gateway {
 
 /// Shuts the shared `HTTPClient` down after the server has stopped (graceful shutdown runs
 /// services in reverse order).
+extension Gateway {
+    /// The metrics and their Prometheus registry (the access layer needs them before the app exists).
+    public static func makeMetrics(registry: PrometheusCollectorRegistry) -> GatewayMetrics {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .milliseconds(800), .seconds(1), .milliseconds(2500), .seconds(5),
+            .seconds(10), .seconds(30), .seconds(60), .seconds(120),
+        ]
+        return GatewayMetrics(factory: factory)
+    }
+}
+
 public struct HTTPClientService: Service {
     public let client: HTTPClient
 

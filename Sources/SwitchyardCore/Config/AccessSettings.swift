@@ -1,0 +1,32 @@
+/// Keys, the store and the usage ledger (`auth:`, `store:` and `ledger:` in the config).
+public struct AccessSettings: Sendable, Hashable {
+    /// Whether chat requests need a virtual key. On by default with a config file; off in the
+    /// embedded default (which says so at start-up).
+    public var authRequired: Bool
+    /// The environment variable holding the admin key for `/admin/keys` and `/admin/usage`.
+    public var adminKeyEnv = "SWITCHYARD_ADMIN_KEY"
+    /// The admin key, read from `adminKeyEnv` at load; nil disables the admin API.
+    public var adminKey: Secret?
+    public var store: StoreLocation
+    /// How often keys, rate-limit counters and spend are synced with the store.
+    public var syncInterval: Duration = .seconds(1)
+    /// How long keys may be served from memory while the store cannot be reached; after that,
+    /// chat requests get 503 `store_unavailable` (when auth is on).
+    public var maxStale: Duration = .seconds(300)
+    /// Whether every request is written to the usage ledger.
+    public var ledgerEnabled = true
+    /// Records waiting to be written; when full, requests wait (back-pressure), never dropped.
+    public var ledgerQueueCapacity = 10_000
+    public var ledgerBatchSize = 500
+    public var ledgerFlushInterval: Duration = .milliseconds(200)
+    /// PostgreSQL only: monthly ledger partitions older than this are dropped. nil keeps all.
+    public var retentionMonths: Int?
+
+    public init(authRequired: Bool, store: StoreLocation = .sqlite(path: "switchyard.db")) {
+        self.authRequired = authRequired
+        self.store = store
+    }
+
+    /// Whether the gateway needs a store at all.
+    public var needsStore: Bool { authRequired || ledgerEnabled || adminKey != nil }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Where the store is, parsed from `store:` in the config or `--store`.
+public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
+    case sqlite(path: String)
+    case memory
+    case postgres(PostgresLocation)
+
+    /// `sqlite:path`, a path ending in `.db`/`.sqlite`, `memory`, or `postgres://user[:password]@host[:port]/database`.
+    public init(parsing text: String, password: String? = nil) throws(StoreLocationError) {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if t == "memory" || t == "sqlite::memory:" {
+            self = .memory
+        } else if t.hasPrefix("sqlite:") {
+            let path = String(t.dropFirst("sqlite:".count))
+            guard !path.isEmpty else { throw StoreLocationError("sqlite: needs a file path, e.g. sqlite:switchyard.db") }
+            self = .sqlite(path: path)
+        } else if t.hasPrefix("postgres://") || t.hasPrefix("postgresql://") {
+            self = .postgres(try PostgresLocation(url: t, password: password))
+        } else if t.hasSuffix(".db") || t.hasSuffix(".sqlite") || t.hasSuffix(".sqlite3") {
+            self = .sqlite(path: t)
+        } else {
+            throw StoreLocationError("expected sqlite:PATH, memory, or postgres://user@host:port/database")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .sqlite(let path): return "sqlite:\(path)"
+        case .memory: return "memory"
+        case .postgres(let location): return location.description
+        }
+    }
+}
+
+public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var password: String?
+    public var database: String
+    /// `sslmode=require` in the URL: TLS required; otherwise plain TCP (loopback, private networks).
+    public var requireTLS: Bool
+
+    init(url: String, password: String?) throws(StoreLocationError) {
+        guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
+            throw StoreLocationError("is not a valid postgres:// URL")
+        }
+        self.host = host
+        self.port = components.port ?? 5432
+        guard (1...65535).contains(port) else { throw StoreLocationError("port must be between 1 and 65535") }
+        self.user = components.user.flatMap { $0.isEmpty ? nil : $0 } ?? "postgres"
+        self.password = password ?? components.password
+        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        guard !path.isEmpty, !path.contains("/") else { throw StoreLocationError("needs a database name: postgres://user@host:5432/DATABASE") }
+        self.database = path
+        let options = components.queryItems ?? []
+        for item in options where item.name != "sslmode" {
+            throw StoreLocationError("unknown URL option '\(item.name)' (only sslmode is understood)")
+        }
+        requireTLS = options.contains { $0.name == "sslmode" && ($0.value == "require" || $0.value == "verify-full") }
+    }
+
+    /// The URL without the password.
+    public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+}
+
+public struct StoreLocationError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,125 @@
+import Foundation
+
+/// A virtual API key: who may call, which models, how fast and for how much. The secret itself
+/// is never stored; `hash` is its SHA-256 and `hint` its last four characters for people.
+public struct VirtualKey: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var team: String?
+    public var hash: String
+    public var hint: String
+    /// Catalog model IDs or family names (`qwen`) this key may use; empty means every model.
+    public var allowedModels: [String]
+    /// Deployments in this region are preferred for this key's calls (as `x-switchyard-region`).
+    public var region: String?
+    public var limits: RateLimits
+    public var budget: Budget?
+    public var expiresAt: Date?
+    public var revokedAt: Date?
+    public var createdAt: Date
+
+    public init(id: String, name: String, team: String? = nil, hash: String, hint: String, allowedModels: [String] = [],
+                region: String? = nil, limits: RateLimits = .init(), budget: Budget? = nil, expiresAt: Date? = nil,
+                revokedAt: Date? = nil, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.team = team
+        self.hash = hash
+        self.hint = hint
+        self.allowedModels = allowedModels
+        self.region = region
+        self.limits = limits
+        self.budget = budget
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+        self.createdAt = createdAt
+    }
+
+    /// Why this key may not be used at `now`, or nil when it may.
+    public func refusal(at now: Date) -> OpenAIError? {
+        if revokedAt != nil {
+            return OpenAIError(status: 401, message: "This API key has been revoked.", type: "invalid_request_error",
+                               code: "invalid_api_key", shouldRetry: false)
+        }
+        if let expiresAt, expiresAt <= now {
+            return OpenAIError(status: 401, message: "This API key expired at \(ISO8601.format(expiresAt)).",
+                               type: "invalid_request_error", code: "invalid_api_key", shouldRetry: false)
+        }
+        return nil
+    }
+
+    /// Whether this key may call `model`: listed by ID, by alias target, or by family.
+    public func allows(_ model: CatalogModel) -> Bool {
+        allowedModels.isEmpty || allowedModels.contains(model.id) || allowedModels.contains(model.family.rawValue)
+    }
+}
+
+/// Requests and tokens per minute; nil means unlimited.
+public struct RateLimits: Sendable, Hashable {
+    public var requestsPerMinute: Int?
+    public var tokensPerMinute: Int?
+
+    public init(requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil) {
+        self.requestsPerMinute = requestsPerMinute
+        self.tokensPerMinute = tokensPerMinute
+    }
+
+    public var isUnlimited: Bool { requestsPerMinute == nil && tokensPerMinute == nil }
+}
+
+/// A spending cap in USD per calendar period (UTC).
+public struct Budget: Sendable, Hashable {
+    public var amount: Decimal
+    public var period: BudgetPeriod
+
+    public init(amount: Decimal, period: BudgetPeriod) {
+        self.amount = amount
+        self.period = period
+    }
+
+    public var amountPicodollars: Int64 { Picodollars.from(amount) }
+}
+
+public enum BudgetPeriod: String, Sendable, Hashable, CaseIterable {
+    case day, month, total
+
+    /// The start of the period containing `date`, in UTC; the epoch for `total`.
+    public func start(containing date: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        switch self {
+        case .day: return calendar.startOfDay(for: date)
+        case .month: return calendar.date(from: calendar.dateComponents([.year, .month], from: date))!
+        case .total: return Date(timeIntervalSince1970: 0)
+        }
+    }
+
+    /// When the period containing `date` ends; nil for `total`.
+    public func end(containing date: Date) -> Date? {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let start = start(containing: date)
+        switch self {
+        case .day: return calendar.date(byAdding: .day, value: 1, to: start)
+        case .month: return calendar.date(byAdding: .month, value: 1, to: start)
+        case .total: return nil
+        }
+    }
+}
+
+/// ISO 8601 in UTC with optional fractional seconds, for admin JSON and the ledger.
+public enum ISO8601 {
+    public static func format(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+
+    /// Accepts `2026-11-29T12:00:00Z`, with fractional seconds or an offset, or a bare date
+    /// (`2026-11-29`, midnight UTC).
+    public static func parse(_ text: String) -> Date? {
+        guard text.utf8.count <= 40 else { return nil }
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        if text.utf8.count == 10, let date = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return date }
+        return nil
+    }
+}

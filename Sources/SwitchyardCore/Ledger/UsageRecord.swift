@@ -1,0 +1,57 @@
+import Foundation
+
+/// One row of the usage ledger: one client request, whatever its outcome.
+public struct UsageRecord: Sendable, Hashable {
+    public var time: Date
+    public var requestID: String
+    /// The virtual key's ID; nil when authentication is off.
+    public var keyID: String?
+    public var team: String?
+    /// The `model` the client asked for (`auto`, an alias, an ID).
+    public var requestedModel: String
+    /// The catalog model that answered; nil when none did.
+    public var servedModel: String?
+    public var provider: String?
+    public var deployment: String?
+    public var region: String?
+    /// The routing rule that chose the model (`explicit`, a rule name, …).
+    public var route: String?
+    public var attempts: Int
+    public var usage: TokenUsage
+    /// nil when the model has no price (billed `unknown`, never $0) or nothing was served.
+    public var costPicodollars: Int64?
+    public var latencyMicroseconds: Int64
+    public var ttftMicroseconds: Int64?
+    /// The HTTP status the client got (499 when it went away first).
+    public var status: Int
+    /// The upstream error class or the gateway's error code, for failures.
+    public var errorClass: String?
+    public var stream: Bool
+
+    public init(time: Date, requestID: String, keyID: String?, team: String?, requestedModel: String, servedModel: String?,
+                provider: String?, deployment: String?, region: String?, route: String?, attempts: Int, usage: TokenUsage,
+                costPicodollars: Int64?, latencyMicroseconds: Int64, ttftMicroseconds: Int64?, status: Int, errorClass: String?,
+                stream: Bool) {
+        self.time = time
+        self.requestID = requestID
+        self.keyID = keyID
+        self.team = team
+        self.requestedModel = requestedModel
+        self.servedModel = servedModel
+        self.provider = provider
+        self.deployment = deployment
+        self.region = region
+        self.route = route
+        self.attempts = attempts
+        self.usage = usage
+        self.costPicodollars = costPicodollars
+        self.latencyMicroseconds = latencyMicroseconds
+        self.ttftMicroseconds = ttftMicroseconds
+        self.status = status
+        self.errorClass = errorClass
+        self.stream = stream
+    }
+
+    /// Milliseconds since the epoch: how the ledger stores time in both databases.
+    public var timeMilliseconds: Int64 { Int64((time.timeIntervalSince1970 * 1000).rounded(.down)) }
+}

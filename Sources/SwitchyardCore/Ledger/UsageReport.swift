@@ -1,0 +1,102 @@
+import Foundation
+
+/// Totals of one group of ledger rows.
+public struct UsageGroup: Sendable, Hashable {
+    public var group: String
+    public var requests: Int
+    public var errors: Int
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var cachedTokens: Int
+    public var reasoningTokens: Int
+    public var cost: Decimal
+    /// Requests that were served by a model without a price: not in `cost`.
+    public var unpricedRequests: Int
+    public var latencyP50Ms: Double
+    public var latencyP95Ms: Double
+    public var latencyP99Ms: Double
+
+    public init(group: String, requests: Int, errors: Int, promptTokens: Int, completionTokens: Int, cachedTokens: Int,
+                reasoningTokens: Int, cost: Decimal, unpricedRequests: Int, latencyP50Ms: Double, latencyP95Ms: Double,
+                latencyP99Ms: Double) {
+        self.group = group
+        self.requests = requests
+        self.errors = errors
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.cachedTokens = cachedTokens
+        self.reasoningTokens = reasoningTokens
+        self.cost = cost
+        self.unpricedRequests = unpricedRequests
+        self.latencyP50Ms = latencyP50Ms
+        self.latencyP95Ms = latencyP95Ms
+        self.latencyP99Ms = latencyP99Ms
+    }
+
+    public var errorRate: Double { requests == 0 ? 0 : Double(errors) / Double(requests) }
+}
+
+/// The answer to a usage query: groups sorted by cost, totals, and the month's projection.
+public struct UsageReport: Sendable, Hashable {
+    public var query: UsageQuery
+    public var groups: [UsageGroup]
+    /// Spend from the start of the current month (UTC) to now, and where that rate ends the month.
+    public var monthToDate: Decimal
+    public var now: Date
+
+    public init(query: UsageQuery, groups: [UsageGroup], monthToDate: Decimal, now: Date) {
+        self.query = query
+        self.groups = groups.sorted { ($0.cost, $0.requests, $0.group) > ($1.cost, $1.requests, $1.group) }
+        self.monthToDate = monthToDate
+        self.now = now
+    }
+
+    public var totalCost: Decimal { groups.reduce(Decimal(0)) { $0 + $1.cost } }
+    public var totalRequests: Int { groups.reduce(0) { $0 + $1.requests } }
+
+    /// The month's spend if the month-to-date rate holds: spend ÷ elapsed share of the month.
+    public var projectedMonth: Decimal {
+        let start = BudgetPeriod.month.start(containing: now)
+        let end = BudgetPeriod.month.end(containing: now)!
+        let elapsed = now.timeIntervalSince(start)
+        guard elapsed > 0 else { return monthToDate }
+        // Whole seconds keep the ratio exact in Decimal.
+        let total = Decimal(Int64(end.timeIntervalSince(start)))
+        let done = Decimal(max(1, Int64(elapsed)))
+        return monthToDate * total / done
+    }
+
+    public var json: String {
+        var out = "{\"from\":" + JSONString.quoted(ISO8601.format(query.from))
+        out += ",\"to\":" + JSONString.quoted(ISO8601.format(query.to))
+        out += ",\"group_by\":" + JSONString.quoted(query.groupBy.rawValue)
+        out += ",\"groups\":["
+        out += groups.map { g in
+            "{\"group\":\(JSONString.quoted(g.group)),\"requests\":\(g.requests),\"errors\":\(g.errors),"
+                + "\"error_rate\":\(Self.number(g.errorRate, digits: 4)),\"prompt_tokens\":\(g.promptTokens),"
+                + "\"completion_tokens\":\(g.completionTokens),\"cached_tokens\":\(g.cachedTokens),"
+                + "\"reasoning_tokens\":\(g.reasoningTokens),\"cost_usd\":\(JSONString.quoted(g.cost.plainString(scale: 12))),"
+                + "\"unpriced_requests\":\(g.unpricedRequests),\"latency_ms\":{\"p50\":\(Self.number(g.latencyP50Ms, digits: 3)),"
+                + "\"p95\":\(Self.number(g.latencyP95Ms, digits: 3)),\"p99\":\(Self.number(g.latencyP99Ms, digits: 3))}}"
+        }.joined(separator: ",")
+        out += "],\"total\":{\"requests\":\(totalRequests),\"cost_usd\":\(JSONString.quoted(totalCost.plainString(scale: 12)))}"
+        out += ",\"month\":{\"to_date_usd\":\(JSONString.quoted(monthToDate.plainString(scale: 12))),"
+        out += "\"projected_usd\":\(JSONString.quoted(projectedMonth.plainString(scale: 6)))}}"
+        return out
+    }
+
+    static func number(_ value: Double, digits: Int) -> String {
+        guard value.isFinite else { return "0" }
+        return String(format: "%.\(digits)f", value)
+    }
+}
+
+/// Nearest-rank percentiles of latencies, for stores that cannot compute them in SQL.
+public enum LatencyPercentiles {
+    /// `sorted` ascending, in microseconds; returns milliseconds.
+    public static func of(sorted: [Int64], _ quantile: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        let rank = Int((quantile * Double(sorted.count)).rounded(.up))
+        return Double(sorted[min(sorted.count - 1, max(0, rank - 1))]) / 1000
+    }
+}

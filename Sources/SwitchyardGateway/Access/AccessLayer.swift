@@ -1,0 +1,138 @@
+import Foundation
+import HTTPTypes
+import Logging
+import ServiceLifecycle
+import Synchronization
+import SwitchyardCore
+import SwitchyardStore
+
+/// Keys, admission and the usage ledger, and the store behind them. Built once at start-up by
+/// `AccessLayer.open`; the chat handler asks it who is calling, whether the call may go ahead,
+/// and hands it the call's usage record.
+public final class AccessLayer: Sendable {
+    public let settings: AccessSettings
+    public let store: any GatewayStore
+    let keys = KeyDirectory()
+    let admission = Admission()
+    let ledger: LedgerQueue
+    let metrics: GatewayMetrics
+    /// This process in the cluster's replica table.
+    let replicaID: String
+    private let lastSync = Mutex<ContinuousClock.Instant>(.now)
+
+    init(settings: AccessSettings, store: any GatewayStore, metrics: GatewayMetrics) {
+        self.settings = settings
+        self.store = store
+        self.metrics = metrics
+        self.ledger = LedgerQueue(capacity: settings.ledgerQueueCapacity)
+        let host = ProcessInfo.processInfo.hostName.prefix(40)
+        self.replicaID = "\(host)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    /// Opens the configured store, runs its migrations and loads keys and spend. Retries for
+    /// about 10 s (a database starting next to the gateway), then fails with the reason.
+    public static func open(settings: AccessSettings, metrics: GatewayMetrics, logger: Logger) async throws -> AccessLayer {
+        var attempt = 0
+        while true {
+            do {
+                let store: any GatewayStore
+                switch settings.store {
+                case .memory: store = try await SQLiteStore.open(path: nil, logger: logger)
+                case .sqlite(let path): store = try await SQLiteStore.open(path: path, logger: logger)
+                case .postgres(let location): store = try PostgresStore(location, logger: logger)
+                }
+                do {
+                    try await store.migrate()
+                } catch {
+                    await store.close()
+                    throw error
+                }
+                let access = AccessLayer(settings: settings, store: store, metrics: metrics)
+                let keys = try await store.allKeys()
+                access.keys.replaceAll(keys)
+                access.admission.applySpend(try await store.spend(now: Date()))
+                return access
+            } catch {
+                attempt += 1
+                guard attempt < 5 else { throw StoreOpenError(store: settings.store.description, reason: String(describing: error)) }
+                logger.warning("cannot open the store yet; retrying", metadata: ["store": .string(settings.store.description), "error": .string(String(describing: error))])
+                try await Task.sleep(for: .seconds(2))
+            }
+        }
+    }
+
+    /// The background services: the sync loop and the ledger writer. Put them before the HTTP
+    /// server in the service group, so that they stop after it (the writer flushes last).
+    public func services(logger: Logger) -> [any Service] {
+        // Shut down in reverse order: the sync loop, then the writer (flushing), then the store.
+        var services: [any Service] = [StoreCloser(store: store)]
+        if settings.ledgerEnabled {
+            services.append(LedgerWriter(queue: ledger, store: store, admission: admission, metrics: metrics,
+                                         batchSize: settings.ledgerBatchSize, flushInterval: settings.ledgerFlushInterval, logger: logger))
+        }
+        services.append(StoreSync(access: self, logger: logger))
+        return services
+    }
+
+    func markSynced() { lastSync.withLock { $0 = .now } }
+
+    /// Whether keys have been served from memory for longer than allowed.
+    var isStale: Bool { lastSync.withLock { ContinuousClock.now - $0 > settings.maxStale } }
+
+    enum Caller: Sendable {
+        case anonymous
+        case key(VirtualKey)
+    }
+
+    /// Who is calling, from `Authorization: Bearer sy-…` (or `x-api-key`).
+    func authenticate(_ headers: HTTPFields, now: Date) -> Result<Caller, OpenAIError> {
+        let presented = Self.presentedKey(headers)
+        guard settings.authRequired else {
+            // Auth off: a valid key still attributes the call (budgets, ledger); anything else is anonymous.
+            if let presented, let key = keys.key(forSecret: presented), key.refusal(at: now) == nil { return .success(.key(key)) }
+            return .success(.anonymous)
+        }
+        guard let presented else {
+            return .failure(OpenAIError(status: 401, message: "You didn't provide an API key. Send it as 'Authorization: Bearer sy-…'.",
+                                        type: "invalid_request_error", code: "invalid_api_key", shouldRetry: false))
+        }
+        if isStale {
+            return .failure(OpenAIError(status: 503, message: "The gateway cannot reach its key store and its cached keys are too old to trust. Try again shortly.",
+                                        type: "server_error", code: "store_unavailable", shouldRetry: true, retryAfterSeconds: 5))
+        }
+        guard let key = keys.key(forSecret: presented) else {
+            return .failure(OpenAIError(status: 401, message: "Incorrect API key provided. Keys are created with `switchyard keys create` or POST /admin/keys.",
+                                        type: "invalid_request_error", code: "invalid_api_key", shouldRetry: false))
+        }
+        if let refusal = key.refusal(at: now) { return .failure(refusal) }
+        return .success(.key(key))
+    }
+
+    static func presentedKey(_ headers: HTTPFields) -> Substring? {
+        if let authorization = headers[.authorization] {
+            let trimmed = authorization.drop { $0 == " " }
+            if trimmed.lowercased().hasPrefix("bearer ") {
+                let token = trimmed.dropFirst(7).drop { $0 == " " }
+                return token.isEmpty ? nil : Substring(token.prefix(256))
+            }
+        }
+        if let key = headers[HTTPField.Name("x-api-key")!], !key.isEmpty { return Substring(key.prefix(256)) }
+        return nil
+    }
+}
+
+/// Closes the store after everything else has stopped.
+struct StoreCloser: Service {
+    let store: any GatewayStore
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await store.close()
+    }
+}
+
+public struct StoreOpenError: Error, CustomStringConvertible {
+    public var store: String
+    public var reason: String
+    public var description: String { "cannot open the store \(store): \(reason)" }
+}

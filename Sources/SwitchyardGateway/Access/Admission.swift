@@ -1,0 +1,185 @@
+import Foundation
+import Synchronization
+import SwitchyardCore
+import SwitchyardStore
+
+/// Rate limits and budgets, checked before routing from in-memory counters (see
+/// `WindowCounter` and `SpendCounter` for the arithmetic and the cluster's bounded overshoot).
+final class Admission: Sendable {
+    struct KeyState {
+        var requests: WindowCounter?
+        var tokens: WindowCounter?
+        var spend = SpendCounter()
+    }
+
+    struct State {
+        var keys: [String: KeyState] = [:]
+        var replicas = 1
+    }
+
+    /// What `settle` needs to correct the token estimate with the real count.
+    struct Ticket: Sendable {
+        var keyID: String
+        var minute: Int64
+        var estimatedTokens: Int
+    }
+
+    enum Decision: Sendable {
+        case admitted(Ticket, RateLimitStatus?)
+        case refused(OpenAIError, RateLimitStatus?)
+    }
+
+    private let state = Mutex(State())
+
+    func admit(_ key: VirtualKey, estimatedTokens: Int, now: Date) -> Decision {
+        let seconds = now.timeIntervalSince1970
+        let minute = WindowCounter.minute(of: seconds)
+        let resetMs = max(0, Int(((Double(minute + 1) * 60) - seconds) * 1000))
+        let estimate = max(1, estimatedTokens)
+        return state.withLock { state in
+            let replicas = state.replicas
+            var entry = state.keys[key.id] ?? KeyState()
+            defer { state.keys[key.id] = entry }
+            if let budget = key.budget, entry.spend.isExhausted(budget) {
+                let spent = Picodollars.usd(entry.spend.spent(in: budget.period))
+                let period = budget.period == .total ? "in total" : "per \(budget.period.rawValue)"
+                return .refused(OpenAIError(
+                    status: 429,
+                    message: "This key's budget of $\(budget.amount.priceString) \(period) is used up ($\(spent.plainString(scale: 6)) spent). Raise the budget or wait for the next period.",
+                    type: "insufficient_quota", code: "insufficient_quota", shouldRetry: false), nil)
+            }
+            if let limit = key.limits.requestsPerMinute {
+                if entry.requests == nil { entry.requests = WindowCounter(minute: minute, limit: limit, replicas: replicas) }
+                entry.requests!.roll(to: minute, limit: limit, replicas: replicas)
+            }
+            if let limit = key.limits.tokensPerMinute {
+                if entry.tokens == nil { entry.tokens = WindowCounter(minute: minute, limit: limit, replicas: replicas) }
+                entry.tokens!.roll(to: minute, limit: limit, replicas: replicas)
+            }
+            func status() -> RateLimitStatus? {
+                guard !key.limits.isUnlimited else { return nil }
+                return RateLimitStatus(
+                    limitRequests: key.limits.requestsPerMinute, remainingRequests: (key.limits.requestsPerMinute ?? 0) - (entry.requests?.used ?? 0),
+                    limitTokens: key.limits.tokensPerMinute, remainingTokens: (key.limits.tokensPerMinute ?? 0) - (entry.tokens?.used ?? 0),
+                    resetMilliseconds: resetMs)
+            }
+            if let limit = key.limits.requestsPerMinute, let counter = entry.requests, !counter.fits(1) {
+                let current = status()
+                return .refused(Self.rateLimited("requests per minute (RPM)", kind: "requests", limit: limit, used: counter.used, requested: 1,
+                                                 retryAfter: current?.retryAfterSeconds ?? 1), current)
+            }
+            if let limit = key.limits.tokensPerMinute, let counter = entry.tokens, !counter.fits(estimate) {
+                let current = status()
+                if estimate > limit {
+                    return .refused(OpenAIError(
+                        status: 429, message: "This request needs about \(estimate) tokens (prompt estimate plus max_tokens), more than this key's limit of \(limit) tokens per minute. Lower max_tokens or shorten the prompt.",
+                        type: "tokens", code: "rate_limit_exceeded", shouldRetry: false), current)
+                }
+                return .refused(Self.rateLimited("tokens per minute (TPM)", kind: "tokens", limit: limit, used: counter.used, requested: estimate,
+                                                 retryAfter: current?.retryAfterSeconds ?? 1), current)
+            }
+            entry.requests?.add(1)
+            entry.tokens?.add(estimate)
+            return .admitted(Ticket(keyID: key.id, minute: minute, estimatedTokens: estimate), status())
+        }
+    }
+
+    private static func rateLimited(_ what: String, kind: String, limit: Int, used: Int, requested: Int, retryAfter: Int) -> OpenAIError {
+        OpenAIError(status: 429,
+                    message: "Rate limit reached for this key on \(what): Limit \(limit), Used \(min(used, limit)), Requested \(requested). Please try again in \(retryAfter)s.",
+                    type: kind, code: "rate_limit_exceeded", shouldRetry: true, retryAfterSeconds: retryAfter)
+    }
+
+    /// The call is over: replace the token estimate with the real count and add the cost.
+    func settle(_ ticket: Ticket, tokens: Int, costPicodollars: Int64?) {
+        state.withLock { state in
+            guard var entry = state.keys[ticket.keyID] else { return }
+            if entry.tokens?.minute == ticket.minute { entry.tokens?.add(tokens - ticket.estimatedTokens) }
+            if let costPicodollars, costPicodollars > 0 { entry.spend.spend(costPicodollars) }
+            state.keys[ticket.keyID] = entry
+        }
+    }
+
+    // MARK: Sync with the store
+
+    /// This replica's use since the last sync, marked as being pushed.
+    func beginSync(minute: Int64) -> [CounterDelta] {
+        state.withLock { state in
+            var deltas: [CounterDelta] = []
+            for (id, var entry) in state.keys {
+                var requests = 0, tokens = 0
+                if entry.requests?.minute == minute { requests = entry.requests!.beginPush() }
+                if entry.tokens?.minute == minute { tokens = entry.tokens!.beginPush() }
+                state.keys[id] = entry
+                if requests != 0 || tokens != 0 { deltas.append(CounterDelta(keyID: id, requests: requests, tokens: tokens)) }
+            }
+            return deltas
+        }
+    }
+
+    func endSync(minute: Int64, _ sync: CounterSync, keys: [VirtualKey]) {
+        let limits = Dictionary(keys.map { ($0.id, $0.limits) }, uniquingKeysWith: { a, _ in a })
+        state.withLock { state in
+            state.replicas = sync.replicas
+            for (id, var entry) in state.keys {
+                let totals = sync.totals[id] ?? .init(requests: 0, tokens: 0)
+                if let limit = limits[id]?.requestsPerMinute {
+                    if entry.requests == nil { entry.requests = WindowCounter(minute: minute, limit: limit, replicas: sync.replicas) }
+                    entry.requests!.roll(to: minute, limit: limit, replicas: sync.replicas)
+                    entry.requests!.endPush(minute: minute, total: totals.requests, limit: limit, replicas: sync.replicas)
+                }
+                if let limit = limits[id]?.tokensPerMinute {
+                    if entry.tokens == nil { entry.tokens = WindowCounter(minute: minute, limit: limit, replicas: sync.replicas) }
+                    entry.tokens!.roll(to: minute, limit: limit, replicas: sync.replicas)
+                    entry.tokens!.endPush(minute: minute, total: totals.tokens, limit: limit, replicas: sync.replicas)
+                }
+                state.keys[id] = entry
+            }
+            // Keys used elsewhere in the cluster but not yet here start from the cluster's view.
+            for (id, totals) in sync.totals where state.keys[id] == nil {
+                guard let keyLimits = limits[id] else { continue }
+                var entry = KeyState()
+                if let limit = keyLimits.requestsPerMinute {
+                    entry.requests = WindowCounter(minute: minute, limit: limit, replicas: sync.replicas)
+                    entry.requests!.endPush(minute: minute, total: totals.requests, limit: limit, replicas: sync.replicas)
+                }
+                if let limit = keyLimits.tokensPerMinute {
+                    entry.tokens = WindowCounter(minute: minute, limit: limit, replicas: sync.replicas)
+                    entry.tokens!.endPush(minute: minute, total: totals.tokens, limit: limit, replicas: sync.replicas)
+                }
+                state.keys[id] = entry
+            }
+        }
+    }
+
+    func failSync() {
+        state.withLock { state in
+            for (id, var entry) in state.keys {
+                entry.requests?.failPush()
+                entry.tokens?.failPush()
+                state.keys[id] = entry
+            }
+        }
+    }
+
+    /// Spend per key as the store has it.
+    func applySpend(_ spend: [String: [BudgetPeriod: Int64]]) {
+        state.withLock { state in
+            for (id, periods) in spend { state.keys[id, default: KeyState()].spend.stored = periods }
+        }
+    }
+
+    /// The ledger wrote these costs.
+    func written(_ costs: [String: Int64]) {
+        state.withLock { state in
+            for (id, cost) in costs { state.keys[id]?.spend.written(cost) }
+        }
+    }
+
+    /// Spend of one key in its budget's period (or this month), for the admin API.
+    func spent(_ key: VirtualKey) -> Decimal {
+        state.withLock { state in
+            Picodollars.usd(state.keys[key.id]?.spend.spent(in: key.budget?.period ?? .month) ?? 0)
+        }
+    }
+}

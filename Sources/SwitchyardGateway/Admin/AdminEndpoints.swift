@@ -1,0 +1,117 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SwitchyardCore
+import SwitchyardStore
+
+/// The admin API: `/admin/keys` (create, list, show, revoke) and `/admin/usage`. Every call
+/// needs `Authorization: Bearer <admin key>`, the value of the environment variable named by
+/// `auth.admin_key_env` (`SWITCHYARD_ADMIN_KEY`). Without that variable the admin API is off:
+/// there is no default admin key.
+struct AdminEndpoints: Sendable {
+    let access: AccessLayer?
+    let catalog: Catalog
+
+    func register(on router: Router<some RequestContext>) {
+        router.post("/admin/keys") { request, _ in try await guarded(request) { access in try await create(request, access: access) } }
+        router.get("/admin/keys") { request, _ in try await guarded(request) { access in list(access) } }
+        router.get("/admin/keys/:id") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return try await guarded(request) { access in try show(id, access: access) }
+        }
+        router.delete("/admin/keys/:id") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return try await guarded(request) { access in try await revoke(id, access: access) }
+        }
+        router.get("/admin/usage") { request, _ in try await guarded(request) { access in try await usage(request, access: access) } }
+    }
+
+    private func guarded(_ request: Request, _ body: (AccessLayer) async throws -> Response) async throws -> Response {
+        guard let access, let adminKey = access.settings.adminKey else {
+            throw OpenAIError(status: 403, message: "The admin API is off: set \(access?.settings.adminKeyEnv ?? "SWITCHYARD_ADMIN_KEY") to a long random value (16+ characters) and restart.",
+                              type: "invalid_request_error", code: "admin_disabled", shouldRetry: false)
+        }
+        guard let presented = AccessLayer.presentedKey(request.headers),
+              KeyHasher.constantTimeEquals(KeyHasher.digest(String(presented)), KeyHasher.digest(adminKey.value)) else {
+            throw OpenAIError(status: 401, message: "The admin API needs 'Authorization: Bearer <admin key>'.",
+                              type: "invalid_request_error", code: "invalid_admin_key", shouldRetry: false)
+        }
+        return try await body(access)
+    }
+
+    private func create(_ request: Request, access: AccessLayer) async throws -> Response {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: 64 << 10)
+        } catch {
+            throw OpenAIError.bodyTooLarge(limit: 64 << 10)
+        }
+        let now = Date()
+        let spec = try KeySpec(json: Array(buffer: body), catalog: catalog, now: now)
+        let (secret, key) = KeyGenerator.make(spec, now: now)
+        do {
+            try await access.store.insertKey(key)
+        } catch {
+            throw Self.storeError(error)
+        }
+        access.keys.upsert(key)
+        let json = key.json(spent: 0, now: now)
+        // The secret is in this response only; the store keeps its hash.
+        return Self.json("{\"key\":" + JSONString.quoted(secret) + "," + json.dropFirst(), status: .created)
+    }
+
+    private func list(_ access: AccessLayer) -> Response {
+        let now = Date()
+        let entries = access.keys.all.map { $0.json(spent: access.admission.spent($0), now: now) }
+        return Self.json("{\"object\":\"list\",\"data\":[" + entries.joined(separator: ",") + "]}")
+    }
+
+    private func show(_ id: String, access: AccessLayer) throws -> Response {
+        guard let key = access.keys.key(id: id) else { throw Self.unknownKey(id) }
+        return Self.json(key.json(spent: access.admission.spent(key)))
+    }
+
+    private func revoke(_ id: String, access: AccessLayer) async throws -> Response {
+        let now = Date()
+        let found: Bool
+        do {
+            found = try await access.store.revokeKey(id: id, at: now)
+        } catch {
+            throw Self.storeError(error)
+        }
+        var key = access.keys.key(id: id)
+        if key == nil, found { key = (try? await access.store.allKeys())?.first { $0.id == id } }
+        guard found, var key else { throw Self.unknownKey(id) }
+        if key.revokedAt == nil { key.revokedAt = now }
+        access.keys.upsert(key)
+        return Self.json(key.json(spent: access.admission.spent(key), now: now))
+    }
+
+    private func usage(_ request: Request, access: AccessLayer) async throws -> Response {
+        var parameters: [String: String] = [:]
+        for (name, value) in request.uri.queryParameters { parameters[String(name)] = String(value) }
+        let now = Date()
+        let query = try UsageQuery(parameters: parameters, now: now)
+        do {
+            let groups = try await access.store.usage(query)
+            let monthToDate = try await access.store.cost(from: BudgetPeriod.month.start(containing: now), to: now.addingTimeInterval(1))
+            return Self.json(UsageReport(query: query, groups: groups, monthToDate: Picodollars.usd(monthToDate), now: now).json)
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    private static func unknownKey(_ id: String) -> OpenAIError {
+        OpenAIError(status: 404, message: "No key with id '\(id.prefix(64))'.", type: "invalid_request_error", param: "id", code: "key_not_found")
+    }
+
+    private static func storeError(_ error: any Error) -> OpenAIError {
+        OpenAIError(status: 503, message: "The key and usage store is unavailable; try again shortly.", type: "server_error",
+                    code: "store_unavailable", shouldRetry: true, retryAfterSeconds: 5)
+    }
+
+    private static func json(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

@@ -1,0 +1,95 @@
+import Synchronization
+import SwitchyardCore
+
+/// The bounded queue between requests and the ledger writer. A request's record is handed
+/// over without waiting on the database; when the queue is full (the database is slow or
+/// away), the request waits for room: back-pressure, never a dropped record.
+final class LedgerQueue: Sendable {
+    private struct State {
+        var records: [UsageRecord] = []
+        var producers: [CheckedContinuation<Void, Never>] = []
+        var consumer: CheckedContinuation<Void, Never>?
+        var closing = false
+        var accepted = 0
+    }
+
+    let capacity: Int
+    private let state = Mutex(State())
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// Adds a record, waiting while the queue is full.
+    func enqueue(_ record: UsageRecord) async {
+        while true {
+            let (added, consumer) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+                guard state.records.count < capacity else { return (false, nil) }
+                state.records.append(record)
+                state.accepted += 1
+                let consumer = state.consumer
+                state.consumer = nil
+                return (true, consumer)
+            }
+            if added {
+                consumer?.resume()
+                return
+            }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let wait = state.withLock { state -> Bool in
+                    guard state.records.count >= capacity else { return false }
+                    state.producers.append(continuation)
+                    return true
+                }
+                if !wait { continuation.resume() }
+            }
+        }
+    }
+
+    /// Waits until there is at least one record or the queue is closing.
+    func waitForRecords() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { state -> Bool in
+                if !state.records.isEmpty || state.closing { return true }
+                state.consumer = continuation
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    /// Takes up to `limit` records, oldest first, and lets waiting producers in.
+    func take(_ limit: Int) -> [UsageRecord] {
+        let (batch, producers) = state.withLock { state -> ([UsageRecord], [CheckedContinuation<Void, Never>]) in
+            let count = min(limit, state.records.count)
+            let batch = Array(state.records.prefix(count))
+            state.records.removeFirst(count)
+            let producers = state.producers
+            state.producers = []
+            return (batch, producers)
+        }
+        for producer in producers { producer.resume() }
+        return batch
+    }
+
+    /// Puts a batch that could not be written back at the front.
+    func putBack(_ batch: [UsageRecord]) {
+        state.withLock { $0.records.insert(contentsOf: batch, at: 0) }
+    }
+
+    /// The writer should drain what is left and stop.
+    func close() {
+        let consumer = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.closing = true
+            let consumer = state.consumer
+            state.consumer = nil
+            return consumer
+        }
+        consumer?.resume()
+    }
+
+    var count: Int { state.withLock { $0.records.count } }
+    var isClosing: Bool { state.withLock { $0.closing } }
+    /// Records accepted since start.
+    var accepted: Int { state.withLock { $0.accepted } }
+}

@@ -1,0 +1,74 @@
+import Logging
+import ServiceLifecycle
+import SwitchyardCore
+import SwitchyardStore
+
+/// Drains the ledger queue into the store in batches: it waits up to the flush interval for a
+/// batch to fill, writes it in one transaction, and retries with back-off when the store
+/// fails (records stay queued, so nothing is lost while the gateway runs). On graceful
+/// shutdown it runs after the HTTP server has stopped and writes everything left.
+struct LedgerWriter: Service {
+    let queue: LedgerQueue
+    let store: any GatewayStore
+    let admission: Admission
+    let metrics: GatewayMetrics
+    let batchSize: Int
+    let flushInterval: Duration
+    let logger: Logger
+    /// How long to keep retrying at shutdown before giving up on the store.
+    var shutdownRetryLimit: Duration = .seconds(30)
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await drain()
+        } onGracefulShutdown: {
+            queue.close()
+        }
+    }
+
+    /// Writes batches until the queue is closed and empty (or the store stays down at shutdown).
+    func drain() async {
+        var failures = 0
+        var shutdownStarted: ContinuousClock.Instant?
+        while true {
+            await queue.waitForRecords()
+            if queue.count == 0 && queue.isClosing { break }
+            if queue.count < batchSize && !queue.isClosing && failures == 0 {
+                // Let a batch gather; a full one goes at once.
+                try? await Task.sleep(for: flushInterval)
+            }
+            let batch = queue.take(batchSize)
+            guard !batch.isEmpty else { continue }
+            do {
+                try await store.append(batch)
+                failures = 0
+                metrics.recordLedgerWrite(records: batch.count, queued: queue.count)
+                var costs: [String: Int64] = [:]
+                for record in batch {
+                    if let key = record.keyID, let cost = record.costPicodollars { costs[key, default: 0] += cost }
+                }
+                admission.written(costs)
+            } catch {
+                failures += 1
+                queue.putBack(batch)
+                metrics.recordLedgerFailure()
+                logger.error("usage ledger write failed; will retry", metadata: [
+                    "records": .stringConvertible(batch.count), "queued": .stringConvertible(queue.count),
+                    "store": .string(store.description), "error": .string(String(describing: error)),
+                ])
+                if queue.isClosing {
+                    let start = shutdownStarted ?? .now
+                    shutdownStarted = start
+                    if ContinuousClock.now - start > shutdownRetryLimit {
+                        logger.critical("usage ledger: the store is unreachable at shutdown; records NOT written", metadata: [
+                            "records": .stringConvertible(queue.count)])
+                        return
+                    }
+                }
+                // 100 ms, 200 ms, … up to 5 s between attempts.
+                let delay = min(5_000, 100 << min(failures - 1, 6))
+                try? await Task.sleep(for: .milliseconds(delay))
+            }
+        }
+    }
+}

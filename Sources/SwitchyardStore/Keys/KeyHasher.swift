@@ -1,0 +1,35 @@
+import Crypto
+import Foundation
+
+/// Virtual API keys are stored only as SHA-256 digests. A key carries 192 bits
+/// of randomness, so a fast unsalted hash is enough (the same choice GitHub and
+/// Stripe make for their tokens): nobody can brute-force the preimage, and a
+/// fast hash keeps authentication off the hot path's CPU budget.
+public enum KeyHasher {
+    /// Lower-case hex SHA-256 of the key's UTF-8 bytes.
+    public static func digest(_ key: String) -> String {
+        let digest = SHA256.hash(data: Data(key.utf8))
+        var hex = ""
+        hex.reserveCapacity(64)
+        for byte in digest {
+            hex += String(byte, radix: 16).leftPadded(to: 2)
+        }
+        return hex
+    }
+
+    /// Compares two digests without an early exit, so the time taken does not
+    /// say how many leading characters matched.
+    public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for index in x.indices { difference |= x[index] ^ y[index] }
+        return difference == 0
+    }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

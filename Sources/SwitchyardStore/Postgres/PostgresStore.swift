@@ -1,0 +1,271 @@
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+import SwitchyardCore
+
+/// The cluster store: every gateway process connects to the same PostgreSQL database and
+/// shares keys, rate-limit counters, spend and the ledger through it.
+public final class PostgresStore: GatewayStore {
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let logger: Logger
+    public let description: String
+
+    public init(_ location: PostgresLocation, logger: Logger) throws {
+        var configuration = PostgresClient.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database, tls: location.requireTLS ? .require(try TLSConfiguration.makeClientConfiguration()) : .disable)
+        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.maximumConnections = 8
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.runner = Task { await client.run() }
+        self.logger = logger
+        self.description = location.description
+    }
+
+    public func migrate() async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLock))", logger: logger)
+            try await connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())", logger: logger)
+            var applied = Set<Int>()
+            for try await version in try await connection.query("SELECT version FROM schema_migrations", logger: logger).decode(Int32.self) {
+                applied.insert(Int(version))
+            }
+            for migration in PostgresSchema.migrations where !applied.contains(migration.version) {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO schema_migrations (version) VALUES (\(Int32(migration.version)))", logger: logger)
+            }
+        }
+        try await preparePartitions(now: Date())
+    }
+
+    /// Creates this month's and the next two months' ledger partitions (idempotent; run at
+    /// start-up and by the sync loop once an hour).
+    public func preparePartitions(now: Date) async throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        for offset in 0..<3 {
+            let month = calendar.date(byAdding: .month, value: offset, to: now)!
+            let partition = PostgresSchema.partition(containing: month)
+            do {
+                try await client.query(PostgresQuery(unsafeSQL:
+                    "CREATE TABLE IF NOT EXISTS \(partition.name) PARTITION OF usage_records FOR VALUES FROM (\(partition.from)) TO (\(partition.to))"),
+                    logger: logger)
+            } catch {
+                // Rows for that month already sit in the default partition; they stay queryable there.
+                logger.warning("could not create ledger partition", metadata: ["partition": .string(partition.name), "error": .string(String(reflecting: error))])
+            }
+        }
+    }
+
+    /// Drops ledger partitions that ended more than `months` months before `now`.
+    public func dropPartitions(olderThan months: Int, now: Date) async throws -> [String] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let cutoff = PostgresSchema.partition(containing: calendar.date(byAdding: .month, value: -months, to: now)!).from
+        var dropped: [String] = []
+        let rows = try await client.query(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'usage_records'",
+            logger: logger)
+        for try await name in rows.decode(String.self) {
+            guard name.hasPrefix("usage_records_y"), let bounds = Self.partitionStart(name), bounds < cutoff else { continue }
+            try await client.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(name)"), logger: logger)
+            dropped.append(name)
+        }
+        return dropped
+    }
+
+    static func partitionStart(_ name: String) -> Int64? {
+        // usage_records_yYYYYmMM
+        let digits = name.dropFirst("usage_records_y".count)
+        guard digits.count == 7, let year = Int(digits.prefix(4)), let month = Int(digits.suffix(2)) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        guard let date = calendar.date(from: DateComponents(year: year, month: month, day: 1)) else { return nil }
+        return Int64(date.timeIntervalSince1970 * 1000)
+    }
+
+    // MARK: Keys
+
+    public func insertKey(_ key: VirtualKey) async throws {
+        let c = KeyColumns(key)
+        try await client.query("""
+            INSERT INTO api_keys (id, key_hash, key_hint, name, team, models, region, rpm, tpm, budget_pusd, budget_period, expires_at_ms, revoked_at_ms, created_at_ms)
+            VALUES (\(c.id), \(c.hash), \(c.hint), \(c.name), \(c.team), \(c.models), \(c.region), \(c.rpm), \(c.tpm), \(c.budgetPicodollars),
+                    \(c.budgetPeriod), \(c.expiresAtMs), \(c.revokedAtMs), \(c.createdAtMs))
+            """, logger: logger)
+    }
+
+    public func allKeys() async throws -> [VirtualKey] {
+        let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT \(KeyColumns.columnList) FROM api_keys"), logger: logger)
+        var keys: [VirtualKey] = []
+        for try await row in rows {
+            let (id, hash, hint, name, team, models, region) = try row.decode((String, String, String, String, String?, String, String?).self)
+            let columns = row.makeRandomAccess()
+            let rpm = try columns[7].decode(Int64?.self)
+            let tpm = try columns[8].decode(Int64?.self)
+            let budget = try columns[9].decode(Int64?.self)
+            let period = try columns[10].decode(String?.self)
+            let expires = try columns[11].decode(Int64?.self)
+            let revoked = try columns[12].decode(Int64?.self)
+            let created = try columns[13].decode(Int64.self)
+            keys.append(KeyColumns(id: id, hash: hash, hint: hint, name: name, team: team, models: models, region: region, rpm: rpm, tpm: tpm,
+                                   budgetPicodollars: budget, budgetPeriod: period, expiresAtMs: expires, revokedAtMs: revoked,
+                                   createdAtMs: created).key)
+        }
+        return keys
+    }
+
+    public func revokeKey(id: String, at date: Date) async throws -> Bool {
+        let ms = KeyColumns.milliseconds(date)
+        let rows = try await client.query("UPDATE api_keys SET revoked_at_ms = COALESCE(revoked_at_ms, \(ms)) WHERE id = \(id) RETURNING id", logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    // MARK: Ledger
+
+    public func append(_ records: [UsageRecord]) async throws {
+        guard !records.isEmpty else { return }
+        let spend = records.spendByKeyAndDay
+        try await client.withTransaction(logger: logger) { connection in
+            var start = 0
+            while start < records.count {
+                let slice = records[start..<min(records.count, start + UsageColumns.rowsPerStatement)]
+                var bindings = PostgresBindings(capacity: slice.count * UsageColumns.names.count)
+                var values: [String] = []
+                values.reserveCapacity(slice.count)
+                var index = 1
+                for r in slice {
+                    let placeholders = (index..<(index + UsageColumns.names.count)).map { "$\($0)" }.joined(separator: ", ")
+                    values.append("(" + placeholders + ")")
+                    index += UsageColumns.names.count
+                    bindings.append(r.timeMilliseconds)
+                    bindings.append(r.requestID)
+                    bindings.append(r.keyID)
+                    bindings.append(r.team)
+                    bindings.append(r.requestedModel)
+                    bindings.append(r.servedModel)
+                    bindings.append(r.provider)
+                    bindings.append(r.deployment)
+                    bindings.append(r.region)
+                    bindings.append(r.route)
+                    bindings.append(Int32(clamping: r.attempts))
+                    bindings.append(Int64(r.usage.promptTokens))
+                    bindings.append(Int64(r.usage.completionTokens))
+                    bindings.append(Int64(r.usage.cachedPromptTokens))
+                    bindings.append(Int64(r.usage.reasoningTokens))
+                    bindings.append(r.costPicodollars)
+                    bindings.append(r.latencyMicroseconds)
+                    bindings.append(r.ttftMicroseconds)
+                    bindings.append(Int32(clamping: r.status))
+                    bindings.append(r.errorClass)
+                    bindings.append(r.stream)
+                }
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "INSERT INTO usage_records (\(UsageColumns.list)) VALUES " + values.joined(separator: ", "), binds: bindings),
+                    logger: logger)
+                start += slice.count
+            }
+            for (key, cost) in spend.sorted(by: { ($0.key.keyID, $0.key.day) < ($1.key.keyID, $1.key.day) }) {
+                try await connection.query("""
+                    INSERT INTO key_spend (key_id, day, spent_pusd) VALUES (\(key.keyID), \(key.day), \(cost))
+                    ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = key_spend.spent_pusd + EXCLUDED.spent_pusd
+                    """, logger: logger)
+            }
+        }
+    }
+
+    // MARK: Counters and spend
+
+    public func syncCounters(replica: String, minute: Int64, deltas: [CounterDelta], now: Date, liveSince: Date) async throws -> CounterSync {
+        let nowMs = KeyColumns.milliseconds(now)
+        let liveMs = KeyColumns.milliseconds(liveSince)
+        return try await client.withTransaction(logger: logger) { connection in
+            // Sorted, so that two replicas lock the same rows in the same order (no deadlocks).
+            for delta in deltas.sorted(by: { $0.keyID < $1.keyID }) where delta.requests != 0 || delta.tokens != 0 {
+                try await connection.query("""
+                    INSERT INTO rate_counters (key_id, minute, requests, tokens) VALUES (\(delta.keyID), \(minute), \(Int64(delta.requests)), \(Int64(delta.tokens)))
+                    ON CONFLICT (key_id, minute) DO UPDATE SET requests = rate_counters.requests + EXCLUDED.requests, tokens = rate_counters.tokens + EXCLUDED.tokens
+                    """, logger: logger)
+            }
+            try await connection.query("""
+                INSERT INTO replicas (id, seen_at_ms) VALUES (\(replica), \(nowMs)) ON CONFLICT (id) DO UPDATE SET seen_at_ms = EXCLUDED.seen_at_ms
+                """, logger: logger)
+            var totals: [String: CounterSync.Totals] = [:]
+            for try await (key, requests, tokens) in try await connection.query(
+                "SELECT key_id, requests, tokens FROM rate_counters WHERE minute = \(minute)", logger: logger).decode((String, Int64, Int64).self) {
+                totals[key] = .init(requests: Int(requests), tokens: Int(tokens))
+            }
+            var replicas = 1
+            for try await count in try await connection.query("SELECT COUNT(*) FROM replicas WHERE seen_at_ms >= \(liveMs)", logger: logger).decode(Int64.self) {
+                replicas = max(1, Int(count))
+            }
+            return CounterSync(totals: totals, replicas: replicas)
+        }
+    }
+
+    /// Old counter windows are useless after a few minutes.
+    public func pruneCounters(before minute: Int64) async throws {
+        try await client.query("DELETE FROM rate_counters WHERE minute < \(minute)", logger: logger)
+    }
+
+    public func spend(now: Date) async throws -> [String: [BudgetPeriod: Int64]] {
+        let today = EpochDay.of(now)
+        let monthStart = EpochDay.of(BudgetPeriod.month.start(containing: now))
+        let rows = try await client.query("""
+            SELECT key_id, COALESCE(SUM(spent_pusd) FILTER (WHERE day >= \(today)), 0)::bigint,
+                   COALESCE(SUM(spent_pusd) FILTER (WHERE day >= \(monthStart)), 0)::bigint, COALESCE(SUM(spent_pusd), 0)::bigint
+            FROM key_spend GROUP BY key_id
+            """, logger: logger)
+        var out: [String: [BudgetPeriod: Int64]] = [:]
+        for try await (key, day, month, total) in rows.decode((String, Int64, Int64, Int64).self) {
+            out[key] = [.day: day, .month: month, .total: total]
+        }
+        return out
+    }
+
+    // MARK: Usage queries
+
+    public func usage(_ query: UsageQuery) async throws -> [UsageGroup] {
+        let group = UsageColumns.groupExpression(query.groupBy, day: "to_char(to_timestamp(ts_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
+        var bindings = PostgresBindings()
+        bindings.append(query.fromMilliseconds)
+        bindings.append(query.toMilliseconds)
+        let rows = try await client.query(PostgresQuery(unsafeSQL: """
+            SELECT \(group) AS g, COUNT(*), COUNT(*) FILTER (WHERE status >= 400),
+                   COALESCE(SUM(prompt_tokens), 0)::bigint, COALESCE(SUM(completion_tokens), 0)::bigint,
+                   COALESCE(SUM(cached_tokens), 0)::bigint, COALESCE(SUM(reasoning_tokens), 0)::bigint,
+                   COALESCE(SUM(cost_pusd), 0)::text, COUNT(*) FILTER (WHERE cost_pusd IS NULL AND status < 400),
+                   percentile_disc(0.5) WITHIN GROUP (ORDER BY latency_us), percentile_disc(0.95) WITHIN GROUP (ORDER BY latency_us),
+                   percentile_disc(0.99) WITHIN GROUP (ORDER BY latency_us)
+            FROM usage_records WHERE ts_ms >= $1 AND ts_ms < $2 GROUP BY g
+            """, binds: bindings), logger: logger)
+        var groups: [UsageGroup] = []
+        for try await (name, n, errors, p, c, cached, reasoning, cost, unpriced, p50, p95, p99)
+            in rows.decode((String, Int64, Int64, Int64, Int64, Int64, Int64, String, Int64, Int64, Int64, Int64).self) {
+            groups.append(UsageGroup(
+                group: name, requests: Int(n), errors: Int(errors), promptTokens: Int(p), completionTokens: Int(c), cachedTokens: Int(cached),
+                reasoningTokens: Int(reasoning), cost: Picodollars.usd(Int128(cost) ?? 0), unpricedRequests: Int(unpriced),
+                latencyP50Ms: Double(p50) / 1000, latencyP95Ms: Double(p95) / 1000, latencyP99Ms: Double(p99) / 1000))
+        }
+        return groups
+    }
+
+    public func cost(from: Date, to: Date) async throws -> Int128 {
+        let rows = try await client.query(
+            "SELECT COALESCE(SUM(cost_pusd), 0)::text FROM usage_records WHERE ts_ms >= \(KeyColumns.milliseconds(from)) AND ts_ms < \(KeyColumns.milliseconds(to))",
+            logger: logger)
+        for try await text in rows.decode(String.self) { return Int128(text) ?? 0 }
+        return 0
+    }
+
+    public func close() async {
+        runner.cancel()
+        _ = await runner.value
+    }
+}

@@ -1,0 +1,34 @@
+/// The SQLite schema, one statement per entry (SQLite prepares one statement at a time).
+/// Versioned: a database records the migrations it has run in `schema_migrations`.
+enum SQLiteSchema {
+    static let migrations: [(version: Int, statements: [String])] = [
+        (1, [
+            """
+            CREATE TABLE IF NOT EXISTS api_keys (
+                id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, key_hint TEXT NOT NULL, name TEXT NOT NULL, team TEXT,
+                models TEXT NOT NULL, region TEXT, rpm INTEGER, tpm INTEGER, budget_pusd INTEGER, budget_period TEXT,
+                expires_at_ms INTEGER, revoked_at_ms INTEGER, created_at_ms INTEGER NOT NULL)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS usage_records (
+                ts_ms INTEGER NOT NULL, request_id TEXT NOT NULL, key_id TEXT, team TEXT, requested_model TEXT NOT NULL,
+                served_model TEXT, provider TEXT, deployment TEXT, region TEXT, route TEXT, attempts INTEGER NOT NULL,
+                prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
+                reasoning_tokens INTEGER NOT NULL, cost_pusd INTEGER, latency_us INTEGER NOT NULL, ttft_us INTEGER,
+                status INTEGER NOT NULL, error_class TEXT, stream INTEGER NOT NULL)
+            """,
+            "CREATE INDEX IF NOT EXISTS usage_records_ts ON usage_records (ts_ms)",
+            "CREATE INDEX IF NOT EXISTS usage_records_key_ts ON usage_records (key_id, ts_ms)",
+            """
+            CREATE TABLE IF NOT EXISTS key_spend (
+                key_id TEXT NOT NULL, day INTEGER NOT NULL, spent_pusd INTEGER NOT NULL, PRIMARY KEY (key_id, day))
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS rate_counters (
+                key_id TEXT NOT NULL, minute INTEGER NOT NULL, requests INTEGER NOT NULL, tokens INTEGER NOT NULL,
+                PRIMARY KEY (key_id, minute))
+            """,
+            "CREATE TABLE IF NOT EXISTS replicas (id TEXT PRIMARY KEY, seen_at_ms INTEGER NOT NULL)",
+        ]),
+    ]
+}

@@ -1,0 +1,220 @@
+import Foundation
+import Logging
+import SQLiteNIO
+import SwitchyardCore
+
+/// The embedded store: one SQLite file in WAL mode (readers never wait for the ledger's
+/// writes), one connection, one operation at a time. For a single gateway process; several
+/// processes sharing limits need `PostgresStore`.
+public final class SQLiteStore: GatewayStore {
+    private let connection: SQLiteConnection
+    private let lock = AsyncLock()
+    public let description: String
+
+    private init(connection: SQLiteConnection, description: String) {
+        self.connection = connection
+        self.description = description
+    }
+
+    /// Opens (creating if needed) the database at `path`, or an in-memory one for nil.
+    public static func open(path: String?, logger: Logger) async throws -> SQLiteStore {
+        let connection = try await SQLiteConnection.open(storage: path.map { .file(path: $0) } ?? .memory, logger: logger)
+        let store = SQLiteStore(connection: connection, description: path.map { "sqlite:\($0)" } ?? "memory")
+        if path != nil {
+            _ = try await connection.query("PRAGMA journal_mode=WAL")
+            _ = try await connection.query("PRAGMA synchronous=NORMAL")
+        }
+        _ = try await connection.query("PRAGMA busy_timeout=5000")
+        return store
+    }
+
+    public func migrate() async throws {
+        try await lock.withLock {
+            _ = try await connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL)")
+            let applied = Set(try await connection.query("SELECT version FROM schema_migrations").compactMap { $0.column("version")?.integer }.map { Int($0) })
+            for migration in SQLiteSchema.migrations where !applied.contains(migration.version) {
+                try await transaction {
+                    for statement in migration.statements { _ = try await connection.query(statement) }
+                    _ = try await connection.query("INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?, ?)",
+                                                   [.integer(.init(migration.version)), .integer(.init(KeyColumns.milliseconds(Date())))])
+                }
+            }
+        }
+    }
+
+    // MARK: Keys
+
+    public func insertKey(_ key: VirtualKey) async throws {
+        let c = KeyColumns(key)
+        try await lock.withLock {
+            _ = try await connection.query(
+                "INSERT INTO api_keys (\(KeyColumns.columnList)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [.text(c.id), .text(c.hash), .text(c.hint), .text(c.name), text(c.team), .text(c.models), text(c.region), int(c.rpm),
+                 int(c.tpm), int(c.budgetPicodollars), text(c.budgetPeriod), int(c.expiresAtMs), int(c.revokedAtMs), int(c.createdAtMs)])
+        }
+    }
+
+    public func allKeys() async throws -> [VirtualKey] {
+        let rows = try await lock.withLock { try await connection.query("SELECT \(KeyColumns.columnList) FROM api_keys") }
+        return rows.map { row in
+            KeyColumns(
+                id: row.column("id")?.string ?? "", hash: row.column("key_hash")?.string ?? "", hint: row.column("key_hint")?.string ?? "",
+                name: row.column("name")?.string ?? "", team: row.column("team")?.string, models: row.column("models")?.string ?? "",
+                region: row.column("region")?.string, rpm: int64(row, "rpm"), tpm: int64(row, "tpm"),
+                budgetPicodollars: int64(row, "budget_pusd"), budgetPeriod: row.column("budget_period")?.string,
+                expiresAtMs: int64(row, "expires_at_ms"), revokedAtMs: int64(row, "revoked_at_ms"), createdAtMs: int64(row, "created_at_ms") ?? 0
+            ).key
+        }
+    }
+
+    public func revokeKey(id: String, at date: Date) async throws -> Bool {
+        try await lock.withLock {
+            let rows = try await connection.query(
+                "UPDATE api_keys SET revoked_at_ms = COALESCE(revoked_at_ms, ?) WHERE id = ? RETURNING id",
+                [.integer(.init(KeyColumns.milliseconds(date))), .text(id)])
+            return !rows.isEmpty
+        }
+    }
+
+    // MARK: Ledger
+
+    public func append(_ records: [UsageRecord]) async throws {
+        guard !records.isEmpty else { return }
+        try await lock.withLock {
+            try await transaction {
+                var start = 0
+                while start < records.count {
+                    let slice = records[start..<min(records.count, start + UsageColumns.rowsPerStatement)]
+                    let placeholders = "(" + Array(repeating: "?", count: UsageColumns.names.count).joined(separator: ", ") + ")"
+                    var binds: [SQLiteData] = []
+                    binds.reserveCapacity(slice.count * UsageColumns.names.count)
+                    for r in slice { binds.append(contentsOf: row(r)) }
+                    _ = try await connection.query(
+                        "INSERT INTO usage_records (\(UsageColumns.list)) VALUES " + Array(repeating: placeholders, count: slice.count).joined(separator: ", "),
+                        binds)
+                    start += slice.count
+                }
+                for (key, cost) in records.spendByKeyAndDay {
+                    _ = try await connection.query(
+                        "INSERT INTO key_spend (key_id, day, spent_pusd) VALUES (?, ?, ?) ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = spent_pusd + excluded.spent_pusd",
+                        [.text(key.keyID), .integer(.init(key.day)), .integer(.init(cost))])
+                }
+            }
+        }
+    }
+
+    private func row(_ r: UsageRecord) -> [SQLiteData] {
+        [int(r.timeMilliseconds), .text(r.requestID), text(r.keyID), text(r.team), .text(r.requestedModel), text(r.servedModel),
+         text(r.provider), text(r.deployment), text(r.region), text(r.route), int(Int64(r.attempts)), int(Int64(r.usage.promptTokens)),
+         int(Int64(r.usage.completionTokens)), int(Int64(r.usage.cachedPromptTokens)), int(Int64(r.usage.reasoningTokens)),
+         int(r.costPicodollars), int(r.latencyMicroseconds), int(r.ttftMicroseconds), int(Int64(r.status)), text(r.errorClass),
+         int(r.stream ? 1 : 0)]
+    }
+
+    // MARK: Counters and spend
+
+    public func syncCounters(replica: String, minute: Int64, deltas: [CounterDelta], now: Date, liveSince: Date) async throws -> CounterSync {
+        try await lock.withLock {
+            try await transaction {
+                for delta in deltas where delta.requests != 0 || delta.tokens != 0 {
+                    _ = try await connection.query(
+                        "INSERT INTO rate_counters (key_id, minute, requests, tokens) VALUES (?, ?, ?, ?) ON CONFLICT (key_id, minute) DO UPDATE SET requests = requests + excluded.requests, tokens = tokens + excluded.tokens",
+                        [.text(delta.keyID), .integer(.init(minute)), .integer(.init(delta.requests)), .integer(.init(delta.tokens))])
+                }
+                _ = try await connection.query(
+                    "INSERT INTO replicas (id, seen_at_ms) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seen_at_ms = excluded.seen_at_ms",
+                    [.text(replica), .integer(.init(KeyColumns.milliseconds(now)))])
+                _ = try await connection.query("DELETE FROM rate_counters WHERE minute < ?", [.integer(.init(minute - 5))])
+                var totals: [String: CounterSync.Totals] = [:]
+                for row in try await connection.query("SELECT key_id, requests, tokens FROM rate_counters WHERE minute = ?", [.integer(.init(minute))]) {
+                    guard let key = row.column("key_id")?.string else { continue }
+                    totals[key] = .init(requests: Int(int64(row, "requests") ?? 0), tokens: Int(int64(row, "tokens") ?? 0))
+                }
+                let live = try await connection.query("SELECT COUNT(*) AS n FROM replicas WHERE seen_at_ms >= ?",
+                                                      [.integer(.init(KeyColumns.milliseconds(liveSince)))])
+                return CounterSync(totals: totals, replicas: max(1, Int(live.first.flatMap { int64($0, "n") } ?? 1)))
+            }
+        }
+    }
+
+    public func spend(now: Date) async throws -> [String: [BudgetPeriod: Int64]] {
+        let today = EpochDay.of(now)
+        let monthStart = EpochDay.of(BudgetPeriod.month.start(containing: now))
+        let rows = try await lock.withLock {
+            try await connection.query(
+                "SELECT key_id, SUM(CASE WHEN day >= ? THEN spent_pusd ELSE 0 END) AS d, SUM(CASE WHEN day >= ? THEN spent_pusd ELSE 0 END) AS m, SUM(spent_pusd) AS t FROM key_spend GROUP BY key_id",
+                [.integer(.init(today)), .integer(.init(monthStart))])
+        }
+        var out: [String: [BudgetPeriod: Int64]] = [:]
+        for row in rows {
+            guard let key = row.column("key_id")?.string else { continue }
+            out[key] = [.day: int64(row, "d") ?? 0, .month: int64(row, "m") ?? 0, .total: int64(row, "t") ?? 0]
+        }
+        return out
+    }
+
+    // MARK: Usage queries
+
+    public func usage(_ query: UsageQuery) async throws -> [UsageGroup] {
+        let group = UsageColumns.groupExpression(query.groupBy, day: "strftime('%Y-%m-%d', ts_ms / 1000, 'unixepoch')")
+        let range: [SQLiteData] = [.integer(.init(query.fromMilliseconds)), .integer(.init(query.toMilliseconds))]
+        let (totals, latencies) = try await lock.withLock {
+            let totals = try await connection.query("""
+                SELECT \(group) AS g, COUNT(*) AS n, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
+                       SUM(prompt_tokens) AS p, SUM(completion_tokens) AS c, SUM(cached_tokens) AS ca, SUM(reasoning_tokens) AS r,
+                       SUM(cost_pusd) AS cost, SUM(CASE WHEN cost_pusd IS NULL AND status < 400 THEN 1 ELSE 0 END) AS unpriced
+                FROM usage_records WHERE ts_ms >= ? AND ts_ms < ? GROUP BY g
+                """, range)
+            // SQLite has no percentile function: read each group's latencies in order.
+            let latencies = try await connection.query(
+                "SELECT \(group) AS g, latency_us FROM usage_records WHERE ts_ms >= ? AND ts_ms < ? ORDER BY g, latency_us", range)
+            return (totals, latencies)
+        }
+        var sorted: [String: [Int64]] = [:]
+        for row in latencies {
+            sorted[row.column("g")?.string ?? "(none)", default: []].append(int64(row, "latency_us") ?? 0)
+        }
+        return totals.map { row in
+            let name = row.column("g")?.string ?? "(none)"
+            let values = sorted[name] ?? []
+            return UsageGroup(
+                group: name, requests: Int(int64(row, "n") ?? 0), errors: Int(int64(row, "errors") ?? 0),
+                promptTokens: Int(int64(row, "p") ?? 0), completionTokens: Int(int64(row, "c") ?? 0), cachedTokens: Int(int64(row, "ca") ?? 0),
+                reasoningTokens: Int(int64(row, "r") ?? 0), cost: Picodollars.usd(int64(row, "cost") ?? 0),
+                unpricedRequests: Int(int64(row, "unpriced") ?? 0),
+                latencyP50Ms: LatencyPercentiles.of(sorted: values, 0.50), latencyP95Ms: LatencyPercentiles.of(sorted: values, 0.95),
+                latencyP99Ms: LatencyPercentiles.of(sorted: values, 0.99))
+        }
+    }
+
+    public func cost(from: Date, to: Date) async throws -> Int128 {
+        let rows = try await lock.withLock {
+            try await connection.query("SELECT SUM(cost_pusd) AS cost FROM usage_records WHERE ts_ms >= ? AND ts_ms < ?",
+                                       [.integer(.init(KeyColumns.milliseconds(from))), .integer(.init(KeyColumns.milliseconds(to)))])
+        }
+        return Int128(rows.first.flatMap { int64($0, "cost") } ?? 0)
+    }
+
+    public func close() async {
+        try? await connection.close()
+    }
+
+    // MARK: Helpers
+
+    /// Runs `body` in a transaction; the caller holds the lock.
+    private func transaction<T>(_ body: () async throws -> T) async throws -> T {
+        _ = try await connection.query("BEGIN IMMEDIATE")
+        do {
+            let result = try await body()
+            _ = try await connection.query("COMMIT")
+            return result
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            throw error
+        }
+    }
+
+    private func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
+    private func int(_ value: Int64?) -> SQLiteData { value.map { .integer(.init($0)) } ?? .null }
+    private func int64(_ row: SQLiteRow, _ column: String) -> Int64? { row.column(column)?.integer.map { Int64($0) } }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import SwitchyardCore
+
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create, list, show and revoke virtual API keys (through the gateway's admin API).",
+        discussion: """
+            The gateway must run with SWITCHYARD_ADMIN_KEY set; these commands read the same variable. \
+            A key is printed once, at creation: the gateway stores only its SHA-256 hash.
+
+              export SWITCHYARD_ADMIN_KEY=$(openssl rand -hex 24)   # before starting the gateway
+              switchyard keys create --name checkout --team payments --rpm 600 --tpm 200000 --budget 50 --budget-period day
+              switchyard keys list
+              switchyard keys revoke key_0123456789abcdef
+            """,
+        subcommands: [Create.self, List.self, Show.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a key and print it (once).")
+
+        @OptionGroup var admin: AdminOptions
+
+        @Option(help: "A name for people (who or what uses the key).")
+        var name: String
+
+        @Option(help: "The owning team; usage can be grouped by it.")
+        var team: String?
+
+        @Option(help: "Allowed models or families, comma-separated (default: all).")
+        var models: String?
+
+        @Option(help: "Preferred deployment region for this key's calls.")
+        var region: String?
+
+        @Option(help: "Requests per minute.")
+        var rpm: Int?
+
+        @Option(help: "Tokens per minute (prompt estimate plus max_tokens up front, corrected with real usage).")
+        var tpm: Int?
+
+        @Option(help: "Budget in USD per period, e.g. 25 or 12.50.")
+        var budget: String?
+
+        @Option(help: "Budget period: day, month or total.")
+        var budgetPeriod: String?
+
+        @Option(help: "Expiry as an ISO 8601 time (2027-01-31T00:00:00Z).")
+        var expiresAt: String?
+
+        @Option(help: "Expiry in days from now.")
+        var expiresInDays: Int?
+
+        @Flag(help: "Print the API's JSON.")
+        var json = false
+
+        func run() async throws {
+            var fields = ["\"name\":" + JSONString.quoted(name)]
+            if let team { fields.append("\"team\":" + JSONString.quoted(team)) }
+            if let models {
+                let list = models.split(separator: ",").map { JSONString.quoted($0.trimmingCharacters(in: .whitespaces)) }
+                fields.append("\"models\":[" + list.joined(separator: ",") + "]")
+            }
+            if let region { fields.append("\"region\":" + JSONString.quoted(region)) }
+            if let rpm { fields.append("\"rpm\":\(rpm)") }
+            if let tpm { fields.append("\"tpm\":\(tpm)") }
+            if let budget { fields.append("\"budget_usd\":" + JSONString.quoted(budget)) }
+            if let budgetPeriod { fields.append("\"budget_period\":" + JSONString.quoted(budgetPeriod)) }
+            if let expiresAt { fields.append("\"expires_at\":" + JSONString.quoted(expiresAt)) }
+            if let expiresInDays { fields.append("\"expires_in_days\":\(expiresInDays)") }
+            let answer = try await AdminClient.call("POST", "/admin/keys", body: "{" + fields.joined(separator: ",") + "}", options: admin)
+            if json { print(AdminClient.pretty(answer)); return }
+            guard let key = answer as? [String: Any] else { return }
+            print("key:     \(field(key, "key"))")
+            print("         (shown once: store it now; the gateway keeps only its hash)")
+            print("id:      \(field(key, "id"))")
+            print("name:    \(field(key, "name"))   team: \(field(key, "team"))")
+            print("limits:  rpm \(field(key, "rpm")), tpm \(field(key, "tpm")), budget \(field(key, "budget_usd")) per \(field(key, "budget_period"))")
+            print("models:  \(field(key, "models"))   region: \(field(key, "region"))   expires: \(field(key, "expires_at"))")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List keys with their limits and spend.")
+
+        @OptionGroup var admin: AdminOptions
+
+        @Flag(help: "Print the API's JSON.")
+        var json = false
+
+        func run() async throws {
+            let answer = try await AdminClient.call("GET", "/admin/keys", options: admin)
+            if json { print(AdminClient.pretty(answer)); return }
+            let keys = (answer as? [String: Any])?["data"] as? [[String: Any]] ?? []
+            let rows = keys.map { k in
+                [field(k, "id"), field(k, "name"), field(k, "team"), field(k, "status"), field(k, "rpm"), field(k, "tpm"),
+                 field(k, "budget_usd") == "-" ? "-" : "\(field(k, "budget_usd"))/\(field(k, "budget_period"))", field(k, "spent_usd"), field(k, "models")]
+            }
+            print(TextTable.render(header: ["id", "name", "team", "status", "rpm", "tpm", "budget", "spent", "models"], rows: rows))
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one key (never its secret).")
+
+        @OptionGroup var admin: AdminOptions
+
+        @Argument(help: "The key's id (key_…).")
+        var id: String
+
+        func run() async throws {
+            print(AdminClient.pretty(try await AdminClient.call("GET", "/admin/keys/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")", options: admin)))
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a key: refused at once by this gateway, by every replica within one sync interval.")
+
+        @OptionGroup var admin: AdminOptions
+
+        @Argument(help: "The key's id (key_…).")
+        var id: String
+
+        func run() async throws {
+            let answer = try await AdminClient.call("DELETE", "/admin/keys/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")", options: admin)
+            let key = answer as? [String: Any] ?? [:]
+            print("revoked \(field(key, "id")) (\(field(key, "name"))) at \(field(key, "revoked_at"))")
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Prometheus
+import SwitchyardCore
+@testable import SwitchyardGateway
+import SwitchyardSimulator
+import SwitchyardStore
+import Synchronization
+import Testing
+
+let testAdminKey = "admin-key-for-tests-0123456789"
+
+func accessSettings(authRequired: Bool = true, configure: (inout AccessSettings) -> Void = { _ in }) -> AccessSettings {
+    var settings = AccessSettings(authRequired: authRequired, store: .memory)
+    settings.adminKey = Secret(testAdminKey)
+    configure(&settings)
+    return settings
+}
+
+/// A gateway (embedded simulators, fast) with keys, admission and a ledger on `store`
+/// (in-memory SQLite unless given). The ledger writer runs while `body` does; afterwards the
+/// queue is drained, so the store holds every record when `body`'s caller checks it.
+func withAccessGateway(
+    _ settings: AccessSettings = accessSettings(), store given: (any GatewayStore)? = nil,
+    _ body: @escaping @Sendable (any TestClientProtocol, AccessLayer) async throws -> Void
+) async throws {
+    var logger = Logger(label: "test")
+    logger.logLevel = .critical
+    let store: any GatewayStore
+    if let given { store = given } else { store = try await SQLiteStore.open(path: nil, logger: logger) }
+    try await store.migrate()
+    let metrics = Gateway.makeMetrics(registry: PrometheusCollectorRegistry())
+    let access = AccessLayer(settings: settings, store: store, metrics: metrics)
+    let writer = LedgerWriter(queue: access.ledger, store: store, admission: access.admission, metrics: metrics,
+                              batchSize: settings.ledgerBatchSize, flushInterval: settings.ledgerFlushInterval, logger: logger,
+                              shutdownRetryLimit: .seconds(5))
+    let writing = Task { await writer.drain() }
+    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .upstream(.init()))
+    let (application, _) = Gateway.buildApplication(
+        config: .embedded(), httpClient: client, simulator: Simulator(options: .init(seed: 3, fast: true)), access: access,
+        metrics: metrics, logger: logger)
+    do {
+        try await application.test(.router) { testClient in try await body(testClient, access) }
+    } catch {
+        access.ledger.close()
+        await writing.value
+        try await client.shutdown()
+        if given == nil { await store.close() }
+        throw error
+    }
+    access.ledger.close()
+    await writing.value
+    try await client.shutdown()
+    // A store passed in is checked, then closed, by the caller.
+    if given == nil { await store.close() }
+}
+
+/// Creates a key through the admin API; returns (secret, id).
+func createKey(_ client: some TestClientProtocol, _ json: String) async throws -> (secret: String, id: String) {
+    let response = try await client.execute(uri: "/admin/keys", method: .post, headers: adminHeaders(), body: ByteBuffer(string: json))
+    try #require(response.status == .created, "\(String(buffer: response.body))")
+    let d = try JSONDocument(bytes: Array(buffer: response.body))
+    return (try #require(d.value(at: "key").flatMap(d.string)), try #require(d.value(at: "id").flatMap(d.string)))
+}
+
+func adminHeaders(_ key: String = testAdminKey) -> HTTPFields {
+    [.authorization: "Bearer \(key)", .contentType: "application/json"]
+}
+
+func bearer(_ secret: String) -> HTTPFields { [.authorization: "Bearer \(secret)"] }
+
+/// A store that can be switched off, as when the database goes away.
+final class SwitchableStore: GatewayStore {
+    let inner: any GatewayStore
+    let down = Mutex(false)
+    var description: String { "switchable(\(inner.description))" }
+
+    init(_ inner: any GatewayStore) { self.inner = inner }
+
+    private func check() throws { if down.withLock({ $0 }) { throw StoreOpenError(store: "test", reason: "connection refused") } }
+
+    func migrate() async throws { try check(); try await inner.migrate() }
+    func insertKey(_ key: VirtualKey) async throws { try check(); try await inner.insertKey(key) }
+    func allKeys() async throws -> [VirtualKey] { try check(); return try await inner.allKeys() }
+    func revokeKey(id: String, at: Date) async throws -> Bool { try check(); return try await inner.revokeKey(id: id, at: at) }
+    func append(_ records: [UsageRecord]) async throws { try check(); try await inner.append(records) }
+    func syncCounters(replica: String, minute: Int64, deltas: [CounterDelta], now: Date, liveSince: Date) async throws -> CounterSync {
+        try check()
+        return try await inner.syncCounters(replica: replica, minute: minute, deltas: deltas, now: now, liveSince: liveSince)
+    }
+    func spend(now: Date) async throws -> [String: [BudgetPeriod: Int64]] { try check(); return try await inner.spend(now: now) }
+    func usage(_ query: UsageQuery) async throws -> [UsageGroup] { try check(); return try await inner.usage(query) }
+    func cost(from: Date, to: Date) async throws -> Int128 { try check(); return try await inner.cost(from: from, to: to) }
+    func close() async { await inner.close() }
+}
+
+/// Every ledger row (through the usage API's building blocks: a query over all time).
+func ledgerTotals(_ store: any GatewayStore) async throws -> (requests: Int, cost: Decimal) {
+    let groups = try await store.usage(UsageQuery(from: Date(timeIntervalSince1970: 0), to: Date().addingTimeInterval(3600), groupBy: .model))
+    return (groups.reduce(0) { $0 + $1.requests }, groups.reduce(Decimal(0)) { $0 + $1.cost })
+}

@@ -1,0 +1,304 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import SwitchyardCore
+@testable import SwitchyardGateway
+import SwitchyardStore
+import Synchronization
+import Testing
+
+@Suite struct AuthenticationTests {
+    @Test func missingOrWrongKeysGet401InOpenAIShape() async throws {
+        try await withAccessGateway { client, _ in
+            let none = try await post(client, chatBody("deepseek-v4-flash", "hi"))
+            #expect(none.status == .unauthorized)
+            #expect(try errorCode(none) == "invalid_api_key")
+            let wrong = try await post(client, chatBody("deepseek-v4-flash", "hi"), headers: bearer("sy-" + String(repeating: "A", count: 32)))
+            #expect(wrong.status == .unauthorized)
+            // The presented key never comes back in the error.
+            #expect(!String(buffer: wrong.body).contains("AAAA"))
+            let malformed = try await post(client, chatBody("deepseek-v4-flash", "hi"), headers: [.authorization: "Basic Zm9vOmJhcg=="])
+            #expect(malformed.status == .unauthorized)
+        }
+    }
+
+    @Test func aCreatedKeyWorksUntilRevoked() async throws {
+        try await withAccessGateway { client, _ in
+            let (secret, id) = try await createKey(client, #"{"name":"checkout","team":"payments"}"#)
+            #expect(secret.hasPrefix("sy-") && secret.count == 35)
+            let ok = try await post(client, chatBody("deepseek-v4-flash", "hi"), headers: bearer(secret))
+            #expect(ok.status == .ok)
+            let revoked = try await client.execute(uri: "/admin/keys/\(id)", method: .delete, headers: adminHeaders())
+            #expect(revoked.status == .ok)
+            #expect(String(buffer: revoked.body).contains("\"status\":\"revoked\""))
+            let after = try await post(client, chatBody("deepseek-v4-flash", "hi"), headers: bearer(secret))
+            #expect(after.status == .unauthorized)
+            #expect(String(buffer: after.body).contains("revoked"))
+            // The admin API never shows the secret or its hash.
+            let listed = String(buffer: try await client.execute(uri: "/admin/keys", method: .get, headers: adminHeaders()).body)
+            #expect(!listed.contains(secret) && !listed.contains(KeyHasher.digest(secret)))
+        }
+    }
+
+    @Test func anExpiredKeyIsRefused() async throws {
+        try await withAccessGateway { client, access in
+            var spec = KeySpec(name: "short-lived")
+            spec.expiresAt = Date().addingTimeInterval(-1)
+            let (secret, key) = KeyGenerator.make(spec, now: Date().addingTimeInterval(-60))
+            try await access.store.insertKey(key)
+            access.keys.upsert(key)
+            let response = try await post(client, chatBody("deepseek-v4-flash", "hi"), headers: bearer(secret))
+            #expect(response.status == .unauthorized)
+            #expect(String(buffer: response.body).contains("expired"))
+        }
+    }
+
+    @Test func aKeyLimitedToAFamilyCannotUseOthers() async throws {
+        try await withAccessGateway { client, _ in
+            let (secret, _) = try await createKey(client, #"{"name":"qwen-only","models":["qwen"]}"#)
+            let denied = try await post(client, chatBody("deepseek-v4-flash", "hi"), headers: bearer(secret))
+            #expect(denied.status == .forbidden)
+            #expect(try errorCode(denied) == "model_not_allowed")
+            let allowed = try await post(client, chatBody("Qwen/Qwen3-32B", "hi"), headers: bearer(secret))
+            #expect(allowed.status == .ok)
+            // `auto` picks among the allowed models only.
+            let auto = try await post(client, chatBody("auto", "hi"), headers: bearer(secret))
+            #expect(auto.status == .ok)
+            #expect(auto.headers["x-switchyard-model"]?.hasPrefix("Qwen/") == true)
+        }
+    }
+}
+
+@Suite struct AdmissionTests {
+    @Test func requestsPerMinuteLimitAnswers429WithOpenAIHeaders() async throws {
+        try await withAccessGateway { client, _ in
+            let (secret, _) = try await createKey(client, #"{"name":"slow","rpm":2}"#)
+            for remaining in [1, 0] {
+                let ok = try await post(client, chatBody("deepseek-v4-flash", "hi"), headers: bearer(secret))
+                #expect(ok.status == .ok)
+                #expect(ok.headers["x-ratelimit-limit-requests"] == "2")
+                #expect(ok.headers["x-ratelimit-remaining-requests"] == String(remaining))
+                #expect(ok.headers["x-ratelimit-reset-requests"]?.hasSuffix("s") == true)
+            }
+            let limited = try await post(client, chatBody("deepseek-v4-flash", "hi"), headers: bearer(secret))
+            #expect(limited.status == .tooManyRequests)
+            #expect(try errorCode(limited) == "rate_limit_exceeded")
+            #expect(limited.headers[.retryAfter].flatMap(Int.init).map { (1...60).contains($0) } == true)
+            #expect(limited.headers["x-should-retry"] == "true")
+            #expect(limited.headers["x-ratelimit-remaining-requests"] == "0")
+        }
+    }
+
+    @Test func tokensPerMinuteCountsTheEstimateUpFront() async throws {
+        try await withAccessGateway { client, _ in
+            let (secret, _) = try await createKey(client, #"{"name":"tpm","tpm":1000}"#)
+            let tooBig = try await post(client, chatBody("deepseek-v4-flash", "hi", extra: ",\"max_tokens\":5000"), headers: bearer(secret))
+            #expect(tooBig.status == .tooManyRequests)
+            #expect(tooBig.headers["x-should-retry"] == "false")
+            let fits = try await post(client, chatBody("deepseek-v4-flash", "hi [sim tokens=20]", extra: ",\"max_tokens\":300"), headers: bearer(secret))
+            #expect(fits.status == .ok)
+            #expect(fits.headers["x-ratelimit-limit-tokens"] == "1000")
+            // After the call the estimate (≈ 300) is replaced by the real count (≈ 30).
+            let next = try await post(client, chatBody("deepseek-v4-flash", "hi [sim tokens=20]", extra: ",\"max_tokens\":300"), headers: bearer(secret))
+            let remaining = try #require(next.headers["x-ratelimit-remaining-tokens"].flatMap(Int.init))
+            #expect(remaining > 1000 - 2 * 300)
+        }
+    }
+
+    @Test func anExhaustedBudgetAnswersInsufficientQuota() async throws {
+        try await withAccessGateway { client, _ in
+            let (secret, id) = try await createKey(client, #"{"name":"tiny","budget_usd":"0.00001","budget_period":"day"}"#)
+            var served = 0
+            var refusal: TestResponse?
+            for _ in 0..<10 {
+                let r = try await post(client, chatBody("deepseek-v4-flash", "hi [sim tokens=40]"), headers: bearer(secret))
+                if r.status == .ok { served += 1 } else { refusal = r; break }
+            }
+            // Each call costs about $0.0000115: the first one spends the budget.
+            #expect(served == 1)
+            let refused = try #require(refusal)
+            #expect(refused.status == .tooManyRequests)
+            #expect(try errorCode(refused) == "insufficient_quota")
+            #expect(refused.headers["x-should-retry"] == "false")
+            let shown = String(buffer: try await client.execute(uri: "/admin/keys/\(id)", method: .get, headers: adminHeaders()).body)
+            #expect(shown.contains("\"budget_usd\":\"0.00001\""))
+        }
+    }
+}
+
+@Suite struct LedgerTests {
+    /// N requests of every kind → exactly N ledger rows, and the rows' cost equals the sum of
+    /// the cost the clients were shown.
+    @Test func everyRequestIsRecordedOnceWithTheCostTheClientSaw() async throws {
+        let store = try await SQLiteStore.open(path: nil, logger: .init(label: "t"))
+        let shown = LockedDecimal()
+        try await withAccessGateway(accessSettings(), store: store) { client, _ in
+            let (secret, id) = try await createKey(client, #"{"name":"ledger","team":"billing"}"#)
+            let models = ["deepseek-v4-flash", "Qwen/Qwen3-32B", "kimi-k2.5", "glm-5"]
+            for i in 0..<40 {
+                let model = models[i % models.count]
+                let body: ByteBuffer
+                switch i % 5 {
+                case 0: body = chatBody(model, "hi [sim tokens=\(5 + i)]", stream: true, extra: ",\"stream_options\":{\"include_usage\":true}")
+                case 1: body = ByteBuffer(string: "{not json")
+                case 2: body = chatBody(model, "[sim fail=content_filter]")
+                default: body = chatBody(model, "hi [sim tokens=\(5 + i)]")
+                }
+                let r = try await post(client, body, headers: bearer(secret))
+                if let header = r.headers["x-switchyard-cost-usd"], let cost = Decimal(exactly: header) { shown.add(cost) }
+                else if let cost = streamedCost(String(buffer: r.body)) { shown.add(cost) }
+            }
+            _ = id
+        }
+        let totals = try await ledgerTotals(store)
+        #expect(totals.requests == 40)
+        #expect(totals.cost == shown.value)
+        #expect(totals.cost > 0)
+        let byKey = try await store.usage(UsageQuery(from: Date(timeIntervalSince1970: 0), to: Date().addingTimeInterval(60), groupBy: .team))
+        #expect(byKey.map(\.group) == ["billing"])
+        #expect(byKey.first?.errors == 16)
+        await store.close()
+    }
+
+    @Test func aFullQueueMakesProducersWaitInsteadOfDropping() async throws {
+        let queue = LedgerQueue(capacity: 2)
+        let record = UsageRecord(time: Date(), requestID: "r", keyID: nil, team: nil, requestedModel: "m", servedModel: nil, provider: nil,
+                                 deployment: nil, region: nil, route: nil, attempts: 0, usage: .init(), costPicodollars: nil,
+                                 latencyMicroseconds: 1, ttftMicroseconds: nil, status: 200, errorClass: nil, stream: false)
+        await queue.enqueue(record)
+        await queue.enqueue(record)
+        let third = Task { await queue.enqueue(record) }
+        // The third producer cannot finish until a batch is taken.
+        for _ in 0..<20 { await Task.yield() }
+        #expect(queue.count == 2)
+        #expect(queue.take(1).count == 1)
+        await third.value
+        #expect(queue.count == 2)
+        #expect(queue.accepted == 3)
+    }
+
+    /// The database goes away: requests keep being served from the key cache, usage is
+    /// retried and written when it comes back. Past `max_stale`, keyed requests get 503.
+    @Test func aStoreOutageLosesNoUsage() async throws {
+        let store = SwitchableStore(try await SQLiteStore.open(path: nil, logger: .init(label: "t")))
+        let settings = accessSettings { $0.ledgerFlushInterval = .milliseconds(1); $0.maxStale = .seconds(600) }
+        try await withAccessGateway(settings, store: store) { client, access in
+            let (secret, _) = try await createKey(client, #"{"name":"outage"}"#)
+            store.down.withLock { $0 = true }
+            for _ in 0..<10 {
+                #expect(try await post(client, chatBody("glm-5", "hi"), headers: bearer(secret)).status == .ok)
+            }
+            let sync = StoreSync(access: access, logger: .init(label: "t"))
+            await sync.syncOnce()  // fails: keys stay cached
+            #expect(try await post(client, chatBody("glm-5", "hi"), headers: bearer(secret)).status == .ok)
+            let usage = try await client.execute(uri: "/admin/usage", method: .get, headers: adminHeaders())
+            #expect(usage.status == .serviceUnavailable)
+            store.down.withLock { $0 = false }
+        }
+        #expect(try await ledgerTotals(store).requests == 11)
+        await store.close()
+    }
+
+    @Test func pastMaxStaleKeyedRequestsGet503() async throws {
+        let store = SwitchableStore(try await SQLiteStore.open(path: nil, logger: .init(label: "t")))
+        let settings = accessSettings { $0.maxStale = .milliseconds(1) }
+        try await withAccessGateway(settings, store: store) { client, access in
+            let (secret, _) = try await createKey(client, #"{"name":"stale"}"#)
+            store.down.withLock { $0 = true }
+            try await Task.sleep(for: .milliseconds(5))
+            let r = try await post(client, chatBody("glm-5", "hi"), headers: bearer(secret))
+            #expect(r.status == .serviceUnavailable)
+            #expect(try errorCode(r) == "store_unavailable")
+            store.down.withLock { $0 = false }
+            await StoreSync(access: access, logger: .init(label: "t")).syncOnce()
+            #expect(try await post(client, chatBody("glm-5", "hi"), headers: bearer(secret)).status == .ok)
+        }
+        await store.close()
+    }
+}
+
+@Suite struct AdminAPITests {
+    @Test func theAdminAPINeedsTheAdminKey() async throws {
+        try await withAccessGateway(accessSettings { $0.adminKey = nil }) { client, _ in
+            let off = try await client.execute(uri: "/admin/keys", method: .get, headers: adminHeaders())
+            #expect(off.status == .forbidden)
+            #expect(try errorCode(off) == "admin_disabled")
+        }
+        try await withAccessGateway { client, _ in
+            let wrong = try await client.execute(uri: "/admin/keys", method: .get, headers: adminHeaders("not-the-admin-key-at-all"))
+            #expect(wrong.status == .unauthorized)
+            let none = try await client.execute(uri: "/admin/usage", method: .get)
+            #expect(none.status == .unauthorized)
+        }
+    }
+
+    @Test(arguments: [
+        ("{not json", nil as String?),
+        (#"[1,2]"#, nil),
+        (#"{"team":"x"}"#, "name"),
+        (#"{"name":""}"#, "name"),
+        (#"{"name":"a","rmp":5}"#, "rmp"),
+        (#"{"name":"a","rpm":-1}"#, "rpm"),
+        (#"{"name":"a","rpm":1.5}"#, "rpm"),
+        (#"{"name":"a","tpm":99999999999999}"#, "tpm"),
+        (#"{"name":"a","budget_usd":-5}"#, "budget_usd"),
+        (#"{"name":"a","budget_usd":"1e9"}"#, "budget_usd"),
+        (#"{"name":"a","budget_usd":10000000000}"#, "budget_usd"),
+        (#"{"name":"a","budget_usd":5,"budget_period":"week"}"#, "budget_period"),
+        (#"{"name":"a","budget_period":"day"}"#, "budget_period"),
+        (#"{"name":"a","models":["gpt-9"]}"#, "models"),
+        (#"{"name":"a","models":"qwen"}"#, "models"),
+        (#"{"name":"a","expires_at":"yesterday"}"#, "expires_at"),
+        (#"{"name":"a","expires_at":"2001-01-01T00:00:00Z"}"#, "expires_at"),
+        (#"{"name":"a","region":"eu west"}"#, "region"),
+        (#"{"name":"a\u0000b"}"#, "name"),
+    ])
+    func malformedKeyRequestsGet400NamingTheField(body: String, param: String?) async throws {
+        try await withAccessGateway { client, _ in
+            let r = try await client.execute(uri: "/admin/keys", method: .post, headers: adminHeaders(), body: ByteBuffer(string: body))
+            #expect(r.status == .badRequest, "\(body)")
+            let d = try json(r)
+            #expect(d.value(at: "error", "param").flatMap(d.string) == param, "\(body)")
+        }
+    }
+
+    @Test func sqlLikeNamesAreStoredVerbatim() async throws {
+        try await withAccessGateway { client, access in
+            let name = "Robert'); DROP TABLE api_keys;--"
+            let (_, id) = try await createKey(client, "{\"name\":\(JSONString.quoted(name)),\"team\":\"' OR 1=1 --\"}")
+            let stored = try await access.store.allKeys()
+            #expect(stored.count == 1)
+            #expect(stored.first?.id == id && stored.first?.name == name && stored.first?.team == "' OR 1=1 --")
+        }
+    }
+
+    @Test func unknownKeysAndBadUsageQueries() async throws {
+        try await withAccessGateway { client, _ in
+            #expect(try await client.execute(uri: "/admin/keys/key_nope", method: .get, headers: adminHeaders()).status == .notFound)
+            #expect(try await client.execute(uri: "/admin/keys/key_nope", method: .delete, headers: adminHeaders()).status == .notFound)
+            for query in ["group_by=color", "from=yesterday", "from=2026-02-01&to=2026-01-01", "limit=5"] {
+                let r = try await client.execute(uri: "/admin/usage?\(query)", method: .get, headers: adminHeaders())
+                #expect(r.status == .badRequest, "\(query)")
+            }
+            let ok = try await client.execute(uri: "/admin/usage?group_by=day", method: .get, headers: adminHeaders())
+            #expect(ok.status == .ok)
+            #expect(String(buffer: ok.body).contains("\"projected_usd\""))
+        }
+    }
+}
+
+/// The `cost_usd` a stream reported (in its usage chunk or trailing comment).
+func streamedCost(_ body: String) -> Decimal? {
+    guard let range = body.range(of: "\"cost_usd\":") ?? body.range(of: "cost_usd=") else { return nil }
+    let rest = body[range.upperBound...].drop { $0 == "\"" || $0 == " " }
+    return Decimal(exactly: String(rest.prefix { $0.isNumber || $0 == "." }))
+}
+
+final class LockedDecimal: Sendable {
+    private let total = Mutex(Decimal(0))
+    func add(_ value: Decimal) { total.withLock { $0 += value } }
+    var value: Decimal { total.withLock { $0 } }
+}

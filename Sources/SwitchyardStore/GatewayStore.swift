@@ -22,10 +22,10 @@ public protocol GatewayStore: Sendable {
     /// Writes usage records and adds their cost to the keys' daily spend, in one transaction.
     func append(_ records: [UsageRecord]) async throws
 
-    /// Adds this replica's rate-limit use since the last sync, records that the replica is
-    /// alive, and returns the cluster's totals for `minute` and the number of replicas seen
-    /// since `liveSince`.
-    func syncCounters(replica: String, minute: Int64, deltas: [CounterDelta], now: Date, liveSince: Date) async throws -> CounterSync
+    /// Records that this replica is alive, writes its use of each key's limits in `minute`
+    /// and claims its next share (`WindowCounter.claim`), one key at a time under a lock so
+    /// that claims never add up to more than a limit. Replicas seen since `liveSince` count.
+    func syncCounters(replica: String, minute: Int64, uses: [CounterUse], now: Date, liveSince: Date) async throws -> CounterSync
 
     /// Every key's spend in the current day, month and in total (picodollars).
     func spend(now: Date) async throws -> [String: [BudgetPeriod: Int64]]
@@ -39,36 +39,63 @@ public protocol GatewayStore: Sendable {
     func close() async
 }
 
-/// One key's rate-limit use since the last sync.
-public struct CounterDelta: Sendable, Hashable {
+/// This replica's use of one key's limits in the current window.
+public struct CounterUse: Sendable, Hashable {
     public var keyID: String
     public var requests: Int
     public var tokens: Int
+    public var requestLimit: Int?
+    public var tokenLimit: Int?
+    /// Whether this replica had traffic for the key since its last sync (else it claims only
+    /// what it used).
+    public var wanted: Bool
 
-    public init(keyID: String, requests: Int, tokens: Int) {
+    public init(keyID: String, requests: Int, tokens: Int, requestLimit: Int?, tokenLimit: Int?, wanted: Bool = true) {
         self.keyID = keyID
         self.requests = requests
         self.tokens = tokens
+        self.requestLimit = requestLimit
+        self.tokenLimit = tokenLimit
+        self.wanted = wanted
     }
 }
 
 public struct CounterSync: Sendable, Hashable {
-    public struct Totals: Sendable, Hashable {
-        public var requests: Int
-        public var tokens: Int
-        public init(requests: Int, tokens: Int) {
+    public struct Grant: Sendable, Hashable {
+        public var requests: ClaimGrant?
+        public var tokens: ClaimGrant?
+        public init(requests: ClaimGrant?, tokens: ClaimGrant?) {
             self.requests = requests
             self.tokens = tokens
         }
     }
 
-    public var totals: [String: Totals]
+    public var grants: [String: Grant]
     /// Replicas seen within the liveness window, this one included (at least 1).
     public var replicas: Int
+    /// Keys other replicas hold claims on in this window (this replica should sync them too,
+    /// to release its opening claim).
+    public var activeKeys: Set<String>
 
-    public init(totals: [String: Totals], replicas: Int) {
-        self.totals = totals
+    public init(grants: [String: Grant], replicas: Int, activeKeys: Set<String>) {
+        self.grants = grants
         self.replicas = replicas
+        self.activeKeys = activeKeys
     }
 }
 
+/// The claims of the other replicas on one key in one window.
+struct OtherClaims {
+    var requests = 0
+    var tokens = 0
+    var replicas = 0
+
+    func grant(for use: CounterUse, replicas: Int) -> CounterSync.Grant {
+        let notSynced = max(0, replicas - 1 - self.replicas)
+        return CounterSync.Grant(
+            requests: use.requestLimit.map { WindowCounter.claim(limit: $0, used: use.requests, wanted: use.wanted, othersClaimed: requests,
+                                                                 othersNotSynced: notSynced, replicas: replicas) },
+            tokens: use.tokenLimit.map { WindowCounter.claim(limit: $0, used: use.tokens, wanted: use.wanted, othersClaimed: tokens,
+                                                             othersNotSynced: notSynced, replicas: replicas) })
+    }
+}

@@ -89,9 +89,9 @@ final class SwitchableStore: GatewayStore {
     func allKeys() async throws -> [VirtualKey] { try check(); return try await inner.allKeys() }
     func revokeKey(id: String, at: Date) async throws -> Bool { try check(); return try await inner.revokeKey(id: id, at: at) }
     func append(_ records: [UsageRecord]) async throws { try check(); try await inner.append(records) }
-    func syncCounters(replica: String, minute: Int64, deltas: [CounterDelta], now: Date, liveSince: Date) async throws -> CounterSync {
+    func syncCounters(replica: String, minute: Int64, uses: [CounterUse], now: Date, liveSince: Date) async throws -> CounterSync {
         try check()
-        return try await inner.syncCounters(replica: replica, minute: minute, deltas: deltas, now: now, liveSince: liveSince)
+        return try await inner.syncCounters(replica: replica, minute: minute, uses: uses, now: now, liveSince: liveSince)
     }
     func spend(now: Date) async throws -> [String: [BudgetPeriod: Int64]] { try check(); return try await inner.spend(now: now) }
     func usage(_ query: UsageQuery) async throws -> [UsageGroup] { try check(); return try await inner.usage(query) }

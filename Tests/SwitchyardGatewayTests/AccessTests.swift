@@ -204,11 +204,11 @@ import Testing
 
     @Test func pastMaxStaleKeyedRequestsGet503() async throws {
         let store = SwitchableStore(try await SQLiteStore.open(path: nil, logger: .init(label: "t")))
-        let settings = accessSettings { $0.maxStale = .milliseconds(1) }
+        let settings = accessSettings { $0.maxStale = .seconds(2) }
         try await withAccessGateway(settings, store: store) { client, access in
             let (secret, _) = try await createKey(client, #"{"name":"stale"}"#)
             store.down.withLock { $0 = true }
-            try await Task.sleep(for: .milliseconds(5))
+            try await Task.sleep(for: .milliseconds(2100))
             let r = try await post(client, chatBody("glm-5", "hi"), headers: bearer(secret))
             #expect(r.status == .serviceUnavailable)
             #expect(try errorCode(r) == "store_unavailable")

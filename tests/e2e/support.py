@@ -147,6 +147,9 @@ class Launcher:
         args = ["serve", "--host", "127.0.0.1"]
         if config is not None:
             args += ["--config", str(config)]
+        else:
+            # The embedded default writes its ledger to ./switchyard.db; keep tests out of the repo.
+            args += ["--store", f"sqlite:{self.log_dir}/embedded-{len(self.processes)}-{time.monotonic_ns()}.db"]
         return self.start("gateway", args, env)
 
     def stop_all(self) -> None:
@@ -189,6 +192,7 @@ def deepseek_config(base_url: str, api_key_env: str | None = None, preamble: str
                 {key_line}
                 models:
                   deepseek-v4-flash: deepseek-v4-flash
+        auth: {{required: false}}
         """)
     return preamble + body
 

@@ -1,31 +1,41 @@
 /// One key's use of one per-minute limit (requests or tokens) in the current fixed window,
-/// as one replica sees it.
+/// as one replica sees it, and the share of the limit this replica may use: its claim.
 ///
-/// Alone, a replica may use the whole limit. In a cluster, replicas meet in the shared store
-/// every sync interval: each pushes what it admitted since the last sync and learns the
-/// cluster's total, then may admit at most its share of what is left,
-/// `ceil((limit − total) / replicas)`, until the next sync. The shares of all replicas add up
-/// to at most `limit − total + replicas − 1`, so a window overshoots `limit` by fewer than one
-/// unit per replica (plus what a replica that has not yet seen a new member admits).
+/// Alone (one replica), the claim is the whole limit. In a cluster the replicas share the
+/// limit through claims in the store, never by waiting on it per request:
+///
+/// - At the start of a window each replica may use `limit / replicas` (rounded down) before
+///   it has talked to the store: its opening claim.
+/// - Every sync interval a replica writes what it has used and, if it had traffic since the
+///   last sync, claims a new share, `used + ceil(free / replicas)`, where `free` is what
+///   neither its own use, the others' claims, nor the opening claims of replicas that have not
+///   synced yet in this window hold. A replica without traffic claims only what it used, which
+///   gives its share back to the busy ones.
+///   The store serialises these writes per key, so the claims of all replicas never add up to
+///   more than the limit.
+///
+/// Hence a window admits at most `limit` requests across the cluster while the replica count
+/// is stable (a replica joining mid-window can add its opening claim once). The price is
+/// under-use: a share held by a quiet replica returns to the others at its next sync.
 public struct WindowCounter: Sendable, Hashable {
     /// The window: minutes since the Unix epoch.
     public private(set) var minute: Int64
-    /// The cluster's total at the last sync (our pushed use included).
-    public private(set) var clusterUsed: Int = 0
-    /// Our use since the last push.
-    public private(set) var unsynced: Int = 0
-    /// Our use pushed but not yet answered.
-    public private(set) var pushing: Int = 0
-    /// What we may use until the next sync.
-    public private(set) var allowance: Int
+    /// This replica's use in the window.
+    public private(set) var used: Int = 0
+    /// What this replica may use in the window.
+    public private(set) var claim: Int
+    /// The other replicas' claims at the last sync.
+    public private(set) var othersClaimed: Int = 0
+    /// Whether requests came (admitted or not) since the last sync.
+    public private(set) var wanted = false
 
     public init(minute: Int64, limit: Int, replicas: Int) {
         self.minute = minute
-        self.allowance = Self.share(of: limit, replicas: replicas)
+        self.claim = Self.openingClaim(limit: limit, replicas: replicas)
     }
 
-    /// The best estimate of the cluster's use in this window.
-    public var used: Int { clusterUsed + pushing + unsynced }
+    /// The cluster's use as far as this replica knows (for `x-ratelimit-remaining-*`).
+    public var clusterUsed: Int { used + othersClaimed }
 
     /// Starts a new window when the minute has changed.
     public mutating func roll(to minute: Int64, limit: Int, replicas: Int) {
@@ -33,42 +43,50 @@ public struct WindowCounter: Sendable, Hashable {
         self = WindowCounter(minute: minute, limit: limit, replicas: replicas)
     }
 
-    /// Whether `amount` more fits in our allowance.
     public func fits(_ amount: Int) -> Bool {
-        let (sum, overflow) = (pushing + unsynced).addingReportingOverflow(amount)
-        return !overflow && sum <= allowance
+        let (sum, overflow) = used.addingReportingOverflow(amount)
+        return !overflow && sum <= claim
     }
+
+    /// A request did not fit: the next sync asks for a share.
+    public mutating func noteDemand() { wanted = true }
 
     /// Counts `amount` (negative to give back an over-estimate).
     public mutating func add(_ amount: Int) {
-        unsynced = unsynced.addingReportingOverflow(amount).overflow ? .max : unsynced + amount
+        if amount > 0 { wanted = true }
+        let (sum, overflow) = used.addingReportingOverflow(amount)
+        used = overflow ? .max : max(0, sum)
     }
 
-    /// Takes what to push to the shared store.
-    public mutating func beginPush() -> Int {
-        pushing += unsynced
-        unsynced = 0
-        return pushing
-    }
-
-    /// The store answered with the cluster's total for `minute` (our push included).
-    public mutating func endPush(minute: Int64, total: Int, limit: Int, replicas: Int) {
+    /// The store's answer for `minute`.
+    public mutating func granted(_ grant: ClaimGrant, minute: Int64) {
         guard minute == self.minute else { return }
-        clusterUsed = total
-        pushing = 0
-        allowance = Self.share(of: max(0, limit - total), replicas: replicas)
+        claim = grant.claim
+        othersClaimed = grant.othersClaimed
+        wanted = false
     }
 
-    /// The push failed: keep counting it locally and try again at the next sync.
-    public mutating func failPush() {
-        unsynced += pushing
-        pushing = 0
-    }
+    public static func openingClaim(limit: Int, replicas: Int) -> Int { limit / max(1, replicas) }
 
-    static func share(of remaining: Int, replicas: Int) -> Int {
+    /// The claim a replica gets at a sync (see the type's documentation).
+    public static func claim(limit: Int, used: Int, wanted: Bool = true, othersClaimed: Int, othersNotSynced: Int, replicas: Int) -> ClaimGrant {
         let n = max(1, replicas)
-        return remaining / n + (remaining % n == 0 ? 0 : 1)
+        let available = limit - othersClaimed - max(0, othersNotSynced) * openingClaim(limit: limit, replicas: n)
+        let free = available - used
+        let claim = free <= 0 || !wanted ? used : used + (free + n - 1) / n
+        return ClaimGrant(claim: claim, othersClaimed: othersClaimed)
     }
 
     public static func minute(of secondsSinceEpoch: Double) -> Int64 { Int64((secondsSinceEpoch / 60).rounded(.down)) }
+}
+
+/// A replica's claim on one limit in one window, and what the other replicas hold.
+public struct ClaimGrant: Sendable, Hashable {
+    public var claim: Int
+    public var othersClaimed: Int
+
+    public init(claim: Int, othersClaimed: Int) {
+        self.claim = claim
+        self.othersClaimed = othersClaimed
+    }
 }

@@ -34,6 +34,7 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
 }
 
 public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
+    // `var` so that a test or tool can point the same server at another database.
     public var host: String
     public var port: Int
     public var user: String

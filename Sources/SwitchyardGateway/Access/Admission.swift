@@ -15,6 +15,8 @@ final class Admission: Sendable {
     struct State {
         var keys: [String: KeyState] = [:]
         var replicas = 1
+        /// Keys other replicas claimed in the current window.
+        var activeElsewhere: Set<String> = []
     }
 
     /// What `settle` needs to correct the token estimate with the real count.
@@ -59,23 +61,25 @@ final class Admission: Sendable {
             func status() -> RateLimitStatus? {
                 guard !key.limits.isUnlimited else { return nil }
                 return RateLimitStatus(
-                    limitRequests: key.limits.requestsPerMinute, remainingRequests: (key.limits.requestsPerMinute ?? 0) - (entry.requests?.used ?? 0),
-                    limitTokens: key.limits.tokensPerMinute, remainingTokens: (key.limits.tokensPerMinute ?? 0) - (entry.tokens?.used ?? 0),
+                    limitRequests: key.limits.requestsPerMinute, remainingRequests: (key.limits.requestsPerMinute ?? 0) - (entry.requests?.clusterUsed ?? 0),
+                    limitTokens: key.limits.tokensPerMinute, remainingTokens: (key.limits.tokensPerMinute ?? 0) - (entry.tokens?.clusterUsed ?? 0),
                     resetMilliseconds: resetMs)
             }
             if let limit = key.limits.requestsPerMinute, let counter = entry.requests, !counter.fits(1) {
+                entry.requests!.noteDemand()
                 let current = status()
-                return .refused(Self.rateLimited("requests per minute (RPM)", kind: "requests", limit: limit, used: counter.used, requested: 1,
+                return .refused(Self.rateLimited("requests per minute (RPM)", kind: "requests", limit: limit, used: counter.clusterUsed, requested: 1,
                                                  retryAfter: current?.retryAfterSeconds ?? 1), current)
             }
             if let limit = key.limits.tokensPerMinute, let counter = entry.tokens, !counter.fits(estimate) {
+                entry.tokens!.noteDemand()
                 let current = status()
                 if estimate > limit {
                     return .refused(OpenAIError(
                         status: 429, message: "This request needs about \(estimate) tokens (prompt estimate plus max_tokens), more than this key's limit of \(limit) tokens per minute. Lower max_tokens or shorten the prompt.",
                         type: "tokens", code: "rate_limit_exceeded", shouldRetry: false), current)
                 }
-                return .refused(Self.rateLimited("tokens per minute (TPM)", kind: "tokens", limit: limit, used: counter.used, requested: estimate,
+                return .refused(Self.rateLimited("tokens per minute (TPM)", kind: "tokens", limit: limit, used: counter.clusterUsed, requested: estimate,
                                                  retryAfter: current?.retryAfterSeconds ?? 1), current)
             }
             entry.requests?.add(1)
@@ -102,18 +106,19 @@ final class Admission: Sendable {
 
     // MARK: Sync with the store
 
-    /// This replica's use since the last sync, marked as being pushed.
-    func beginSync(minute: Int64) -> [CounterDelta] {
+    /// This replica's use of every limited key that is active here or elsewhere in `minute`.
+    func uses(minute: Int64, keys: [VirtualKey]) -> [CounterUse] {
         state.withLock { state in
-            var deltas: [CounterDelta] = []
-            for (id, var entry) in state.keys {
-                var requests = 0, tokens = 0
-                if entry.requests?.minute == minute { requests = entry.requests!.beginPush() }
-                if entry.tokens?.minute == minute { tokens = entry.tokens!.beginPush() }
-                state.keys[id] = entry
-                if requests != 0 || tokens != 0 { deltas.append(CounterDelta(keyID: id, requests: requests, tokens: tokens)) }
+            keys.compactMap { key -> CounterUse? in
+                guard !key.limits.isUnlimited else { return nil }
+                let entry = state.keys[key.id]
+                let requests = entry?.requests.flatMap { $0.minute == minute ? $0 : nil }
+                let tokens = entry?.tokens.flatMap { $0.minute == minute ? $0 : nil }
+                guard requests != nil || tokens != nil || state.activeElsewhere.contains(key.id) else { return nil }
+                return CounterUse(keyID: key.id, requests: requests?.used ?? 0, tokens: tokens?.used ?? 0,
+                                  requestLimit: key.limits.requestsPerMinute, tokenLimit: key.limits.tokensPerMinute,
+                                  wanted: requests?.wanted == true || tokens?.wanted == true)
             }
-            return deltas
         }
     }
 
@@ -121,42 +126,20 @@ final class Admission: Sendable {
         let limits = Dictionary(keys.map { ($0.id, $0.limits) }, uniquingKeysWith: { a, _ in a })
         state.withLock { state in
             state.replicas = sync.replicas
-            for (id, var entry) in state.keys {
-                let totals = sync.totals[id] ?? .init(requests: 0, tokens: 0)
-                if let limit = limits[id]?.requestsPerMinute {
+            state.activeElsewhere = sync.activeKeys
+            for (id, grant) in sync.grants {
+                guard let keyLimits = limits[id] else { continue }
+                var entry = state.keys[id] ?? KeyState()
+                if let limit = keyLimits.requestsPerMinute, let claim = grant.requests {
                     if entry.requests == nil { entry.requests = WindowCounter(minute: minute, limit: limit, replicas: sync.replicas) }
                     entry.requests!.roll(to: minute, limit: limit, replicas: sync.replicas)
-                    entry.requests!.endPush(minute: minute, total: totals.requests, limit: limit, replicas: sync.replicas)
+                    entry.requests!.granted(claim, minute: minute)
                 }
-                if let limit = limits[id]?.tokensPerMinute {
+                if let limit = keyLimits.tokensPerMinute, let claim = grant.tokens {
                     if entry.tokens == nil { entry.tokens = WindowCounter(minute: minute, limit: limit, replicas: sync.replicas) }
                     entry.tokens!.roll(to: minute, limit: limit, replicas: sync.replicas)
-                    entry.tokens!.endPush(minute: minute, total: totals.tokens, limit: limit, replicas: sync.replicas)
+                    entry.tokens!.granted(claim, minute: minute)
                 }
-                state.keys[id] = entry
-            }
-            // Keys used elsewhere in the cluster but not yet here start from the cluster's view.
-            for (id, totals) in sync.totals where state.keys[id] == nil {
-                guard let keyLimits = limits[id] else { continue }
-                var entry = KeyState()
-                if let limit = keyLimits.requestsPerMinute {
-                    entry.requests = WindowCounter(minute: minute, limit: limit, replicas: sync.replicas)
-                    entry.requests!.endPush(minute: minute, total: totals.requests, limit: limit, replicas: sync.replicas)
-                }
-                if let limit = keyLimits.tokensPerMinute {
-                    entry.tokens = WindowCounter(minute: minute, limit: limit, replicas: sync.replicas)
-                    entry.tokens!.endPush(minute: minute, total: totals.tokens, limit: limit, replicas: sync.replicas)
-                }
-                state.keys[id] = entry
-            }
-        }
-    }
-
-    func failSync() {
-        state.withLock { state in
-            for (id, var entry) in state.keys {
-                entry.requests?.failPush()
-                entry.tokens?.failPush()
                 state.keys[id] = entry
             }
         }

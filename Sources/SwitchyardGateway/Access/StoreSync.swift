@@ -36,15 +36,10 @@ struct StoreSync: Service {
         do {
             let keys = try await store.allKeys()
             access.keys.replaceAll(keys)
-            let deltas = access.admission.beginSync(minute: minute)
+            let uses = access.admission.uses(minute: minute, keys: keys)
             let liveSince = now.addingTimeInterval(-3 * max(1, Double(access.settings.syncInterval.nanosecondsClamped) / 1e9))
-            do {
-                let sync = try await store.syncCounters(replica: access.replicaID, minute: minute, deltas: deltas, now: now, liveSince: liveSince)
-                access.admission.endSync(minute: minute, sync, keys: keys)
-            } catch {
-                access.admission.failSync()
-                throw error
-            }
+            let sync = try await store.syncCounters(replica: access.replicaID, minute: minute, uses: uses, now: now, liveSince: liveSince)
+            access.admission.endSync(minute: minute, sync, keys: keys)
             access.admission.applySpend(try await store.spend(now: now))
             access.markSynced()
             access.metrics.recordStoreSync(ok: true)

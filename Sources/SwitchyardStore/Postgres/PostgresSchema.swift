@@ -35,8 +35,8 @@ enum PostgresSchema {
             """,
             """
             CREATE TABLE IF NOT EXISTS rate_counters (
-                key_id TEXT NOT NULL, minute BIGINT NOT NULL, requests BIGINT NOT NULL, tokens BIGINT NOT NULL,
-                PRIMARY KEY (key_id, minute))
+                key_id TEXT NOT NULL, minute BIGINT NOT NULL, replica TEXT NOT NULL, requests BIGINT NOT NULL,
+                tokens BIGINT NOT NULL, PRIMARY KEY (key_id, minute, replica))
             """,
             "CREATE TABLE IF NOT EXISTS replicas (id TEXT PRIMARY KEY, seen_at_ms BIGINT NOT NULL)",
         ]),

@@ -182,30 +182,44 @@ public final class PostgresStore: GatewayStore {
 
     // MARK: Counters and spend
 
-    public func syncCounters(replica: String, minute: Int64, deltas: [CounterDelta], now: Date, liveSince: Date) async throws -> CounterSync {
+    public func syncCounters(replica: String, minute: Int64, uses: [CounterUse], now: Date, liveSince: Date) async throws -> CounterSync {
         let nowMs = KeyColumns.milliseconds(now)
         let liveMs = KeyColumns.milliseconds(liveSince)
         return try await client.withTransaction(logger: logger) { connection in
-            // Sorted, so that two replicas lock the same rows in the same order (no deadlocks).
-            for delta in deltas.sorted(by: { $0.keyID < $1.keyID }) where delta.requests != 0 || delta.tokens != 0 {
-                try await connection.query("""
-                    INSERT INTO rate_counters (key_id, minute, requests, tokens) VALUES (\(delta.keyID), \(minute), \(Int64(delta.requests)), \(Int64(delta.tokens)))
-                    ON CONFLICT (key_id, minute) DO UPDATE SET requests = rate_counters.requests + EXCLUDED.requests, tokens = rate_counters.tokens + EXCLUDED.tokens
-                    """, logger: logger)
-            }
             try await connection.query("""
                 INSERT INTO replicas (id, seen_at_ms) VALUES (\(replica), \(nowMs)) ON CONFLICT (id) DO UPDATE SET seen_at_ms = EXCLUDED.seen_at_ms
                 """, logger: logger)
-            var totals: [String: CounterSync.Totals] = [:]
-            for try await (key, requests, tokens) in try await connection.query(
-                "SELECT key_id, requests, tokens FROM rate_counters WHERE minute = \(minute)", logger: logger).decode((String, Int64, Int64).self) {
-                totals[key] = .init(requests: Int(requests), tokens: Int(tokens))
-            }
             var replicas = 1
             for try await count in try await connection.query("SELECT COUNT(*) FROM replicas WHERE seen_at_ms >= \(liveMs)", logger: logger).decode(Int64.self) {
                 replicas = max(1, Int(count))
             }
-            return CounterSync(totals: totals, replicas: replicas)
+            var grants: [String: CounterSync.Grant] = [:]
+            // Sorted, so that two replicas take the per-key locks in the same order (no deadlocks).
+            for use in uses.sorted(by: { $0.keyID < $1.keyID }) {
+                let lockName = "\(use.keyID):\(minute)"
+                try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(lockName), 0))", logger: logger)
+                var others = OtherClaims()
+                for try await (r, t, n) in try await connection.query("""
+                    SELECT COALESCE(SUM(requests), 0)::bigint, COALESCE(SUM(tokens), 0)::bigint, COUNT(*)
+                    FROM rate_counters WHERE key_id = \(use.keyID) AND minute = \(minute) AND replica <> \(replica)
+                    """, logger: logger).decode((Int64, Int64, Int64).self) {
+                    others = OtherClaims(requests: Int(r), tokens: Int(t), replicas: Int(n))
+                }
+                let grant = others.grant(for: use, replicas: replicas)
+                grants[use.keyID] = grant
+                let requests = Int64(grant.requests?.claim ?? use.requests)
+                let tokens = Int64(grant.tokens?.claim ?? use.tokens)
+                try await connection.query("""
+                    INSERT INTO rate_counters (key_id, minute, replica, requests, tokens) VALUES (\(use.keyID), \(minute), \(replica), \(requests), \(tokens))
+                    ON CONFLICT (key_id, minute, replica) DO UPDATE SET requests = EXCLUDED.requests, tokens = EXCLUDED.tokens
+                    """, logger: logger)
+            }
+            var active = Set<String>()
+            for try await key in try await connection.query(
+                "SELECT DISTINCT key_id FROM rate_counters WHERE minute = \(minute) AND replica <> \(replica)", logger: logger).decode(String.self) {
+                active.insert(key)
+            }
+            return CounterSync(grants: grants, replicas: replicas, activeKeys: active)
         }
     }
 

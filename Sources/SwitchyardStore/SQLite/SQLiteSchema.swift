@@ -25,8 +25,8 @@ enum SQLiteSchema {
             """,
             """
             CREATE TABLE IF NOT EXISTS rate_counters (
-                key_id TEXT NOT NULL, minute INTEGER NOT NULL, requests INTEGER NOT NULL, tokens INTEGER NOT NULL,
-                PRIMARY KEY (key_id, minute))
+                key_id TEXT NOT NULL, minute INTEGER NOT NULL, replica TEXT NOT NULL, requests INTEGER NOT NULL,
+                tokens INTEGER NOT NULL, PRIMARY KEY (key_id, minute, replica))
             """,
             "CREATE TABLE IF NOT EXISTS replicas (id TEXT PRIMARY KEY, seen_at_ms INTEGER NOT NULL)",
         ]),

@@ -113,26 +113,34 @@ public final class SQLiteStore: GatewayStore {
 
     // MARK: Counters and spend
 
-    public func syncCounters(replica: String, minute: Int64, deltas: [CounterDelta], now: Date, liveSince: Date) async throws -> CounterSync {
+    public func syncCounters(replica: String, minute: Int64, uses: [CounterUse], now: Date, liveSince: Date) async throws -> CounterSync {
         try await lock.withLock {
             try await transaction {
-                for delta in deltas where delta.requests != 0 || delta.tokens != 0 {
-                    _ = try await connection.query(
-                        "INSERT INTO rate_counters (key_id, minute, requests, tokens) VALUES (?, ?, ?, ?) ON CONFLICT (key_id, minute) DO UPDATE SET requests = requests + excluded.requests, tokens = tokens + excluded.tokens",
-                        [.text(delta.keyID), .integer(.init(minute)), .integer(.init(delta.requests)), .integer(.init(delta.tokens))])
-                }
                 _ = try await connection.query(
                     "INSERT INTO replicas (id, seen_at_ms) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seen_at_ms = excluded.seen_at_ms",
                     [.text(replica), .integer(.init(KeyColumns.milliseconds(now)))])
-                _ = try await connection.query("DELETE FROM rate_counters WHERE minute < ?", [.integer(.init(minute - 5))])
-                var totals: [String: CounterSync.Totals] = [:]
-                for row in try await connection.query("SELECT key_id, requests, tokens FROM rate_counters WHERE minute = ?", [.integer(.init(minute))]) {
-                    guard let key = row.column("key_id")?.string else { continue }
-                    totals[key] = .init(requests: Int(int64(row, "requests") ?? 0), tokens: Int(int64(row, "tokens") ?? 0))
-                }
                 let live = try await connection.query("SELECT COUNT(*) AS n FROM replicas WHERE seen_at_ms >= ?",
                                                       [.integer(.init(KeyColumns.milliseconds(liveSince)))])
-                return CounterSync(totals: totals, replicas: max(1, Int(live.first.flatMap { int64($0, "n") } ?? 1)))
+                let replicas = max(1, Int(live.first.flatMap { int64($0, "n") } ?? 1))
+                _ = try await connection.query("DELETE FROM rate_counters WHERE minute < ?", [.integer(.init(minute - 2))])
+                var grants: [String: CounterSync.Grant] = [:]
+                // The whole database is locked for the transaction: claims are serialised.
+                for use in uses.sorted(by: { $0.keyID < $1.keyID }) {
+                    let row = try await connection.query(
+                        "SELECT COALESCE(SUM(requests), 0) AS r, COALESCE(SUM(tokens), 0) AS t, COUNT(*) AS n FROM rate_counters WHERE key_id = ? AND minute = ? AND replica <> ?",
+                        [.text(use.keyID), .integer(.init(minute)), .text(replica)]).first
+                    let others = OtherClaims(requests: Int(row.flatMap { int64($0, "r") } ?? 0), tokens: Int(row.flatMap { int64($0, "t") } ?? 0),
+                                             replicas: Int(row.flatMap { int64($0, "n") } ?? 0))
+                    let grant = others.grant(for: use, replicas: replicas)
+                    grants[use.keyID] = grant
+                    _ = try await connection.query(
+                        "INSERT INTO rate_counters (key_id, minute, replica, requests, tokens) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key_id, minute, replica) DO UPDATE SET requests = excluded.requests, tokens = excluded.tokens",
+                        [.text(use.keyID), .integer(.init(minute)), .text(replica), .integer(.init(grant.requests?.claim ?? use.requests)),
+                         .integer(.init(grant.tokens?.claim ?? use.tokens))])
+                }
+                let active = try await connection.query("SELECT DISTINCT key_id FROM rate_counters WHERE minute = ? AND replica <> ?",
+                                                        [.integer(.init(minute)), .text(replica)])
+                return CounterSync(grants: grants, replicas: replicas, activeKeys: Set(active.compactMap { $0.column("key_id")?.string }))
             }
         }
     }

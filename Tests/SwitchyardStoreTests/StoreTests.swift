@@ -1,0 +1,184 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SwitchyardCore
+import SwitchyardStore
+import Testing
+
+/// The same behaviour from both stores. PostgreSQL runs when SWITCHYARD_TEST_POSTGRES_URL
+/// names a server (scripts/test starts one); each test gets a database of its own.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    static let postgresURL = ProcessInfo.processInfo.environment["SWITCHYARD_TEST_POSTGRES_URL"]
+    static var available: [StoreKind] { postgresURL == nil ? [.sqlite] : allCases }
+}
+
+func withStore(_ kind: StoreKind, _ body: (any GatewayStore) async throws -> Void) async throws {
+    var logger = Logger(label: "store-test")
+    logger.logLevel = .critical
+    let store: any GatewayStore
+    switch kind {
+    case .sqlite:
+        store = try await SQLiteStore.open(path: nil, logger: logger)
+    case .postgres:
+        guard case .postgres(var location) = try StoreLocation(parsing: StoreKind.postgresURL!) else { Issue.record("not a postgres URL"); return }
+        let database = "sy_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        try await createDatabase(database, on: location, logger: logger)
+        location.database = database
+        store = try PostgresStore(location, logger: logger)
+    }
+    try await store.migrate()
+    do {
+        try await body(store)
+    } catch {
+        await store.close()
+        throw error
+    }
+    await store.close()
+}
+
+private func createDatabase(_ name: String, on location: PostgresLocation, logger: Logger) async throws {
+    let config = PostgresClient.Configuration(host: location.host, port: location.port, username: location.user, password: location.password,
+                                              database: location.database, tls: .disable)
+    let client = PostgresClient(configuration: config, backgroundLogger: logger)
+    let runner = Task { await client.run() }
+    defer { runner.cancel() }
+    try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+}
+
+func record(_ i: Int, key: String?, model: String, at time: Date, cost: Int64?, latencyMs: Int64, status: Int = 200) -> UsageRecord {
+    UsageRecord(time: time, requestID: "req_\(i)", keyID: key, team: key.map { "team-\($0)" }, requestedModel: "auto", servedModel: model,
+                provider: "p", deployment: "d-\(model)", region: "r", route: "explicit", attempts: 1,
+                usage: TokenUsage(promptTokens: 10, completionTokens: 20, cachedPromptTokens: 2, reasoningTokens: 1),
+                costPicodollars: cost, latencyMicroseconds: latencyMs * 1000, ttftMicroseconds: nil, status: status,
+                errorClass: status >= 400 ? "server" : nil, stream: i % 2 == 0)
+}
+
+@Suite struct StoreTests {
+    @Test(arguments: StoreKind.available)
+    func keysRoundTripAndRevoke(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            var spec = KeySpec(name: "Robert'); DROP TABLE api_keys;--")
+            spec.team = "payments"
+            spec.allowedModels = ["qwen", "deepseek-v4-flash"]
+            spec.region = "eu"
+            spec.limits = RateLimits(requestsPerMinute: 60, tokensPerMinute: 100_000)
+            spec.budget = Budget(amount: Decimal(string: "12.345678")!, period: .day)
+            spec.expiresAt = Date(timeIntervalSince1970: 1_900_000_000)
+            let now = Date(timeIntervalSince1970: 1_800_000_000)
+            let (secret, key) = KeyGenerator.make(spec, now: now)
+            let (_, plain) = KeyGenerator.make(KeySpec(name: "plain"), now: now)
+            try await store.insertKey(key)
+            try await store.insertKey(plain)
+            let loaded = try await store.allKeys().sorted { $0.name < $1.name }
+            #expect(loaded == [plain, key].sorted { $0.name < $1.name })
+            #expect(loaded.first { $0.id == key.id }?.hash == KeyHasher.digest(secret))
+            #expect(try await store.revokeKey(id: key.id, at: now))
+            #expect(try await store.revokeKey(id: "key_missing", at: now) == false)
+            #expect(try await store.allKeys().first { $0.id == key.id }?.revokedAt == now)
+            // The same hash twice is refused.
+            await #expect(throws: (any Error).self) { try await store.insertKey(key) }
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func ledgerTotalsPercentilesAndSpend(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let now = Date()
+            var records: [UsageRecord] = []
+            // 1,200 rows: more than one INSERT statement's worth.
+            for i in 0..<1200 {
+                let key = i % 3 == 0 ? "key_a" : (i % 3 == 1 ? "key_b" : nil)
+                records.append(record(i, key: key, model: i % 2 == 0 ? "m1" : "m2", at: now.addingTimeInterval(-Double(i)),
+                                      cost: i % 10 == 9 ? nil : 1_000_000 + Int64(i), latencyMs: Int64(i % 100 + 1),
+                                      status: i % 50 == 0 ? 503 : 200))
+            }
+            try await store.append(Array(records[..<700]))
+            try await store.append(Array(records[700...]))
+            let query = UsageQuery(from: now.addingTimeInterval(-10_000), to: now.addingTimeInterval(1), groupBy: .model)
+            let groups = try await store.usage(query).sorted { $0.group < $1.group }
+            #expect(groups.map(\.group) == ["m1", "m2"])
+            #expect(groups.map(\.requests) == [600, 600])
+            #expect(groups[0].errors == 24)
+            #expect(groups[0].promptTokens == 6000 && groups[0].cachedTokens == 1200 && groups[0].reasoningTokens == 600)
+            let expectedCost = records.filter { $0.servedModel == "m1" }.compactMap(\.costPicodollars).reduce(Int64(0), +)
+            #expect(groups[0].cost == Picodollars.usd(expectedCost))
+            #expect(groups[1].unpricedRequests == 120)
+            // Latencies 1…100 ms, evenly: p50 = 50, p95 = 95, p99 = 99 (nearest rank).
+            #expect(groups[0].latencyP50Ms == 49 || groups[0].latencyP50Ms == 50 || groups[0].latencyP50Ms == 51)
+            #expect(abs(groups[0].latencyP99Ms - 99) <= 1)
+            let byKey = try await store.usage(UsageQuery(from: query.from, to: query.to, groupBy: .key))
+            #expect(Set(byKey.map(\.group)) == ["key_a", "key_b", "(none)"])
+            let byDay = try await store.usage(UsageQuery(from: query.from, to: query.to, groupBy: .day))
+            #expect(byDay.reduce(0) { $0 + $1.requests } == 1200)
+            #expect(byDay.allSatisfy { $0.group.count == 10 && $0.group.hasPrefix("20") })
+            let total = try await store.cost(from: query.from, to: query.to)
+            #expect(total == Int128(records.compactMap(\.costPicodollars).reduce(Int64(0), +)))
+            let spend = try await store.spend(now: now)
+            let keyA = records.filter { $0.keyID == "key_a" }.compactMap(\.costPicodollars).reduce(Int64(0), +)
+            #expect(spend["key_a"]?[.total] == keyA)
+            #expect(spend["key_a"]?[.month].map { $0 <= keyA && $0 > 0 } == true)
+            #expect(spend["key_b"] != nil && spend["(none)"] == nil)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func countersAddUpAcrossReplicas(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let now = Date()
+            let minute = WindowCounter.minute(of: now.timeIntervalSince1970)
+            func use(_ requests: Int, wanted: Bool = true) -> [CounterUse] {
+                [CounterUse(keyID: "k", requests: requests, tokens: 0, requestLimit: 20, tokenLimit: nil, wanted: wanted)]
+            }
+            let live = now.addingTimeInterval(-3)
+            // Alone: A has used 3 and may claim everything.
+            let first = try await store.syncCounters(replica: "a", minute: minute, uses: use(3), now: now, liveSince: live)
+            #expect(first.replicas == 1)
+            #expect(first.grants["k"]?.requests == ClaimGrant(claim: 20, othersClaimed: 0))
+            // B joins: A holds 20, so B gets only what it has used.
+            let second = try await store.syncCounters(replica: "b", minute: minute, uses: use(0), now: now, liveSince: live)
+            #expect(second.replicas == 2)
+            #expect(second.grants["k"]?.requests == ClaimGrant(claim: 0, othersClaimed: 20))
+            #expect(second.activeKeys == ["k"])
+            // A syncs again: it keeps its use plus half of what is free; B then gets the rest.
+            let third = try await store.syncCounters(replica: "a", minute: minute, uses: use(4), now: now, liveSince: live)
+            #expect(third.grants["k"]?.requests == ClaimGrant(claim: 12, othersClaimed: 0))
+            let fourth = try await store.syncCounters(replica: "b", minute: minute, uses: use(0), now: now, liveSince: live)
+            #expect(fourth.grants["k"]?.requests == ClaimGrant(claim: 4, othersClaimed: 12))
+            // Without traffic B gives its share back.
+            let quiet = try await store.syncCounters(replica: "b", minute: minute, uses: use(0, wanted: false), now: now, liveSince: live)
+            #expect(quiet.grants["k"]?.requests == ClaimGrant(claim: 0, othersClaimed: 12))
+            // A replica not seen within the window no longer counts; another minute starts empty.
+            let later = now.addingTimeInterval(10)
+            let fifth = try await store.syncCounters(replica: "a", minute: minute + 1, uses: [], now: later, liveSince: later.addingTimeInterval(-3))
+            #expect(fifth.replicas == 1 && fifth.activeKeys.isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func migratingTwiceIsHarmless(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await store.migrate()
+            try await store.append([record(1, key: "k", model: "m", at: Date(), cost: 5, latencyMs: 1)])
+            try await store.migrate()
+            #expect(try await store.cost(from: Date().addingTimeInterval(-60), to: Date().addingTimeInterval(60)) == 5)
+        }
+    }
+
+    @Test func storeLocationsParseAndNeverPrintPasswords() throws {
+        #expect(try StoreLocation(parsing: "memory") == .memory)
+        #expect(try StoreLocation(parsing: "sqlite:/var/lib/sy.db") == .sqlite(path: "/var/lib/sy.db"))
+        #expect(try StoreLocation(parsing: "ledger.db") == .sqlite(path: "ledger.db"))
+        let pg = try StoreLocation(parsing: "postgres://sy:s3cret@db.internal:6543/billing?sslmode=require")
+        guard case .postgres(let location) = pg else { Issue.record("expected postgres"); return }
+        #expect(location.host == "db.internal" && location.port == 6543 && location.user == "sy" && location.database == "billing")
+        #expect(location.password == "s3cret" && location.requireTLS)
+        #expect(!pg.description.contains("s3cret"))
+        for bad in ["mysql://x/y", "postgres://host", "postgres://host:5432/", "sqlite:", "postgres://h/db?timeout=5"] {
+            #expect(throws: StoreLocationError.self, "\(bad)") { try StoreLocation(parsing: bad) }
+        }
+    }
+}

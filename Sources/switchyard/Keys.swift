@@ -109,7 +109,7 @@ struct Keys: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            print(AdminClient.pretty(try await AdminClient.call("GET", "/admin/keys/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")", options: admin)))
+            print(AdminClient.pretty(try await AdminClient.call("GET", "/admin/keys/\(id.pathSegmentEncoded)", options: admin)))
         }
     }
 
@@ -123,9 +123,16 @@ struct Keys: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            let answer = try await AdminClient.call("DELETE", "/admin/keys/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")", options: admin)
+            let answer = try await AdminClient.call("DELETE", "/admin/keys/\(id.pathSegmentEncoded)", options: admin)
             let key = answer as? [String: Any] ?? [:]
             print("revoked \(field(key, "id")) (\(field(key, "name"))) at \(field(key, "revoked_at"))")
         }
+    }
+}
+
+extension String {
+    /// Percent-encoded for one URL path segment (letters, digits and `-._~` stay as they are).
+    var pathSegmentEncoded: String {
+        addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")) ?? ""
     }
 }

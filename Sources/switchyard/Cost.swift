@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SwitchyardCore
 
-struct CostCommand: ParsableCommand {
+struct CostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cost",
         abstract: "Project what a token volume costs on every model, exactly (decimal arithmetic), cheapest first.",
@@ -13,10 +13,23 @@ struct CostCommand: ParsableCommand {
 
             With --config, models served by several deployments also show the volume split over them by \
             weight, each at its own price (multi-region cost).
+
+            With --from-ledger, the workload is the one a running gateway recorded (GET /admin/usage, \
+            SWITCHYARD_ADMIN_KEY as for `switchyard keys`): its volume over --days, scaled to 30 days, with \
+            its own input and cache shares, priced on every model.
             """)
 
-    @Option(help: "Tokens per period: 1000000, 250k, 1.5M, 10B.")
-    var tokens: String
+    @Option(help: "Tokens per period: 1000000, 250k, 1.5M, 10B (not with --from-ledger).")
+    var tokens: String?
+
+    @Flag(help: "Project the workload recorded in a running gateway's usage ledger.")
+    var fromLedger = false
+
+    @Option(help: "With --from-ledger: how many days of the ledger to read (ending now).")
+    var days: Int = 30
+
+    @OptionGroup(title: "With --from-ledger")
+    var admin: AdminOptions
 
     @Option(help: "The period the volume is for (a label: month, day, week, year).")
     var per: String = "month"
@@ -39,22 +52,32 @@ struct CostCommand: ParsableCommand {
     @Option(help: "Config file with price overrides, added models and deployments.")
     var config: String?
 
-    func run() throws {
-        guard let volume = TokenAmount.parse(tokens), volume > 0 else {
-            throw ValidationError("--tokens must be a positive amount such as 10B, 1.5M or 250000, got '\(tokens)'")
-        }
-        guard let input = Decimal(exactly: inputShare), input >= 0, input <= 1 else {
-            throw ValidationError("--input-share must be a decimal from 0 to 1, got '\(inputShare)'")
-        }
-        guard let cached = Decimal(exactly: cachedShare), cached >= 0, cached <= 1 else {
-            throw ValidationError("--cached-share must be a decimal from 0 to 1, got '\(cachedShare)'")
+    func run() async throws {
+        let workload: Workload
+        var per = self.per
+        if fromLedger {
+            guard tokens == nil else { throw ValidationError("--tokens and --from-ledger exclude each other") }
+            guard (1...3660).contains(days) else { throw ValidationError("--days must be between 1 and 3660") }
+            workload = try await ledgerWorkload()
+            per = "month"
+        } else {
+            guard let tokens, let volume = TokenAmount.parse(tokens), volume > 0 else {
+                throw ValidationError("--tokens must be a positive amount such as 10B, 1.5M or 250000, got '\(tokens ?? "")'")
+            }
+            guard let input = Decimal(exactly: inputShare), input >= 0, input <= 1 else {
+                throw ValidationError("--input-share must be a decimal from 0 to 1, got '\(inputShare)'")
+            }
+            guard let cached = Decimal(exactly: cachedShare), cached >= 0, cached <= 1 else {
+                throw ValidationError("--cached-share must be a decimal from 0 to 1, got '\(cachedShare)'")
+            }
+            workload = Workload(tokens: volume, inputShare: input, cachedShare: cached)
         }
         guard ["month", "day", "week", "year"].contains(per) else { throw ValidationError("--per must be month, day, week or year") }
+        let volume = workload.tokens, input = workload.inputShare, cached = workload.cachedShare
         let gatewayConfig = try config.map(loadConfigOrExit)
         let catalog = gatewayConfig?.catalog ?? .builtIn
         let models = try ModelFilter(family: family, needs: needs, names: model).apply(to: catalog)
-        let workload = Workload(tokens: volume, inputShare: input, cachedShare: cached)
-        print("\(TokenAmount.label(volume)) tokens per \(per): \(input.plainString()) input (\(cached.plainString()) of it cached), \((1 - input).plainString()) output\n")
+        print("\(TokenAmount.label(volume)) tokens per \(per): \(input.plainString(scale: 4)) input (\(cached.plainString(scale: 4)) of it cached), \((1 - input).plainString(scale: 4)) output\n")
         let rows = CostProjection.rows(workload, models: models).map { row -> [String] in
             [row.model.id, row.model.family.rawValue, row.model.sortedCapabilities.map(\.rawValue).joined(separator: ","),
              row.ratePer1M.map { "$" + $0.usdString } ?? "unknown", row.cost.map { "$" + $0.usdString } ?? "unknown"]
@@ -71,6 +94,29 @@ struct CostCommand: ParsableCommand {
                 if known.count == shares.count { print("total: $" + known.reduce(0, +).usdString) }
             }
         }
+    }
+}
+
+extension CostCommand {
+    /// The ledger's last `days` days, scaled to a month.
+    private func ledgerWorkload() async throws -> Workload {
+        let now = Date()
+        let from = now.addingTimeInterval(-Double(days) * 86_400)
+        let answer = try await AdminClient.call("GET", "/admin/usage?" + UsageCommand.queryString(from: ISO8601.format(from), to: nil, groupBy: "model"),
+                                                options: admin)
+        let groups = ((answer as? [String: Any])?["groups"] as? [[String: Any]] ?? []).map { g in
+            UsageGroup(group: field(g, "group"), requests: Int(field(g, "requests")) ?? 0, errors: 0,
+                       promptTokens: Int(field(g, "prompt_tokens")) ?? 0, completionTokens: Int(field(g, "completion_tokens")) ?? 0,
+                       cachedTokens: Int(field(g, "cached_tokens")) ?? 0, reasoningTokens: 0,
+                       cost: Decimal(exactly: field(g, "cost_usd")) ?? 0, unpricedRequests: 0, latencyP50Ms: 0, latencyP95Ms: 0, latencyP99Ms: 0)
+        }
+        guard let projection = LedgerProjection(groups: groups, from: from, to: now) else {
+            printError("switchyard: the ledger has no tokens in the last \(days) days")
+            throw ExitCode(1)
+        }
+        print("Recorded in the last \(days) days: \(TokenAmount.label(projection.recordedTokens)) tokens, $\(projection.recordedCost.usdString) on the models actually used.")
+        print("Scaled to 30 days and priced on every model:\n")
+        return projection.workload
     }
 }
 

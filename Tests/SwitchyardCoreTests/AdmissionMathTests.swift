@@ -109,3 +109,23 @@ import Testing
         #expect(spec.expiresAt == now.addingTimeInterval(30 * 86_400))
     }
 }
+
+@Suite struct LedgerProjectionTests {
+    @Test func aDayOfRecordedUsageIsScaledToThirtyDaysWithItsOwnMix() throws {
+        let to = try #require(ISO8601.parse("2026-11-29T00:00:00Z"))
+        let from = to.addingTimeInterval(-86_400)
+        let groups = [
+            UsageGroup(group: "a", requests: 3, errors: 0, promptTokens: 600, completionTokens: 200, cachedTokens: 150, reasoningTokens: 0,
+                       cost: Decimal(string: "0.0002")!, unpricedRequests: 0, latencyP50Ms: 0, latencyP95Ms: 0, latencyP99Ms: 0),
+            UsageGroup(group: "b", requests: 1, errors: 0, promptTokens: 200, completionTokens: 0, cachedTokens: 50, reasoningTokens: 0,
+                       cost: Decimal(string: "0.0001")!, unpricedRequests: 0, latencyP50Ms: 0, latencyP95Ms: 0, latencyP99Ms: 0),
+        ]
+        let projection = try #require(LedgerProjection(groups: groups, from: from, to: to))
+        #expect(projection.recordedTokens == 1000)
+        #expect(projection.workload.tokens == 30_000)
+        #expect(projection.workload.inputShare == Decimal(string: "0.8")!)
+        #expect(projection.workload.cachedShare == Decimal(string: "0.25")!)
+        #expect(projection.recordedCost == Decimal(string: "0.0003")!)
+        #expect(LedgerProjection(groups: [], from: from, to: to) == nil)
+    }
+}

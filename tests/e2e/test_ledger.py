@@ -126,6 +126,10 @@ def test_usage_cli_reads_the_ledger(launcher, tmp_path):
         assert time.monotonic() < deadline, usage.stdout
         time.sleep(0.2)
     assert "at this rate the month ends at $" in usage.stdout
+    projected = cli("cost", "--from-ledger", "--days", "1", "--model", "deepseek-v4-flash", "--model", "glm-5", gateway_url=gateway.url)
+    assert projected.returncode == 0, projected.stderr
+    assert "Recorded in the last 1 days:" in projected.stdout
+    assert "tokens per month" in projected.stdout and "deepseek-v4-flash" in projected.stdout and "glm-5" in projected.stdout
     listed = cli("keys", "list", gateway_url=gateway.url)
     assert "reporting" in listed.stdout and "active" in listed.stdout
     assert secret not in listed.stdout

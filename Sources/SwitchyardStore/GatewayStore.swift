@@ -46,17 +46,18 @@ public struct CounterUse: Sendable, Hashable {
     public var tokens: Int
     public var requestLimit: Int?
     public var tokenLimit: Int?
-    /// Whether this replica had traffic for the key since its last sync (else it claims only
-    /// what it used).
-    public var wanted: Bool
+    /// Traffic since the last sync (`WindowCounter.demand`): 0 claims only what was used.
+    public var requestDemand: Int
+    public var tokenDemand: Int
 
-    public init(keyID: String, requests: Int, tokens: Int, requestLimit: Int?, tokenLimit: Int?, wanted: Bool = true) {
+    public init(keyID: String, requests: Int, tokens: Int, requestLimit: Int?, tokenLimit: Int?, requestDemand: Int = 1, tokenDemand: Int = 1) {
         self.keyID = keyID
         self.requests = requests
         self.tokens = tokens
         self.requestLimit = requestLimit
         self.tokenLimit = tokenLimit
-        self.wanted = wanted
+        self.requestDemand = requestDemand
+        self.tokenDemand = tokenDemand
     }
 }
 
@@ -93,9 +94,9 @@ struct OtherClaims {
     func grant(for use: CounterUse, replicas: Int) -> CounterSync.Grant {
         let notSynced = max(0, replicas - 1 - self.replicas)
         return CounterSync.Grant(
-            requests: use.requestLimit.map { WindowCounter.claim(limit: $0, used: use.requests, wanted: use.wanted, othersClaimed: requests,
+            requests: use.requestLimit.map { WindowCounter.claim(limit: $0, used: use.requests, demand: use.requestDemand, othersClaimed: requests,
                                                                  othersNotSynced: notSynced, replicas: replicas) },
-            tokens: use.tokenLimit.map { WindowCounter.claim(limit: $0, used: use.tokens, wanted: use.wanted, othersClaimed: tokens,
+            tokens: use.tokenLimit.map { WindowCounter.claim(limit: $0, used: use.tokens, demand: use.tokenDemand, othersClaimed: tokens,
                                                              othersNotSynced: notSynced, replicas: replicas) })
     }
 }

@@ -62,10 +62,14 @@ struct Serve: AsyncParsableCommand {
         if let host { gatewayConfig.server.host = host }
         if let port { gatewayConfig.server.port = port }
         if let store {
+            // A password from the config's store.password_env still applies to --store.
+            var password: String?
+            if case .postgres(let configured) = gatewayConfig.access.store { password = configured.password }
             do {
-                gatewayConfig.access.store = try StoreLocation(parsing: store, password: nil)
+                gatewayConfig.access.store = try StoreLocation(parsing: store, password: password)
             } catch {
-                printError("switchyard: --store \(store.prefix(200)): \(error.description)")
+                // Never echo the URL: it may carry a password.
+                printError("switchyard: --store: \(error.description)")
                 throw ExitCode(2)
             }
         }

@@ -29,11 +29,11 @@ import Testing
                         counters[r].add(1)
                         admitted += 1
                     } else {
-                        counters[r].noteDemand()
+                        counters[r].noteDemand(1)
                     }
                 }
                 let others = stored.filter { $0.key != r }
-                let grant = WindowCounter.claim(limit: limit, used: counters[r].used, wanted: counters[r].wanted, othersClaimed: others.values.reduce(0, +),
+                let grant = WindowCounter.claim(limit: limit, used: counters[r].used, demand: counters[r].demand, othersClaimed: others.values.reduce(0, +),
                                                 othersNotSynced: replicas - 1 - others.count, replicas: replicas)
                 stored[r] = grant.claim
                 counters[r].granted(grant, minute: 1)
@@ -127,5 +127,20 @@ import Testing
         #expect(projection.workload.cachedShare == Decimal(string: "0.25")!)
         #expect(projection.recordedCost == Decimal(string: "0.0003")!)
         #expect(LedgerProjection(groups: [], from: from, to: to) == nil)
+    }
+}
+
+@Suite struct ClaimDemandTests {
+    /// A request bigger than a replica's fair share is served once the cluster has room.
+    @Test func aRequestLargerThanAShareGetsItsClaimAtTheNextSync() {
+        var counter = WindowCounter(minute: 1, limit: 100, replicas: 2)
+        #expect(!counter.fits(80))
+        counter.noteDemand(80)
+        let grant = WindowCounter.claim(limit: 100, used: counter.used, demand: counter.demand, othersClaimed: 0, othersNotSynced: 0, replicas: 2)
+        counter.granted(grant, minute: 1)
+        #expect(counter.fits(80))
+        // Never more than is free.
+        let tight = WindowCounter.claim(limit: 100, used: 0, demand: 80, othersClaimed: 50, othersNotSynced: 0, replicas: 2)
+        #expect(tight.claim == 50)
     }
 }

@@ -247,6 +247,7 @@ import Testing
         (#"{"name":"a","budget_usd":-5}"#, "budget_usd"),
         (#"{"name":"a","budget_usd":"1e9"}"#, "budget_usd"),
         (#"{"name":"a","budget_usd":10000000000}"#, "budget_usd"),
+        (#"{"name":"a","budget_usd":9000000.01}"#, "budget_usd"),
         (#"{"name":"a","budget_usd":5,"budget_period":"week"}"#, "budget_period"),
         (#"{"name":"a","budget_period":"day"}"#, "budget_period"),
         (#"{"name":"a","models":["gpt-9"]}"#, "models"),
@@ -262,6 +263,15 @@ import Testing
             #expect(r.status == .badRequest, "\(body)")
             let d = try json(r)
             #expect(d.value(at: "error", "param").flatMap(d.string) == param, "\(body)")
+        }
+    }
+
+    @Test func budgetsNeedTheLedger() async throws {
+        try await withAccessGateway(accessSettings { $0.ledgerEnabled = false }) { client, _ in
+            let r = try await client.execute(uri: "/admin/keys", method: .post, headers: adminHeaders(),
+                                             body: ByteBuffer(string: #"{"name":"b","budget_usd":5}"#))
+            #expect(r.status == .badRequest)
+            #expect(try json(r).value(at: "error", "param").flatMap { try? json(r).string($0) } == "budget_usd")
         }
     }
 

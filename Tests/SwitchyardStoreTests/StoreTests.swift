@@ -131,7 +131,7 @@ func record(_ i: Int, key: String?, model: String, at time: Date, cost: Int64?, 
             let now = Date()
             let minute = WindowCounter.minute(of: now.timeIntervalSince1970)
             func use(_ requests: Int, wanted: Bool = true) -> [CounterUse] {
-                [CounterUse(keyID: "k", requests: requests, tokens: 0, requestLimit: 20, tokenLimit: nil, wanted: wanted)]
+                [CounterUse(keyID: "k", requests: requests, tokens: 0, requestLimit: 20, tokenLimit: nil, requestDemand: wanted ? 1 : 0)]
             }
             let live = now.addingTimeInterval(-3)
             // Alone: A has used 3 and may claim everything.
@@ -155,6 +155,21 @@ func record(_ i: Int, key: String?, model: String, at time: Date, cost: Int64?, 
             let later = now.addingTimeInterval(10)
             let fifth = try await store.syncCounters(replica: "a", minute: minute + 1, uses: [], now: later, liveSince: later.addingTimeInterval(-3))
             #expect(fifth.replicas == 1 && fifth.activeKeys.isEmpty)
+        }
+    }
+
+    /// A batch written again (the commit's acknowledgement was lost, the writer retried) is
+    /// neither recorded nor billed twice.
+    @Test(arguments: StoreKind.available)
+    func aRetriedBatchIsNotRecordedTwice(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let now = Date()
+            let batch = (0..<10).map { record($0, key: "k", model: "m", at: now, cost: 1_000, latencyMs: 1) }
+            try await store.append(batch)
+            try await store.append(batch + [record(10, key: "k", model: "m", at: now, cost: 1_000, latencyMs: 1)])
+            let groups = try await store.usage(UsageQuery(from: now.addingTimeInterval(-60), to: now.addingTimeInterval(60), groupBy: .key))
+            #expect(groups.first?.requests == 11)
+            #expect(try await store.spend(now: now)["k"]?[.total] == 11_000)
         }
     }
 

@@ -7,10 +7,12 @@
 /// - At the start of a window each replica may use `limit / replicas` (rounded down) before
 ///   it has talked to the store: its opening claim.
 /// - Every sync interval a replica writes what it has used and, if it had traffic since the
-///   last sync, claims a new share, `used + ceil(free / replicas)`, where `free` is what
-///   neither its own use, the others' claims, nor the opening claims of replicas that have not
-///   synced yet in this window hold. A replica without traffic claims only what it used, which
-///   gives its share back to the busy ones.
+///   last sync, claims a new share, `used + min(free, max(ceil(free / replicas), demand))`,
+///   where `free` is what neither its own use, the others' claims, nor the opening claims of
+///   replicas that have not synced yet in this window hold, and `demand` the largest single
+///   request it had to refuse (so a request bigger than a fair share can still be served once
+///   the cluster has room). A replica without traffic claims only what it used, which gives its
+///   share back to the busy ones.
 ///   The store serialises these writes per key, so the claims of all replicas never add up to
 ///   more than the limit.
 ///
@@ -26,8 +28,9 @@ public struct WindowCounter: Sendable, Hashable {
     public private(set) var claim: Int
     /// The other replicas' claims at the last sync.
     public private(set) var othersClaimed: Int = 0
-    /// Whether requests came (admitted or not) since the last sync.
-    public private(set) var wanted = false
+    /// Traffic since the last sync: 0 for none, else the largest single amount asked for
+    /// (admitted or not).
+    public private(set) var demand = 0
 
     public init(minute: Int64, limit: Int, replicas: Int) {
         self.minute = minute
@@ -48,12 +51,12 @@ public struct WindowCounter: Sendable, Hashable {
         return !overflow && sum <= claim
     }
 
-    /// A request did not fit: the next sync asks for a share.
-    public mutating func noteDemand() { wanted = true }
+    /// A request of `amount` did not fit: the next sync asks for at least that much.
+    public mutating func noteDemand(_ amount: Int) { demand = max(demand, amount, 1) }
 
     /// Counts `amount` (negative to give back an over-estimate).
     public mutating func add(_ amount: Int) {
-        if amount > 0 { wanted = true }
+        if amount > 0 { demand = max(demand, 1) }
         let (sum, overflow) = used.addingReportingOverflow(amount)
         used = overflow ? .max : max(0, sum)
     }
@@ -63,17 +66,17 @@ public struct WindowCounter: Sendable, Hashable {
         guard minute == self.minute else { return }
         claim = grant.claim
         othersClaimed = grant.othersClaimed
-        wanted = false
+        demand = 0
     }
 
     public static func openingClaim(limit: Int, replicas: Int) -> Int { limit / max(1, replicas) }
 
     /// The claim a replica gets at a sync (see the type's documentation).
-    public static func claim(limit: Int, used: Int, wanted: Bool = true, othersClaimed: Int, othersNotSynced: Int, replicas: Int) -> ClaimGrant {
+    public static func claim(limit: Int, used: Int, demand: Int = 1, othersClaimed: Int, othersNotSynced: Int, replicas: Int) -> ClaimGrant {
         let n = max(1, replicas)
         let available = limit - othersClaimed - max(0, othersNotSynced) * openingClaim(limit: limit, replicas: n)
         let free = available - used
-        let claim = free <= 0 || !wanted ? used : used + (free + n - 1) / n
+        let claim = free <= 0 || demand <= 0 ? used : used + min(free, max((free + n - 1) / n, demand))
         return ClaimGrant(claim: claim, othersClaimed: othersClaimed)
     }
 

@@ -40,7 +40,8 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var user: String
     public var password: String?
     public var database: String
-    /// `sslmode=require` in the URL: TLS required; otherwise plain TCP (loopback, private networks).
+    /// `sslmode=require|verify-ca|verify-full`: TLS with certificate verification; `disable` or
+    /// nothing: plain TCP (loopback, private networks).
     public var requireTLS: Bool
 
     init(url: String, password: String?) throws(StoreLocationError) {
@@ -55,11 +56,17 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         guard !path.isEmpty, !path.contains("/") else { throw StoreLocationError("needs a database name: postgres://user@host:5432/DATABASE") }
         self.database = path
-        let options = components.queryItems ?? []
-        for item in options where item.name != "sslmode" {
-            throw StoreLocationError("unknown URL option '\(item.name)' (only sslmode is understood)")
+        var tls = false
+        for item in components.queryItems ?? [] {
+            guard item.name == "sslmode" else { throw StoreLocationError("unknown URL option '\(item.name)' (only sslmode is understood)") }
+            switch item.value ?? "" {
+            case "disable": tls = false
+            // Every TLS mode verifies the server's certificate and name (stricter than libpq's `require`).
+            case "require", "verify-ca", "verify-full": tls = true
+            default: throw StoreLocationError("sslmode must be disable, require, verify-ca or verify-full (prefer and allow could silently fall back to plain text)")
+            }
         }
-        requireTLS = options.contains { $0.name == "sslmode" && ($0.value == "require" || $0.value == "verify-full") }
+        requireTLS = tls
     }
 
     /// The URL without the password.

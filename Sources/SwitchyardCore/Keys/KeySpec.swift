@@ -14,6 +14,9 @@ public struct KeySpec: Sendable, Hashable {
     public static let fields: Set<String> = ["name", "team", "models", "region", "rpm", "tpm", "budget_usd", "budget_period",
                                              "expires_at", "expires_in_days"]
 
+    /// The largest budget: amounts are kept in picodollars in an Int64 (about $9.2M).
+    public static let maxBudget: Decimal = 9_000_000
+
     public init(name: String) { self.name = name }
 
     /// Parses a JSON body. Every error is a 400 naming the field (`param`).
@@ -89,8 +92,8 @@ public struct KeySpec: Sendable, Hashable {
             case .string: literal = document.string(value)
             default: literal = nil
             }
-            guard let literal, let amount = Decimal(exactly: literal), amount > 0, amount <= 1_000_000_000 else {
-                throw .invalidRequest("'budget_usd' must be a plain decimal amount above 0 and at most 1000000000 (e.g. 25 or \"12.50\").", param: "budget_usd")
+            guard let literal, let amount = Decimal(exactly: literal), amount > 0, amount <= Self.maxBudget else {
+                throw .invalidRequest("'budget_usd' must be a plain decimal amount above 0 and at most \(Self.maxBudget) (e.g. 25 or \"12.50\").", param: "budget_usd")
             }
             var period = BudgetPeriod.month
             if let name = try text("budget_period", maxLength: 16) {

@@ -2,6 +2,8 @@ import Foundation
 
 /// One row of the usage ledger: one client request, whatever its outcome.
 public struct UsageRecord: Sendable, Hashable {
+    /// Unique per record (a UUID); makes a retried batch idempotent.
+    public var recordID: String
     public var time: Date
     public var requestID: String
     /// The virtual key's ID; nil when authentication is off.
@@ -28,10 +30,11 @@ public struct UsageRecord: Sendable, Hashable {
     public var errorClass: String?
     public var stream: Bool
 
-    public init(time: Date, requestID: String, keyID: String?, team: String?, requestedModel: String, servedModel: String?,
+    public init(recordID: String = UUID().uuidString.lowercased(), time: Date, requestID: String, keyID: String?, team: String?, requestedModel: String, servedModel: String?,
                 provider: String?, deployment: String?, region: String?, route: String?, attempts: Int, usage: TokenUsage,
                 costPicodollars: Int64?, latencyMicroseconds: Int64, ttftMicroseconds: Int64?, status: Int, errorClass: String?,
                 stream: Bool) {
+        self.recordID = recordID
         self.time = time
         self.requestID = requestID
         self.keyID = keyID

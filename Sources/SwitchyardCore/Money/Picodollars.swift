@@ -9,11 +9,14 @@ import Foundation
 public enum Picodollars {
     public static let perDollar = Decimal(string: "1000000000000")!
 
-    /// Rounds to the picodollar the way the cost header does (banker's rounding at 12 digits).
+    /// Rounds to the picodollar the way the cost header does (banker's rounding at 12 digits),
+    /// clamped to the `Int64` range (±$9.2M; a single call never comes close).
     public static func from(_ usd: Decimal) -> Int64 {
         var scaled = usd * perDollar
         var rounded = Decimal()
         NSDecimalRound(&rounded, &scaled, 0, .bankers)
+        if rounded >= Decimal(Int64.max) { return .max }
+        if rounded <= Decimal(Int64.min) { return .min }
         return NSDecimalNumber(decimal: rounded).int64Value
     }
 

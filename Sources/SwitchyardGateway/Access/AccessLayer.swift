@@ -43,15 +43,14 @@ public final class AccessLayer: Sendable {
                 }
                 do {
                     try await store.migrate()
+                    let access = AccessLayer(settings: settings, store: store, metrics: metrics)
+                    access.keys.replaceAll(try await store.allKeys())
+                    access.admission.applySpend(try await store.spend(now: Date()))
+                    return access
                 } catch {
                     await store.close()
                     throw error
                 }
-                let access = AccessLayer(settings: settings, store: store, metrics: metrics)
-                let keys = try await store.allKeys()
-                access.keys.replaceAll(keys)
-                access.admission.applySpend(try await store.spend(now: Date()))
-                return access
             } catch {
                 attempt += 1
                 guard attempt < 5 else { throw StoreOpenError(store: settings.store.description, reason: String(describing: error)) }

@@ -66,13 +66,13 @@ final class Admission: Sendable {
                     resetMilliseconds: resetMs)
             }
             if let limit = key.limits.requestsPerMinute, let counter = entry.requests, !counter.fits(1) {
-                entry.requests!.noteDemand()
+                entry.requests!.noteDemand(1)
                 let current = status()
                 return .refused(Self.rateLimited("requests per minute (RPM)", kind: "requests", limit: limit, used: counter.clusterUsed, requested: 1,
                                                  retryAfter: current?.retryAfterSeconds ?? 1), current)
             }
             if let limit = key.limits.tokensPerMinute, let counter = entry.tokens, !counter.fits(estimate) {
-                entry.tokens!.noteDemand()
+                entry.tokens!.noteDemand(estimate)
                 let current = status()
                 if estimate > limit {
                     return .refused(OpenAIError(
@@ -117,7 +117,7 @@ final class Admission: Sendable {
                 guard requests != nil || tokens != nil || state.activeElsewhere.contains(key.id) else { return nil }
                 return CounterUse(keyID: key.id, requests: requests?.used ?? 0, tokens: tokens?.used ?? 0,
                                   requestLimit: key.limits.requestsPerMinute, tokenLimit: key.limits.tokensPerMinute,
-                                  wanted: requests?.wanted == true || tokens?.wanted == true)
+                                  requestDemand: requests?.demand ?? 0, tokenDemand: tokens?.demand ?? 0)
             }
         }
     }

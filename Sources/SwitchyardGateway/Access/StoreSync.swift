@@ -34,8 +34,9 @@ struct StoreSync: Service {
         let now = Date()
         let minute = WindowCounter.minute(of: now.timeIntervalSince1970)
         do {
+            let generation = access.keys.generation
             let keys = try await store.allKeys()
-            access.keys.replaceAll(keys)
+            access.keys.replaceAll(keys, readAt: generation)
             let uses = access.admission.uses(minute: minute, keys: keys)
             let liveSince = now.addingTimeInterval(-3 * max(1, Double(access.settings.syncInterval.nanosecondsClamped) / 1e9))
             let sync = try await store.syncCounters(replica: access.replicaID, minute: minute, uses: uses, now: now, liveSince: liveSince)

@@ -49,6 +49,10 @@ struct AdminEndpoints: Sendable {
         }
         let now = Date()
         let spec = try KeySpec(json: Array(buffer: body), catalog: catalog, now: now)
+        if spec.budget != nil && !access.settings.ledgerEnabled {
+            // Spend is counted from the ledger's writes: without them a budget could not be shared or survive a restart.
+            throw OpenAIError.invalidRequest("Budgets need the usage ledger, which is off (ledger.enabled: false).", param: "budget_usd")
+        }
         let (secret, key) = KeyGenerator.make(spec, now: now)
         do {
             try await access.store.insertKey(key)

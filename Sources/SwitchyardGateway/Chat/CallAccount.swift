@@ -14,6 +14,9 @@ struct CallAccount: Sendable {
     var ticket: Admission.Ticket?
     var requestedModel = ""
     var stream = false
+    /// The ledger row's own ID (the client's request ID need not be unique): a batch retried
+    /// after a lost commit acknowledgement is not recorded twice.
+    let recordID = UUID().uuidString.lowercased()
 
     init(access: AccessLayer?, started: ContinuousClock.Instant, requestID: String) {
         self.access = access
@@ -25,11 +28,16 @@ struct CallAccount: Sendable {
     func finish(trace: ResponseTrace, status: Int, usage: TokenUsage?, cost: Cost?, ttft: Duration?, errorClass: String?) async {
         guard let access else { return }
         let picodollars = cost?.usd.map(Picodollars.from)
-        if let ticket { access.admission.settle(ticket, tokens: usage?.totalTokens ?? 0, costPicodollars: picodollars) }
+        if let ticket {
+            // Without usage, a call that reached a provider keeps its estimate (the tokens were
+            // probably spent); one that never left the gateway gives it back.
+            let tokens = usage?.totalTokens ?? (trace.attempts > 0 ? ticket.estimatedTokens : 0)
+            access.admission.settle(ticket, tokens: tokens, costPicodollars: picodollars)
+        }
         guard access.settings.ledgerEnabled else { return }
         let served = status < 400 || usage != nil
         let record = UsageRecord(
-            time: startedAt, requestID: requestID, keyID: key?.id, team: key?.team, requestedModel: requestedModel,
+            recordID: recordID, time: startedAt, requestID: requestID, keyID: key?.id, team: key?.team, requestedModel: requestedModel,
             servedModel: served ? trace.model : nil, provider: trace.deployment?.provider, deployment: trace.deployment?.name,
             region: trace.deployment?.region, route: trace.route, attempts: trace.attempts, usage: usage ?? TokenUsage(),
             costPicodollars: picodollars, latencyMicroseconds: (ContinuousClock.now - started).microsecondsClamped,

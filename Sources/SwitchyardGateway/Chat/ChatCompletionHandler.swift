@@ -128,6 +128,11 @@ struct ChatCompletionHandler: Sendable {
             return await tooLarge(account: account, trace: trace, started: started)
         } catch is NIOTooManyBytesError {
             return await tooLarge(account: account, trace: trace, started: started)
+        } catch {
+            // The client went away mid-upload (or the task was cancelled): still one record.
+            metrics.recordRequest(model: trace.model ?? "unknown", deployment: trace.deployment?.name ?? "none", status: 499, duration: .now - started)
+            await account.finish(trace: trace, status: 499, usage: nil, cost: nil, ttft: nil, errorClass: "client_disconnected")
+            throw error
         }
     }
 

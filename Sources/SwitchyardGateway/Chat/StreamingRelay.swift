@@ -28,14 +28,13 @@ struct StreamingRelay: Sendable {
             firstContent.mark(.now - started)
         }
         let lease = pool.leaseStream(candidate.deployment)
+        let ending = StreamEnding(lease: lease, metrics: metrics, account: account, trace: trace, firstContent: firstContent)
         var headers = trace.headers()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            defer {
-                lease.end()
-                metrics.requestEnded()
-            }
+            ending.started()
+            defer { ending.endLeaseAndMetrics() }
             let (status, errorClass) = await self.pump(start, writer: &writer, firstContent: firstContent)
             metrics.recordRequest(model: model.id, deployment: candidate.deployment.name, status: status, duration: .now - started)
             let usage = start.relay.iterator.usage
@@ -115,4 +114,38 @@ final class FirstContent: Sendable {
 
     func mark(_ elapsed: Duration) { time.withLock { if $0 == nil { $0 = elapsed } } }
     var value: Duration? { time.withLock { $0 } }
+}
+
+/// Ends a stream's bookkeeping exactly once. Hummingbird writes the response head before it
+/// runs the body: when the client is gone by then, the body never runs, and this object's
+/// `deinit` ends the lease and writes the ledger record (499) instead.
+final class StreamEnding: Sendable {
+    private let lease: StreamLease
+    private let metrics: GatewayMetrics
+    private let account: CallAccount
+    private let trace: ResponseTrace
+    private let firstContent: FirstContent
+    private let bodyRan = Mutex(false)
+
+    init(lease: StreamLease, metrics: GatewayMetrics, account: CallAccount, trace: ResponseTrace, firstContent: FirstContent) {
+        self.lease = lease
+        self.metrics = metrics
+        self.account = account
+        self.trace = trace
+        self.firstContent = firstContent
+    }
+
+    func started() { bodyRan.withLock { $0 = true } }
+
+    func endLeaseAndMetrics() {
+        lease.end()
+        metrics.requestEnded()
+    }
+
+    deinit {
+        guard !bodyRan.withLock({ $0 }) else { return }
+        endLeaseAndMetrics()
+        let (account, trace, ttft) = (account, trace, firstContent.value)
+        Task { await account.finish(trace: trace, status: 499, usage: nil, cost: nil, ttft: ttft, errorClass: "client_disconnected") }
+    }
 }

@@ -19,9 +19,15 @@ struct LedgerWriter: Service {
     var shutdownRetryLimit: Duration = .seconds(30)
 
     func run() async throws {
-        await withGracefulShutdownHandler {
-            await drain()
-        } onGracefulShutdown: {
+        // Graceful shutdown drains the queue; so does cancellation (the service group cancels
+        // everything when another service fails), with the same bounded retries.
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await drain()
+            } onGracefulShutdown: {
+                queue.close()
+            }
+        } onCancel: {
             queue.close()
         }
     }
@@ -56,7 +62,7 @@ struct LedgerWriter: Service {
                     "records": .stringConvertible(batch.count), "queued": .stringConvertible(queue.count),
                     "store": .string(store.description), "error": .string(String(describing: error)),
                 ])
-                if queue.isClosing {
+                if queue.isClosing || Task.isCancelled {
                     let start = shutdownStarted ?? .now
                     shutdownStarted = start
                     if ContinuousClock.now - start > shutdownRetryLimit {
@@ -65,9 +71,10 @@ struct LedgerWriter: Service {
                         return
                     }
                 }
-                // 100 ms, 200 ms, … up to 5 s between attempts.
-                let delay = min(5_000, 100 << min(failures - 1, 6))
-                try? await Task.sleep(for: .milliseconds(delay))
+                // 100 ms, 200 ms, … up to 5 s between attempts. A cancelled task's sleep returns at
+                // once, so the pause runs in a detached task to keep retries spaced.
+                let delay = Duration.milliseconds(min(5_000, 100 << min(failures - 1, 6)))
+                await Task.detached { try? await Task.sleep(for: delay) }.value
             }
         }
     }

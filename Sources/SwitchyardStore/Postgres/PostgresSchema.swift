@@ -19,11 +19,12 @@ enum PostgresSchema {
             """,
             """
             CREATE TABLE IF NOT EXISTS usage_records (
-                ts_ms BIGINT NOT NULL, request_id TEXT NOT NULL, key_id TEXT, team TEXT, requested_model TEXT NOT NULL,
+                record_id TEXT NOT NULL, ts_ms BIGINT NOT NULL, request_id TEXT NOT NULL, key_id TEXT, team TEXT, requested_model TEXT NOT NULL,
                 served_model TEXT, provider TEXT, deployment TEXT, region TEXT, route TEXT, attempts INTEGER NOT NULL,
                 prompt_tokens BIGINT NOT NULL, completion_tokens BIGINT NOT NULL, cached_tokens BIGINT NOT NULL,
                 reasoning_tokens BIGINT NOT NULL, cost_pusd BIGINT, latency_us BIGINT NOT NULL, ttft_us BIGINT,
-                status INTEGER NOT NULL, error_class TEXT, stream BOOLEAN NOT NULL
+                status INTEGER NOT NULL, error_class TEXT, stream BOOLEAN NOT NULL,
+                UNIQUE (record_id, ts_ms)
             ) PARTITION BY RANGE (ts_ms)
             """,
             "CREATE TABLE IF NOT EXISTS usage_records_default PARTITION OF usage_records DEFAULT",

@@ -131,8 +131,9 @@ public final class PostgresStore: GatewayStore {
 
     public func append(_ records: [UsageRecord]) async throws {
         guard !records.isEmpty else { return }
-        let spend = records.spendByKeyAndDay
+        let byID = Dictionary(records.map { ($0.recordID, $0) }, uniquingKeysWith: { first, _ in first })
         try await client.withTransaction(logger: logger) { connection in
+            var inserted: [UsageRecord] = []
             var start = 0
             while start < records.count {
                 let slice = records[start..<min(records.count, start + UsageColumns.rowsPerStatement)]
@@ -144,6 +145,7 @@ public final class PostgresStore: GatewayStore {
                     let placeholders = (index..<(index + UsageColumns.names.count)).map { "$\($0)" }.joined(separator: ", ")
                     values.append("(" + placeholders + ")")
                     index += UsageColumns.names.count
+                    bindings.append(r.recordID)
                     bindings.append(r.timeMilliseconds)
                     bindings.append(r.requestID)
                     bindings.append(r.keyID)
@@ -166,12 +168,18 @@ public final class PostgresStore: GatewayStore {
                     bindings.append(r.errorClass)
                     bindings.append(r.stream)
                 }
-                try await connection.query(
-                    PostgresQuery(unsafeSQL: "INSERT INTO usage_records (\(UsageColumns.list)) VALUES " + values.joined(separator: ", "), binds: bindings),
+                // A batch retried after a lost COMMIT acknowledgement is skipped row by row, and
+                // only rows really inserted add to the keys' spend.
+                let rows = try await connection.query(
+                    PostgresQuery(unsafeSQL: "INSERT INTO usage_records (\(UsageColumns.list)) VALUES " + values.joined(separator: ", ")
+                        + " ON CONFLICT (record_id, ts_ms) DO NOTHING RETURNING record_id", binds: bindings),
                     logger: logger)
+                for try await id in rows.decode(String.self) {
+                    if let record = byID[id] { inserted.append(record) }
+                }
                 start += slice.count
             }
-            for (key, cost) in spend.sorted(by: { ($0.key.keyID, $0.key.day) < ($1.key.keyID, $1.key.day) }) {
+            for (key, cost) in inserted.spendByKeyAndDay.sorted(by: { ($0.key.keyID, $0.key.day) < ($1.key.keyID, $1.key.day) }) {
                 try await connection.query("""
                     INSERT INTO key_spend (key_id, day, spent_pusd) VALUES (\(key.keyID), \(key.day), \(cost))
                     ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = key_spend.spent_pusd + EXCLUDED.spent_pusd

@@ -11,7 +11,7 @@ enum SQLiteSchema {
             """,
             """
             CREATE TABLE IF NOT EXISTS usage_records (
-                ts_ms INTEGER NOT NULL, request_id TEXT NOT NULL, key_id TEXT, team TEXT, requested_model TEXT NOT NULL,
+                record_id TEXT NOT NULL UNIQUE, ts_ms INTEGER NOT NULL, request_id TEXT NOT NULL, key_id TEXT, team TEXT, requested_model TEXT NOT NULL,
                 served_model TEXT, provider TEXT, deployment TEXT, region TEXT, route TEXT, attempts INTEGER NOT NULL,
                 prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
                 reasoning_tokens INTEGER NOT NULL, cost_pusd INTEGER, latency_us INTEGER NOT NULL, ttft_us INTEGER,

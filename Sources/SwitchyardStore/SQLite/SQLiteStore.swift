@@ -82,6 +82,8 @@ public final class SQLiteStore: GatewayStore {
         guard !records.isEmpty else { return }
         try await lock.withLock {
             try await transaction {
+                var inserted: [UsageRecord] = []
+                let byID = Dictionary(records.map { ($0.recordID, $0) }, uniquingKeysWith: { first, _ in first })
                 var start = 0
                 while start < records.count {
                     let slice = records[start..<min(records.count, start + UsageColumns.rowsPerStatement)]
@@ -89,12 +91,15 @@ public final class SQLiteStore: GatewayStore {
                     var binds: [SQLiteData] = []
                     binds.reserveCapacity(slice.count * UsageColumns.names.count)
                     for r in slice { binds.append(contentsOf: row(r)) }
-                    _ = try await connection.query(
-                        "INSERT INTO usage_records (\(UsageColumns.list)) VALUES " + Array(repeating: placeholders, count: slice.count).joined(separator: ", "),
+                    // A record already written (a retried batch) is skipped, and not billed twice.
+                    let rows = try await connection.query(
+                        "INSERT INTO usage_records (\(UsageColumns.list)) VALUES " + Array(repeating: placeholders, count: slice.count).joined(separator: ", ")
+                            + " ON CONFLICT (record_id) DO NOTHING RETURNING record_id",
                         binds)
+                    inserted += rows.compactMap { $0.column("record_id")?.string.flatMap { byID[$0] } }
                     start += slice.count
                 }
-                for (key, cost) in records.spendByKeyAndDay {
+                for (key, cost) in inserted.spendByKeyAndDay {
                     _ = try await connection.query(
                         "INSERT INTO key_spend (key_id, day, spent_pusd) VALUES (?, ?, ?) ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = spent_pusd + excluded.spent_pusd",
                         [.text(key.keyID), .integer(.init(key.day)), .integer(.init(cost))])
@@ -104,7 +109,7 @@ public final class SQLiteStore: GatewayStore {
     }
 
     private func row(_ r: UsageRecord) -> [SQLiteData] {
-        [int(r.timeMilliseconds), .text(r.requestID), text(r.keyID), text(r.team), .text(r.requestedModel), text(r.servedModel),
+        [.text(r.recordID), int(r.timeMilliseconds), .text(r.requestID), text(r.keyID), text(r.team), .text(r.requestedModel), text(r.servedModel),
          text(r.provider), text(r.deployment), text(r.region), text(r.route), int(Int64(r.attempts)), int(Int64(r.usage.promptTokens)),
          int(Int64(r.usage.completionTokens)), int(Int64(r.usage.cachedPromptTokens)), int(Int64(r.usage.reasoningTokens)),
          int(r.costPicodollars), int(r.latencyMicroseconds), int(r.ttftMicroseconds), int(Int64(r.status)), text(r.errorClass),

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import SwitchyardCore
 @testable import SwitchyardGateway
+import SwitchyardSimulator
 import SwitchyardStore
 import Synchronization
 import Testing
@@ -311,4 +312,26 @@ final class LockedDecimal: Sendable {
     private let total = Mutex(Decimal(0))
     func add(_ value: Decimal) { total.withLock { $0 += value } }
     var value: Decimal { total.withLock { $0 } }
+}
+
+@Suite struct OverheadTelemetryTests {
+    /// Every answered request says how long it spent inside the gateway, upstream wait
+    /// excluded; the same goes to a Prometheus histogram. The simulator answers after ≥ 50 ms,
+    /// which must not show up as overhead.
+    @Test func overheadExcludesTheUpstreamWait() async throws {
+        try await withGateway(.embedded(), simulator: Simulator(options: .init(seed: 5))) { client, _ in
+            for stream in [false, true] {
+                let start = ContinuousClock.now
+                let r = try await post(client, chatBody("deepseek-v4-flash", "hi [sim ttft_ms=50 tokens=3 tps=1000]", stream: stream))
+                let total = ContinuousClock.now - start
+                #expect(r.status == .ok)
+                let overhead = try #require(r.headers["x-switchyard-overhead-us"].flatMap(Int.init))
+                #expect(overhead >= 0)
+                #expect(Duration.microseconds(overhead) < total - .milliseconds(45))
+            }
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains("switchyard_gateway_overhead_seconds_bucket{le=\"0.0001\"}"))
+            #expect(metrics.contains("switchyard_gateway_overhead_seconds_count 2"))
+        }
+    }
 }

@@ -30,6 +30,9 @@ struct Attempt: Sendable {
         var candidate: DeploymentPool.Candidate
         var upstreamHeaders: [(String, String)]
         var latency: Duration
+        /// Time spent waiting for the upstream: from sending the request to the whole body (or
+        /// the stream's start). The rest of `latency` is the gateway's own work.
+        var upstreamWait: Duration
     }
 
     /// A stream that has started: the relay state, the rest of the upstream body and the
@@ -49,6 +52,7 @@ struct Attempt: Sendable {
                                       headDeadline: firstTokenDeadline)
         let adapter = ProviderAdapters.adapter(for: deployment.family)
         let upstream: UpstreamResponse
+        let sent = ContinuousClock.now
         do {
             upstream = try await transport.send(request, logger: logger)
         } catch {
@@ -66,7 +70,9 @@ struct Attempt: Sendable {
         }
         if chat.stream {
             let start = try await startStream(upstream, adapter: adapter, firstTokenDeadline: firstTokenDeadline)
-            return Prepared(answer: .stream(start), candidate: candidate, upstreamHeaders: upstream.headers, latency: .now - started)
+            let now = ContinuousClock.now
+            return Prepared(answer: .stream(start), candidate: candidate, upstreamHeaders: upstream.headers, latency: now - started,
+                            upstreamWait: now - sent)
         }
         // The first byte of a non-streaming answer must come within the first-token timeout
         // (most providers send nothing before the whole answer is ready); the rest by the deadline.
@@ -76,6 +82,7 @@ struct Attempt: Sendable {
         } catch {
             throw failure(error.errorClass)
         }
+        let received = ContinuousClock.now
         let trimmed = Array(body.drop { $0 == 0x0A || $0 == 0x0D || $0 == 0x20 || $0 == 0x09 })
         guard let document = try? JSONDocument(bytes: trimmed), document.root.kind == .object else {
             throw failure(.badResponse, message: "the response body is not a JSON object")
@@ -86,7 +93,7 @@ struct Attempt: Sendable {
         }
         let usage = UsageReader.usage(in: document, object: document.root)
         return Prepared(answer: .complete(body: trimmed, usage: usage), candidate: candidate, upstreamHeaders: upstream.headers,
-                        latency: .now - started)
+                        latency: .now - started, upstreamWait: received - sent)
     }
 
     /// Reads the stream until it starts, within the first-token deadline.

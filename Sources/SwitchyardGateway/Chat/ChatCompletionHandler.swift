@@ -94,6 +94,10 @@ struct ChatCompletionHandler: Sendable {
             trace.model = prepared.candidate.model.id
             trace.attempts = success.attempts
             trace.upstreamHeaders = prepared.upstreamHeaders
+            // The gateway's own time so far: everything but the upstream waits and back-off.
+            let overhead = max(.zero, (.now - started) - success.outsideGateway)
+            trace.overhead = overhead
+            metrics.recordOverhead(overhead)
             logger[metadataKey: "model"] = .string(prepared.candidate.model.id)
             logger[metadataKey: "deployment"] = .string(prepared.candidate.deployment.name)
 
@@ -154,6 +158,8 @@ struct ResponseTrace: Sendable {
     var upstreamHeaders: [(String, String)] = []
     /// The key's rate-limit state, sent as OpenAI's `x-ratelimit-*` headers.
     var rateLimit: RateLimitStatus?
+    /// Time spent inside the gateway up to the response head, upstream waits excluded.
+    var overhead: Duration?
 
     /// Upstream headers that may reach the client. Everything else — `set-cookie`, hop-by-hop
     /// headers, the upstream's own rate-limit headers — stays behind.
@@ -171,6 +177,7 @@ struct ResponseTrace: Sendable {
         if let route, let model { fields[.init("x-switchyard-route")!] = "\(route); model=\(model)" }
         if attempts > 0 { fields[.init("x-switchyard-attempts")!] = String(attempts) }
         if let cost { fields[.init("x-switchyard-cost-usd")!] = cost.headerValue }
+        if let overhead { fields[.init("x-switchyard-overhead-us")!] = String(overhead.nanosecondsClamped / 1000) }
         if let rateLimit {
             for (name, value) in rateLimit.headers { fields[HTTPField.Name(name)!] = value }
         }

@@ -19,6 +19,9 @@ struct Executor: Sendable {
         var prepared: Attempt.Prepared
         var attempts: Int
         var hedged: Bool
+        /// Time not spent in the gateway itself: upstream waits, failed attempts, back-off
+        /// pauses (for `x-switchyard-overhead-us`).
+        var outsideGateway: Duration
     }
 
     struct Failure: Error, Sendable {
@@ -39,6 +42,8 @@ struct Executor: Sendable {
         var position = 0
         var rng = SystemRandomNumberGenerator()
         var lastFailed: (deployment: String, retryAfter: Duration?)?
+        // Failed attempts and back-off pauses: waiting, not gateway work.
+        var waited = Duration.zero
 
         func next() -> DeploymentPool.Candidate? {
             for _ in 0..<candidates.count {
@@ -58,6 +63,8 @@ struct Executor: Sendable {
                     break
                 }
                 if delay > .zero {
+                    let pauseStart = ContinuousClock.now
+                    defer { waited += .now - pauseStart }
                     do { try await Task.sleep(for: delay) } catch {
                         pool.end(candidate.deployment, .abandoned)
                         break
@@ -65,6 +72,7 @@ struct Executor: Sendable {
                 }
             }
             attempts += 1
+            let attemptStart = ContinuousClock.now
             let outcome: Result<Attempt.Prepared, UpstreamFailure>
             var hedged = false
             if attempts == 1, routing.hedge.enabled, let hedge = hedgeCandidate(after: candidate, in: candidates) {
@@ -76,8 +84,13 @@ struct Executor: Sendable {
             }
             switch outcome {
             case .success(let prepared):
-                return Success(prepared: prepared, attempts: attempts, hedged: hedged)
+                // The winning attempt's own work is its latency minus its upstream wait; the rest
+                // of the attempt phase (a hedge's delay included) was waiting.
+                let attemptPhase = ContinuousClock.now - attemptStart
+                let ownWork = prepared.latency - prepared.upstreamWait
+                return Success(prepared: prepared, attempts: attempts, hedged: hedged, outsideGateway: waited + attemptPhase - ownWork)
             case .failure(let failure):
+                waited += .now - attemptStart
                 failures.append(failure)
                 logger.info("upstream attempt failed", metadata: [
                     "deployment": .string(failure.deployment), "error.class": .string(failure.errorClass.rawValue), "attempt": .stringConvertible(attempts),

@@ -11,10 +11,13 @@ public final class GatewayMetrics: Sendable {
     private let timers = HandleCache<Timer>()
     private let gauges = HandleCache<Gauge>()
     private let inFlight: Meter
+    private let overhead: Timer
+    public static let overheadLabel = "switchyard_gateway_overhead_seconds"
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
         inFlight = Meter(label: "switchyard_inflight_requests", dimensions: [], factory: factory)
+        overhead = Timer(label: Self.overheadLabel, dimensions: [], preferredDisplayUnit: .seconds, factory: factory)
     }
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
@@ -47,6 +50,11 @@ public final class GatewayMetrics: Sendable {
     public func recordRequest(model: String, deployment: String, status: Int, duration: Duration) {
         counter("switchyard_requests_total", [("model", model), ("deployment", deployment), ("status", String(status))]).increment()
         timer("switchyard_request_duration_seconds", [("model", model)]).recordNanoseconds(duration.nanosecondsClamped)
+    }
+
+    /// Time inside the gateway per answered request (upstream waits excluded).
+    public func recordOverhead(_ duration: Duration) {
+        overhead.recordNanoseconds(duration.nanosecondsClamped)
     }
 
     public func recordTTFT(model: String, _ duration: Duration) {

@@ -87,6 +87,11 @@ extension Gateway {
             .milliseconds(250), .milliseconds(500), .milliseconds(800), .seconds(1), .milliseconds(2500), .seconds(5),
             .seconds(10), .seconds(30), .seconds(60), .seconds(120),
         ]
+        // The gateway's own time is measured in microseconds.
+        factory.durationHistogramBuckets[GatewayMetrics.overheadLabel] = [
+            .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(200), .microseconds(300), .microseconds(500),
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(50),
+        ]
         return GatewayMetrics(factory: factory)
     }
 }

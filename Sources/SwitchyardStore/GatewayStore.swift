@@ -46,11 +46,11 @@ public struct CounterUse: Sendable, Hashable {
     public var tokens: Int
     public var requestLimit: Int?
     public var tokenLimit: Int?
-    /// Traffic since the last sync (`WindowCounter.demand`): 0 claims only what was used.
+    /// The largest single amount refused since the last sync (`WindowCounter.demand`).
     public var requestDemand: Int
     public var tokenDemand: Int
 
-    public init(keyID: String, requests: Int, tokens: Int, requestLimit: Int?, tokenLimit: Int?, requestDemand: Int = 1, tokenDemand: Int = 1) {
+    public init(keyID: String, requests: Int, tokens: Int, requestLimit: Int?, tokenLimit: Int?, requestDemand: Int = 0, tokenDemand: Int = 0) {
         self.keyID = keyID
         self.requests = requests
         self.tokens = tokens

@@ -13,8 +13,8 @@ import Testing
     }
 
     /// N replicas share a limit through claims in a (simulated) store, syncing one after the
-    /// other; traffic reaches them unevenly. The cluster never admits more than the limit, and
-    /// with traffic everywhere it ends up admitting all of it.
+    /// other; traffic reaches them unevenly (or only one of them). The cluster never admits more
+    /// than the limit, and at most one unit per quiet replica stays unused.
     @Test(arguments: [(2, 20, 1), (2, 20, 3), (3, 100, 7), (5, 7, 2), (4, 1000, 50), (3, 10, 0)])
     func replicasTogetherNeverExceedTheLimit(replicas: Int, limit: Int, burst: Int) {
         var counters = (0..<replicas).map { _ in WindowCounter(minute: 1, limit: limit, replicas: replicas) }
@@ -41,7 +41,7 @@ import Testing
             }
         }
         #expect(admitted <= limit)
-        #expect(admitted == limit)
+        #expect(admitted >= limit - (replicas - 1))
     }
 
     @Test func spendCountsUnwrittenCallsUntilTheLedgerWritesThem() {

@@ -130,8 +130,8 @@ func record(_ i: Int, key: String?, model: String, at time: Date, cost: Int64?, 
         try await withStore(kind) { store in
             let now = Date()
             let minute = WindowCounter.minute(of: now.timeIntervalSince1970)
-            func use(_ requests: Int, wanted: Bool = true) -> [CounterUse] {
-                [CounterUse(keyID: "k", requests: requests, tokens: 0, requestLimit: 20, tokenLimit: nil, requestDemand: wanted ? 1 : 0)]
+            func use(_ requests: Int) -> [CounterUse] {
+                [CounterUse(keyID: "k", requests: requests, tokens: 0, requestLimit: 20, tokenLimit: nil)]
             }
             let live = now.addingTimeInterval(-3)
             // Alone: A has used 3 and may claim everything.
@@ -148,9 +148,10 @@ func record(_ i: Int, key: String?, model: String, at time: Date, cost: Int64?, 
             #expect(third.grants["k"]?.requests == ClaimGrant(claim: 12, othersClaimed: 0))
             let fourth = try await store.syncCounters(replica: "b", minute: minute, uses: use(0), now: now, liveSince: live)
             #expect(fourth.grants["k"]?.requests == ClaimGrant(claim: 4, othersClaimed: 12))
-            // Without traffic B gives its share back.
-            let quiet = try await store.syncCounters(replica: "b", minute: minute, uses: use(0, wanted: false), now: now, liveSince: live)
-            #expect(quiet.grants["k"]?.requests == ClaimGrant(claim: 0, othersClaimed: 12))
+            // Shares come from what is free: A (busy) 12 + ceil(4 / 2); then a quiet B holds ceil(6 / 2).
+            _ = try await store.syncCounters(replica: "a", minute: minute, uses: use(12), now: now, liveSince: live)
+            let quiet = try await store.syncCounters(replica: "b", minute: minute, uses: use(0), now: now, liveSince: live)
+            #expect(quiet.grants["k"]?.requests == ClaimGrant(claim: 3, othersClaimed: 14))
             // A replica not seen within the window no longer counts; another minute starts empty.
             let later = now.addingTimeInterval(10)
             let fifth = try await store.syncCounters(replica: "a", minute: minute + 1, uses: [], now: later, liveSince: later.addingTimeInterval(-3))

@@ -6,19 +6,19 @@
 ///
 /// - At the start of a window each replica may use `limit / replicas` (rounded down) before
 ///   it has talked to the store: its opening claim.
-/// - Every sync interval a replica writes what it has used and, if it had traffic since the
-///   last sync, claims a new share, `used + min(free, max(ceil(free / replicas), demand))`,
-///   where `free` is what neither its own use, the others' claims, nor the opening claims of
-///   replicas that have not synced yet in this window hold, and `demand` the largest single
-///   request it had to refuse (so a request bigger than a fair share can still be served once
-///   the cluster has room). A replica without traffic claims only what it used, which gives its
-///   share back to the busy ones.
+/// - Every sync interval a replica writes what it has used and claims a new share,
+///   `used + min(free, max(ceil(free / replicas), demand))`, where `free` is what neither its
+///   own use, the others' claims, nor the opening claims of replicas that have not synced yet
+///   in this window hold, and `demand` the largest single request it had to refuse (so a
+///   request bigger than a fair share can still be served once the cluster has room). Shares
+///   are taken from what is free, so a quiet replica's hold shrinks every sync while the others
+///   use theirs (it halves with two replicas), and a lone replica always holds the whole limit.
 ///   The store serialises these writes per key, so the claims of all replicas never add up to
 ///   more than the limit.
 ///
 /// Hence a window admits at most `limit` requests across the cluster while the replica count
 /// is stable (a replica joining mid-window can add its opening claim once). The price is
-/// under-use: a share held by a quiet replica returns to the others at its next sync.
+/// under-use: what quiet replicas hold (at least one unit each, from rounding up).
 public struct WindowCounter: Sendable, Hashable {
     /// The window: minutes since the Unix epoch.
     public private(set) var minute: Int64
@@ -28,8 +28,7 @@ public struct WindowCounter: Sendable, Hashable {
     public private(set) var claim: Int
     /// The other replicas' claims at the last sync.
     public private(set) var othersClaimed: Int = 0
-    /// Traffic since the last sync: 0 for none, else the largest single amount asked for
-    /// (admitted or not).
+    /// The largest single amount refused since the last sync (0: none).
     public private(set) var demand = 0
 
     public init(minute: Int64, limit: Int, replicas: Int) {
@@ -56,7 +55,6 @@ public struct WindowCounter: Sendable, Hashable {
 
     /// Counts `amount` (negative to give back an over-estimate).
     public mutating func add(_ amount: Int) {
-        if amount > 0 { demand = max(demand, 1) }
         let (sum, overflow) = used.addingReportingOverflow(amount)
         used = overflow ? .max : max(0, sum)
     }
@@ -72,11 +70,11 @@ public struct WindowCounter: Sendable, Hashable {
     public static func openingClaim(limit: Int, replicas: Int) -> Int { limit / max(1, replicas) }
 
     /// The claim a replica gets at a sync (see the type's documentation).
-    public static func claim(limit: Int, used: Int, demand: Int = 1, othersClaimed: Int, othersNotSynced: Int, replicas: Int) -> ClaimGrant {
+    public static func claim(limit: Int, used: Int, demand: Int = 0, othersClaimed: Int, othersNotSynced: Int, replicas: Int) -> ClaimGrant {
         let n = max(1, replicas)
         let available = limit - othersClaimed - max(0, othersNotSynced) * openingClaim(limit: limit, replicas: n)
         let free = available - used
-        let claim = free <= 0 || demand <= 0 ? used : used + min(free, max((free + n - 1) / n, demand))
+        let claim = free <= 0 ? used : used + min(free, max((free + n - 1) / n, demand))
         return ClaimGrant(claim: claim, othersClaimed: othersClaimed)
     }
 

@@ -15,7 +15,7 @@ public final class PostgresStore: GatewayStore {
     public init(_ location: PostgresLocation, logger: Logger) throws {
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password,
-            database: location.database, tls: location.requireTLS ? .require(try TLSConfiguration.makeClientConfiguration()) : .disable)
+            database: location.database, tls: location.requireTLS ? .require(TLSConfiguration.makeClientConfiguration()) : .disable)
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.maximumConnections = 8
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)

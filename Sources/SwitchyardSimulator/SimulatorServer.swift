@@ -55,7 +55,9 @@ public enum SimulatorServer {
         }
         return Application(
             router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "switchyard-sim"),
+            // A deep accept queue: a gateway opening hundreds of connections at once must not
+            // see dropped SYNs (a one-second retransmit each).
+            configuration: .init(address: .hostname(host, port: port), serverName: "switchyard-sim", backlog: 4096),
             onServerRunning: onServerRunning,
             logger: logger)
     }

@@ -86,11 +86,12 @@ struct ConfigValidator {
     }
 
     private func serverSettings(_ cursor: YAMLCursor) throws(ConfigError) -> ServerSettings {
-        let fields = try cursor.mapping(allowed: ["host", "port", "max_body_bytes"])
+        let fields = try cursor.mapping(allowed: ["host", "port", "max_body_bytes", "backlog"])
         var settings = ServerSettings()
         if let host = fields["host"] { settings.host = try host.string() }
         if let port = fields["port"] { settings.port = try port.int(in: 0...65535) }
         if let max = fields["max_body_bytes"] { settings.maxBodyBytes = try max.int(in: 1024...(1 << 30)) }
+        if let backlog = fields["backlog"] { settings.backlog = try backlog.int(in: 1...65_535) }
         return settings
     }
 

@@ -49,6 +49,10 @@ public struct ServerSettings: Sendable, Hashable {
     public var port: Int = 8080
     /// Largest accepted request body; larger ones get 413.
     public var maxBodyBytes: Int = 10 << 20
+    /// Pending connections the kernel queues before the gateway accepts them. A burst of new
+    /// clients beyond it sees dropped SYNs, each a one-second retransmit (also capped by the
+    /// kernel's net.core.somaxconn).
+    public var backlog: Int = 4096
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 10 << 20) {
         self.host = host

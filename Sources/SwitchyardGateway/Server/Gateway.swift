@@ -69,7 +69,8 @@ public enum Gateway {
         }
         let application = Application(
             router: router,
-            configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "switchyard"),
+            configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "switchyard",
+                                 backlog: config.server.backlog),
             onServerRunning: onServerRunning,
             logger: logger)
         return (application, Parts(registry: registry, pool: pool, simulator: simulator))
@@ -114,7 +115,10 @@ extension HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .nanoseconds(timeouts.connect.nanosecondsClamped))
         configuration.redirectConfiguration = .disallow
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        // A stream holds its HTTP/1 connection until it ends: a thousand concurrent streams to
+        // one provider need a thousand connections. Past the limit requests wait for one, and a
+        // wait longer than the connect timeout fails as a connect error.
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 4096)
         configuration.decompression = .disabled
         return configuration
     }

@@ -1,6 +1,24 @@
 import ArgumentParser
+import Dispatch
+import Foundation
+import NIOCore
+import NIOPosix
 
+/// The process entry point. Before any async code runs, NIO's event loops become the executor
+/// of Swift concurrency: a request's tasks then run on the loop that owns its connections
+/// instead of hopping to a separate thread pool and back (measured in BENCHMARKS.md).
 @main
+enum Main {
+    static func main() {
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        Task {
+            await Switchyard.main()
+            exit(0)
+        }
+        dispatchMain()
+    }
+}
+
 struct Switchyard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchyard",

@@ -144,3 +144,25 @@ import Testing
         #expect(tight.claim == 50)
     }
 }
+
+@Suite struct OutcomeWindowTests {
+    /// The breaker's failure-rate window slides in tenths and forgets what is older than the window.
+    @Test func countsOnlyTheLastWindow() {
+        var breaker = CircuitBreaker(settings: {
+            var s = CircuitBreaker.Settings()
+            s.consecutiveFailures = 1000
+            s.minimumRequests = 10
+            s.failureRate = 0.5
+            s.window = .seconds(10)
+            return s
+        }())
+        let start = ContinuousClock.now
+        // 9 failures long ago, then successes: the old failures must not count.
+        for i in 0..<9 { breaker.recordFailure(at: start + .milliseconds(i)) }
+        for i in 0..<20 { breaker.recordSuccess(at: start + .seconds(11) + .milliseconds(i)) }
+        for i in 0..<9 { breaker.recordFailure(at: start + .seconds(12) + .milliseconds(i)) }
+        #expect(breaker.state(at: start + .seconds(12)) == .closed)  // 9 of 29 in the window
+        for i in 0..<12 { breaker.recordFailure(at: start + .seconds(13) + .milliseconds(i)) }
+        #expect(breaker.state(at: start + .seconds(13)) == .open)    // 21 of 41
+    }
+}

@@ -31,8 +31,8 @@ public struct CircuitBreaker: Sendable {
     public let settings: Settings
     private var phase: Phase = .closed
     private var consecutive = 0
-    /// Outcomes in the window: (time, failed).
-    private var recent: [(ContinuousClock.Instant, Bool)] = []
+    /// Outcomes in the window, counted in `bucketCount` time slices: O(1) per call at any rate.
+    private var window = OutcomeWindow()
     public private(set) var timesOpened = 0
 
     public init(settings: Settings = Settings()) {
@@ -78,7 +78,7 @@ public struct CircuitBreaker: Sendable {
         note(failed: false, at: now)
         if case .halfOpen = phase {
             phase = .closed
-            recent.removeAll()
+            window.reset()
         }
     }
 
@@ -91,9 +91,9 @@ public struct CircuitBreaker: Sendable {
         case .open:
             break
         case .closed:
-            let failures = recent.filter(\.1).count
-            let rateTripped = recent.count >= settings.minimumRequests
-                && Double(failures) / Double(recent.count) >= settings.failureRate
+            let (total, failures) = window.counts(at: now, width: bucketWidth)
+            let rateTripped = total >= settings.minimumRequests
+                && Double(failures) / Double(total) >= settings.failureRate
             if consecutive >= settings.consecutiveFailures || rateTripped { open(at: now) }
         }
     }
@@ -108,13 +108,57 @@ public struct CircuitBreaker: Sendable {
         phase = .open(until: now + settings.openDuration)
         timesOpened += 1
         consecutive = 0
-        recent.removeAll()
+        window.reset()
     }
 
+    private var bucketWidth: Duration { settings.window / OutcomeWindow.bucketCount }
+
     private mutating func note(failed: Bool, at now: ContinuousClock.Instant) {
-        let horizon = now - settings.window
-        recent.removeAll { $0.0 < horizon }
-        recent.append((now, failed))
-        if recent.count > 4096 { recent.removeFirst(recent.count - 4096) }
+        window.add(failed: failed, at: now, width: bucketWidth)
+    }
+}
+
+/// Request and failure counts over a sliding window, in `bucketCount` slices of equal width
+/// (the window slides a slice at a time).
+struct OutcomeWindow: Sendable {
+    static let bucketCount = 10
+
+    private struct Bucket: Sendable {
+        var slice: Int64 = .min
+        var total = 0
+        var failed = 0
+    }
+
+    private var buckets = [Bucket](repeating: Bucket(), count: OutcomeWindow.bucketCount)
+    /// The first instant seen: slices are counted from it.
+    private var origin: ContinuousClock.Instant?
+
+    private mutating func slice(of now: ContinuousClock.Instant, width: Duration) -> Int64 {
+        let origin = self.origin ?? now
+        self.origin = origin
+        guard now > origin else { return 0 }
+        return (now - origin).nanosecondsClamped / max(1, width.nanosecondsClamped)
+    }
+
+    mutating func add(failed: Bool, at now: ContinuousClock.Instant, width: Duration) {
+        let current = slice(of: now, width: width)
+        let index = Int(current % Int64(Self.bucketCount))
+        if buckets[index].slice != current { buckets[index] = Bucket(slice: current) }
+        buckets[index].total += 1
+        if failed { buckets[index].failed += 1 }
+    }
+
+    mutating func counts(at now: ContinuousClock.Instant, width: Duration) -> (total: Int, failed: Int) {
+        let current = slice(of: now, width: width)
+        var total = 0, failed = 0
+        for bucket in buckets where bucket.slice > current - Int64(Self.bucketCount) && bucket.slice <= current {
+            total += bucket.total
+            failed += bucket.failed
+        }
+        return (total, failed)
+    }
+
+    mutating func reset() {
+        buckets = [Bucket](repeating: Bucket(), count: Self.bucketCount)
     }
 }

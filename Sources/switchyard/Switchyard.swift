@@ -10,7 +10,10 @@ import NIOPosix
 @main
 enum Main {
     static func main() {
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        // SWITCHYARD_EXECUTOR=default keeps Swift's own thread pool (for comparisons).
+        if ProcessInfo.processInfo.environment["SWITCHYARD_EXECUTOR"] != "default" {
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
         Task {
             await Switchyard.main()
             exit(0)

@@ -75,6 +75,7 @@ import Testing
 
 @Suite struct AdmissionTests {
     @Test func requestsPerMinuteLimitAnswers429WithOpenAIHeaders() async throws {
+        try await awayFromAMinuteBoundary()
         try await withAccessGateway { client, _ in
             let (secret, _) = try await createKey(client, #"{"name":"slow","rpm":2}"#)
             for remaining in [1, 0] {
@@ -94,6 +95,7 @@ import Testing
     }
 
     @Test func tokensPerMinuteCountsTheEstimateUpFront() async throws {
+        try await awayFromAMinuteBoundary()
         try await withAccessGateway { client, _ in
             let (secret, _) = try await createKey(client, #"{"name":"tpm","tpm":1000}"#)
             let tooBig = try await post(client, chatBody("deepseek-v4-flash", "hi", extra: ",\"max_tokens\":5000"), headers: bearer(secret))
@@ -299,6 +301,13 @@ import Testing
             #expect(String(buffer: ok.body).contains("\"projected_usd\""))
         }
     }
+}
+
+/// Rate limits count in fixed one-minute windows (UTC): a test that counts requests must not
+/// straddle two. Waits (at most 15 s) until the current minute has at least 15 s left.
+func awayFromAMinuteBoundary() async throws {
+    let second = Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 60)
+    if second > 45 { try await Task.sleep(for: .seconds(60 - second + 0.5)) }
 }
 
 /// The `cost_usd` a stream reported (in its usage chunk or trailing comment).

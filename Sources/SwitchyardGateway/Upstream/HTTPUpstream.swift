@@ -37,19 +37,10 @@ public struct HTTPUpstream: UpstreamTransport {
         }
         let headers = response.headers.map { ($0.name.lowercased(), $0.value) }
         let body = response.body
+        // AsyncHTTPClient's deadline covers the response head; each read of the body has its
+        // own (first token, stream idle, total), enforced by the pump.
         return UpstreamResponse(status: Int(response.status.code), headers: headers, body: UpstreamBody {
-            let box = IteratorBox(body.makeAsyncIterator())
-            return { (deadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> ByteBuffer? in
-                do {
-                    // AsyncHTTPClient's deadline covers the response head; each read of the
-                    // body has its own (first token, stream idle, total).
-                    return try await withDeadline(deadline) { try await box.iterator.next() }
-                } catch let error as UpstreamTransportError {
-                    throw error
-                } catch {
-                    throw Self.classify(error, beforeResponse: false)
-                }
-            }
+            BodyPump.reader(for: body, chunk: { $0 }, classify: { Self.classify($0, beforeResponse: false) })
         })
     }
 

@@ -17,19 +17,9 @@ public struct SimulatorUpstream: UpstreamTransport {
         let answer = simulator.respond(body: request.body, headers: headers)
         let body = answer.body
         return UpstreamResponse(status: answer.status, headers: answer.headers.map { ($0.0.lowercased(), $0.1) }, body: UpstreamBody {
-            let box = IteratorBox(body.makeAsyncIterator())
-            return { (deadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> ByteBuffer? in
-                do {
-                    let next = try await withDeadline(deadline) { try await box.iterator.next() }
-                    return next.map { ByteBuffer(bytes: $0) }
-                } catch let error as UpstreamTransportError {
-                    throw error
-                } catch is CancellationError {
-                    throw .cancelled
-                } catch {
-                    throw .broken("the simulated connection dropped")
-                }
-            }
+            BodyPump.reader(for: body, chunk: { ByteBuffer(bytes: $0) }, classify: { error in
+                error is CancellationError ? .cancelled : .broken("the simulated connection dropped")
+            })
         })
     }
 }

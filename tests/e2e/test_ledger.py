@@ -141,3 +141,14 @@ def test_usage_cli_reads_the_ledger(launcher, tmp_path):
     bad = subprocess.run([str(binary_path()), "keys", "list", "--gateway", gateway.url], capture_output=True, text=True,
                          env=clean_env(SWITCHYARD_ADMIN_KEY="not-the-right-admin-key"))
     assert bad.returncode == 1 and "401" in bad.stderr
+
+
+def test_a_bad_store_flag_is_refused_without_echoing_the_password():
+    result = subprocess.run([str(binary_path()), "serve", "--port", "0", "--store", "postgres://sy:hunter2@db.internal/usage?sslmode=prefer"],
+                            capture_output=True, text=True, timeout=60, env=clean_env())
+    assert result.returncode == 2
+    assert "sslmode must be" in result.stderr
+    assert "hunter2" not in result.stderr + result.stdout
+    unknown = subprocess.run([str(binary_path()), "serve", "--port", "0", "--store", "redis://cache:6379"],
+                             capture_output=True, text=True, timeout=60, env=clean_env())
+    assert unknown.returncode == 2 and "expected sqlite:PATH" in unknown.stderr

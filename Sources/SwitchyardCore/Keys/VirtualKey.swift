@@ -85,8 +85,7 @@ public enum BudgetPeriod: String, Sendable, Hashable, CaseIterable {
 
     /// The start of the period containing `date`, in UTC; the epoch for `total`.
     public func start(containing date: Date) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let calendar = Calendar.utc
         switch self {
         case .day: return calendar.startOfDay(for: date)
         case .month: return calendar.date(from: calendar.dateComponents([.year, .month], from: date))!
@@ -96,8 +95,7 @@ public enum BudgetPeriod: String, Sendable, Hashable, CaseIterable {
 
     /// When the period containing `date` ends; nil for `total`.
     public func end(containing date: Date) -> Date? {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let calendar = Calendar.utc
         let start = start(containing: date)
         switch self {
         case .day: return calendar.date(byAdding: .day, value: 1, to: start)

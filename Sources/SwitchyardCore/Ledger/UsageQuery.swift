@@ -50,6 +50,6 @@ public struct UsageQuery: Sendable, Hashable {
         groupBy = parsed
     }
 
-    public var fromMilliseconds: Int64 { Int64(from.timeIntervalSince1970 * 1000) }
-    public var toMilliseconds: Int64 { Int64(to.timeIntervalSince1970 * 1000) }
+    public var fromMilliseconds: Int64 { from.millisecondsSinceEpoch }
+    public var toMilliseconds: Int64 { to.millisecondsSinceEpoch }
 }

@@ -56,5 +56,5 @@ public struct UsageRecord: Sendable, Hashable {
     }
 
     /// Milliseconds since the epoch: how the ledger stores time in both databases.
-    public var timeMilliseconds: Int64 { Int64((time.timeIntervalSince1970 * 1000).rounded(.down)) }
+    public var timeMilliseconds: Int64 { time.millisecondsSinceEpoch }
 }

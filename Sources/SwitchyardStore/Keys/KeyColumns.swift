@@ -68,7 +68,7 @@ struct KeyColumns {
             budget: budget, expiresAt: expiresAtMs.map(Self.date), revokedAt: revokedAtMs.map(Self.date), createdAt: Self.date(createdAtMs))
     }
 
-    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+    static func milliseconds(_ date: Date) -> Int64 { date.millisecondsSinceEpoch }
     static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
 }
 

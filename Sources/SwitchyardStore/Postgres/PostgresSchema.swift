@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardCore
 
 /// The PostgreSQL schema. The ledger is partitioned by month on `ts_ms`, so that retention is
 /// `DROP TABLE` of an old partition (instant, no vacuum) and a query over a month reads one
@@ -45,12 +46,10 @@ enum PostgresSchema {
 
     /// `usage_records_y2026m11` for the month containing `date`, with its bounds in ms.
     static func partition(containing date: Date) -> (name: String, from: Int64, to: Int64) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let start = calendar.date(from: calendar.dateComponents([.year, .month], from: date))!
-        let end = calendar.date(byAdding: .month, value: 1, to: start)!
-        let parts = calendar.dateComponents([.year, .month], from: start)
+        let start = BudgetPeriod.month.start(containing: date)
+        let end = BudgetPeriod.month.end(containing: date)!
+        let parts = Calendar.utc.dateComponents([.year, .month], from: start)
         let name = String(format: "usage_records_y%04dm%02d", parts.year!, parts.month!)
-        return (name, Int64(start.timeIntervalSince1970 * 1000), Int64(end.timeIntervalSince1970 * 1000))
+        return (name, start.millisecondsSinceEpoch, end.millisecondsSinceEpoch)
     }
 }

@@ -46,8 +46,7 @@ public final class PostgresStore: GatewayStore {
     /// Creates this month's and the next two months' ledger partitions (idempotent; run at
     /// start-up and by the sync loop once an hour).
     public func preparePartitions(now: Date) async throws {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let calendar = Calendar.utc
         for offset in 0..<3 {
             let month = calendar.date(byAdding: .month, value: offset, to: now)!
             let partition = PostgresSchema.partition(containing: month)
@@ -64,8 +63,7 @@ public final class PostgresStore: GatewayStore {
 
     /// Drops ledger partitions that ended more than `months` months before `now`.
     public func dropPartitions(olderThan months: Int, now: Date) async throws -> [String] {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let calendar = Calendar.utc
         let cutoff = PostgresSchema.partition(containing: calendar.date(byAdding: .month, value: -months, to: now)!).from
         var dropped: [String] = []
         let rows = try await client.query(
@@ -83,10 +81,9 @@ public final class PostgresStore: GatewayStore {
         // usage_records_yYYYYmMM
         let digits = name.dropFirst("usage_records_y".count)
         guard digits.count == 7, let year = Int(digits.prefix(4)), let month = Int(digits.suffix(2)) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let calendar = Calendar.utc
         guard let date = calendar.date(from: DateComponents(year: year, month: month, day: 1)) else { return nil }
-        return Int64(date.timeIntervalSince1970 * 1000)
+        return date.millisecondsSinceEpoch
     }
 
     // MARK: Keys

@@ -103,7 +103,7 @@ struct Serve: AsyncParsableCommand {
         let host = gatewayConfig.server.host
         let origin = gatewayConfig.origin
         let (application, parts) = Gateway.buildApplication(
-            config: gatewayConfig, httpClient: httpClient, access: access, metrics: metrics, registry: registry, logger: logger,
+            config: gatewayConfig, access: access, metrics: metrics, registry: registry, logger: logger,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 printFlush("Switchyard listening on http://\(host):\(port) (\(origin))")
@@ -116,6 +116,7 @@ struct Serve: AsyncParsableCommand {
         let group = ServiceGroup(
             services: (access?.services(logger: logger) ?? []) + [
                 HTTPClientService(client: httpClient),
+                UpstreamConnectionsService(connections: parts.upstream),
                 HealthProber(pool: parts.pool, client: httpClient, interval: gatewayConfig.routing.probeInterval, logger: logger),
                 application,
             ],

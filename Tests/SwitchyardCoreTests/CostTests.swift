@@ -34,6 +34,48 @@ import Testing
         #expect(Cost.of(odd, at: pricing) == .usd(Decimal(string: "0.000005")!))
     }
 
+    /// Integer picodollars (the hot path) and exact Decimal agree on every catalog price, and
+    /// print the same digits.
+    @Test func picodollarPathMatchesDecimalArithmetic() throws {
+        let usages = [TokenUsage(promptTokens: 12, completionTokens: 7), TokenUsage(promptTokens: 1, completionTokens: 0),
+                      TokenUsage(promptTokens: 123_457, completionTokens: 98_765, cachedPromptTokens: 40_000),
+                      TokenUsage(promptTokens: 700_000_000, completionTokens: 300_000_000)]
+        for model in Catalog.builtIn.models {
+            guard let pricing = model.pricing else { continue }
+            #expect(pricing.picodollarsPerToken != nil, "\(model.id) has a price with more than six decimals per 1M")
+            for usage in usages {
+                let cost = Cost.of(usage, at: pricing)
+                let cached = min(usage.cachedPromptTokens, usage.promptTokens)
+                let exact = (Decimal(usage.promptTokens - cached) * pricing.inputPer1M + Decimal(cached) * pricing.cachedInputPer1M
+                    + Decimal(usage.completionTokens) * pricing.outputPer1M) / 1_000_000
+                #expect(cost == .usd(exact), "\(model.id)")
+                #expect(cost.headerValue == exact.plainString(scale: 12), "\(model.id)")
+                #expect(cost.picodollars == Picodollars.from(exact))
+            }
+        }
+    }
+
+    @Test func pricesWithMoreThanSixDecimalsFallBackToDecimal() {
+        let pricing = Pricing(inputPer1M: Decimal(string: "0.0000001")!, outputPer1M: 1, cachedInputPer1M: 1, source: "test")
+        #expect(pricing.picodollarsPerToken == nil)
+        // 10M tokens at $0.0000001 per 1M.
+        let cost = Cost.of(TokenUsage(promptTokens: 10_000_000, completionTokens: 0), at: pricing)
+        #expect(cost.headerValue == "0.000001")
+        var changed = pricing
+        changed.inputPer1M = 2
+        #expect(changed.picodollarsPerToken == Pricing.PicodollarRates(input: 2_000_000, output: 1_000_000, cachedInput: 1_000_000))
+    }
+
+    @Test func picodollarsPrintAsPlainDecimals() {
+        #expect(Cost.picodollars(2_600_000).headerValue == "0.0000026")
+        #expect(Cost.picodollars(250_000_000_000_000).headerValue == "250")
+        #expect(Cost.picodollars(1).headerValue == "0.000000000001")
+        #expect(Cost.picodollars(1_500_000_000_000).headerValue == "1.5")
+        #expect(Cost.picodollars(0).headerValue == "0")
+        #expect(Cost.unknown.headerValue == "unknown")
+        #expect(Cost.unknown != .picodollars(0))
+    }
+
     @Test func decimalParsingIsStrict() {
         #expect(Decimal(exactly: "0.25") == Decimal(string: "0.25"))
         #expect(Decimal(exactly: "1e3") == nil)

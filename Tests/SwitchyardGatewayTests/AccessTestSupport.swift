@@ -40,22 +40,19 @@ func withAccessGateway(
                               batchSize: settings.ledgerBatchSize, flushInterval: settings.ledgerFlushInterval, logger: logger,
                               shutdownRetryLimit: .seconds(5))
     let writing = Task { await writer.drain() }
-    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .upstream(.init()))
     let (application, _) = Gateway.buildApplication(
-        config: .embedded(), httpClient: client, simulator: Simulator(options: .init(seed: 3, fast: true)), access: access,
+        config: .embedded(), simulator: Simulator(options: .init(seed: 3, fast: true)), access: access,
         metrics: metrics, logger: logger)
     do {
         try await application.test(.router) { testClient in try await body(testClient, access) }
     } catch {
         access.ledger.close()
         await writing.value
-        try await client.shutdown()
         if given == nil { await store.close() }
         throw error
     }
     access.ledger.close()
     await writing.value
-    try await client.shutdown()
     // A store passed in is checked, then closed, by the caller.
     if given == nil { await store.close() }
 }

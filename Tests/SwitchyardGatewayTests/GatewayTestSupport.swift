@@ -17,17 +17,16 @@ func withGateway(
     mode: TestingSetup = .router,
     _ body: @escaping @Sendable (any TestClientProtocol, Gateway.Parts) async throws -> Void
 ) async throws {
-    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .upstream(config.timeouts))
     var logger = Logger(label: "test")
     logger.logLevel = .critical
-    let (application, parts) = Gateway.buildApplication(config: config, httpClient: client, simulator: simulator, logger: logger)
+    let (application, parts) = Gateway.buildApplication(config: config, simulator: simulator, logger: logger)
     do {
         try await application.test(mode) { testClient in try await body(testClient, parts) }
     } catch {
-        try await client.shutdown()
+        await parts.upstream.closeIdle()
         throw error
     }
-    try await client.shutdown()
+    await parts.upstream.closeIdle()
 }
 
 /// Runs `body` with a standalone simulator serving HTTP on a free loopback port.

@@ -2,17 +2,48 @@ import Foundation
 
 /// USD per 1M tokens, kept as `Decimal` so that no bill is ever rounded through a `Double`.
 public struct Pricing: Sendable, Hashable {
-    public var inputPer1M: Decimal
-    public var outputPer1M: Decimal
-    public var cachedInputPer1M: Decimal
+    public var inputPer1M: Decimal { didSet { updateRates() } }
+    public var outputPer1M: Decimal { didSet { updateRates() } }
+    public var cachedInputPer1M: Decimal { didSet { updateRates() } }
     /// Where these rates come from, in words (shown by `/v1/models` and `switchyard models`).
     public var source: String
+
+    /// The same rates in whole picodollars per token, when every rate is one (at most six
+    /// decimals per million tokens): costs are then integer arithmetic.
+    public private(set) var picodollarsPerToken: PicodollarRates?
+
+    public struct PicodollarRates: Sendable, Hashable {
+        public var input: Int64
+        public var output: Int64
+        public var cachedInput: Int64
+    }
 
     public init(inputPer1M: Decimal, outputPer1M: Decimal, cachedInputPer1M: Decimal, source: String) {
         self.inputPer1M = inputPer1M
         self.outputPer1M = outputPer1M
         self.cachedInputPer1M = cachedInputPer1M
         self.source = source
+        updateRates()
+    }
+
+    private mutating func updateRates() {
+        if let input = Self.picodollarsPerToken(inputPer1M), let output = Self.picodollarsPerToken(outputPer1M),
+           let cached = Self.picodollarsPerToken(cachedInputPer1M) {
+            picodollarsPerToken = PicodollarRates(input: input, output: output, cachedInput: cached)
+        } else {
+            picodollarsPerToken = nil
+        }
+    }
+
+    /// USD per 1M tokens → picodollars per token (× 10⁶), nil unless a whole number.
+    static func picodollarsPerToken(_ per1M: Decimal) -> Int64? {
+        let scaled = per1M * 1_000_000
+        guard scaled >= 0, scaled < Decimal(Int64.max) else { return nil }
+        var value = scaled
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &value, 0, .plain)
+        guard rounded == scaled else { return nil }
+        return NSDecimalNumber(decimal: rounded).int64Value
     }
 
     /// The seed's single figure applied as a flat rate to every kind of token.

@@ -1,9 +1,22 @@
 import Foundation
 
 /// The price of one call. `unknown` when the model has no price: never reported as $0.
-public enum Cost: Sendable, Hashable {
-    case usd(Decimal)
-    case unknown
+///
+/// Costs are kept in whole picodollars when the prices allow it (every price with at most six
+/// decimals per million tokens, which is every real price list), so the hot path does integer
+/// arithmetic; other prices fall back to exact `Decimal`. Both print the same digits.
+public struct Cost: Sendable, Hashable {
+    private enum Amount: Sendable {
+        case picodollars(Int64)
+        case decimal(Decimal)
+        case unknown
+    }
+
+    private let amount: Amount
+
+    public static func usd(_ value: Decimal) -> Cost { Cost(amount: .decimal(value)) }
+    public static func picodollars(_ value: Int64) -> Cost { Cost(amount: .picodollars(value)) }
+    public static let unknown = Cost(amount: .unknown)
 
     /// Cost of `usage` at `pricing` (USD per 1M tokens), exact.
     ///
@@ -14,6 +27,10 @@ public enum Cost: Sendable, Hashable {
         let cached = max(0, min(usage.cachedPromptTokens, usage.promptTokens))
         let uncached = max(0, usage.promptTokens) - cached
         let output = max(0, usage.completionTokens)
+        if let rates = pricing.picodollarsPerToken,
+           let total = Self.sum([(uncached, rates.input), (cached, rates.cachedInput), (output, rates.output)]) {
+            return .picodollars(total)
+        }
         let perToken = Decimal(1_000_000)
         let total = (Decimal(uncached) * pricing.inputPer1M
             + Decimal(cached) * pricing.cachedInputPer1M
@@ -21,16 +38,77 @@ public enum Cost: Sendable, Hashable {
         return .usd(total)
     }
 
+    /// Σ tokens × rate, nil on overflow.
+    private static func sum(_ terms: [(Int, Int64)]) -> Int64? {
+        var total: Int64 = 0
+        for (tokens, rate) in terms {
+            let (product, overflowProduct) = Int64(tokens).multipliedReportingOverflow(by: rate)
+            let (next, overflowSum) = total.addingReportingOverflow(product)
+            if overflowProduct || overflowSum { return nil }
+            total = next
+        }
+        return total
+    }
+
     /// The header / JSON rendering: a plain decimal (`0.00000375`), or `unknown`.
     public var headerValue: String {
-        switch self {
-        case .usd(let value): return value.plainString(scale: 12)
+        switch amount {
+        case .picodollars(let value): return Self.plain(value)
+        case .decimal(let value): return value.plainString(scale: 12)
         case .unknown: return "unknown"
         }
     }
 
+    /// The amount in USD; nil when unknown.
     public var usd: Decimal? {
-        if case .usd(let v) = self { return v }
-        return nil
+        switch amount {
+        case .picodollars(let value): return Picodollars.usd(value)
+        case .decimal(let value): return value
+        case .unknown: return nil
+        }
+    }
+
+    /// The amount in whole picodollars, rounded as the header is; nil when unknown.
+    public var picodollars: Int64? {
+        switch amount {
+        case .picodollars(let value): return value
+        case .decimal(let value): return Picodollars.from(value)
+        case .unknown: return nil
+        }
+    }
+
+    public var isKnown: Bool {
+        if case .unknown = amount { return false }
+        return true
+    }
+
+    /// `picodollars` as a plain decimal number of dollars: `2600000` → `0.0000026`.
+    static func plain(_ picodollars: Int64) -> String {
+        let magnitude = picodollars.magnitude
+        let whole = magnitude / 1_000_000_000_000
+        var fraction = magnitude % 1_000_000_000_000
+        var text = (picodollars < 0 ? "-" : "") + String(whole)
+        guard fraction != 0 else { return text }
+        var digits = 12
+        while fraction % 10 == 0 {
+            fraction /= 10
+            digits -= 1
+        }
+        let shown = String(fraction)
+        text += "." + String(repeating: "0", count: digits - shown.count) + shown
+        return text
+    }
+
+    public static func == (lhs: Cost, rhs: Cost) -> Bool {
+        switch (lhs.amount, rhs.amount) {
+        case (.unknown, .unknown): return true
+        case (.unknown, _), (_, .unknown): return false
+        case (.picodollars(let a), .picodollars(let b)): return a == b
+        default: return lhs.usd == rhs.usd
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(usd)
     }
 }

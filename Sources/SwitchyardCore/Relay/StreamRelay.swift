@@ -118,10 +118,8 @@ public struct StreamRelay {
     }
 
     private func costJSON(_ usage: TokenUsage) -> String {
-        switch Cost.of(usage, at: pricing) {
-        case .usd(let value): return JSONString.quoted(value.plainString(scale: 12))
-        case .unknown: return "null"
-        }
+        let cost = Cost.of(usage, at: pricing)
+        return cost.isKnown ? JSONString.quoted(cost.headerValue) : "null"
     }
 
     private mutating func rememberHeader(_ chunk: StreamChunk) {

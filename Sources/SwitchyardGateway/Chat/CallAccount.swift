@@ -16,7 +16,7 @@ struct CallAccount: Sendable {
     var stream = false
     /// The ledger row's own ID (the client's request ID need not be unique): a batch retried
     /// after a lost commit acknowledgement is not recorded twice.
-    let recordID = UUID().uuidString.lowercased()
+    let recordID = RandomID.uuid()
 
     init(access: AccessLayer?, started: ContinuousClock.Instant, requestID: String) {
         self.access = access
@@ -27,7 +27,7 @@ struct CallAccount: Sendable {
 
     func finish(trace: ResponseTrace, status: Int, usage: TokenUsage?, cost: Cost?, ttft: Duration?, errorClass: String?) async {
         guard let access else { return }
-        let picodollars = cost?.usd.map(Picodollars.from)
+        let picodollars = cost?.picodollars
         if let ticket {
             // Without usage, a call that reached a provider keeps its estimate (the tokens were
             // probably spent); one that never left the gateway gives it back.

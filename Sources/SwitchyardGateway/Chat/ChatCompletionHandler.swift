@@ -29,11 +29,12 @@ struct ChatCompletionHandler: Sendable {
         }
     }
 
-    func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+    func handle(_ request: Request, logger: Logger) async throws -> Response {
         let started = ContinuousClock.now
         let requestID = RequestID.from(request.headers)
-        var logger = context.logger
-        logger[metadataKey: "request.id"] = .string(requestID)
+        var logger = logger
+        // Setting metadata re-renders the handler's metadata: only when something can be logged.
+        if logger.logLevel <= .warning { logger[metadataKey: "request.id"] = .string(requestID) }
         metrics.requestStarted()
         var endedInline = true
         defer { if endedInline { metrics.requestEnded() } }
@@ -98,11 +99,12 @@ struct ChatCompletionHandler: Sendable {
             let overhead = max(.zero, (.now - started) - success.outsideGateway)
             trace.overhead = overhead
             metrics.recordOverhead(overhead)
-            logger[metadataKey: "model"] = .string(prepared.candidate.model.id)
-            logger[metadataKey: "deployment"] = .string(prepared.candidate.deployment.name)
-
             switch prepared.answer {
             case .stream(let start):
+                if logger.logLevel <= .warning {
+                    logger[metadataKey: "model"] = .string(prepared.candidate.model.id)
+                    logger[metadataKey: "deployment"] = .string(prepared.candidate.deployment.name)
+                }
                 let relay = StreamingRelay(metrics: metrics, pool: pool, candidate: prepared.candidate, trace: trace, account: account,
                                            timeouts: executor.timeouts(for: prepared.candidate.model, route: plan.timeouts),
                                            deadline: started + primaryTimeouts.total, started: started, logger: logger)
@@ -196,6 +198,6 @@ enum RequestID {
            given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
             return given
         }
-        return "req_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        return RandomID.hex(prefix: "req_")
     }
 }

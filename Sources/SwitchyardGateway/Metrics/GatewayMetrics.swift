@@ -65,9 +65,9 @@ public final class GatewayMetrics: Sendable {
         counter("switchyard_tokens_total", [("model", model), ("kind", "prompt")]).increment(by: usage.promptTokens)
         counter("switchyard_tokens_total", [("model", model), ("kind", "completion")]).increment(by: usage.completionTokens)
         counter("switchyard_tokens_total", [("model", model), ("kind", "cached_prompt")]).increment(by: usage.cachedPromptTokens)
-        if let usd = cost.usd {
+        if let picodollars = cost.picodollars {
             // Whole micro-dollars: a metric, not a bill (the ledger keeps exact amounts).
-            let micro = NSDecimalNumber(decimal: usd * 1_000_000).rounding(accordingToBehavior: nil).intValue
+            let micro = Int((picodollars + 500_000) / 1_000_000)
             counter("switchyard_cost_microusd_total", [("model", model)]).increment(by: micro)
         } else {
             counter("switchyard_unpriced_requests_total", [("model", model)]).increment()

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Metrics
 import NIOCore
@@ -16,11 +17,12 @@ public enum Gateway {
         public var registry: PrometheusCollectorRegistry
         public var pool: DeploymentPool
         public var simulator: Simulator
+        /// The pooled upstream connections (closed by `UpstreamConnectionsService` at shutdown).
+        public var upstream: UpstreamConnections
     }
 
     public static func buildApplication(
         config: GatewayConfig,
-        httpClient: HTTPClient,
         simulator: Simulator? = nil,
         access: AccessLayer? = nil,
         metrics: GatewayMetrics? = nil,
@@ -32,8 +34,9 @@ public enum Gateway {
         let metrics = metrics ?? makeMetrics(registry: registry)
         let pool = DeploymentPool(deployments: config.deployments, routing: config.routing)
         let simulator = simulator ?? Simulator(catalog: config.catalog)
+        let upstream = UpstreamConnections(settings: .init(connectTimeout: config.timeouts.connect))
         let executor = Executor(
-            pool: pool, transports: .init(http: HTTPUpstream(client: httpClient), simulator: SimulatorUpstream(simulator: simulator)),
+            pool: pool, transports: .init(http: HTTPUpstream(connections: upstream), simulator: SimulatorUpstream(simulator: simulator)),
             routing: config.routing, defaultTimeouts: config.timeouts, metrics: metrics,
             hedgeBudget: HedgeBudget(share: config.routing.hedge.budget))
         let chat = ChatCompletionHandler(
@@ -44,8 +47,10 @@ public enum Gateway {
 
         let router = Router()
         router.add(middleware: OpenAIErrorMiddleware(maxBodyBytes: config.server.maxBodyBytes))
-        router.post("/v1/chat/completions") { request, context in try await chat.handle(request, context: context) }
-        router.post("/chat/completions") { request, context in try await chat.handle(request, context: context) }
+        // The live server answers these in `ChatFrontHandler`, ahead of the router; the routes
+        // serve the in-process test client and any server built without it.
+        router.post("/v1/chat/completions") { request, context in try await chat.handle(request, logger: context.logger) }
+        router.post("/chat/completions") { request, context in try await chat.handle(request, logger: context.logger) }
         router.get("/v1/models") { _, _ in models.list() }
         router.get("/v1/models/**") { _, context in
             models.one(context.parameters.getCatchAll().joined(separator: "/"))
@@ -67,13 +72,17 @@ public enum Gateway {
             registry.emit(into: &buffer)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
         }
+        let maxBodyBytes = config.server.maxBodyBytes
         let application = Application(
             router: router,
+            server: HTTPServerBuilder { responder in
+                GatewayChildChannel(http1: HTTP1Channel(responder: responder), chat: chat, maxBodyBytes: maxBodyBytes, logger: logger)
+            },
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "switchyard",
                                  backlog: config.server.backlog),
             onServerRunning: onServerRunning,
             logger: logger)
-        return (application, Parts(registry: registry, pool: pool, simulator: simulator))
+        return (application, Parts(registry: registry, pool: pool, simulator: simulator, upstream: upstream))
     }
 }
 
@@ -108,9 +117,21 @@ public struct HTTPClientService: Service {
     }
 }
 
+/// Closes idle upstream connections after the server has stopped.
+public struct UpstreamConnectionsService: Service {
+    public let connections: UpstreamConnections
+
+    public init(connections: UpstreamConnections) { self.connections = connections }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await connections.closeIdle()
+    }
+}
+
 extension HTTPClient.Configuration {
-    /// Upstream client settings: pooled keep-alive connections, the configured connect timeout,
-    /// no redirects (an upstream redirect is not followed with the API key).
+    /// Settings of the health prober's client: the configured connect timeout, no redirects (an
+    /// upstream redirect is not followed with the API key).
     public static func upstream(_ timeouts: UpstreamTimeouts) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .nanoseconds(timeouts.connect.nanosecondsClamped))

@@ -1,59 +1,60 @@
-import AsyncHTTPClient
-import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
 import SwitchyardCore
 
-/// Calls OpenAI-compatible HTTP(S) upstreams through one pooled `HTTPClient`.
+/// Calls OpenAI-compatible HTTP(S) upstreams over pooled keep-alive connections on the
+/// caller's event loop (see `UpstreamConnections`). The request body goes out as given; the
+/// response is handed over as it arrives, without re-encoding.
 public struct HTTPUpstream: UpstreamTransport {
-    let client: HTTPClient
+    let connections: UpstreamConnections
 
-    public init(client: HTTPClient) {
-        self.client = client
+    public init(connections: UpstreamConnections) {
+        self.connections = connections
     }
 
     public func send(_ request: UpstreamRequest, logger: Logger) async throws(UpstreamTransportError) -> UpstreamResponse {
         guard case .http(let baseURL) = request.deployment.endpoint else { throw .connect("not an HTTP deployment") }
-        var url = baseURL
-        while url.hasSuffix("/") { url.removeLast() }
-        var outgoing = HTTPClientRequest(url: url + "/chat/completions")
-        outgoing.method = .POST
-        outgoing.headers.add(name: "content-type", value: "application/json")
-        outgoing.headers.add(name: "accept", value: "application/json, text/event-stream")
-        outgoing.headers.add(name: "user-agent", value: "switchyard")
-        outgoing.headers.add(name: "x-request-id", value: request.requestID)
-        if let key = request.deployment.apiKey {
-            outgoing.headers.add(name: "authorization", value: "Bearer \(key.value)")
+        let home = connections.home()
+        let start: @Sendable () throws(UpstreamTransportError) -> UpstreamExchange = { () throws(UpstreamTransportError) -> UpstreamExchange in
+            guard let target = home.target(baseURL) else { throw .connect("the base URL \(baseURL) is not an http(s) URL") }
+            return home.send(Self.head(request, target: target), body: ByteBuffer(bytes: request.body), to: target,
+                             headDeadline: request.headDeadline)
         }
-        outgoing.body = .bytes(request.body)
-        let remaining = ContinuousClock.now.duration(to: request.headDeadline)
-        let deadline = NIODeadline.now() + .nanoseconds(max(0, remaining.nanosecondsClamped))
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(outgoing, deadline: deadline, logger: logger)
-        } catch {
-            throw Self.classify(error, beforeResponse: true)
+        let exchange: UpstreamExchange
+        if home.loop.inEventLoop {
+            exchange = try start()
+        } else {
+            do {
+                exchange = try await home.loop.submit { try start() }.get()
+            } catch let error as UpstreamTransportError {
+                throw error
+            } catch {
+                throw .connect(String(describing: error))
+            }
         }
-        let headers = response.headers.map { ($0.name.lowercased(), $0.value) }
-        let body = response.body
-        // AsyncHTTPClient's deadline covers the response head; each read of the body has its
-        // own (first token, stream idle, total), enforced by the pump.
-        return UpstreamResponse(status: Int(response.status.code), headers: headers, body: UpstreamBody {
-            BodyPump.reader(for: body, chunk: { $0 }, classify: { Self.classify($0, beforeResponse: false) })
+        let owner = UpstreamExchangeOwner(exchange)
+        let head = try await UpstreamExchangeOwner.await(exchange.headFuture, onCancel: exchange)
+        var headers: [(String, String)] = []
+        headers.reserveCapacity(head.headers.count)
+        for (name, value) in head.headers { headers.append((name.lowercased(), value)) }
+        return UpstreamResponse(status: Int(head.status.code), headers: headers, body: UpstreamBody {
+            { deadline async throws(UpstreamTransportError) -> ByteBuffer? in try await owner.next(deadline: deadline) }
         })
     }
 
-    static func classify(_ error: any Error, beforeResponse: Bool) -> UpstreamTransportError {
-        if error is CancellationError { return .cancelled }
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout, .writeTimeout: return .timeout
-            case .connectTimeout: return .connect("connect timeout")
-            case .cancelled: return .cancelled
-            default: return beforeResponse ? .connect(String(describing: error)) : .broken(String(describing: error))
-            }
+    static func head(_ request: UpstreamRequest, target: UpstreamTarget) -> HTTPRequestHead {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(8)
+        headers.add(name: "host", value: target.hostHeader)
+        headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "content-length", value: String(request.body.count))
+        headers.add(name: "accept", value: "application/json, text/event-stream")
+        headers.add(name: "user-agent", value: "switchyard")
+        headers.add(name: "x-request-id", value: request.requestID)
+        if let key = request.deployment.apiKey {
+            headers.add(name: "authorization", value: "Bearer \(key.value)")
         }
-        return beforeResponse ? .connect(String(describing: error)) : .broken(String(describing: error))
+        return HTTPRequestHead(version: .http1_1, method: .POST, uri: target.chatPath, headers: headers)
     }
 }

@@ -1,0 +1,229 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import SwitchyardCore
+
+/// Keep-alive HTTP/1.1 connections to upstreams, pooled per event loop: a request takes an
+/// idle connection of the loop its task runs on (or opens one there), so the request, the
+/// upstream socket and the client socket share one thread and nothing hops between threads.
+public final class UpstreamConnections: Sendable {
+    public struct Settings: Sendable {
+        /// How long opening a connection (TCP and TLS) may take.
+        public var connectTimeout: Duration
+        /// Idle connections older than this are closed instead of reused.
+        public var idleTimeout: Duration = .seconds(60)
+        /// Open connections per origin and event loop; a request past it fails as a connect
+        /// error (and fails over). A stream holds its connection until it ends.
+        public var maxConnectionsPerOrigin = 4096
+
+        public init(connectTimeout: Duration) {
+            self.connectTimeout = connectTimeout
+        }
+    }
+
+    private let group: any EventLoopGroup
+    private let homes: [ObjectIdentifier: LoopConnections]
+    private let fallback: LoopConnections
+
+    public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, settings: Settings) {
+        // One TLS context for every HTTPS upstream (system trust roots, certificate and host
+        // name verified). Without one, HTTPS deployments fail as connect errors.
+        let tls = try? NIOSSLContext(configuration: .makeClientConfiguration())
+        var homes: [ObjectIdentifier: LoopConnections] = [:]
+        var first: LoopConnections?
+        for loop in group.makeIterator() {
+            let home = LoopConnections(loop: loop, settings: settings, tls: tls)
+            homes[ObjectIdentifier(loop)] = home
+            first = first ?? home
+        }
+        self.group = group
+        self.homes = homes
+        self.fallback = first ?? LoopConnections(loop: group.next(), settings: settings, tls: tls)
+    }
+
+    /// The pool of the loop the caller runs on, else any.
+    func home() -> LoopConnections {
+        if let current = MultiThreadedEventLoopGroup.currentEventLoop, let home = homes[ObjectIdentifier(current)] { return home }
+        return homes[ObjectIdentifier(group.next())] ?? fallback
+    }
+
+    /// Closes every idle connection (at shutdown; requests in flight finish first).
+    public func closeIdle() async {
+        for home in homes.values {
+            try? await home.loop.submit { home.closeIdle() }.get()
+        }
+    }
+}
+
+/// The connections of one event loop. Used only on that loop.
+final class LoopConnections: @unchecked Sendable {
+    let loop: any EventLoop
+    private let settings: UpstreamConnections.Settings
+    private let tls: NIOSSLContext?
+    private var idle: [UpstreamTarget.Origin: [UpstreamConnection]] = [:]
+    private var open: [UpstreamTarget.Origin: Int] = [:]
+    private var targets: [String: UpstreamTarget] = [:]
+
+    init(loop: any EventLoop, settings: UpstreamConnections.Settings, tls: NIOSSLContext?) {
+        self.loop = loop
+        self.settings = settings
+        self.tls = tls
+    }
+
+    /// The parsed target of a `base_url` (cached).
+    func target(_ baseURL: String) -> UpstreamTarget? {
+        if let known = targets[baseURL] { return known }
+        guard let parsed = UpstreamTarget(baseURL: baseURL) else { return nil }
+        if targets.count > 4096 { targets.removeAll() }
+        targets[baseURL] = parsed
+        return parsed
+    }
+
+    /// Sends a request on an idle or new connection to `target`; the exchange reports the
+    /// response. The head must arrive by `headDeadline`.
+    func send(_ head: HTTPRequestHead, body: ByteBuffer, to target: UpstreamTarget, headDeadline: ContinuousClock.Instant) -> UpstreamExchange {
+        let exchange = UpstreamExchange(loop: loop)
+        exchange.armHeadDeadline(headDeadline)
+        if let connection = takeIdle(target.origin) {
+            connection.send(head, body: body, exchange: exchange)
+            return exchange
+        }
+        guard open[target.origin, default: 0] < settings.maxConnectionsPerOrigin else {
+            exchange.fail(.connect("\(settings.maxConnectionsPerOrigin) connections to \(target.origin.host):\(target.origin.port) are busy"))
+            return exchange
+        }
+        open[target.origin, default: 0] += 1
+        connect(target).assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let connection):
+                if exchange.isOver {
+                    // The deadline passed (or the caller gave up) while connecting: keep the
+                    // fresh connection for the next request.
+                    self.release(connection)
+                } else {
+                    connection.send(head, body: body, exchange: exchange)
+                }
+            case .failure(let error):
+                self.open[target.origin, default: 1] -= 1
+                exchange.fail(.connect(Self.describe(error)))
+            }
+        }
+        return exchange
+    }
+
+    private func takeIdle(_ origin: UpstreamTarget.Origin) -> UpstreamConnection? {
+        let now = NIODeadline.now()
+        while let connection = idle[origin]?.popLast() {
+            if connection.channel.isActive && now - connection.idleSince < .nanoseconds(settings.idleTimeout.nanosecondsClamped) {
+                return connection
+            }
+            connection.close()
+        }
+        return nil
+    }
+
+    /// A connection whose response ended cleanly: back to the idle list, newest last.
+    func release(_ connection: UpstreamConnection) {
+        guard connection.channel.isActive else { return }
+        connection.idleSince = .now()
+        idle[connection.origin, default: []].append(connection)
+    }
+
+    /// A connection closed: it is no longer open, nor idle.
+    func closed(_ connection: UpstreamConnection) {
+        open[connection.origin, default: 1] -= 1
+        if var list = idle[connection.origin], let index = list.firstIndex(where: { $0 === connection }) {
+            list.remove(at: index)
+            idle[connection.origin] = list
+        }
+    }
+
+    func closeIdle() {
+        let all = idle.values.flatMap { $0 }
+        idle.removeAll()
+        for connection in all { connection.close() }
+    }
+
+    private func connect(_ target: UpstreamTarget) -> EventLoopFuture<UpstreamConnection> {
+        let origin = target.origin
+        let tls = origin.tls ? self.tls : nil
+        if origin.tls && tls == nil {
+            return loop.makeFailedFuture(UpstreamTransportError.connect("TLS is not available on this machine"))
+        }
+        let bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(.nanoseconds(settings.connectTimeout.nanosecondsClamped))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls {
+                        // SNI and name verification need a host name, not an IP literal.
+                        let isIP = (try? SocketAddress(ipAddress: origin.host, port: 0)) != nil
+                        try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: isIP ? nil : origin.host))
+                    }
+                    try pipeline.addHTTPClientHandlers()
+                    try pipeline.addHandler(UpstreamConnectionHandler())
+                }
+            }
+        return bootstrap.connect(host: origin.host, port: origin.port).flatMapThrowing { channel in
+            let handler = try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self)
+            let connection = UpstreamConnection(channel: channel, handler: handler, origin: origin, home: self)
+            channel.closeFuture.assumeIsolated().whenComplete { _ in self.closed(connection) }
+            return connection
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? UpstreamTransportError, case .connect(let message) = error { return message }
+        if case ChannelError.connectTimeout = error { return "connect timeout" }
+        return String(describing: error)
+    }
+}
+
+/// One open upstream connection. Used only on its loop.
+final class UpstreamConnection: @unchecked Sendable {
+    let channel: any Channel
+    let handler: UpstreamConnectionHandler
+    let origin: UpstreamTarget.Origin
+    var idleSince = NIODeadline.now()
+    private unowned let home: LoopConnections
+    private var closing = false
+
+    init(channel: any Channel, handler: UpstreamConnectionHandler, origin: UpstreamTarget.Origin, home: LoopConnections) {
+        self.channel = channel
+        self.handler = handler
+        self.origin = origin
+        self.home = home
+    }
+
+    func send(_ head: HTTPRequestHead, body: ByteBuffer, exchange: UpstreamExchange) {
+        exchange.attach(self)
+        handler.exchange = exchange
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: written)
+        written.futureResult.assumeIsolated().whenFailure { error in
+            exchange.fail(.broken("sending the request failed: \(error)"))
+        }
+    }
+
+    func resumeReading() { handler.resumeReading() }
+
+    /// The exchange is over: reuse the connection, or close it.
+    func exchangeEnded(reusable: Bool) {
+        if reusable && !closing {
+            home.release(self)
+        } else {
+            close()
+        }
+    }
+
+    func close() {
+        guard !closing else { return }
+        closing = true
+        channel.close(promise: nil)
+    }
+}

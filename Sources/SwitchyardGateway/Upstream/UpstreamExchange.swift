@@ -1,0 +1,238 @@
+import NIOCore
+import NIOHTTP1
+import SwitchyardCore
+
+/// One request and its response on one upstream connection. It lives on the connection's
+/// event loop: every method must be called there (hence `@unchecked Sendable`: it is only
+/// handed between tasks, never touched off its loop).
+///
+/// The response head completes `head`; body chunks queue up until `next` takes them, so the
+/// consumer reads without a task per chunk. A deadline passing, the connection breaking or the
+/// consumer giving up ends the exchange and closes the connection; a response that ends
+/// normally hands the connection back to its pool.
+final class UpstreamExchange: @unchecked Sendable {
+    let loop: any EventLoop
+    private let head: EventLoopPromise<HTTPResponseHead>
+    private var connection: UpstreamConnection?
+    private var headTimer: Scheduled<Void>?
+    private var gotHead = false
+    private var keepAlive = false
+    private var chunks = CircularBuffer<ByteBuffer>()
+    /// Bytes received and not yet taken; the connection stops reading past `readAhead`.
+    private(set) var bufferedBytes = 0
+    private var ended = false
+    private var failure: UpstreamTransportError?
+    private var waiter: EventLoopPromise<ByteBuffer?>?
+    private var waiterTimer: Scheduled<Void>?
+
+    static let readAhead = 256 * 1024
+
+    init(loop: any EventLoop) {
+        self.loop = loop
+        self.head = loop.makePromise()
+    }
+
+    var headFuture: EventLoopFuture<HTTPResponseHead> { head.futureResult }
+    var isOver: Bool { ended || failure != nil }
+
+    /// Fails the exchange with `.timeout` if the response head has not arrived by `deadline`
+    /// (connecting and sending count against it too).
+    func armHeadDeadline(_ deadline: ContinuousClock.Instant) {
+        headTimer = loop.scheduleTask(in: .until(deadline)) { [self] in fail(.timeout) }
+    }
+
+    /// The connection the request went out on.
+    func attach(_ connection: UpstreamConnection) {
+        self.connection = connection
+    }
+
+    // MARK: From the connection handler
+
+    func received(head response: HTTPResponseHead) {
+        guard !isOver, !gotHead else { return }
+        gotHead = true
+        keepAlive = response.isKeepAlive
+        headTimer?.cancel()
+        headTimer = nil
+        head.succeed(response)
+    }
+
+    func received(body: ByteBuffer) {
+        guard !isOver else { return }
+        if let waiter, chunks.isEmpty {
+            self.waiter = nil
+            cancelWaiterTimer()
+            waiter.succeed(body)
+        } else {
+            chunks.append(body)
+            bufferedBytes += body.readableBytes
+        }
+    }
+
+    func receivedEnd() {
+        guard !isOver, gotHead else {
+            fail(.broken("the upstream ended the response before its head"))
+            return
+        }
+        ended = true
+        let connection = self.connection
+        self.connection = nil
+        if let waiter, chunks.isEmpty {
+            self.waiter = nil
+            cancelWaiterTimer()
+            waiter.succeed(nil)
+        }
+        connection?.exchangeEnded(reusable: keepAlive)
+    }
+
+    /// Ends the exchange with `error` (the first failure wins) and closes the connection.
+    func fail(_ error: UpstreamTransportError) {
+        guard !isOver else { return }
+        failure = error
+        headTimer?.cancel()
+        headTimer = nil
+        if !gotHead { head.fail(error) }
+        if let waiter {
+            self.waiter = nil
+            cancelWaiterTimer()
+            waiter.fail(error)
+        }
+        let connection = self.connection
+        self.connection = nil
+        connection?.exchangeEnded(reusable: false)
+    }
+
+    /// The consumer gave up (its reader was dropped, or its task cancelled): the rest of the
+    /// response is not wanted and the connection cannot be reused.
+    func abandon() {
+        fail(.cancelled)
+    }
+
+    // MARK: For the consumer
+
+    /// The next body chunk, nil at the end; fails with `.timeout` when `deadline` passes first.
+    func next(deadline: ContinuousClock.Instant) -> EventLoopFuture<ByteBuffer?> {
+        if let chunk = chunks.popFirst() {
+            bufferedBytes -= chunk.readableBytes
+            if bufferedBytes < Self.readAhead { connection?.resumeReading() }
+            return loop.makeSucceededFuture(chunk)
+        }
+        if ended { return loop.makeSucceededFuture(nil) }
+        if let failure { return loop.makeFailedFuture(failure) }
+        guard waiter == nil else { return loop.makeFailedFuture(UpstreamTransportError.broken("two concurrent reads of one upstream body")) }
+        let promise = loop.makePromise(of: ByteBuffer?.self)
+        waiter = promise
+        waiterTimer = loop.scheduleTask(in: .until(deadline)) { [self] in fail(.timeout) }
+        connection?.resumeReading()
+        return promise.futureResult
+    }
+
+    private func cancelWaiterTimer() {
+        waiterTimer?.cancel()
+        waiterTimer = nil
+    }
+}
+
+/// Keeps an exchange alive while its response or a reader of its body exists; when the last
+/// of them is dropped before the response ended, the exchange is abandoned (the connection
+/// closes instead of going back to the pool mid-response).
+final class UpstreamExchangeOwner: Sendable {
+    let exchange: UpstreamExchange
+
+    init(_ exchange: UpstreamExchange) { self.exchange = exchange }
+
+    func next(deadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> ByteBuffer? {
+        let exchange = exchange
+        let future = exchange.loop.inEventLoop
+            ? exchange.next(deadline: deadline)
+            : exchange.loop.flatSubmit { exchange.next(deadline: deadline) }
+        return try await UpstreamExchangeOwner.await(future, onCancel: exchange)
+    }
+
+    /// Waits for `future`; cancelling the waiting task abandons `exchange`.
+    static func await<Value: Sendable>(_ future: EventLoopFuture<Value>, onCancel exchange: UpstreamExchange) async throws(UpstreamTransportError) -> Value {
+        do {
+            return try await withTaskCancellationHandler {
+                try await future.get()
+            } onCancel: {
+                exchange.loop.execute { exchange.abandon() }
+            }
+        } catch let error as UpstreamTransportError {
+            throw error
+        } catch {
+            throw .broken(String(describing: error))
+        }
+    }
+
+    deinit {
+        let exchange = exchange
+        if exchange.loop.inEventLoop {
+            exchange.abandon()
+        } else {
+            exchange.loop.execute { exchange.abandon() }
+        }
+    }
+}
+
+/// The channel handler of an upstream connection: feeds response parts to the current
+/// exchange, fails it when the connection breaks, and holds reads while its consumer lags.
+final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    var exchange: UpstreamExchange?
+    private var context: ChannelHandlerContext?
+    private var readHeld = false
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            // 1xx answers (100 Continue) are not the response.
+            if head.status.code >= 200 { exchange?.received(head: head) }
+        case .body(let body):
+            exchange?.received(body: body)
+        case .end:
+            let exchange = self.exchange
+            self.exchange = nil
+            exchange?.receivedEnd()
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        exchange?.fail(.broken(String(describing: error)))
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let exchange = self.exchange
+        self.exchange = nil
+        exchange?.fail(.broken("the upstream closed the connection"))
+        context.fireChannelInactive()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if let exchange, exchange.bufferedBytes >= UpstreamExchange.readAhead {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// Reads again after `read` held back.
+    func resumeReading() {
+        guard readHeld, let context else { return }
+        readHeld = false
+        context.read()
+    }
+}
+
+extension TimeAmount {
+    /// The time from now until `deadline` (zero when it has passed).
+    static func until(_ deadline: ContinuousClock.Instant) -> TimeAmount {
+        .nanoseconds(max(0, ContinuousClock.now.duration(to: deadline).nanosecondsClamped))
+    }
+}

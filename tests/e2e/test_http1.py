@@ -166,3 +166,24 @@ def test_client_leaving_mid_stream_does_not_hurt_the_next_one(embedded_gateway):
         sock.sendall(chat_request("after"))
         status, _, _ = Reader(sock).response()
         assert status == 200
+
+
+def test_half_closed_client_still_gets_its_answer(embedded_gateway):
+    for stream in (False, True):
+        with connect(embedded_gateway) as sock:
+            sock.sendall(chat_request("then I stop sending", stream=stream))
+            sock.shutdown(socket.SHUT_WR)
+            status, _, body = Reader(sock).response()
+            assert status == 200
+            assert body
+
+
+def test_garbage_after_a_chat_request_is_answered_after_it(embedded_gateway):
+    with connect(embedded_gateway) as sock:
+        sock.sendall(chat_request("first") + b"NOT HTTP AT ALL\r\n\r\n")
+        reader = Reader(sock)
+        status, headers, body = reader.response()
+        assert status == 200
+        assert json.loads(body)["object"] == "chat.completion"
+        status, _, _ = reader.response()
+        assert status == 400

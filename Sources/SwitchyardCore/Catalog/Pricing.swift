@@ -2,15 +2,18 @@ import Foundation
 
 /// USD per 1M tokens, kept as `Decimal` so that no bill is ever rounded through a `Double`.
 public struct Pricing: Sendable, Hashable {
-    public var inputPer1M: Decimal { didSet { updateRates() } }
-    public var outputPer1M: Decimal { didSet { updateRates() } }
-    public var cachedInputPer1M: Decimal { didSet { updateRates() } }
+    public var inputPer1M: Decimal { didSet { updateDerived() } }
+    public var outputPer1M: Decimal { didSet { updateDerived() } }
+    public var cachedInputPer1M: Decimal { didSet { updateDerived() } }
     /// Where these rates come from, in words (shown by `/v1/models` and `switchyard models`).
     public var source: String
 
     /// The same rates in whole picodollars per token, when every rate is one (at most six
     /// decimals per million tokens): costs are then integer arithmetic.
     public private(set) var picodollarsPerToken: PicodollarRates?
+    /// The mean of the input and output rates: one number to compare models by (kept, not
+    /// computed per request: routing reads it for every candidate).
+    public private(set) var blendedPer1M: Decimal = 0
 
     public struct PicodollarRates: Sendable, Hashable {
         public var input: Int64
@@ -23,10 +26,11 @@ public struct Pricing: Sendable, Hashable {
         self.outputPer1M = outputPer1M
         self.cachedInputPer1M = cachedInputPer1M
         self.source = source
-        updateRates()
+        updateDerived()
     }
 
-    private mutating func updateRates() {
+    private mutating func updateDerived() {
+        blendedPer1M = (inputPer1M + outputPer1M) / 2
         if let input = Self.picodollarsPerToken(inputPer1M), let output = Self.picodollarsPerToken(outputPer1M),
            let cached = Self.picodollarsPerToken(cachedInputPer1M) {
             picodollarsPerToken = PicodollarRates(input: input, output: output, cachedInput: cached)

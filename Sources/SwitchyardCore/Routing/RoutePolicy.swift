@@ -146,8 +146,3 @@ public struct RoutePolicy: Sendable, Hashable {
         return nil
     }
 }
-
-extension Pricing {
-    /// The mean of the input and output rates: one number to compare models by.
-    public var blendedPer1M: Decimal { (inputPer1M + outputPer1M) / 2 }
-}

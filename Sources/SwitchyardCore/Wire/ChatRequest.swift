@@ -33,7 +33,7 @@ public struct ChatRequest: Sendable {
         guard let modelValue = document.member("model", of: document.root) else {
             throw .invalidRequest("You must provide a model parameter.", param: "model", code: "missing_required_parameter")
         }
-        guard let model = document.string(modelValue), !model.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let model = document.string(modelValue), !model.unicodeScalars.allSatisfy(\.properties.isWhitespace) else {
             throw .invalidRequest("'model' must be a non-empty string.", param: "model", code: "invalid_type")
         }
         guard model.utf8.count <= 256 else {

@@ -45,7 +45,13 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Parts that arrived while an earlier answer was due.
     private var queued = CircularBuffer<HTTPServerRequestPart>()
     private var readHeld = false
+    /// Graceful shutdown asked this connection to close: no new request starts.
     private var closeWhenIdle = false
+    /// The client half-closed (or sent bytes that do not parse) while a chat request was in
+    /// hand: held back from the router until the answer is out, or it would end the connection
+    /// under the answer.
+    private var heldInputClosed = false
+    private var heldError: (any Error)?
 
     init(chat: ChatCompletionHandler, maxBodyBytes: Int, logger: Logger) {
         self.chat = chat
@@ -114,6 +120,12 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if forwarded { context.fireChannelReadComplete() }
         }
         while !isAnswering, let part = queued.first {
+            if case .head = part, closeWhenIdle {
+                // Shutting down: requests not started yet are not started (the client retries
+                // them elsewhere; nothing was sent upstream or billed).
+                queued.removeAll()
+                break
+            }
             if case .head(let head) = part, Self.isChat(head), !routerAnswersDue.isEmpty {
                 return  // A chat request still waits for the router.
             }
@@ -122,9 +134,32 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
             process(part, context: context)
             if case .passing = mode { forwarded = true }
         }
-        if !isAnswering, queued.isEmpty, readHeld {
+        guard !isAnswering, queued.isEmpty else { return }
+        if case .idle = mode {
+            if let error = heldError {
+                heldError = nil
+                context.fireErrorCaught(error)
+            }
+            if heldInputClosed {
+                heldInputClosed = false
+                context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+            }
+            if closeWhenIdle && routerAnswersDue.isEmpty {
+                context.close(promise: nil)
+                return
+            }
+        }
+        if readHeld {
             readHeld = false
             context.read()
+        }
+    }
+
+    /// A chat request is being read or answered, or parts wait their turn.
+    private var holdsChat: Bool {
+        switch mode {
+        case .reading, .answering: return true
+        case .idle, .passing: return !queued.isEmpty
         }
     }
 
@@ -138,18 +173,26 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent, isAnswering || isReading {
-            // Graceful shutdown: finish this answer, then close. (The router's own connection
-            // handler would close at once: it does not see our requests.)
+        if event is ChannelShouldQuiesceEvent {
+            // Graceful shutdown: finish the answer in hand, start nothing new, then close.
             closeWhenIdle = true
+            if holdsChat { return }  // The router would close at once: it does not see our requests.
+        }
+        if let event = event as? ChannelEvent, event == .inputClosed, holdsChat {
+            heldInputClosed = true
             return
         }
         context.fireUserInboundEventTriggered(event)
     }
 
-    private var isReading: Bool {
-        if case .reading = mode { return true }
-        return false
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A request that does not parse, pipelined behind a chat request: the router would
+        // write its 400 into the middle of the chat answer. It gets it after.
+        if holdsChat {
+            if heldError == nil { heldError = error }
+            return
+        }
+        context.fireErrorCaught(error)
     }
 
     // MARK: Outbound (the router's answers)
@@ -256,7 +299,11 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         } else if version.minor >= 1 {
             headers.replaceOrAdd(name: "transfer-encoding", value: "chunked")
         }
-        if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
+        if !keepAlive {
+            headers.replaceOrAdd(name: "connection", value: "close")
+        } else if version.minor == 0 {
+            headers.replaceOrAdd(name: "connection", value: "keep-alive")
+        }
         headers.replaceOrAdd(name: "server", value: "switchyard")
         return HTTPResponseHead(version: version, status: .init(statusCode: response.status.code), headers: headers)
     }

@@ -12,8 +12,11 @@ public final class UpstreamConnections: Sendable {
     public struct Settings: Sendable {
         /// How long opening a connection (TCP and TLS) may take.
         public var connectTimeout: Duration
-        /// Idle connections older than this are closed instead of reused.
-        public var idleTimeout: Duration = .seconds(60)
+        /// Idle connections older than this are closed (sooner when the upstream announces a
+        /// shorter `Keep-Alive: timeout`). Upstreams that drop idle connections without saying so
+        /// (uvicorn after 5 s) cost nothing: a request that finds its connection closed before
+        /// any answer is sent again on a fresh one.
+        public var idleTimeout: Duration = .seconds(30)
         /// Open connections per origin and event loop; a request past it fails as a connect
         /// error (and fails over). A stream holds its connection until it ends.
         public var maxConnectionsPerOrigin = 4096
@@ -65,11 +68,18 @@ final class LoopConnections: @unchecked Sendable {
     private var idle: [UpstreamTarget.Origin: [UpstreamConnection]] = [:]
     private var open: [UpstreamTarget.Origin: Int] = [:]
     private var targets: [String: UpstreamTarget] = [:]
+    private var sweeper: RepeatedTask?
 
     init(loop: any EventLoop, settings: UpstreamConnections.Settings, tls: NIOSSLContext?) {
         self.loop = loop
         self.settings = settings
         self.tls = tls
+        let interval = TimeAmount.nanoseconds(max(1_000_000_000, settings.idleTimeout.nanosecondsClamped / 4))
+        sweeper = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in self?.sweep() }
+    }
+
+    deinit {
+        sweeper?.cancel()
     }
 
     /// The parsed target of a `base_url` (cached).
@@ -87,12 +97,21 @@ final class LoopConnections: @unchecked Sendable {
         let exchange = UpstreamExchange(loop: loop)
         exchange.armHeadDeadline(headDeadline)
         if let connection = takeIdle(target.origin) {
+            exchange.resendOnFreshConnection = { [weak self] in
+                guard let self else { return exchange.fail(.connect("the gateway is shutting down")) }
+                sendOnNewConnection(head, body: body, to: target, exchange: exchange)
+            }
             connection.send(head, body: body, exchange: exchange)
-            return exchange
+        } else {
+            sendOnNewConnection(head, body: body, to: target, exchange: exchange)
         }
+        return exchange
+    }
+
+    private func sendOnNewConnection(_ head: HTTPRequestHead, body: ByteBuffer, to target: UpstreamTarget, exchange: UpstreamExchange) {
         guard open[target.origin, default: 0] < settings.maxConnectionsPerOrigin else {
             exchange.fail(.connect("\(settings.maxConnectionsPerOrigin) connections to \(target.origin.host):\(target.origin.port) are busy"))
-            return exchange
+            return
         }
         open[target.origin, default: 0] += 1
         connect(target).assumeIsolated().whenComplete { result in
@@ -110,25 +129,40 @@ final class LoopConnections: @unchecked Sendable {
                 exchange.fail(.connect(Self.describe(error)))
             }
         }
-        return exchange
     }
 
     private func takeIdle(_ origin: UpstreamTarget.Origin) -> UpstreamConnection? {
         let now = NIODeadline.now()
         while let connection = idle[origin]?.popLast() {
-            if connection.channel.isActive && now - connection.idleSince < .nanoseconds(settings.idleTimeout.nanosecondsClamped) {
-                return connection
-            }
+            if connection.channel.isActive && now < connection.idleUntil { return connection }
             connection.close()
         }
         return nil
     }
 
-    /// A connection whose response ended cleanly: back to the idle list, newest last.
-    func release(_ connection: UpstreamConnection) {
+    /// A connection whose response ended cleanly: back to the idle list, newest last, until
+    /// our idle timeout or the upstream's (less a second), whichever is sooner.
+    func release(_ connection: UpstreamConnection, upstreamIdleTimeout: TimeAmount? = nil) {
         guard connection.channel.isActive else { return }
-        connection.idleSince = .now()
+        var limit = TimeAmount.nanoseconds(settings.idleTimeout.nanosecondsClamped)
+        if let upstream = upstreamIdleTimeout { limit = min(limit, upstream - .seconds(1)) }
+        guard limit > .zero else {
+            connection.close()
+            return
+        }
+        connection.idleUntil = .now() + limit
         idle[connection.origin, default: []].append(connection)
+    }
+
+    /// Closes idle connections past their time (the oldest sit at the front of each list).
+    private func sweep() {
+        let now = NIODeadline.now()
+        for (origin, list) in idle {
+            let expired = list.prefix { now >= $0.idleUntil || !$0.channel.isActive }
+            guard !expired.isEmpty else { continue }
+            idle[origin] = Array(list.dropFirst(expired.count))
+            for connection in expired { connection.close() }
+        }
     }
 
     /// A connection closed: it is no longer open, nor idle.
@@ -141,6 +175,8 @@ final class LoopConnections: @unchecked Sendable {
     }
 
     func closeIdle() {
+        sweeper?.cancel()
+        sweeper = nil
         let all = idle.values.flatMap { $0 }
         idle.removeAll()
         for connection in all { connection.close() }
@@ -187,7 +223,8 @@ final class UpstreamConnection: @unchecked Sendable {
     let channel: any Channel
     let handler: UpstreamConnectionHandler
     let origin: UpstreamTarget.Origin
-    var idleSince = NIODeadline.now()
+    /// While idle in the pool: when it stops being reused.
+    var idleUntil = NIODeadline.now()
     private unowned let home: LoopConnections
     private var closing = false
 
@@ -205,17 +242,19 @@ final class UpstreamConnection: @unchecked Sendable {
         channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil)
         let written = channel.eventLoop.makePromise(of: Void.self)
         channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: written)
+        let channel = self.channel
         written.futureResult.assumeIsolated().whenFailure { error in
-            exchange.fail(.broken("sending the request failed: \(error)"))
+            exchange.connectionLost(.broken("sending the request failed: \(error)"), channel: channel)
         }
     }
 
     func resumeReading() { handler.resumeReading() }
 
     /// The exchange is over: reuse the connection, or close it.
-    func exchangeEnded(reusable: Bool) {
+    func exchangeEnded(reusable: Bool, upstreamIdleTimeout: TimeAmount? = nil) {
+        handler.exchange = nil
         if reusable && !closing {
-            home.release(self)
+            home.release(self, upstreamIdleTimeout: upstreamIdleTimeout)
         } else {
             close()
         }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import SwitchyardCore
 
 /// One request and its response on one upstream connection. It lives on the connection's
@@ -24,6 +25,12 @@ final class UpstreamExchange: @unchecked Sendable {
     private var failure: UpstreamTransportError?
     private var waiter: EventLoopPromise<ByteBuffer?>?
     private var waiterTimer: Scheduled<Void>?
+    /// Set while the request is out on a reused connection and nothing has come back: if that
+    /// connection turns out closed (the upstream dropped it while it sat idle, a race no client
+    /// can avoid), the request goes once more on a fresh connection instead of failing.
+    var resendOnFreshConnection: (() -> Void)?
+    /// The upstream's `Keep-Alive: timeout=N`, when it said so.
+    private(set) var keepAliveTimeout: TimeAmount?
 
     static let readAhead = 256 * 1024
 
@@ -51,7 +58,9 @@ final class UpstreamExchange: @unchecked Sendable {
     func received(head response: HTTPResponseHead) {
         guard !isOver, !gotHead else { return }
         gotHead = true
+        resendOnFreshConnection = nil
         keepAlive = response.isKeepAlive
+        keepAliveTimeout = Self.keepAliveTimeout(response.headers)
         headTimer?.cancel()
         headTimer = nil
         head.succeed(response)
@@ -82,13 +91,30 @@ final class UpstreamExchange: @unchecked Sendable {
             cancelWaiterTimer()
             waiter.succeed(nil)
         }
-        connection?.exchangeEnded(reusable: keepAlive)
+        connection?.exchangeEnded(reusable: keepAlive, upstreamIdleTimeout: keepAliveTimeout)
+    }
+
+    /// The connection broke or closed. Before any answer on a reused connection, the request
+    /// is sent again on a fresh one; otherwise the exchange fails.
+    func connectionLost(_ error: UpstreamTransportError, channel: any Channel) {
+        // Only the connection the request is on counts (a retried request has moved on).
+        guard let current = connection, current.channel === channel else { return }
+        if !isOver, !gotHead, let resend = resendOnFreshConnection {
+            resendOnFreshConnection = nil
+            let connection = self.connection
+            self.connection = nil
+            connection?.exchangeEnded(reusable: false)
+            resend()
+            return
+        }
+        fail(error)
     }
 
     /// Ends the exchange with `error` (the first failure wins) and closes the connection.
     func fail(_ error: UpstreamTransportError) {
         guard !isOver else { return }
         failure = error
+        resendOnFreshConnection = nil
         headTimer?.cancel()
         headTimer = nil
         if !gotHead { head.fail(error) }
@@ -130,6 +156,27 @@ final class UpstreamExchange: @unchecked Sendable {
     private func cancelWaiterTimer() {
         waiterTimer?.cancel()
         waiterTimer = nil
+    }
+
+    /// `Keep-Alive: timeout=5, max=100` → 5 s.
+    static func keepAliveTimeout(_ headers: HTTPHeaders) -> TimeAmount? {
+        guard let value = headers.first(name: "keep-alive") else { return nil }
+        for part in value.split(separator: ",") {
+            let pair = part.split(separator: "=", maxSplits: 1)
+            if pair.count == 2, pair[0].trimmingSpaces.lowercased() == "timeout", let seconds = Int(pair[1].trimmingSpaces), seconds >= 0 {
+                return .seconds(Int64(min(seconds, 3600)))
+            }
+        }
+        return nil
+    }
+}
+
+private extension Substring {
+    var trimmingSpaces: Substring {
+        var text = self
+        while text.first == " " { text.removeFirst() }
+        while text.last == " " { text.removeLast() }
+        return text
     }
 }
 
@@ -203,14 +250,19 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        exchange?.fail(.broken(String(describing: error)))
+        // A TLS peer that closes without close_notify: a close-delimited body has still ended
+        // (the decoder says so next); a cut-off one fails in `channelInactive`.
+        if let error = error as? NIOSSLError, case .uncleanShutdown = error { return }
+        let exchange = self.exchange
+        self.exchange = nil
+        exchange?.connectionLost(.broken(String(describing: error)), channel: context.channel)
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         let exchange = self.exchange
         self.exchange = nil
-        exchange?.fail(.broken("the upstream closed the connection"))
+        exchange?.connectionLost(.broken("the upstream closed the connection"), channel: context.channel)
         context.fireChannelInactive()
     }
 

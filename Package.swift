@@ -53,6 +53,16 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "SwitchyardHTTPClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "SwitchyardStore",
             dependencies: [
                 "SwitchyardCore",
@@ -70,15 +80,14 @@ let package = Package(
             name: "SwitchyardGateway",
             dependencies: [
                 "SwitchyardCore",
+                "SwitchyardHTTPClient",
                 "SwitchyardStore",
                 "SwitchyardSimulator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -90,7 +99,7 @@ let package = Package(
             name: "SwitchyardBench",
             dependencies: [
                 "SwitchyardCore",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "SwitchyardHTTPClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
@@ -104,6 +113,7 @@ let package = Package(
                 "SwitchyardGateway",
                 "SwitchyardSimulator",
                 "SwitchyardBench",
+                "SwitchyardHTTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -133,15 +143,15 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchyardBenchTests",
-            dependencies: ["SwitchyardBench", "SwitchyardCore", "SwitchyardSimulator", "SwitchyardGateway",
-                           .product(name: "HummingbirdTesting", package: "hummingbird"),
-                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: ["SwitchyardBench", "SwitchyardCore", "SwitchyardSimulator", "SwitchyardGateway", "SwitchyardHTTPClient",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "SwitchyardGatewayTests",
             dependencies: [
                 "SwitchyardGateway",
+                "SwitchyardHTTPClient",
                 "SwitchyardStore",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 "SwitchyardSimulator",

@@ -1,8 +1,8 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
 import SwitchyardCore
+import SwitchyardHTTPClient
 
 /// Sends one chat request and records its timeline: send, first byte, first content and first
 /// token chunks, every content chunk, last byte, and the server's usage.
@@ -19,34 +19,40 @@ public struct BenchClient: Sendable {
         }
     }
 
-    let client: HTTPClient
+    /// Keep-alive connections on the caller's event loop: the same client the gateway uses
+    /// upstream, so that the load generator costs little next to what it measures.
+    let connections: UpstreamConnections
     let timeout: Duration
 
-    public init(client: HTTPClient, timeout: Duration) {
-        self.client = client
+    public init(connections: UpstreamConnections, timeout: Duration) {
+        self.connections = connections
         self.timeout = timeout
     }
 
     public func send(model: String, body: [UInt8], to target: Target, targetIndex: Int, runStart: ContinuousClock.Instant,
                      scheduled: Duration? = nil) async -> RequestTimeline {
-        var request = HTTPClientRequest(url: target.baseURL + "/chat/completions")
-        request.method = .POST
-        request.headers.add(name: "content-type", value: "application/json")
-        if let key = target.apiKey { request.headers.add(name: "authorization", value: "Bearer \(key.value)") }
-        request.body = .bytes(body)
-        let sent = ContinuousClock.now - runStart
+        var headers = [("content-type", "application/json")]
+        if let key = target.apiKey { headers.append(("authorization", "Bearer \(key.value)")) }
+        let sentAt = ContinuousClock.now
+        let sent = sentAt - runStart
+        let deadline = sentAt + timeout
         var timeline = RequestTimeline(model: model, target: targetIndex, scheduled: scheduled, sent: sent, end: sent, status: 0)
-        do {
-            let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
-            timeline.status = Int(response.status.code)
+        do throws(UpstreamTransportError) {
+            let response = try await connections.post(target.baseURL, path: "/chat/completions", headers: headers,
+                                                      body: ByteBuffer(bytes: body), headDeadline: deadline)
+            timeline.status = Int(response.head.status.code)
             var parser = SSEParser()
             var bytes: [UInt8] = []
-            let isStream = response.headers.first(name: "content-type")?.contains("event-stream") ?? false
-            for try await chunk in response.body {
+            let isStream = response.head.headers.first(name: "content-type")?.contains("event-stream") ?? false
+            while let chunk = try await response.next(deadline: deadline) {
                 let now = ContinuousClock.now - runStart
                 if timeline.firstByte == nil { timeline.firstByte = now }
                 if isStream {
-                    for event in try parser.feed(chunk.readableBytesView) {
+                    guard let events = try? parser.feed(chunk.readableBytesView) else {
+                        timeline.errorClass = "stream_error"
+                        break
+                    }
+                    for event in events {
                         guard case .data(let payload) = event, let parsed = StreamChunk(payload: payload) else { continue }
                         if parsed.error != nil {
                             timeline.errorClass = "stream_error"
@@ -86,15 +92,12 @@ public struct BenchClient: Sendable {
         return timeline
     }
 
-    static func classify(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout: return "timeout"
-            case .connectTimeout: return "connect_timeout"
-            case .remoteConnectionClosed: return "connection_closed"
-            default: return "client_error"
-            }
+    static func classify(_ error: UpstreamTransportError) -> String {
+        switch error {
+        case .timeout: return "timeout"
+        case .connect(let reason): return reason.contains("timeout") ? "connect_timeout" : "connect_error"
+        case .broken: return "connection_closed"
+        case .cancelled: return "client_error"
         }
-        return "connect_error"
     }
 }

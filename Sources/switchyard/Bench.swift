@@ -1,8 +1,8 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import SwitchyardBench
+import SwitchyardHTTPClient
 import SwitchyardCore
 
 struct Bench: AsyncParsableCommand {
@@ -158,13 +158,9 @@ struct Bench: AsyncParsableCommand {
         } else {
             levels = .single(.closed(concurrency: concurrency ?? 1))
         }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: {
-            var c = HTTPClient.Configuration()
-            c.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 2048)
-            c.decompression = .disabled
-            return c
-        }())
-        var runner = LoadRunner(client: BenchClient(client: client, timeout: Self.parseDuration(timeout)!), targets: targets, workload: workload,
+        let requestTimeout = Self.parseDuration(timeout)!
+        let connections = UpstreamConnections(settings: .init(connectTimeout: min(requestTimeout, .seconds(10))))
+        var runner = LoadRunner(client: BenchClient(connections: connections, timeout: requestTimeout), targets: targets, workload: workload,
                                 duration: levelDuration, requests: requests, warmup: warmup ?? min(concurrency ?? 5, 50))
         let tty = isatty(STDERR_FILENO) != 0
         if tty {
@@ -178,7 +174,7 @@ struct Bench: AsyncParsableCommand {
         let plan = BenchPlan(runner: runner, levels: levels, slo: sloValue, command: command, targetNames: compare,
                              log: { line in FileHandle.standardError.write(Data(((tty ? "\r" : "") + line + "\n").utf8)) })
         let report = await plan.run()
-        try await client.shutdown()
+        await connections.closeIdle()
         if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if let peak {
             print("p99 at \(multiplier.formatted())× a peak of \(peak.formatted()) req/s (open loop, Poisson, \((peak * multiplier).formatted()) req/s):")

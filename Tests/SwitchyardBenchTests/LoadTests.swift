@@ -1,10 +1,10 @@
-import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import SwitchyardBench
 import SwitchyardCore
+import SwitchyardHTTPClient
 import SwitchyardSimulator
 import Testing
 
@@ -17,8 +17,8 @@ import Testing
         try await app.test(.live) { client in try await body("http://127.0.0.1:\(client.port!)/v1") }
     }
 
-    func runner(_ urls: [String], client: HTTPClient, models: [String] = ["glm-5"], requests: Int?, duration: Duration? = nil) -> LoadRunner {
-        LoadRunner(client: BenchClient(client: client, timeout: .seconds(60)), targets: urls.map { .init(baseURL: $0, apiKey: nil) },
+    func runner(_ urls: [String], client: UpstreamConnections, models: [String] = ["glm-5"], requests: Int?, duration: Duration? = nil) -> LoadRunner {
+        LoadRunner(client: BenchClient(connections: client, timeout: .seconds(60)), targets: urls.map { .init(baseURL: $0, apiKey: nil) },
                    workload: BenchWorkload(models: models, stream: true, maxTokens: 8, promptTokens: 20, promptSpread: 5),
                    duration: duration, requests: requests, warmup: 0)
     }
@@ -30,13 +30,13 @@ import Testing
         profile.overloadMsPerRequest = 200
         let sim = Simulator(options: .init(seed: 1, fast: false, profiles: ["glm-5": profile]))
         try await withSim(sim) { url in
-            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)))
+            let client = UpstreamConnections(settings: .init(connectTimeout: .seconds(5)))
             var load = runner([url], client: client, requests: nil)
             load.requests = nil
             let plan = BenchPlan(runner: RequestsPerLevel(base: load).runner, levels: .knee(max: 128), slo: try SLO(parsing: "p99=800"),
                                  command: "test", targetNames: [], log: { print($0) })
             let report = await plan.run()
-            try await client.shutdown()
+            await client.closeIdle()
             print("knee found: \(report.knee.map(String.init) ?? "none") (simulator capacity 40, +200 ms per request beyond)")
             let knee = try #require(report.knee)
             #expect((38...46).contains(knee))
@@ -47,9 +47,9 @@ import Testing
     @Test func openLoopReportsOfferedAndAchievedRates() async throws {
         let sim = Simulator(options: .init(seed: 2, fast: true))
         try await withSim(sim) { url in
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            let client = UpstreamConnections(settings: .init(connectTimeout: .seconds(5)))
             let result = await runner([url], client: client, requests: 100).run(.open(rate: 200, poisson: true))
-            try await client.shutdown()
+            await client.closeIdle()
             let summary = BenchSummary.compute(result.records, duration: result.duration, label: "open", offeredRate: 200)
             #expect(summary.requests == 100)
             #expect(summary.succeeded == 100)
@@ -65,11 +65,11 @@ import Testing
         let b = Simulator(options: .init(seed: 4, fast: true))
         try await withSim(a) { urlA in
             try await withSim(b) { urlB in
-                let client = HTTPClient(eventLoopGroupProvider: .singleton)
+                let client = UpstreamConnections(settings: .init(connectTimeout: .seconds(5)))
                 let plan = BenchPlan(runner: runner([urlA, urlB], client: client, models: ["glm-5", "deepseek-v4-flash"], requests: 40),
                                      levels: .single(.closed(concurrency: 4)), slo: nil, command: "test", targetNames: [urlA, urlB], log: { _ in })
                 let report = await plan.run()
-                try await client.shutdown()
+                await client.closeIdle()
                 #expect(report.targets.map(\.requests) == [20, 20])
                 #expect(report.models.map(\.label) == ["deepseek-v4-flash", "glm-5"])
                 #expect(report.table().contains("B − A per percentile"))
@@ -83,9 +83,9 @@ import Testing
         profile.faultRates = [.server: 0.5]
         let sim = Simulator(options: .init(seed: 5, fast: true, profiles: ["glm-5": profile]))
         try await withSim(sim) { url in
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            let client = UpstreamConnections(settings: .init(connectTimeout: .seconds(5)))
             let result = await runner([url], client: client, requests: 100).run(.closed(concurrency: 1))
-            try await client.shutdown()
+            await client.closeIdle()
             let summary = BenchSummary.compute(result.records, duration: result.duration, label: "c=1")
             #expect(summary.requests == 100)
             #expect((summary.errors["http_500"] ?? 0) == 100 - summary.succeeded)

@@ -1,22 +1,22 @@
 import NIOCore
 import NIOHTTP1
 import Testing
-@testable import SwitchyardGateway
+@testable import SwitchyardHTTPClient
 
 @Suite struct UpstreamTargetTests {
     @Test func baseURLsBecomeOriginsAndPaths() throws {
         let plain = try #require(UpstreamTarget(baseURL: "http://127.0.0.1:8000/v1"))
         #expect(plain.origin == .init(tls: false, host: "127.0.0.1", port: 8000))
-        #expect(plain.chatPath == "/v1/chat/completions")
+        #expect(plain.basePath == "/v1")
         #expect(plain.hostHeader == "127.0.0.1:8000")
 
         let tls = try #require(UpstreamTarget(baseURL: "https://api.deepseek.com/"))
         #expect(tls.origin == .init(tls: true, host: "api.deepseek.com", port: 443))
-        #expect(tls.chatPath == "/chat/completions")
+        #expect(tls.basePath == "")
         #expect(tls.hostHeader == "api.deepseek.com")
 
         let nested = try #require(UpstreamTarget(baseURL: "https://dashscope.aliyuncs.com/compatible-mode/v1//"))
-        #expect(nested.chatPath == "/compatible-mode/v1/chat/completions")
+        #expect(nested.basePath == "/compatible-mode/v1")
 
         let ipv6 = try #require(UpstreamTarget(baseURL: "http://[::1]:11434/v1"))
         #expect(ipv6.origin.host == "::1")

@@ -56,7 +56,7 @@ struct ChatCompletionHandler: Sendable {
             let chat = try ChatRequest(body: Array(buffer: buffer))
             account.requestedModel = String(chat.model.prefix(256))
             account.stream = chat.stream
-            let features = RequestFeatures(request: chat, hint: request.headers[.init("x-switchyard-hint")!])
+            let features = RequestFeatures(request: chat, hint: request.headers[ResponseTrace.Names.hint])
             var plan = try planner.plan(chat, features: features)
             if let key = account.key, !key.allowedModels.isEmpty {
                 guard let restricted = planner.restrict(plan, features: features, to: key.allows) else {
@@ -67,7 +67,7 @@ struct ChatCompletionHandler: Sendable {
             }
             trace.route = plan.rule
             trace.model = plan.models.first?.id
-            let region = request.headers[.init("x-switchyard-region")!].flatMap { $0.isEmpty ? nil : String($0.prefix(64)) } ?? account.key?.region
+            let region = request.headers[ResponseTrace.Names.region].flatMap { $0.isEmpty ? nil : String($0.prefix(64)) } ?? account.key?.region
             if let access, let key = account.key {
                 switch access.admission.admit(key, estimatedTokens: features.estimatedContextTokens, now: account.startedAt) {
                 case .refused(let error, let status):
@@ -169,32 +169,48 @@ struct ResponseTrace: Sendable {
 
     func headers() -> HTTPFields {
         var fields = HTTPFields()
-        fields[.init("x-request-id")!] = requestID
+        fields.reserveCapacity(12 + upstreamHeaders.count)
+        fields.append(HTTPField(name: Names.requestID, value: requestID))
         if let deployment {
-            fields[.init("x-switchyard-provider")!] = deployment.provider
-            fields[.init("x-switchyard-deployment")!] = deployment.name
-            fields[.init("x-switchyard-region")!] = deployment.region
+            fields.append(HTTPField(name: Names.provider, value: deployment.provider))
+            fields.append(HTTPField(name: Names.deployment, value: deployment.name))
+            fields.append(HTTPField(name: Names.region, value: deployment.region))
         }
-        if let model { fields[.init("x-switchyard-model")!] = model }
-        if let route, let model { fields[.init("x-switchyard-route")!] = "\(route); model=\(model)" }
-        if attempts > 0 { fields[.init("x-switchyard-attempts")!] = String(attempts) }
-        if let cost { fields[.init("x-switchyard-cost-usd")!] = cost.headerValue }
-        if let overhead { fields[.init("x-switchyard-overhead-us")!] = String(overhead.nanosecondsClamped / 1000) }
+        if let model { fields.append(HTTPField(name: Names.model, value: model)) }
+        if let route, let model { fields.append(HTTPField(name: Names.route, value: route + "; model=" + model)) }
+        if attempts > 0 { fields.append(HTTPField(name: Names.attempts, value: String(attempts))) }
+        if let cost { fields.append(HTTPField(name: Names.cost, value: cost.headerValue)) }
+        if let overhead { fields.append(HTTPField(name: Names.overhead, value: String(overhead.nanosecondsClamped / 1000))) }
         if let rateLimit {
             for (name, value) in rateLimit.headers { fields[HTTPField.Name(name)!] = value }
         }
         for (name, value) in upstreamHeaders {
             if Self.passedUpstreamHeaders.contains(name), let field = HTTPField.Name(name) { fields[field] = value }
-            if name == "x-request-id" { fields[.init("x-upstream-request-id")!] = value }
+            if name == "x-request-id" { fields[Names.upstreamRequestID] = value }
         }
         return fields
+    }
+
+    /// Header names, validated once.
+    enum Names {
+        static let requestID = HTTPField.Name("x-request-id")!
+        static let provider = HTTPField.Name("x-switchyard-provider")!
+        static let deployment = HTTPField.Name("x-switchyard-deployment")!
+        static let region = HTTPField.Name("x-switchyard-region")!
+        static let model = HTTPField.Name("x-switchyard-model")!
+        static let route = HTTPField.Name("x-switchyard-route")!
+        static let attempts = HTTPField.Name("x-switchyard-attempts")!
+        static let cost = HTTPField.Name("x-switchyard-cost-usd")!
+        static let overhead = HTTPField.Name("x-switchyard-overhead-us")!
+        static let upstreamRequestID = HTTPField.Name("x-upstream-request-id")!
+        static let hint = HTTPField.Name("x-switchyard-hint")!
     }
 }
 
 enum RequestID {
     /// The client's `x-request-id` when it is sane (≤ 128 printable ASCII), else a new one.
     static func from(_ headers: HTTPFields) -> String {
-        if let given = headers[.init("x-request-id")!], !given.isEmpty, given.utf8.count <= 128,
+        if let given = headers[ResponseTrace.Names.requestID], !given.isEmpty, given.utf8.count <= 128,
            given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
             return given
         }

@@ -112,10 +112,29 @@ public final class GatewayMetrics: Sendable {
 /// Metric handles by label and dimensions, created once: creating one per request would be
 /// slow and churn memory.
 final class HandleCache<Handle: AnyObject & Sendable>: Sendable {
-    private let handles = Mutex<[String: Handle]>([:])
+    /// Label and dimensions as given: hashed and compared in place, no string built per call.
+    private struct Key: Hashable, Sendable {
+        let label: String
+        let dimensions: [(String, String)]
+
+        static func == (a: Key, b: Key) -> Bool {
+            a.label == b.label && a.dimensions.count == b.dimensions.count
+                && zip(a.dimensions, b.dimensions).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(label)
+            for (name, value) in dimensions {
+                hasher.combine(name)
+                hasher.combine(value)
+            }
+        }
+    }
+
+    private let handles = Mutex<[Key: Handle]>([:])
 
     func handle(_ label: String, _ dimensions: [(String, String)], make: (String, [(String, String)]) -> Handle) -> Handle {
-        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        let key = Key(label: label, dimensions: dimensions)
         return handles.withLock { cache in
             if let handle = cache[key] { return handle }
             let handle = make(label, dimensions)

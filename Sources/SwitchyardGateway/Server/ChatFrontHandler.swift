@@ -334,14 +334,12 @@ struct FrontBodyWriter: ResponseBodyWriter {
     }
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        // Not waited for: the answer is complete once handed to the channel, and what follows
+        // (the next request, or closing) runs on the loop after this write in any case.
         let bound = connection
-        let written: EventLoopFuture<Void> = try await Self.onLoop(bound.eventLoop) {
-            let context = bound.value.context
-            let promise = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(ChatFrontHandler.wrapOutboundOut(.end(nil)), promise: promise)
-            return promise.futureResult
+        FrontBodyWriter.run(on: bound.eventLoop) {
+            bound.value.context.writeAndFlush(ChatFrontHandler.wrapOutboundOut(.end(nil)), promise: nil)
         }
-        try await written.get()
     }
 
     /// Runs `body` on `loop`: at once when already there (the usual case: tasks run on the

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import SwitchyardCore
+@_exported import SwitchyardHTTPClient
 
 /// One call to an upstream chat completions endpoint. The relay sits behind this narrow
 /// interface so that its implementation can move closer to SwiftNIO without touching routing,
@@ -28,14 +29,7 @@ public struct UpstreamResponse: Sendable {
     }
 }
 
-/// A failure to get a response, or of the body while it streams.
-public enum UpstreamTransportError: Error, Sendable {
-    case connect(String)
-    case timeout
-    /// The connection broke or the body could not be read.
-    case broken(String)
-    case cancelled
-
+extension UpstreamTransportError {
     var errorClass: UpstreamErrorClass {
         switch self {
         case .connect: return .connect

@@ -9,13 +9,19 @@ public enum KeyHasher {
     /// Lower-case hex SHA-256 of the key's UTF-8 bytes.
     public static func digest(_ key: String) -> String {
         let digest = SHA256.hash(data: Data(key.utf8))
-        var hex = ""
-        hex.reserveCapacity(64)
-        for byte in digest {
-            hex += String(byte, radix: 16).leftPadded(to: 2)
+        // Written straight into the string's storage: this runs on every keyed request.
+        return String(unsafeUninitializedCapacity: 64) { buffer in
+            var index = 0
+            for byte in digest {
+                buffer[index] = hexDigits[Int(byte >> 4)]
+                buffer[index + 1] = hexDigits[Int(byte & 0xF)]
+                index += 2
+            }
+            return index
         }
-        return hex
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Compares two digests without an early exit, so the time taken does not
     /// say how many leading characters matched.
@@ -25,11 +31,5 @@ public enum KeyHasher {
         var difference: UInt8 = 0
         for index in x.indices { difference |= x[index] ^ y[index] }
         return difference == 0
-    }
-}
-
-private extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -1,7 +1,6 @@
 import NIOCore
 import NIOHTTP1
 import NIOSSL
-import SwitchyardCore
 
 /// One request and its response on one upstream connection. It lives on the connection's
 /// event loop: every method must be called there (hence `@unchecked Sendable`: it is only
@@ -136,15 +135,23 @@ final class UpstreamExchange: @unchecked Sendable {
 
     // MARK: For the consumer
 
-    /// The next body chunk, nil at the end; fails with `.timeout` when `deadline` passes first.
-    func next(deadline: ContinuousClock.Instant) -> EventLoopFuture<ByteBuffer?> {
+    /// What `next` would answer without waiting: a queued chunk, the end or the failure; nil
+    /// when nothing has arrived yet. (A small answer arrives whole with its head: reading it
+    /// this way costs no suspension of the reading task.)
+    func nextIfReady() -> Result<ByteBuffer?, UpstreamTransportError>? {
         if let chunk = chunks.popFirst() {
             bufferedBytes -= chunk.readableBytes
             if bufferedBytes < Self.readAhead { connection?.resumeReading() }
-            return loop.makeSucceededFuture(chunk)
+            return .success(chunk)
         }
-        if ended { return loop.makeSucceededFuture(nil) }
-        if let failure { return loop.makeFailedFuture(failure) }
+        if ended { return .success(nil) }
+        if let failure { return .failure(failure) }
+        return nil
+    }
+
+    /// The next body chunk, nil at the end; fails with `.timeout` when `deadline` passes first.
+    func next(deadline: ContinuousClock.Instant) -> EventLoopFuture<ByteBuffer?> {
+        if let ready = nextIfReady() { return loop.makeCompletedFuture(ready.mapError { $0 as any Error }) }
         guard waiter == nil else { return loop.makeFailedFuture(UpstreamTransportError.broken("two concurrent reads of one upstream body")) }
         let promise = loop.makePromise(of: ByteBuffer?.self)
         waiter = promise
@@ -190,6 +197,7 @@ final class UpstreamExchangeOwner: Sendable {
 
     func next(deadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> ByteBuffer? {
         let exchange = exchange
+        if exchange.loop.inEventLoop, let ready = exchange.nextIfReady() { return try ready.get() }
         let future = exchange.loop.inEventLoop
             ? exchange.next(deadline: deadline)
             : exchange.loop.flatSubmit { exchange.next(deadline: deadline) }
@@ -286,5 +294,14 @@ extension TimeAmount {
     /// The time from now until `deadline` (zero when it has passed).
     static func until(_ deadline: ContinuousClock.Instant) -> TimeAmount {
         .nanoseconds(max(0, ContinuousClock.now.duration(to: deadline).nanosecondsClamped))
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, clamped to `Int64` (NIO's timers take nanoseconds).
+    var nanosecondsClamped: Int64 {
+        let (seconds, attoseconds) = components
+        let (nanos, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : nanos + attoseconds / 1_000_000_000
     }
 }

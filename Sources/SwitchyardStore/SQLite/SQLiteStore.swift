@@ -81,30 +81,58 @@ public final class SQLiteStore: GatewayStore {
     public func append(_ records: [UsageRecord]) async throws {
         guard !records.isEmpty else { return }
         try await lock.withLock {
-            try await transaction {
-                var inserted: [UsageRecord] = []
-                let byID = Dictionary(records.map { ($0.recordID, $0) }, uniquingKeysWith: { first, _ in first })
-                var start = 0
-                while start < records.count {
-                    let slice = records[start..<min(records.count, start + UsageColumns.rowsPerStatement)]
-                    let placeholders = "(" + Array(repeating: "?", count: UsageColumns.names.count).joined(separator: ", ") + ")"
-                    var binds: [SQLiteData] = []
-                    binds.reserveCapacity(slice.count * UsageColumns.names.count)
-                    for r in slice { binds.append(contentsOf: row(r)) }
-                    // A record already written (a retried batch) is skipped, and not billed twice.
-                    let rows = try await connection.query(
-                        "INSERT INTO usage_records (\(UsageColumns.list)) VALUES " + Array(repeating: placeholders, count: slice.count).joined(separator: ", ")
-                            + " ON CONFLICT (record_id) DO NOTHING RETURNING record_id",
-                        binds)
-                    inserted += rows.compactMap { $0.column("record_id")?.string.flatMap { byID[$0] } }
-                    start += slice.count
+            // Nearly every batch is new: insert without returning rows and compare the count.
+            // Only a batch retried after a lost commit has rows already written; it is redone
+            // row by row below, so that what was written before is not billed twice.
+            do {
+                try await transaction {
+                    var written = 0
+                    for slice in Self.slices(of: records) {
+                        _ = try await connection.query(insertSQL(rows: slice.count), slice.flatMap(row))
+                        written += try await changes()
+                    }
+                    guard written == records.count else { throw PartlyWritten() }
+                    try await addSpend(records)
                 }
-                for (key, cost) in inserted.spendByKeyAndDay {
-                    _ = try await connection.query(
-                        "INSERT INTO key_spend (key_id, day, spent_pusd) VALUES (?, ?, ?) ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = spent_pusd + excluded.spent_pusd",
-                        [.text(key.keyID), .integer(.init(key.day)), .integer(.init(cost))])
+            } catch is PartlyWritten {
+                try await transaction {
+                    var inserted: [UsageRecord] = []
+                    let byID = Dictionary(records.map { ($0.recordID, $0) }, uniquingKeysWith: { first, _ in first })
+                    for slice in Self.slices(of: records) {
+                        let rows = try await connection.query(insertSQL(rows: slice.count) + " RETURNING record_id", slice.flatMap(row))
+                        inserted += rows.compactMap { $0.column("record_id")?.string.flatMap { byID[$0] } }
+                    }
+                    try await addSpend(inserted)
                 }
             }
+        }
+    }
+
+    /// A batch some of whose rows were already in the ledger.
+    private struct PartlyWritten: Error {}
+
+    private static func slices(of records: [UsageRecord]) -> [ArraySlice<UsageRecord>] {
+        stride(from: 0, to: records.count, by: UsageColumns.rowsPerStatement).map {
+            records[$0..<min(records.count, $0 + UsageColumns.rowsPerStatement)]
+        }
+    }
+
+    /// A record already written (a retried batch) is skipped, and not billed twice.
+    private func insertSQL(rows: Int) -> String {
+        let placeholders = "(" + Array(repeating: "?", count: UsageColumns.names.count).joined(separator: ", ") + ")"
+        return "INSERT INTO usage_records (\(UsageColumns.list)) VALUES " + Array(repeating: placeholders, count: rows).joined(separator: ", ")
+            + " ON CONFLICT (record_id) DO NOTHING"
+    }
+
+    private func changes() async throws -> Int {
+        try await connection.query("SELECT changes() AS n").first?.column("n")?.integer ?? 0
+    }
+
+    private func addSpend(_ records: [UsageRecord]) async throws {
+        for (key, cost) in records.spendByKeyAndDay {
+            _ = try await connection.query(
+                "INSERT INTO key_spend (key_id, day, spent_pusd) VALUES (?, ?, ?) ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = spent_pusd + excluded.spent_pusd",
+                [.text(key.keyID), .integer(.init(key.day)), .integer(.init(cost))])
         }
     }
 

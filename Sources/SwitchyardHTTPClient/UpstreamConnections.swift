@@ -67,6 +67,8 @@ final class LoopConnections: @unchecked Sendable {
     private var open: [UpstreamTarget.Origin: Int] = [:]
     private var targets: [String: UpstreamTarget] = [:]
     private var sweeper: RepeatedTask?
+    /// After `closeIdle`: connections whose answers end are closed, not pooled.
+    private var shutDown = false
 
     init(loop: any EventLoop, settings: UpstreamConnections.Settings, tls: NIOSSLContext?) {
         self.loop = loop
@@ -142,6 +144,10 @@ final class LoopConnections: @unchecked Sendable {
     /// our idle timeout or the upstream's (less a second), whichever is sooner.
     func release(_ connection: UpstreamConnection, upstreamIdleTimeout: TimeAmount? = nil) {
         guard connection.channel.isActive else { return }
+        guard !shutDown else {
+            connection.close()
+            return
+        }
         var limit = TimeAmount.nanoseconds(settings.idleTimeout.nanosecondsClamped)
         if let upstream = upstreamIdleTimeout { limit = min(limit, upstream - .seconds(1)) }
         guard limit > .zero else {
@@ -173,6 +179,7 @@ final class LoopConnections: @unchecked Sendable {
     }
 
     func closeIdle() {
+        shutDown = true
         sweeper?.cancel()
         sweeper = nil
         let all = idle.values.flatMap { $0 }
@@ -197,8 +204,10 @@ final class LoopConnections: @unchecked Sendable {
                         let isIP = (try? SocketAddress(ipAddress: origin.host, port: 0)) != nil
                         try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: isIP ? nil : origin.host))
                     }
+                    let handler = UpstreamConnectionHandler()
+                    try pipeline.addHandler(UpstreamFirstByteWatcher(handler))
                     try pipeline.addHTTPClientHandlers()
-                    try pipeline.addHandler(UpstreamConnectionHandler())
+                    try pipeline.addHandler(handler)
                 }
             }
         return bootstrap.connect(host: origin.host, port: origin.port).flatMapThrowing { channel in

@@ -25,9 +25,14 @@ final class UpstreamExchange: @unchecked Sendable {
     private var waiter: EventLoopPromise<ByteBuffer?>?
     private var waiterTimer: Scheduled<Void>?
     /// Set while the request is out on a reused connection and nothing has come back: if that
-    /// connection turns out closed (the upstream dropped it while it sat idle, a race no client
-    /// can avoid), the request goes once more on a fresh connection instead of failing.
+    /// connection turns out closed within `resendWindow` of sending, with not one byte of
+    /// answer (the upstream dropped it while it sat idle, a race no client can avoid), the
+    /// request goes once more on a fresh connection instead of failing. A connection lost later,
+    /// or after any byte, or to a malformed answer, is a failure: the upstream may have started
+    /// on the request, and sending it again could bill it twice.
     var resendOnFreshConnection: (() -> Void)?
+    static let resendWindow = TimeAmount.milliseconds(500)
+    private var sentAt: NIODeadline?
     /// The upstream's `Keep-Alive: timeout=N`, when it said so.
     private(set) var keepAliveTimeout: TimeAmount?
 
@@ -50,6 +55,12 @@ final class UpstreamExchange: @unchecked Sendable {
     /// The connection the request went out on.
     func attach(_ connection: UpstreamConnection) {
         self.connection = connection
+        sentAt = .now()
+    }
+
+    /// The first bytes of an answer arrived: from now on a lost connection is a failure.
+    func answerStarted() {
+        resendOnFreshConnection = nil
     }
 
     // MARK: From the connection handler
@@ -98,7 +109,7 @@ final class UpstreamExchange: @unchecked Sendable {
     func connectionLost(_ error: UpstreamTransportError, channel: any Channel) {
         // Only the connection the request is on counts (a retried request has moved on).
         guard let current = connection, current.channel === channel else { return }
-        if !isOver, !gotHead, let resend = resendOnFreshConnection {
+        if !isOver, !gotHead, let resend = resendOnFreshConnection, let sentAt, NIODeadline.now() - sentAt < Self.resendWindow {
             resendOnFreshConnection = nil
             let connection = self.connection
             self.connection = nil
@@ -229,6 +240,22 @@ final class UpstreamExchangeOwner: Sendable {
     }
 }
 
+/// Sits before the HTTP decoder and tells the connection's handler when any byte of an answer
+/// arrives (a half-parsed head included).
+final class UpstreamFirstByteWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let handler: UpstreamConnectionHandler
+
+    init(_ handler: UpstreamConnectionHandler) { self.handler = handler }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        handler.exchange?.answerStarted()
+        context.fireChannelRead(data)
+    }
+}
+
 /// The channel handler of an upstream connection: feeds response parts to the current
 /// exchange, fails it when the connection breaks, and holds reads while its consumer lags.
 final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -263,7 +290,17 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
         if let error = error as? NIOSSLError, case .uncleanShutdown = error { return }
         let exchange = self.exchange
         self.exchange = nil
-        exchange?.connectionLost(.broken(String(describing: error)), channel: context.channel)
+        if error is HTTPParserError {
+            // A malformed answer: the upstream did answer something. Never resent.
+            exchange?.answerStarted()
+            exchange?.fail(.broken("the upstream's answer is not valid HTTP: \(error)"))
+        } else if error is NIOSSLError || error is BoringSSLError {
+            // Certificate or handshake failures: the connection never came up.
+            exchange?.answerStarted()
+            exchange?.fail(.connect("TLS: \(error)"))
+        } else {
+            exchange?.connectionLost(.broken(String(describing: error)), channel: context.channel)
+        }
         context.close(promise: nil)
     }
 

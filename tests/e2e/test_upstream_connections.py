@@ -21,7 +21,8 @@ class RawUpstream:
     without answering when a second request arrives on it: what an upstream that drops idle
     connections looks like to a client that sends at the wrong moment."""
 
-    def __init__(self) -> None:
+    def __init__(self, partial_answer: bytes = b"") -> None:
+        self.partial_answer = partial_answer
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         self.connections = 0
@@ -58,7 +59,8 @@ class RawUpstream:
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(ANSWER), ANSWER))
             self.answered += 1
             if self._read_request(conn, leftover) is not None:
-                self.dropped += 1  # closes without answering
+                conn.sendall(self.partial_answer)
+                self.dropped += 1  # closes without (fully) answering
 
     def close(self) -> None:
         self.server.close()
@@ -76,5 +78,23 @@ def test_a_reused_connection_closed_by_the_upstream_is_retried_on_a_fresh_one(la
                 assert response.parse().choices[0].message.content == "hi"
         assert upstream.answered == 5
         assert upstream.dropped >= 1  # the pooled connection was tried first
+    finally:
+        upstream.close()
+
+
+def test_a_connection_lost_after_part_of_an_answer_is_not_resent_silently(launcher, tmp_path):
+    """Once any byte of an answer came back, the upstream has the request: the transport does
+    not send it again on its own. The executor's retry does, and says so (attempts: 2)."""
+    upstream = RawUpstream(partial_answer=b"HTTP/1.1 200 OK\r\nContent-Ty")
+    try:
+        config = write_config(tmp_path, "raw.yaml", deepseek_config(f"http://127.0.0.1:{upstream.port}/v1"))
+        gateway = Gateway("custom", launcher.gateway(config))
+        with gateway.client() as client:
+            first = client.chat.completions.with_raw_response.create(model="deepseek-v4-flash", messages=[user("hello")])
+            assert first.headers["x-switchyard-attempts"] == "1"
+            second = client.chat.completions.with_raw_response.create(model="deepseek-v4-flash", messages=[user("hello")])
+            assert second.headers["x-switchyard-attempts"] == "2"
+            assert second.parse().choices[0].message.content == "hi"
+        assert upstream.dropped == 1
     finally:
         upstream.close()

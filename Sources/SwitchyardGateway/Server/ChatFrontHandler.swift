@@ -52,6 +52,9 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// under the answer.
     private var heldInputClosed = false
     private var heldError: (any Error)?
+    /// The last write of the chat answer in hand: closing waits for it (closing drops writes
+    /// the socket has not taken yet).
+    fileprivate var lastWrite: EventLoopFuture<Void>?
 
     init(chat: ChatCompletionHandler, maxBodyBytes: Int, logger: Logger) {
         self.chat = chat
@@ -266,8 +269,15 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The chat answer has been written (or the connection is gone).
     private func answered(keepAlive: Bool, context: ChannelHandlerContext) {
         mode = .idle
+        let lastWrite = self.lastWrite
+        self.lastWrite = nil
         if !keepAlive || closeWhenIdle || !context.channel.isActive {
-            context.close(promise: nil)
+            let channel = context.channel
+            if let lastWrite {
+                lastWrite.whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                channel.close(promise: nil)
+            }
             return
         }
         drain(context: context)
@@ -338,7 +348,10 @@ struct FrontBodyWriter: ResponseBodyWriter {
         // (the next request, or closing) runs on the loop after this write in any case.
         let bound = connection
         FrontBodyWriter.run(on: bound.eventLoop) {
-            bound.value.context.writeAndFlush(ChatFrontHandler.wrapOutboundOut(.end(nil)), promise: nil)
+            let context = bound.value.context
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(ChatFrontHandler.wrapOutboundOut(.end(nil)), promise: written)
+            bound.value.handler.lastWrite = written.futureResult
         }
     }
 

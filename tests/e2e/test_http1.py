@@ -187,3 +187,13 @@ def test_garbage_after_a_chat_request_is_answered_after_it(embedded_gateway):
         assert json.loads(body)["object"] == "chat.completion"
         status, _, _ = reader.response()
         assert status == 400
+
+
+def test_chat_answers_carry_a_date_header(embedded_gateway):
+    from email.utils import parsedate_to_datetime
+    import datetime
+    with connect(embedded_gateway) as sock:
+        sock.sendall(chat_request("what time is it"))
+        _, headers, _ = Reader(sock).response()
+    sent = parsedate_to_datetime(headers["date"])
+    assert abs((datetime.datetime.now(datetime.timezone.utc) - sent).total_seconds()) < 60

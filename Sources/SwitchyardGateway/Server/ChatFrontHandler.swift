@@ -3,7 +3,9 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import Foundation
 import NIOHTTP1
+import Synchronization
 import SwitchyardCore
 
 /// Serves chat completions straight from the HTTP/1 pipeline, ahead of Hummingbird's router:
@@ -315,7 +317,21 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
             headers.replaceOrAdd(name: "connection", value: "keep-alive")
         }
         headers.replaceOrAdd(name: "server", value: "switchyard")
+        headers.replaceOrAdd(name: "date", value: DateHeader.now())
         return HTTPResponseHead(version: version, status: .init(statusCode: response.status.code), headers: headers)
+    }
+}
+
+/// The `Date` header, formatted once per second.
+enum DateHeader {
+    private static let cache = Mutex<(second: Int64, text: String)>((-1, ""))
+
+    static func now() -> String {
+        let second = Date().millisecondsSinceEpoch / 1000
+        if let cached = cache.withLock({ $0.second == second ? $0.text : nil }) { return cached }
+        let text = HTTPDate.format(epochSeconds: second)
+        cache.withLock { $0 = (second, text) }
+        return text
     }
 }
 

@@ -36,7 +36,7 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         /// answers 413 when it sees more than `maxBodyBytes`).
         case reading(HTTPRequestHead, ByteBuffer)
         /// The chat handler is answering.
-        case answering(keepAlive: Bool)
+        case answering
         /// Passing a request's parts to the router.
         case passing
     }
@@ -104,7 +104,7 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             mode = .reading(head, body)
         case (.reading(let head, let body), .end):
-            mode = .answering(keepAlive: head.isKeepAlive)
+            mode = .answering
             answer(head, body: body, context: context)
         case (.passing, .end):
             mode = .idle

@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import SwitchyardCore
 
 /// Keep-alive HTTP/1.1 connections to upstreams, pooled per event loop: a request takes an
 /// idle connection of the loop its task runs on (or opens one there), so the request, the

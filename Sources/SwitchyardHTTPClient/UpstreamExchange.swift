@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import SwitchyardCore
 
 /// One request and its response on one upstream connection. It lives on the connection's
 /// event loop: every method must be called there (hence `@unchecked Sendable`: it is only
@@ -334,11 +335,3 @@ extension TimeAmount {
     }
 }
 
-extension Duration {
-    /// Whole nanoseconds, clamped to `Int64` (NIO's timers take nanoseconds).
-    var nanosecondsClamped: Int64 {
-        let (seconds, attoseconds) = components
-        let (nanos, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : nanos + attoseconds / 1_000_000_000
-    }
-}

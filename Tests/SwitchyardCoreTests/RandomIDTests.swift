@@ -24,3 +24,11 @@ import Testing
         }
     }
 }
+
+@Suite struct HexTests {
+    @Test func bytesBecomeLowercaseHex() {
+        #expect(Hex.lowercase([0x00, 0x0f, 0xa5, 0xff]) == "000fa5ff")
+        #expect(Hex.lowercase([UInt8](), prefix: "req_") == "req_")
+        #expect(Hex.lowercase([0xde, 0xad], prefix: "x-") == "x-dead")
+    }
+}

@@ -184,6 +184,11 @@ func record(_ i: Int, key: String?, model: String, at time: Date, cost: Int64?, 
         }
     }
 
+    /// Stored keys are found by this exact text: it must never change form.
+    @Test func keyDigestIsLowercaseHexSHA256() {
+        #expect(KeyHasher.digest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
     @Test func storeLocationsParseAndNeverPrintPasswords() throws {
         #expect(try StoreLocation(parsing: "memory") == .memory)
         #expect(try StoreLocation(parsing: "sqlite:/var/lib/sy.db") == .sqlite(path: "/var/lib/sy.db"))

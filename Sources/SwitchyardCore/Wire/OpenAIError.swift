@@ -40,6 +40,9 @@ public struct OpenAIError: Error, Sendable, Hashable, CustomStringConvertible {
                     type: "invalid_request_error", code: "request_too_large", shouldRetry: false)
     }
 
+    /// A failure inside the gateway itself (never an upstream's): no details leave the process.
+    public static let internalError = OpenAIError(status: 500, message: "Internal error in the gateway.", type: "server_error", code: "internal_error")
+
     public static func notFound(_ path: String) -> OpenAIError {
         OpenAIError(status: 404, message: "Unknown endpoint \(path.prefix(200)).", type: "invalid_request_error", code: "unknown_url")
     }

@@ -248,7 +248,7 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
             response = try await chat.handle(request, logger: logger)
         } catch {
             // The body is already read, so the handler has nothing left that can throw.
-            response = ErrorResponse.make(OpenAIError(status: 500, message: "Internal error in the gateway.", type: "server_error", code: "internal_error"))
+            response = ErrorResponse.make(.internalError)
         }
         let streaming = response.body.contentLength == nil
         // HTTP/1.0 has no chunked encoding: a stream there ends when the connection closes.

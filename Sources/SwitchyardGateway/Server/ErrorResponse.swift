@@ -40,7 +40,7 @@ struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return ErrorResponse.make(.bodyTooLarge(limit: maxBodyBytes))
         } catch {
             context.logger.error("unexpected error", metadata: ["error": .string(String(describing: error))])
-            return ErrorResponse.make(OpenAIError(status: 500, message: "Internal error in the gateway.", type: "server_error", code: "internal_error"))
+            return ErrorResponse.make(.internalError)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SwitchyardCore
 
 /// Virtual API keys are stored only as SHA-256 digests. A key carries 192 bits
 /// of randomness, so a fast unsalted hash is enough (the same choice GitHub and
@@ -8,20 +9,8 @@ import Foundation
 public enum KeyHasher {
     /// Lower-case hex SHA-256 of the key's UTF-8 bytes.
     public static func digest(_ key: String) -> String {
-        let digest = SHA256.hash(data: Data(key.utf8))
-        // Written straight into the string's storage: this runs on every keyed request.
-        return String(unsafeUninitializedCapacity: 64) { buffer in
-            var index = 0
-            for byte in digest {
-                buffer[index] = hexDigits[Int(byte >> 4)]
-                buffer[index + 1] = hexDigits[Int(byte & 0xF)]
-                index += 2
-            }
-            return index
-        }
+        Hex.lowercase(Array(SHA256.hash(data: Data(key.utf8))))
     }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Compares two digests without an early exit, so the time taken does not
     /// say how many leading characters matched.

@@ -113,21 +113,40 @@ struct Serve: AsyncParsableCommand {
             "models": .stringConvertible(gatewayConfig.catalog.models.filter { parts.pool.serves($0.id) }.count),
             "deployments": .stringConvertible(parts.pool.deployments.count),
         ])
+        // Shut down in reverse order: ShutdownGrace starts the grace period, the server stops
+        // accepting and drains, CallDrain waits for calls whose clients had left, and the ledger
+        // writer flushes last.
         let group = ServiceGroup(
             services: (access?.services(logger: logger) ?? []) + [
                 HTTPClientService(client: httpClient),
                 UpstreamConnectionsService(connections: parts.upstream),
                 HealthProber(pool: parts.pool, client: httpClient, interval: gatewayConfig.routing.probeInterval, logger: logger),
+                CallDrain(calls: parts.calls),
                 application,
+                ShutdownGrace(calls: parts.calls, grace: gatewayConfig.server.shutdownGrace, logger: logger),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
+        // A second SIGTERM or SIGINT ends the grace at once: calls in flight are cancelled (each
+        // still writes its ledger row), the ledger is flushed, the process exits.
+        let calls = parts.calls
+        let signalLogger = logger
+        Task.detached {
+            var signals = 0
+            for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                signals += 1
+                if signals >= 2 {
+                    signalLogger.warning("second signal: cancelling the calls in flight", metadata: ["calls": .stringConvertible(calls.count)])
+                    calls.cancelAll()
+                }
+            }
+        }
         try await group.run()
     }
 }
 
 func makeLogger(label: String, level: String) -> Logger {
-    LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    LoggingSystem.bootstrap { ScrubbingLogHandler(StreamLogHandler.standardError(label: $0)) }
     var logger = Logger(label: label)
     logger.logLevel = Logger.Level(rawValue: level) ?? .info
     return logger

@@ -44,7 +44,7 @@ func withAccessGateway(
         config: .embedded(), simulator: Simulator(options: .init(seed: 3, fast: true)), access: access,
         metrics: metrics, logger: logger)
     do {
-        try await application.test(.router) { testClient in try await body(testClient, access) }
+        try await application.test(.live) { testClient in try await body(testClient, access) }
     } catch {
         access.ledger.close()
         await writing.value

@@ -113,21 +113,22 @@ import Testing
 
     @Test func anExhaustedBudgetAnswersInsufficientQuota() async throws {
         try await withAccessGateway { client, _ in
-            let (secret, id) = try await createKey(client, #"{"name":"tiny","budget_usd":"0.00001","budget_period":"day"}"#)
+            let (secret, id) = try await createKey(client, #"{"name":"tiny","budget_usd":"0.00002","budget_period":"day"}"#)
             var served = 0
             var refusal: TestResponse?
             for _ in 0..<10 {
-                let r = try await post(client, chatBody("deepseek-v4-flash", "hi [sim tokens=40]"), headers: bearer(secret))
+                let r = try await post(client, chatBody("deepseek-v4-flash", "hi [sim tokens=40]", extra: ",\"max_tokens\":42"), headers: bearer(secret))
                 if r.status == .ok { served += 1 } else { refusal = r; break }
             }
-            // Each call costs about $0.0000115: the first one spends the budget.
+            // Each call costs about $0.0000115 and may cost up to ≈ $0.000011 (prompt estimate +
+            // max_tokens): after the first, what is left no longer covers the worst case.
             #expect(served == 1)
             let refused = try #require(refusal)
             #expect(refused.status == .tooManyRequests)
             #expect(try errorCode(refused) == "insufficient_quota")
             #expect(refused.headers["x-should-retry"] == "false")
             let shown = String(buffer: try await client.execute(uri: "/admin/keys/\(id)", method: .get, headers: adminHeaders()).body)
-            #expect(shown.contains("\"budget_usd\":\"0.00001\""))
+            #expect(shown.contains("\"budget_usd\":\"0.00002\""))
         }
     }
 }

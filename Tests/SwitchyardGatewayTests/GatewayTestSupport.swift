@@ -11,10 +11,10 @@ import SwitchyardSimulator
 import Testing
 
 /// Runs `body` against a gateway built from `config` (the embedded default unless given),
-/// through Hummingbird's in-process router test client.
+/// over a real loopback connection: the production path (`ChatFrontHandler`), not the router.
 func withGateway(
     _ config: GatewayConfig = .embedded(), simulator: Simulator = Simulator(options: .init(fast: true)),
-    mode: TestingSetup = .router,
+    mode: TestingSetup = .live,
     _ body: @escaping @Sendable (any TestClientProtocol, Gateway.Parts) async throws -> Void
 ) async throws {
     var logger = Logger(label: "test")

@@ -37,7 +37,9 @@ func resilienceConfig(family: String, ports: [Int], models: [String], routing: S
         yaml += "      - {name: d\(i), region: r\(i), base_url: \"http://127.0.0.1:\(port)/v1\", models: {\(table)}}\n"
     }
     yaml += "routing:\n" + routing
-    return try GatewayConfig.parse(yaml: yaml, file: "chaos.yaml", environment: [:])
+    var config = try GatewayConfig.parse(yaml: yaml, file: "chaos.yaml", environment: [:])
+    config.server.publicHealth = true  // The tests read /admin/health without an admin key.
+    return config
 }
 
 /// A config with two providers of different families (for fallbacks across families).
@@ -57,7 +59,9 @@ func twoFamilyConfig(first: (family: String, port: Int, model: String), second: 
         routing:
         \(routing)
         """
-    return try GatewayConfig.parse(yaml: yaml, file: "chaos.yaml", environment: [:])
+    var config = try GatewayConfig.parse(yaml: yaml, file: "chaos.yaml", environment: [:])
+    config.server.publicHealth = true  // The tests read /admin/health without an admin key.
+    return config
 }
 
 /// Percentile of durations (nearest rank), in milliseconds.

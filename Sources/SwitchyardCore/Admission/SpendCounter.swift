@@ -11,19 +11,39 @@ public struct SpendCounter: Sendable, Hashable {
 
     public init() {}
 
+    /// Reserved for calls in flight (their worst-case cost), released when they settle.
+    public private(set) var reserved: Int64 = 0
+
     public func spent(in period: BudgetPeriod) -> Int64 {
-        let (sum, overflow) = (stored[period] ?? 0).addingReportingOverflow(unwritten)
-        return overflow ? .max : sum
+        Picodollars.add(stored[period] ?? 0, unwritten)
+    }
+
+    /// Spent plus reserved: what admission compares with the budget.
+    public func committed(in period: BudgetPeriod) -> Int64 {
+        Picodollars.add(spent(in: period), reserved)
     }
 
     public func isExhausted(_ budget: Budget) -> Bool { spent(in: budget.period) >= budget.amountPicodollars }
 
-    public mutating func spend(_ picodollars: Int64) { unwritten = unwritten.addingReportingOverflow(picodollars).overflow ? .max : unwritten + picodollars }
+    /// Whether a call whose worst case is `worstCase` still fits the budget next to what is
+    /// spent and reserved by the calls in flight. So concurrent calls can never overshoot the
+    /// budget together: at most by the error of their estimates.
+    public func admits(_ worstCase: Int64, budget: Budget) -> Bool {
+        if isExhausted(budget) { return false }
+        return Picodollars.add(committed(in: budget.period), max(0, worstCase)) <= budget.amountPicodollars
+    }
+
+    public mutating func reserve(_ picodollars: Int64) { reserved = Picodollars.add(reserved, max(0, picodollars)) }
+
+    public mutating func release(_ picodollars: Int64) { reserved = max(0, Picodollars.subtract(reserved, max(0, picodollars))) }
+
+    public mutating func spend(_ picodollars: Int64) { unwritten = Picodollars.add(unwritten, max(0, picodollars)) }
 
     /// The ledger wrote `picodollars` of this key's calls. The next sync will read them back
     /// from the store; until then they count as stored.
     public mutating func written(_ picodollars: Int64) {
-        unwritten -= picodollars
-        for period in BudgetPeriod.allCases { stored[period, default: 0] += picodollars }
+        let amount = max(0, picodollars)
+        unwritten = max(0, Picodollars.subtract(unwritten, amount))
+        for period in BudgetPeriod.allCases { stored[period] = Picodollars.add(stored[period] ?? 0, amount) }
     }
 }

@@ -24,6 +24,7 @@ enum CatalogFile {
         var price_basis: String
         var price_rule: String
         var tokens_per_second: Int?
+        var max_output_tokens: Int?
         var notes: String
     }
 
@@ -65,7 +66,8 @@ enum CatalogFile {
             }
             models.append(CatalogModel(
                 id: m.id, name: m.name, family: family, aliases: m.aliases, contextWindow: m.context_window,
-                capabilities: capabilities, pricing: pricing, tokensPerSecond: m.tokens_per_second, notes: m.notes))
+                capabilities: capabilities, pricing: pricing, tokensPerSecond: m.tokens_per_second, notes: m.notes,
+                maxOutputTokens: m.max_output_tokens))
         }
         return Catalog(models: models, families: families)
     }

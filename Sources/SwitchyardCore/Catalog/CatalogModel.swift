@@ -13,6 +13,16 @@ public struct CatalogModel: Sendable, Hashable {
     /// Typical output tokens per second, where the seed gives it.
     public var tokensPerSecond: Int?
     public var notes: String
+    /// The most tokens one answer may have when the request sets no `max_tokens`: the output
+    /// cap admission reserves against budgets and TPM. nil: `defaultMaxOutputTokens`.
+    public var maxOutputTokensSetting: Int?
+
+    /// The output cap when none is set: 8,192 tokens, or a quarter of the context window when
+    /// that is smaller.
+    public static func defaultMaxOutputTokens(contextWindow: Int) -> Int { max(1, min(8_192, contextWindow / 4)) }
+
+    /// The output cap used when a request sets no `max_tokens` / `max_completion_tokens`.
+    public var maxOutputTokens: Int { maxOutputTokensSetting ?? Self.defaultMaxOutputTokens(contextWindow: contextWindow) }
 
     public init(
         id: String,
@@ -23,8 +33,10 @@ public struct CatalogModel: Sendable, Hashable {
         capabilities: Set<Capability>,
         pricing: Pricing?,
         tokensPerSecond: Int? = nil,
-        notes: String = ""
+        notes: String = "",
+        maxOutputTokens: Int? = nil
     ) {
+        self.maxOutputTokensSetting = maxOutputTokens
         self.id = id
         self.name = name
         self.family = family

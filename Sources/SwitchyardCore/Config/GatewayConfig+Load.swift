@@ -54,11 +54,21 @@ struct ConfigValidator {
 
     func validate(_ root: Node) throws(ConfigError) -> GatewayConfig {
         let top = try YAMLCursor(node: root, field: "", file: file)
-            .mapping(allowed: ["server", "timeouts", "models", "providers", "routing", "auth", "store", "ledger"])
+            .mapping(allowed: ["server", "timeouts", "models", "providers", "routing", "auth", "store", "ledger", "metrics"])
         var config = GatewayConfig(catalog: catalog, providers: [], origin: file)
         config.access = try AccessValidator(file: file, environment: environment)
             .access(auth: top["auth"], store: top["store"], ledger: top["ledger"])
         if let server = top["server"] { config.server = try serverSettings(server) }
+        if let metrics = top["metrics"] {
+            let fields = try metrics.mapping(allowed: ["bearer_token_env"])
+            if let envCursor = fields["bearer_token_env"] {
+                let variable = try envCursor.string()
+                guard let value = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines), value.utf8.count >= 16 else {
+                    throw envCursor.error("the environment variable \(variable) must hold the bearer token /metrics requires (16 characters or more)")
+                }
+                config.metricsBearerToken = Secret(value)
+            }
+        }
         if let timeouts = top["timeouts"] { config.timeouts = try upstreamTimeouts(timeouts, base: config.timeouts) }
         if let models = top["models"] {
             for entry in try models.sequence() { config.catalog.upsert(try model(entry, in: config.catalog)) }
@@ -86,12 +96,20 @@ struct ConfigValidator {
     }
 
     private func serverSettings(_ cursor: YAMLCursor) throws(ConfigError) -> ServerSettings {
-        let fields = try cursor.mapping(allowed: ["host", "port", "max_body_bytes", "backlog"])
+        let fields = try cursor.mapping(allowed: ["host", "port", "max_body_bytes", "backlog", "header_timeout_ms", "body_timeout_ms",
+                                                  "idle_timeout_ms", "max_connections", "shutdown_grace_s", "client_stall_ms", "public_health"])
         var settings = ServerSettings()
         if let host = fields["host"] { settings.host = try host.string() }
         if let port = fields["port"] { settings.port = try port.int(in: 0...65535) }
         if let max = fields["max_body_bytes"] { settings.maxBodyBytes = try max.int(in: 1024...(1 << 30)) }
         if let backlog = fields["backlog"] { settings.backlog = try backlog.int(in: 1...65_535) }
+        if let v = fields["header_timeout_ms"] { settings.headerTimeout = .milliseconds(try v.int(in: 1...3_600_000)) }
+        if let v = fields["body_timeout_ms"] { settings.bodyTimeout = .milliseconds(try v.int(in: 1...3_600_000)) }
+        if let v = fields["idle_timeout_ms"] { settings.idleTimeout = .milliseconds(try v.int(in: 1...86_400_000)) }
+        if let v = fields["client_stall_ms"] { settings.clientStall = .milliseconds(try v.int(in: 1...3_600_000)) }
+        if let v = fields["max_connections"] { settings.maxConnections = try v.int(in: 1...1_000_000) }
+        if let v = fields["shutdown_grace_s"] { settings.shutdownGrace = .seconds(try v.int(in: 0...86_400)) }
+        if let v = fields["public_health"] { settings.publicHealth = try v.bool() }
         return settings
     }
 
@@ -111,7 +129,7 @@ struct ConfigValidator {
     /// A model entry: a new model (with `family` and `context_window`) or a change to a catalog
     /// model (any subset of fields, usually `pricing`).
     private func model(_ cursor: YAMLCursor, in catalog: Catalog) throws(ConfigError) -> CatalogModel {
-        let fields = try cursor.mapping(allowed: ["id", "name", "family", "aliases", "context_window", "capabilities", "pricing", "tokens_per_second", "notes"])
+        let fields = try cursor.mapping(allowed: ["id", "name", "family", "aliases", "context_window", "capabilities", "pricing", "tokens_per_second", "max_output_tokens", "notes"])
         guard let idCursor = fields["id"] else { throw cursor.error("needs an id") }
         let id = try idCursor.string()
         var model: CatalogModel
@@ -140,6 +158,7 @@ struct ConfigValidator {
         }
         if let v = fields["pricing"] { model.pricing = try pricing(v, previous: model.pricing) }
         if let v = fields["tokens_per_second"] { model.tokensPerSecond = try v.int(in: 1...100_000) }
+        if let v = fields["max_output_tokens"] { model.maxOutputTokensSetting = try v.int(in: 1...100_000_000) }
         if let v = fields["notes"] { model.notes = try v.string() }
         return model
     }
@@ -204,7 +223,7 @@ struct ConfigValidator {
             let baseURL = try urlCursor.string()
             guard let url = URL(string: baseURL), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
                   let host = url.host, !host.isEmpty else {
-                throw urlCursor.error("must be an http:// or https:// URL with a host, got '\(baseURL)'")
+                throw urlCursor.error("must be an http:// or https:// URL with a host, got '\(URLRedaction.safe(baseURL))'")
             }
             endpoint = .http(baseURL: baseURL)
         }

@@ -12,6 +12,8 @@ public struct GatewayConfig: Sendable {
     public var access = AccessSettings(authRequired: false, store: .memory)
     /// Where the configuration came from (`embedded default` or the file path), for logs.
     public var origin: String
+    /// When set (`metrics.bearer_token_env`), `GET /metrics` needs `Authorization: Bearer <it>`.
+    public var metricsBearerToken: Secret?
 
     public init(server: ServerSettings = .init(), timeouts: UpstreamTimeouts = .init(), catalog: Catalog,
                 providers: [ProviderConfig], origin: String) {
@@ -53,6 +55,21 @@ public struct ServerSettings: Sendable, Hashable {
     /// clients beyond it sees dropped SYNs, each a one-second retransmit (also capped by the
     /// kernel's net.core.somaxconn).
     public var backlog: Int = 4096
+    /// The whole request head must arrive within this (from the connection, or from the first
+    /// byte of a later request); past it the client gets 408 and the connection closes.
+    public var headerTimeout: Duration = .seconds(10)
+    /// Longest pause between two reads of a request body (408 and close past it).
+    public var bodyTimeout: Duration = .seconds(10)
+    /// How long a keep-alive connection may stay silent between requests.
+    public var idleTimeout: Duration = .seconds(60)
+    /// Open client connections; past it new connections are closed as they arrive.
+    public var maxConnections: Int = 10_000
+    /// On SIGTERM, calls in flight may finish for this long; then they are cancelled.
+    public var shutdownGrace: Duration = .seconds(30)
+    /// A client that takes no bytes of its answer for this long is disconnected.
+    public var clientStall: Duration = .seconds(30)
+    /// `GET /admin/health` without the admin key (it names deployments and their last errors).
+    public var publicHealth = false
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 10 << 20) {
         self.host = host

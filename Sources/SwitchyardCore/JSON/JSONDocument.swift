@@ -9,8 +9,9 @@ public struct JSONDocument: Sendable {
     public let root: JSONValue
 
     /// Validates `bytes` as one JSON value (RFC 8259) surrounded by optional white space.
-    public init(bytes: [UInt8], maxDepth: Int = 128) throws(JSONSyntaxError) {
-        var scanner = JSONScanner(bytes: bytes, maxDepth: maxDepth)
+    /// `rejectDuplicateKeys` refuses an object with a key twice (every client request body).
+    public init(bytes: [UInt8], maxDepth: Int = 128, rejectDuplicateKeys: Bool = false) throws(JSONSyntaxError) {
+        var scanner = JSONScanner(bytes: bytes, maxDepth: maxDepth, rejectDuplicateKeys: rejectDuplicateKeys)
         scanner.skipWhitespace()
         let root = try scanner.scanValue(depth: 0)
         scanner.skipWhitespace()

@@ -2,11 +2,16 @@
 struct JSONScanner {
     let bytes: [UInt8]
     let maxDepth: Int
+    /// Refuse an object that has the same key twice (compared after unescaping, so `"model"`
+    /// and `"mo\u0064el"` are the same key). Parsers disagree on which duplicate wins; a
+    /// gateway that checks one and forwards both can be bypassed.
+    let rejectDuplicateKeys: Bool
     var position = 0
 
-    init(bytes: [UInt8], maxDepth: Int) {
+    init(bytes: [UInt8], maxDepth: Int, rejectDuplicateKeys: Bool = false) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        self.rejectDuplicateKeys = rejectDuplicateKeys
     }
 
     mutating func skipWhitespace() {
@@ -57,10 +62,15 @@ struct JSONScanner {
         position += 1
         skipWhitespace()
         if position < bytes.count && bytes[position] == UInt8(ascii: "}") { position += 1; return }
+        var keys = DuplicateKeyCheck()
         while true {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            let keyStart = position
             try scanString()
+            if rejectDuplicateKeys, let duplicate = keys.insert(bytes[(keyStart + 1)..<(position - 1)]) {
+                throw JSONSyntaxError(offset: keyStart, reason: "duplicate key \(JSONString.quoted(String(decoding: duplicate.prefix(128), as: UTF8.self)))")
+            }
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             position += 1
@@ -146,6 +156,28 @@ struct JSONScanner {
         }
         guard ok else { throw fail("invalid literal") }
         position += count
+    }
+}
+
+/// The keys of one object seen so far. Small objects (almost all) compare linearly; past 16
+/// keys a set keeps the check linear in the object's size.
+private struct DuplicateKeyCheck {
+    private var small: [[UInt8]] = []
+    private var large: Set<[UInt8]>?
+
+    /// Adds a key (the inside of its literal); returns the decoded key when it was seen already.
+    mutating func insert(_ literal: ArraySlice<UInt8>) -> [UInt8]? {
+        let key = literal.contains(UInt8(ascii: "\\")) ? Array((JSONString.decode(literal) ?? "\u{FFFD}").utf8) : Array(literal)
+        if large != nil {
+            return large!.insert(key).inserted ? nil : key
+        }
+        if small.contains(key) { return key }
+        small.append(key)
+        if small.count > 16 {
+            large = Set(small)
+            small = []
+        }
+        return nil
     }
 }
 

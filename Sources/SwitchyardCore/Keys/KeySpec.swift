@@ -23,7 +23,7 @@ public struct KeySpec: Sendable, Hashable {
     public init(json body: [UInt8], catalog: Catalog, now: Date) throws(OpenAIError) {
         let document: JSONDocument
         do {
-            document = try JSONDocument(bytes: body, maxDepth: 8)
+            document = try JSONDocument(bytes: body, maxDepth: 8, rejectDuplicateKeys: true)
         } catch {
             throw .invalidRequest("The request body is not valid JSON: \(error).")
         }

@@ -29,6 +29,9 @@ public struct UsageRecord: Sendable, Hashable {
     /// The upstream error class or the gateway's error code, for failures.
     public var errorClass: String?
     public var stream: Bool
+    /// Where the token counts come from: the upstream's own usage, or the gateway's estimate
+    /// (a stream cut short before its usage arrived). nil when nothing was counted.
+    public var usageSource: UsageSource?
 
     public init(recordID: String = UUID().uuidString.lowercased(), time: Date, requestID: String, keyID: String?, team: String?, requestedModel: String, servedModel: String?,
                 provider: String?, deployment: String?, region: String?, route: String?, attempts: Int, usage: TokenUsage,
@@ -53,6 +56,11 @@ public struct UsageRecord: Sendable, Hashable {
         self.status = status
         self.errorClass = errorClass
         self.stream = stream
+    }
+
+    public enum UsageSource: String, Sendable, Hashable {
+        case upstream
+        case estimated
     }
 
     /// Milliseconds since the epoch: how the ledger stores time in both databases.

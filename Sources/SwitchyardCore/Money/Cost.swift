@@ -29,12 +29,14 @@ public struct Cost: Sendable, Hashable {
         let output = max(0, usage.completionTokens)
         if let rates = pricing.picodollarsPerToken,
            let total = Self.sum([(uncached, rates.input), (cached, rates.cachedInput), (output, rates.output)]) {
-            return .picodollars(total)
+            return .picodollars(Picodollars.clamp(total))
         }
         let perToken = Decimal(1_000_000)
         let total = (Decimal(uncached) * pricing.inputPer1M
             + Decimal(cached) * pricing.cachedInputPer1M
             + Decimal(output) * pricing.outputPer1M) / perToken
+        // Beyond the ceiling, the amount is the ceiling (what the ledger and the budget see).
+        if total >= Picodollars.usd(Picodollars.ceiling) { return .picodollars(Picodollars.ceiling) }
         return .usd(total)
     }
 

@@ -16,4 +16,31 @@ public struct TokenUsage: Sendable, Hashable {
     }
 
     public var totalTokens: Int { promptTokens + completionTokens }
+
+    /// No real call reports more than this in any field.
+    public static let plausibleMaximum = 100_000_000
+
+    /// Why these counts cannot come from a real call, or nil when they can: a field that is
+    /// negative or above 100,000,000, or prompt + completion above 4× the model's context
+    /// window. An upstream that reports such usage is treated as a bad response (never billed
+    /// as is: the numbers would drain a budget or overflow a sum).
+    public func implausibility(contextWindow: Int?) -> String? {
+        for (name, value) in [("prompt_tokens", promptTokens), ("completion_tokens", completionTokens),
+                              ("cached_tokens", cachedPromptTokens), ("reasoning_tokens", reasoningTokens)] {
+            if value < 0 { return "\(name) is negative (\(value))" }
+            if value > Self.plausibleMaximum { return "\(name) is above \(Self.plausibleMaximum) (\(value))" }
+        }
+        if let contextWindow, contextWindow > 0, promptTokens + completionTokens > 4 * contextWindow {
+            return "prompt + completion tokens (\(promptTokens + completionTokens)) exceed 4× the context window (\(contextWindow))"
+        }
+        return nil
+    }
+
+    /// Cached tokens within the prompt, reasoning tokens within the completion (call only on
+    /// plausible usage).
+    public var normalized: TokenUsage {
+        TokenUsage(promptTokens: promptTokens, completionTokens: completionTokens,
+                   cachedPromptTokens: max(0, min(cachedPromptTokens, promptTokens)),
+                   reasoningTokens: max(0, min(reasoningTokens, completionTokens)))
+    }
 }

@@ -54,8 +54,10 @@ public struct UpstreamFailure: Error, Sendable, Hashable, CustomStringConvertibl
                 retryAfterSeconds: Int? = nil, provider: String, deployment: String) {
         self.errorClass = errorClass
         self.status = status
-        self.upstreamMessage = upstreamMessage.map { Redactor.scrub(String($0.prefix(500))) }
-        self.upstreamCode = upstreamCode.map { String($0.prefix(64)) }
+        // Configured secrets by value first (whole, before truncation can cut one in half), then
+        // anything else that looks like a credential.
+        self.upstreamMessage = upstreamMessage.map { Redactor.scrub(String(SecretScrubber.shared.scrub($0).prefix(500))) }
+        self.upstreamCode = upstreamCode.map { Redactor.scrub(String(SecretScrubber.shared.scrub($0).prefix(64))) }
         self.retryAfterSeconds = retryAfterSeconds
         self.provider = provider
         self.deployment = deployment

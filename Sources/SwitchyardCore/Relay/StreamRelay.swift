@@ -14,7 +14,12 @@ import Foundation
 ///   before `[DONE]`. A client that did not ask gets the cost as an SSE comment;
 /// - `data: {"error": …}` is a failure, classified by the provider's adapter;
 /// - the stream "starts" at its first chunk with content, reasoning, tool calls or a finish
-///   reason. Until then nothing has to reach the client, so a failure is still an HTTP error.
+///   reason. Until then nothing has to reach the client, so a failure is still an HTTP error;
+/// - usage no real call produces (`TokenUsage.implausibility`) is a bad response: the stream
+///   fails and the usage is not kept (the call is then billed by estimate);
+/// - every chunk that carries content or reasoning counts as one relayed completion token
+///   (`relayedTokens`): OpenAI-compatible upstreams stream one token per delta, and a call cut
+///   short before its usage arrived is billed by that count.
 public struct StreamRelay {
     public enum Outcome: Sendable, Equatable {
         case streaming
@@ -28,7 +33,10 @@ public struct StreamRelay {
     private let clientWantsUsage: Bool
     private let adapter: any ProviderAdapter
     private let pricing: Pricing?
+    private let contextWindow: Int?
     public private(set) var started = false
+    /// Chunks with content or reasoning passed on so far (≈ completion tokens relayed).
+    public private(set) var relayedTokens = 0
     public private(set) var sawContent = false
     public private(set) var usage: TokenUsage?
     public private(set) var outcome: Outcome = .streaming
@@ -37,10 +45,11 @@ public struct StreamRelay {
     /// Set when a finish reason says the answer was cut by a filter or an upstream fault.
     public private(set) var finishFailure: UpstreamErrorClass?
 
-    public init(clientWantsUsage: Bool, adapter: any ProviderAdapter, pricing: Pricing?) {
+    public init(clientWantsUsage: Bool, adapter: any ProviderAdapter, pricing: Pricing?, contextWindow: Int? = nil) {
         self.clientWantsUsage = clientWantsUsage
         self.adapter = adapter
         self.pricing = pricing
+        self.contextWindow = contextWindow
     }
 
     /// Processes upstream bytes; returns the bytes to send to the client.
@@ -95,7 +104,14 @@ public struct StreamRelay {
                 return []
             }
             rememberHeader(chunk)
-            if let usage = chunk.usage { self.usage = usage }
+            if let usage = chunk.usage {
+                if let problem = usage.implausibility(contextWindow: contextWindow) {
+                    outcome = .failed(.badResponse, message: "the upstream reported impossible usage: \(problem)", code: nil)
+                    return []
+                }
+                self.usage = usage.normalized
+            }
+            if chunk.hasContent || chunk.hasReasoning { relayedTokens += 1 }
             if let reason = chunk.finishReason, let failure = adapter.failure(forFinishReason: reason) { finishFailure = failure }
             if chunk.hasContent { sawContent = true }
             if chunk.hasContent || chunk.hasReasoning || chunk.finishReason != nil || chunk.isUsageOnly { started = true }

@@ -21,21 +21,25 @@ public enum UsageReader {
         return read(usage, in: document)
     }
 
+    /// The counts as reported, bounded to ±2^40 so that sums cannot overflow. A field that is
+    /// present but not an integer (a fraction, a string, a number beyond `Int`) reads as 2^40:
+    /// implausible, see `TokenUsage.implausibility`. Negative counts stay negative.
     public static func read(_ usage: JSONValue, in document: JSONDocument) -> TokenUsage {
+        let bound = 1 << 40
         func int(_ path: String...) -> Int? {
             var current = usage
             for key in path {
                 guard let next = document.member(key, of: current) else { return nil }
                 current = next
             }
-            // Bounded, so that an absurd upstream count cannot overflow a sum.
-            return document.int(current).map { min($0, 1 << 40) }
+            if current.kind == .null { return nil }
+            guard let value = document.int(current) else { return bound }
+            return min(bound, max(-bound, value))
         }
-        let prompt = max(0, int("prompt_tokens") ?? 0)
-        let completion = max(0, int("completion_tokens") ?? 0)
+        let prompt = int("prompt_tokens") ?? 0
+        let completion = int("completion_tokens") ?? 0
         let cached = int("prompt_tokens_details", "cached_tokens") ?? int("prompt_cache_hit_tokens") ?? int("cached_tokens") ?? 0
         let reasoning = int("completion_tokens_details", "reasoning_tokens") ?? 0
-        return TokenUsage(promptTokens: prompt, completionTokens: completion,
-                          cachedPromptTokens: max(0, min(cached, prompt)), reasoningTokens: max(0, min(reasoning, completion)))
+        return TokenUsage(promptTokens: prompt, completionTokens: completion, cachedPromptTokens: cached, reasoningTokens: reasoning)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Logging
+import NIOHTTP1
 import ServiceLifecycle
 import Synchronization
 import SwitchyardCore
@@ -85,7 +86,11 @@ public final class AccessLayer: Sendable {
 
     /// Who is calling, from `Authorization: Bearer sy-…` (or `x-api-key`).
     func authenticate(_ headers: HTTPFields, now: Date) -> Result<Caller, OpenAIError> {
-        let presented = Self.presentedKey(headers)
+        authenticate(presented: Self.presentedKey(headers), now: now)
+    }
+
+    /// Who is calling, from the key presented (nil: none).
+    func authenticate(presented: Substring?, now: Date) -> Result<Caller, OpenAIError> {
         guard settings.authRequired else {
             // Auth off: a valid key still attributes the call (budgets, ledger); anything else is anonymous.
             if let presented, let key = keys.key(forSecret: presented), key.refusal(at: now) == nil { return .success(.key(key)) }
@@ -107,15 +112,23 @@ public final class AccessLayer: Sendable {
         return .success(.key(key))
     }
 
+    static func presentedKey(_ headers: HTTPHeaders) -> Substring? {
+        presentedKey(authorization: headers.first(name: "authorization"), apiKey: headers.first(name: "x-api-key"))
+    }
+
     static func presentedKey(_ headers: HTTPFields) -> Substring? {
-        if let authorization = headers[.authorization] {
+        presentedKey(authorization: headers[.authorization], apiKey: headers[HTTPField.Name("x-api-key")!])
+    }
+
+    private static func presentedKey(authorization: String?, apiKey: String?) -> Substring? {
+        if let authorization {
             let trimmed = authorization.drop { $0 == " " }
             if trimmed.lowercased().hasPrefix("bearer ") {
                 let token = trimmed.dropFirst(7).drop { $0 == " " }
                 return token.isEmpty ? nil : Substring(token.prefix(256))
             }
         }
-        if let key = headers[HTTPField.Name("x-api-key")!], !key.isEmpty { return Substring(key.prefix(256)) }
+        if let key = apiKey, !key.isEmpty { return Substring(key.prefix(256)) }
         return nil
     }
 }

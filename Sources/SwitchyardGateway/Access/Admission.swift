@@ -19,11 +19,15 @@ final class Admission: Sendable {
         var activeElsewhere: Set<String> = []
     }
 
-    /// What `settle` needs to correct the token estimate with the real count.
+    /// What `settle` needs to correct the token estimate with the real count and release the
+    /// budget reservation.
     struct Ticket: Sendable {
         var keyID: String
         var minute: Int64
+        /// Counted against TPM at admission: the prompt estimate plus the output cap.
         var estimatedTokens: Int
+        /// The call's worst-case cost, reserved against the budget until it settles.
+        var reservedPicodollars: Int64
     }
 
     enum Decision: Sendable {
@@ -33,7 +37,11 @@ final class Admission: Sendable {
 
     private let state = Mutex(State())
 
-    func admit(_ key: VirtualKey, estimatedTokens: Int, now: Date) -> Decision {
+    /// Admits a call or refuses it. `estimatedTokens` (prompt estimate + output cap) is counted
+    /// against TPM and `worstCase` (those tokens at the most expensive candidate's prices) is
+    /// reserved against the budget, both until `settle` replaces them with the real numbers:
+    /// concurrent calls cannot overshoot a budget or a TPM limit together.
+    func admit(_ key: VirtualKey, estimatedTokens: Int, worstCase: Int64, now: Date) -> Decision {
         let seconds = now.timeIntervalSince1970
         let minute = WindowCounter.minute(of: seconds)
         let resetMs = max(0, Int(((Double(minute + 1) * 60) - seconds) * 1000))
@@ -42,12 +50,19 @@ final class Admission: Sendable {
             let replicas = state.replicas
             var entry = state.keys[key.id] ?? KeyState()
             defer { state.keys[key.id] = entry }
-            if let budget = key.budget, entry.spend.isExhausted(budget) {
+            if let budget = key.budget, !entry.spend.admits(worstCase, budget: budget) {
                 let spent = Picodollars.usd(entry.spend.spent(in: budget.period))
                 let period = budget.period == .total ? "in total" : "per \(budget.period.rawValue)"
+                if entry.spend.isExhausted(budget) {
+                    return .refused(OpenAIError(
+                        status: 429,
+                        message: "This key's budget of $\(budget.amount.priceString) \(period) is used up ($\(spent.plainString(scale: 6)) spent). Raise the budget or wait for the next period.",
+                        type: "insufficient_quota", code: "insufficient_quota", shouldRetry: false), nil)
+                }
+                let reserved = Picodollars.usd(entry.spend.reserved)
                 return .refused(OpenAIError(
                     status: 429,
-                    message: "This key's budget of $\(budget.amount.priceString) \(period) is used up ($\(spent.plainString(scale: 6)) spent). Raise the budget or wait for the next period.",
+                    message: "This call could cost up to $\(Picodollars.usd(worstCase).plainString(scale: 12)) (prompt estimate plus max_tokens at the model's prices), more than is left of this key's budget of $\(budget.amount.priceString) \(period) ($\(spent.plainString(scale: 6)) spent, $\(reserved.plainString(scale: 6)) reserved by calls in flight). Lower max_tokens, or raise the budget.",
                     type: "insufficient_quota", code: "insufficient_quota", shouldRetry: false), nil)
             }
             if let limit = key.limits.requestsPerMinute {
@@ -84,7 +99,9 @@ final class Admission: Sendable {
             }
             entry.requests?.add(1)
             entry.tokens?.add(estimate)
-            return .admitted(Ticket(keyID: key.id, minute: minute, estimatedTokens: estimate), status())
+            let reserved = key.budget == nil ? 0 : max(0, worstCase)
+            entry.spend.reserve(reserved)
+            return .admitted(Ticket(keyID: key.id, minute: minute, estimatedTokens: estimate, reservedPicodollars: reserved), status())
         }
     }
 
@@ -94,11 +111,16 @@ final class Admission: Sendable {
                     type: kind, code: "rate_limit_exceeded", shouldRetry: true, retryAfterSeconds: retryAfter)
     }
 
-    /// The call is over: replace the token estimate with the real count and add the cost.
+    /// The call is over: replace the token estimate with the real count (in the window where
+    /// the call was admitted), release the reservation and add the cost.
     func settle(_ ticket: Ticket, tokens: Int, costPicodollars: Int64?) {
         state.withLock { state in
             guard var entry = state.keys[ticket.keyID] else { return }
-            if entry.tokens?.minute == ticket.minute { entry.tokens?.add(tokens - ticket.estimatedTokens) }
+            if entry.tokens?.minute == ticket.minute {
+                let (difference, overflow) = max(0, tokens).subtractingReportingOverflow(ticket.estimatedTokens)
+                if !overflow { entry.tokens?.add(difference) }
+            }
+            entry.spend.release(ticket.reservedPicodollars)
             if let costPicodollars, costPicodollars > 0 { entry.spend.spend(costPicodollars) }
             state.keys[ticket.keyID] = entry
         }
@@ -148,7 +170,7 @@ final class Admission: Sendable {
     /// Spend per key as the store has it.
     func applySpend(_ spend: [String: [BudgetPeriod: Int64]]) {
         state.withLock { state in
-            for (id, periods) in spend { state.keys[id, default: KeyState()].spend.stored = periods }
+            for (id, periods) in spend { state.keys[id, default: KeyState()].spend.stored = periods.mapValues { Picodollars.repaired($0).value } }
         }
     }
 

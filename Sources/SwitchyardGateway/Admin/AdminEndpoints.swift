@@ -28,6 +28,11 @@ struct AdminEndpoints: Sendable {
     }
 
     private func guarded(_ request: Request, _ body: (AccessLayer) async throws -> Response) async throws -> Response {
+        try await body(try authorize(request))
+    }
+
+    /// The access layer, when `request` carries the admin key; else the error to answer with.
+    func authorize(_ request: Request) throws(OpenAIError) -> AccessLayer {
         guard let access, let adminKey = access.settings.adminKey else {
             throw OpenAIError(status: 403, message: "The admin API is off: set \(access?.settings.adminKeyEnv ?? "SWITCHYARD_ADMIN_KEY") to a long random value (16+ characters) and restart.",
                               type: "invalid_request_error", code: "admin_disabled", shouldRetry: false)
@@ -37,7 +42,7 @@ struct AdminEndpoints: Sendable {
             throw OpenAIError(status: 401, message: "The admin API needs 'Authorization: Bearer <admin key>'.",
                               type: "invalid_request_error", code: "invalid_admin_key", shouldRetry: false)
         }
-        return try await body(access)
+        return access
     }
 
     private func create(_ request: Request, access: AccessLayer) async throws -> Response {

@@ -91,7 +91,15 @@ struct Attempt: Sendable {
             let errorBody = UpstreamErrorBody(document: document, object: document.root)
             throw failure(adapter.classify(status: 500, error: errorBody), message: errorBody.message)
         }
-        let usage = UsageReader.usage(in: document, object: document.root)
+        var usage = UsageReader.usage(in: document, object: document.root)
+        if let reported = usage {
+            // Counts no real call produces: a bad response (failed over, held against the
+            // breaker), never billed as is.
+            if let problem = reported.implausibility(contextWindow: candidate.model.contextWindow) {
+                throw failure(.badResponse, message: "the upstream reported impossible usage: \(problem)")
+            }
+            usage = reported.normalized
+        }
         return Prepared(answer: .complete(body: trimmed, usage: usage), candidate: candidate, upstreamHeaders: upstream.headers,
                         latency: .now - started, upstreamWait: received - sent)
     }
@@ -99,7 +107,8 @@ struct Attempt: Sendable {
     /// Reads the stream until it starts, within the first-token deadline.
     private func startStream(_ upstream: UpstreamResponse, adapter: any ProviderAdapter,
                              firstTokenDeadline: ContinuousClock.Instant) async throws(UpstreamFailure) -> StreamStart {
-        var relay = StreamRelay(clientWantsUsage: chat.clientWantsUsage, adapter: adapter, pricing: candidate.pricing)
+        var relay = StreamRelay(clientWantsUsage: chat.clientWantsUsage, adapter: adapter, pricing: candidate.pricing,
+                                contextWindow: candidate.model.contextWindow)
         let read = upstream.body.reader()
         var pending: [UInt8] = []
         while !relay.started {

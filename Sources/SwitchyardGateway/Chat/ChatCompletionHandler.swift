@@ -1,13 +1,15 @@
 import Foundation
 import HTTPTypes
-import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import SwitchyardCore
 
 /// `POST /v1/chat/completions`: parse the request, plan the models (explicit, fallbacks or
-/// task-aware `auto`), order the deployments, let the executor find one that answers, and
-/// relay the answer — whole, or streamed chunk by chunk — with usage, cost and tracing headers.
+/// task-aware `auto`), admit it (rate limits, budget reservation), let the executor find a
+/// deployment that answers, and relay the answer — whole, or streamed chunk by chunk — with
+/// usage, cost and tracing headers. Each call runs in one task (`serve`) and ends in one
+/// place (`finish`).
 struct ChatCompletionHandler: Sendable {
     let pool: DeploymentPool
     let planner: RoutePlanner
@@ -16,6 +18,9 @@ struct ChatCompletionHandler: Sendable {
     let maxBodyBytes: Int
     /// Keys, admission and the ledger; nil runs without them (library use, some tests).
     let access: AccessLayer?
+
+    /// How long a stream whose client left keeps reading the upstream for its usage.
+    static let usageDrain: Duration = .seconds(2)
 
     struct Transports: Sendable {
         var http: any UpstreamTransport
@@ -29,124 +34,174 @@ struct ChatCompletionHandler: Sendable {
         }
     }
 
-    func handle(_ request: Request, logger: Logger) async throws -> Response {
-        let started = ContinuousClock.now
-        let requestID = RequestID.from(request.headers)
+    // MARK: Before the body
+
+    /// Who is calling, from the request head alone: the front handler refuses a missing or bad
+    /// key before it reads (or buffers) a single byte of the body.
+    func authenticate(_ headers: HTTPHeaders) -> Result<AccessLayer.Caller, OpenAIError> {
+        guard let access else { return .success(.anonymous) }
+        return access.authenticate(presented: AccessLayer.presentedKey(headers), now: Date())
+    }
+
+    /// A call refused before its body was read (no key, bad key): counted, never in the ledger.
+    func refused(_ error: OpenAIError) -> (status: Int, headers: [(String, String)], body: ByteBuffer) {
+        metrics.recordRequest(model: "unknown", deployment: "none", status: error.status, duration: .zero)
+        return (error.status, Self.errorHeaders(error, trace: ResponseTrace(requestID: RandomID.hex(prefix: "req_"))),
+                ByteBuffer(string: error.body))
+    }
+
+    // MARK: The call
+
+    /// Runs one call to its end: answers `client`, then records the call once.
+    func serve(headers: HTTPHeaders, caller: AccessLayer.Caller, body: ByteBuffer, client: some ChatClient, logger: Logger) async {
+        var call: ChatCall
+        switch caller {
+        case .key(let key): call = ChatCall(requestID: RequestID.from(headers), key: key)
+        case .anonymous: call = ChatCall(requestID: RequestID.from(headers), key: nil)
+        }
         var logger = logger
         // Setting metadata re-renders the handler's metadata: only when something can be logged.
-        if logger.logLevel <= .warning { logger[metadataKey: "request.id"] = .string(requestID) }
+        if logger.logLevel <= .warning { logger[metadataKey: "request.id"] = .string(call.requestID) }
         metrics.requestStarted()
-        var endedInline = true
-        defer { if endedInline { metrics.requestEnded() } }
-
-        var trace = ResponseTrace(requestID: requestID)
-        var account = CallAccount(access: access, started: started, requestID: requestID)
-        if let access {
-            switch access.authenticate(request.headers, now: account.startedAt) {
-            case .failure(let error):
-                // No key, no account: nothing to bill or to write to the ledger.
-                metrics.recordRequest(model: "unknown", deployment: "none", status: error.status, duration: .now - started)
-                return ErrorResponse.make(error, headers: trace.headers())
-            case .success(.key(let key)): account.key = key
-            case .success(.anonymous): break
-            }
-        }
+        let end: CallEnd
         do {
-            let buffer = try await request.body.collect(upTo: maxBodyBytes)
-            let chat = try ChatRequest(body: Array(buffer: buffer))
-            account.requestedModel = String(chat.model.prefix(256))
-            account.stream = chat.stream
-            let features = RequestFeatures(request: chat, hint: request.headers[ResponseTrace.Names.hint])
-            var plan = try planner.plan(chat, features: features)
-            if let key = account.key, !key.allowedModels.isEmpty {
-                guard let restricted = planner.restrict(plan, features: features, to: key.allows) else {
-                    throw OpenAIError(status: 403, message: "This API key may not use the model '\(chat.model.prefix(128))'. It may use: \(key.allowedModels.joined(separator: ", ")).",
-                                      type: "invalid_request_error", param: "model", code: "model_not_allowed", shouldRetry: false)
-                }
-                plan = restricted
-            }
-            trace.route = plan.rule
-            trace.model = plan.models.first?.id
-            let region = request.headers[ResponseTrace.Names.region].flatMap { $0.isEmpty ? nil : String($0.prefix(64)) } ?? account.key?.region
-            if let access, let key = account.key {
-                switch access.admission.admit(key, estimatedTokens: features.estimatedContextTokens, now: account.startedAt) {
-                case .refused(let error, let status):
-                    trace.rateLimit = status
-                    metrics.recordAdmission(refused: error.code ?? error.type)
-                    throw error
-                case .admitted(let ticket, let status):
-                    account.ticket = ticket
-                    trace.rateLimit = status
-                }
-            }
-            let (candidates, skipped) = pool.candidates(for: plan.models, preferredRegion: region)
-            let primaryTimeouts = executor.timeouts(for: plan.models[0], route: plan.timeouts)
-            let success: Executor.Success
-            do {
-                success = try await executor.execute(chat, candidates: candidates, skipped: skipped, requestID: requestID,
-                                                     routeTimeouts: plan.timeouts, deadline: started + primaryTimeouts.total, logger: logger)
-            } catch {
-                trace.attempts = error.attempts
-                trace.deployment = error.lastDeployment
-                throw error.error
-            }
-            let prepared = success.prepared
-            trace.deployment = prepared.candidate.deployment
-            trace.model = prepared.candidate.model.id
-            trace.attempts = success.attempts
-            trace.upstreamHeaders = prepared.upstreamHeaders
-            // The gateway's own time so far: everything but the upstream waits and back-off.
-            let overhead = max(.zero, (.now - started) - success.outsideGateway)
-            trace.overhead = overhead
-            metrics.recordOverhead(overhead)
-            switch prepared.answer {
-            case .stream(let start):
-                if logger.logLevel <= .warning {
-                    logger[metadataKey: "model"] = .string(prepared.candidate.model.id)
-                    logger[metadataKey: "deployment"] = .string(prepared.candidate.deployment.name)
-                }
-                let relay = StreamingRelay(metrics: metrics, pool: pool, candidate: prepared.candidate, trace: trace, account: account,
-                                           timeouts: executor.timeouts(for: prepared.candidate.model, route: plan.timeouts),
-                                           deadline: started + primaryTimeouts.total, started: started, logger: logger)
-                endedInline = false
-                return relay.response(start)
-            case .complete(let body, let usage):
-                if let usage {
-                    let cost = Cost.of(usage, at: prepared.candidate.pricing)
-                    trace.cost = cost
-                    metrics.recordUsage(model: prepared.candidate.model.id, usage: usage, cost: cost)
-                } else {
-                    trace.cost = .unknown
-                }
-                await account.finish(trace: trace, status: 200, usage: usage, cost: trace.cost, ttft: nil, errorClass: nil)
-                metrics.recordRequest(model: prepared.candidate.model.id, deployment: prepared.candidate.deployment.name, status: 200,
-                                      duration: .now - started)
-                var headers = trace.headers()
-                headers[.contentType] = "application/json"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
-            }
-        } catch let error as OpenAIError {
-            metrics.recordRequest(model: trace.model ?? "unknown", deployment: trace.deployment?.name ?? "none", status: error.status, duration: .now - started)
-            logger.info("request failed", metadata: ["error": .string(error.description)])
-            await account.finish(trace: trace, status: error.status, usage: nil, cost: nil, ttft: nil, errorClass: error.code ?? error.type)
-            return ErrorResponse.make(error, headers: trace.headers())
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            return await tooLarge(account: account, trace: trace, started: started)
-        } catch is NIOTooManyBytesError {
-            return await tooLarge(account: account, trace: trace, started: started)
+            end = try await answer(&call, headers: headers, body: body, client: client, logger: logger)
         } catch {
-            // The client went away mid-upload (or the task was cancelled): still one record.
-            metrics.recordRequest(model: trace.model ?? "unknown", deployment: trace.deployment?.name ?? "none", status: 499, duration: .now - started)
-            await account.finish(trace: trace, status: 499, usage: nil, cost: nil, ttft: nil, errorClass: "client_disconnected")
-            throw error
+            logger.info("request failed", metadata: ["error": .string(error.description)])
+            await client.sendWhole(status: error.status, headers: Self.errorHeaders(error, trace: call.trace), body: ByteBuffer(string: error.body))
+            end = CallEnd(status: error.status, errorClass: error.code ?? error.type)
+        }
+        await finish(call, end)
+    }
+
+    /// Everything up to the answer; throws the error to answer with when nothing was sent yet.
+    private func answer(_ call: inout ChatCall, headers: HTTPHeaders, body: ByteBuffer, client: some ChatClient,
+                        logger: Logger) async throws(OpenAIError) -> CallEnd {
+        guard body.readableBytes <= maxBodyBytes else { throw .bodyTooLarge(limit: maxBodyBytes) }
+        let chat = try ChatRequest(body: Array(buffer: body))
+        call.requestedModel = String(chat.model.prefix(256))
+        call.stream = chat.stream
+        let features = RequestFeatures(request: chat, hint: headers.first(name: "x-switchyard-hint"))
+        call.promptEstimate = features.estimatedPromptTokens
+        var plan = try planner.plan(chat, features: features)
+        if let key = call.key, !key.allowedModels.isEmpty {
+            guard let restricted = planner.restrict(plan, features: features, to: key.allows) else {
+                throw OpenAIError(status: 403, message: "This API key may not use the model '\(chat.model.prefix(128))'. It may use: \(key.allowedModels.joined(separator: ", ")).",
+                                  type: "invalid_request_error", param: "model", code: "model_not_allowed", shouldRetry: false)
+            }
+            plan = restricted
+        }
+        call.trace.route = plan.rule
+        call.trace.model = plan.models.first?.id
+        let region = headers.first(name: "x-switchyard-region").flatMap { $0.isEmpty ? nil : String($0.prefix(64)) } ?? call.key?.region
+        let (candidates, skipped) = pool.candidates(for: plan.models, preferredRegion: region)
+        if let access, let key = call.key {
+            // The worst case: the prompt estimate plus the output cap, at the dearest candidate.
+            let outputCap = chat.maxOutputTokens ?? plan.models.map(\.maxOutputTokens).max() ?? 0
+            let worst = TokenUsage(promptTokens: features.estimatedPromptTokens, completionTokens: outputCap)
+            let worstCase = candidates.compactMap { Cost.of(worst, at: $0.pricing).picodollars }.max() ?? 0
+            let (tokens, overflow) = features.estimatedPromptTokens.addingReportingOverflow(outputCap)
+            switch access.admission.admit(key, estimatedTokens: overflow ? .max : tokens, worstCase: worstCase, now: call.startedAt) {
+            case .refused(let error, let status):
+                call.trace.rateLimit = status
+                metrics.recordAdmission(refused: error.code ?? error.type)
+                throw error
+            case .admitted(let ticket, let status):
+                call.ticket = ticket
+                call.trace.rateLimit = status
+            }
+        }
+        let primaryTimeouts = executor.timeouts(for: plan.models[0], route: plan.timeouts)
+        let deadline = call.started + primaryTimeouts.total
+        let success: Executor.Success
+        do {
+            success = try await executor.execute(chat, candidates: candidates, skipped: skipped, requestID: call.requestID,
+                                                 routeTimeouts: plan.timeouts, deadline: deadline, logger: logger)
+        } catch {
+            call.trace.attempts = error.attempts
+            call.trace.deployment = error.lastDeployment
+            if Task.isCancelled { throw .shuttingDown }
+            throw error.error
+        }
+        let prepared = success.prepared
+        call.trace.deployment = prepared.candidate.deployment
+        call.trace.model = prepared.candidate.model.id
+        call.trace.attempts = success.attempts
+        call.trace.upstreamHeaders = prepared.upstreamHeaders
+        call.pricing = prepared.candidate.pricing
+        // The gateway's own time so far: everything but the upstream waits and back-off.
+        let overhead = max(.zero, (.now - call.started) - success.outsideGateway)
+        call.trace.overhead = overhead
+        metrics.recordOverhead(overhead)
+        switch prepared.answer {
+        case .complete(let answerBody, let usage):
+            let cost = usage.map { Cost.of($0, at: prepared.candidate.pricing) } ?? .unknown
+            call.trace.cost = cost
+            var responseHeaders = call.trace.headers()
+            responseHeaders.append(("content-type", "application/json"))
+            await client.sendWhole(status: 200, headers: responseHeaders, body: ByteBuffer(bytes: answerBody))
+            return CallEnd(status: 200, usage: usage, usageSource: usage == nil ? nil : .upstream, cost: usage == nil ? nil : cost)
+        case .stream(let start):
+            var logger = logger
+            if logger.logLevel <= .warning {
+                logger[metadataKey: "model"] = .string(prepared.candidate.model.id)
+                logger[metadataKey: "deployment"] = .string(prepared.candidate.deployment.name)
+            }
+            let lease = pool.leaseStream(prepared.candidate.deployment)
+            defer { lease.end() }
+            let relay = StreamRelayTask(call: call, start: start, candidate: prepared.candidate, metrics: metrics, pool: pool,
+                                        timeouts: executor.timeouts(for: prepared.candidate.model, route: plan.timeouts),
+                                        deadline: deadline, logger: logger)
+            return await relay.run(to: client)
         }
     }
 
-    private func tooLarge(account: CallAccount, trace: ResponseTrace, started: ContinuousClock.Instant) async -> Response {
-        metrics.recordRequest(model: "unknown", deployment: "none", status: 413, duration: .now - started)
-        await account.finish(trace: trace, status: 413, usage: nil, cost: nil, ttft: nil, errorClass: "request_too_large")
-        return ErrorResponse.make(.bodyTooLarge(limit: maxBodyBytes), headers: trace.headers())
+    /// The one ending of every call that got past authentication: metrics, the admission
+    /// settle (real tokens and cost replace the reservation) and the ledger row.
+    private func finish(_ call: ChatCall, _ end: CallEnd) async {
+        let model = call.trace.model ?? "unknown"
+        metrics.recordRequest(model: model, deployment: call.trace.deployment?.name ?? "none", status: end.status, duration: .now - call.started)
+        if let usage = end.usage { metrics.recordUsage(model: model, usage: usage, cost: end.cost ?? .unknown) }
+        metrics.requestEnded()
+        guard let access else { return }
+        let picodollars = end.cost?.picodollars
+        if let ticket = call.ticket {
+            // Without usage, a call that reached a provider keeps its prompt estimate (the
+            // tokens were probably spent); one that never left the gateway gives it all back.
+            let tokens = end.usage?.totalTokens ?? (call.trace.attempts > 0 ? call.promptEstimate : 0)
+            access.admission.settle(ticket, tokens: tokens, costPicodollars: picodollars)
+        }
+        guard access.settings.ledgerEnabled else { return }
+        let served = end.status < 400 || end.usage != nil
+        var record = UsageRecord(
+            recordID: call.recordID, time: call.startedAt, requestID: call.requestID, keyID: call.key?.id, team: call.key?.team,
+            requestedModel: call.requestedModel, servedModel: served ? call.trace.model : nil, provider: call.trace.deployment?.provider,
+            deployment: call.trace.deployment?.name, region: call.trace.deployment?.region, route: call.trace.route,
+            attempts: call.trace.attempts, usage: end.usage ?? TokenUsage(), costPicodollars: picodollars,
+            latencyMicroseconds: (ContinuousClock.now - call.started).microsecondsClamped, ttftMicroseconds: end.ttft?.microsecondsClamped,
+            status: end.status, errorClass: end.errorClass, stream: call.stream)
+        record.usageSource = end.usageSource
+        await access.ledger.enqueue(record)
     }
+
+    /// The headers of an error answer: the trace, content type and retry hints.
+    static func errorHeaders(_ error: OpenAIError, trace: ResponseTrace) -> [(String, String)] {
+        var headers = trace.headers()
+        headers.append(("content-type", "application/json"))
+        if let retry = error.shouldRetry { headers.append(("x-should-retry", retry ? "true" : "false")) }
+        if let seconds = error.retryAfterSeconds { headers.append(("retry-after", String(seconds))) }
+        return headers
+    }
+}
+
+extension OpenAIError {
+    /// The gateway is shutting down and its grace period is over.
+    static let shuttingDown = OpenAIError(status: 503, message: "The gateway is shutting down; retry on another instance.",
+                                          type: "server_error", code: "gateway_shutting_down", shouldRetry: true, retryAfterSeconds: 1)
+}
+
+extension Duration {
+    var microsecondsClamped: Int64 { nanosecondsClamped / 1000 }
 }
 
 /// The tracing headers every chat response carries.
@@ -167,50 +222,39 @@ struct ResponseTrace: Sendable {
     /// headers, the upstream's own rate-limit headers — stays behind.
     static let passedUpstreamHeaders: Set<String> = ["retry-after", "retry-after-ms", "openai-processing-ms"]
 
-    func headers() -> HTTPFields {
-        var fields = HTTPFields()
-        fields.reserveCapacity(12 + upstreamHeaders.count)
-        fields.append(HTTPField(name: Names.requestID, value: requestID))
+    /// Header names in lower case, values as sent.
+    func headers() -> [(String, String)] {
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(14 + upstreamHeaders.count)
+        fields.append(("x-request-id", requestID))
         if let deployment {
-            fields.append(HTTPField(name: Names.provider, value: deployment.provider))
-            fields.append(HTTPField(name: Names.deployment, value: deployment.name))
-            fields.append(HTTPField(name: Names.region, value: deployment.region))
+            fields.append(("x-switchyard-provider", deployment.provider))
+            fields.append(("x-switchyard-deployment", deployment.name))
+            fields.append(("x-switchyard-region", deployment.region))
         }
-        if let model { fields.append(HTTPField(name: Names.model, value: model)) }
-        if let route, let model { fields.append(HTTPField(name: Names.route, value: route + "; model=" + model)) }
-        if attempts > 0 { fields.append(HTTPField(name: Names.attempts, value: String(attempts))) }
-        if let cost { fields.append(HTTPField(name: Names.cost, value: cost.headerValue)) }
-        if let overhead { fields.append(HTTPField(name: Names.overhead, value: String(overhead.nanosecondsClamped / 1000))) }
-        if let rateLimit {
-            for (name, value) in rateLimit.headers { fields[HTTPField.Name(name)!] = value }
-        }
+        if let model { fields.append(("x-switchyard-model", model)) }
+        if let route, let model { fields.append(("x-switchyard-route", route + "; model=" + model)) }
+        if attempts > 0 { fields.append(("x-switchyard-attempts", String(attempts))) }
+        if let cost { fields.append(("x-switchyard-cost-usd", cost.headerValue)) }
+        if let overhead { fields.append(("x-switchyard-overhead-us", String(overhead.nanosecondsClamped / 1000))) }
+        if let rateLimit { fields.append(contentsOf: rateLimit.headers) }
         for (name, value) in upstreamHeaders {
-            if Self.passedUpstreamHeaders.contains(name), let field = HTTPField.Name(name) { fields[field] = value }
-            if name == "x-request-id" { fields[Names.upstreamRequestID] = value }
+            if Self.passedUpstreamHeaders.contains(name), Self.isSafeValue(value) { fields.append((name, value)) }
+            if name == "x-request-id", Self.isSafeValue(value) { fields.append(("x-upstream-request-id", value)) }
         }
         return fields
     }
 
-    /// Header names, validated once.
-    enum Names {
-        static let requestID = HTTPField.Name("x-request-id")!
-        static let provider = HTTPField.Name("x-switchyard-provider")!
-        static let deployment = HTTPField.Name("x-switchyard-deployment")!
-        static let region = HTTPField.Name("x-switchyard-region")!
-        static let model = HTTPField.Name("x-switchyard-model")!
-        static let route = HTTPField.Name("x-switchyard-route")!
-        static let attempts = HTTPField.Name("x-switchyard-attempts")!
-        static let cost = HTTPField.Name("x-switchyard-cost-usd")!
-        static let overhead = HTTPField.Name("x-switchyard-overhead-us")!
-        static let upstreamRequestID = HTTPField.Name("x-upstream-request-id")!
-        static let hint = HTTPField.Name("x-switchyard-hint")!
+    /// An upstream header value is passed on only when it is short printable ASCII.
+    static func isSafeValue(_ value: String) -> Bool {
+        value.utf8.count <= 256 && value.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
     }
 }
 
 enum RequestID {
     /// The client's `x-request-id` when it is sane (≤ 128 printable ASCII), else a new one.
-    static func from(_ headers: HTTPFields) -> String {
-        if let given = headers[ResponseTrace.Names.requestID], !given.isEmpty, given.utf8.count <= 128,
+    static func from(_ headers: HTTPHeaders) -> String {
+        if let given = headers.first(name: "x-request-id"), !given.isEmpty, given.utf8.count <= 128,
            given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
             return given
         }

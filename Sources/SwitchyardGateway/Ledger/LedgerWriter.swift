@@ -51,7 +51,7 @@ struct LedgerWriter: Service {
                 metrics.recordLedgerWrite(records: batch.count, queued: queue.count)
                 var costs: [String: Int64] = [:]
                 for record in batch {
-                    if let key = record.keyID, let cost = record.costPicodollars { costs[key, default: 0] += cost }
+                    if let key = record.keyID, let cost = record.costPicodollars { costs[key] = Picodollars.add(costs[key] ?? 0, max(0, cost)) }
                 }
                 admission.written(costs)
             } catch {

@@ -1,4 +1,3 @@
-import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -8,16 +7,16 @@ import NIOHTTP1
 import Synchronization
 import SwitchyardCore
 
-/// Serves chat completions straight from the HTTP/1 pipeline, ahead of Hummingbird's router:
-/// the request is read into one buffer on the connection's event loop, handed to the chat
-/// handler in one task, and the answer written back through this handler. Every other
-/// request passes through to Hummingbird untouched.
+/// Serves chat completions straight from the HTTP/1 pipeline, ahead of Hummingbird's router,
+/// and keeps every connection's read deadlines (`ReadDeadline`). A chat request's key is
+/// checked from its head, before a byte of its body is read; the body is read into one buffer
+/// on the connection's event loop; the call runs in one tracked task (`CallTracker`) and writes
+/// its answer back through `FrontChatClient`. Every other request passes through to Hummingbird.
 ///
-/// This skips, for the hot path only, the router and Hummingbird's async request and response
-/// streams (several task hand-offs per request). Requests on one connection are still answered
-/// in order: a chat request waits for the router's answers before it, and reads pause while a
-/// chat request is in flight. A request that asked for `Connection: close` gets that header
-/// and the connection closes after its answer, on both paths.
+/// Requests on one connection are answered in order: a chat request waits for the router's
+/// answers before it, and reads pause while a chat request is in flight. A request that asked
+/// for `Connection: close` gets that header and the connection closes after its answer, on
+/// both paths.
 final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -25,23 +24,41 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     static let paths: Set<String> = ["/v1/chat/completions", "/chat/completions"]
+    /// A refused request's body up to this size is read and dropped (the connection stays open).
+    static let discardableBody = 64 << 10
+
+    struct Settings: Sendable {
+        var maxBodyBytes: Int
+        var limits: ReadDeadline.Limits
+        /// A client that takes no bytes of an answer for this long is disconnected.
+        var clientStall: Duration
+    }
 
     private let chat: ChatCompletionHandler
-    private let maxBodyBytes: Int
+    private let calls: CallTracker
+    private let settings: Settings
     private let logger: Logger
 
     private enum Mode {
         case idle
         /// Reading a chat request's body (bytes past the limit are dropped; the handler
         /// answers 413 when it sees more than `maxBodyBytes`).
-        case reading(HTTPRequestHead, ByteBuffer)
+        case reading(HTTPRequestHead, AccessLayer.Caller, ByteBuffer)
         /// The chat handler is answering.
         case answering
         /// Passing a request's parts to the router.
         case passing
+        /// The request was refused from its head (a bad key) and answered; its small body is
+        /// read and dropped, and the connection goes on.
+        case discarding
+        /// An answer that ends the connection was written (a refused key with a large body, a
+        /// timeout, a malformed or cut request); the connection closes once it is out.
+        case closing
     }
 
     private var mode = Mode.idle
+    private var deadline: ReadDeadline
+    private var timer: Scheduled<Void>?
     /// Keep-alive of each request passed to the router whose answer has not ended yet.
     private var routerAnswersDue = CircularBuffer<Bool>()
     /// Parts that arrived while an earlier answer was due.
@@ -49,25 +66,125 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var readHeld = false
     /// Graceful shutdown asked this connection to close: no new request starts.
     private var closeWhenIdle = false
-    /// The client half-closed (or sent bytes that do not parse) while a chat request was in
-    /// hand: held back from the router until the answer is out, or it would end the connection
-    /// under the answer.
+    /// The client half-closed (or sent bytes that do not parse) while a chat answer was being
+    /// written: held back from the router until the answer is out, or it would end the
+    /// connection under the answer.
     private var heldInputClosed = false
     private var heldError: (any Error)?
     /// The last write of the chat answer in hand: closing waits for it (closing drops writes
     /// the socket has not taken yet).
     fileprivate var lastWrite: EventLoopFuture<Void>?
+    /// Why the gateway closed the connection under an answer (a stalled client, a deadline).
+    fileprivate var closedBecause: ClientGone?
+    /// Whether the answer in hand announced keep-alive (a stream on HTTP/1.0 cannot).
+    fileprivate var answerKeepAlive = true
 
-    init(chat: ChatCompletionHandler, maxBodyBytes: Int, logger: Logger) {
+    init(chat: ChatCompletionHandler, calls: CallTracker, settings: Settings, logger: Logger) {
         self.chat = chat
-        self.maxBodyBytes = maxBodyBytes
+        self.calls = calls
+        self.settings = settings
         self.logger = logger
+        self.deadline = ReadDeadline(limits: settings.limits)
+    }
+
+    // MARK: Deadlines
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { apply(deadline.initialAction, context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        apply(deadline.initialAction, context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        context.fireChannelInactive()
+    }
+
+    /// Raw bytes arrived (reported by `ReadWatch`, which sits before the HTTP decoder).
+    func bytesArrived(context: ChannelHandlerContext) {
+        apply(deadline.bytesArrived(), context: context)
+    }
+
+    private func apply(_ action: ReadDeadline.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .keep:
+            return
+        case .cancel:
+            timer?.cancel()
+            timer = nil
+        case .arm(let duration):
+            timer?.cancel()
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            timer = context.eventLoop.scheduleTask(in: .nanoseconds(duration.nanosecondsClamped)) {
+                let (handler, context) = loopBound.value
+                handler.timer = nil
+                handler.deadlineExpired(context: context)
+            }
+        }
+    }
+
+    private func deadlineExpired(context: ChannelHandlerContext) {
+        switch deadline.expired() {
+        case .none:
+            return
+        case .idleTimeout:
+            context.close(promise: nil)
+        case .headTimeout:
+            end(with: .requestTimeout("The request head did not arrive within \(settings.limits.header.milliseconds) ms."), context: context)
+        case .bodyTimeout:
+            if case .passing = mode {
+                // The router has the request; it must not write after us. Nothing was answered.
+                context.close(promise: nil)
+            } else {
+                end(with: .requestTimeout("The request body paused for more than \(settings.limits.body.milliseconds) ms."), context: context)
+            }
+        }
+    }
+
+    /// Answers `error` with `Connection: close` and closes once the answer is out. Only when
+    /// nothing else is being written on the connection; otherwise it just closes.
+    private func end(with error: OpenAIError, context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        let canAnswer: Bool
+        switch mode {
+        case .idle, .reading: canAnswer = routerAnswersDue.isEmpty
+        case .answering, .passing, .closing, .discarding: canAnswer = false
+        }
+        mode = .closing
+        queued.removeAll()
+        guard canAnswer, context.channel.isActive else {
+            context.close(promise: nil)
+            return
+        }
+        let (status, headers, body) = chat.refused(error)
+        writeFinal(status: status, headers: headers, body: body, context: context)
+    }
+
+    /// Writes a whole answer that ends the connection (unless `keepAlive`), then closes.
+    private func writeFinal(status: Int, headers: [(String, String)], body: ByteBuffer, context: ChannelHandlerContext,
+                            keepAlive: Bool = false) {
+        let head = Self.responseHead(status: status, headers: headers, version: .http1_1, contentLength: body.readableBytes, keepAlive: keepAlive)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        if keepAlive { return }
+        let channel = context.channel
+        written.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        // A client that does not take the answer is not waited for beyond the stall limit.
+        channel.eventLoop.scheduleTask(in: .nanoseconds(settings.clientStall.nanosecondsClamped)) { channel.close(promise: nil) }
     }
 
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        if case .closing = mode { return }
         if !queued.isEmpty || isAnswering {
             queued.append(part)
             return
@@ -89,24 +206,53 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     queued.append(part)
                     return
                 }
-                mode = .reading(head, context.channel.allocator.buffer(capacity: 0))
+                apply(deadline.headReceived(), context: context)
+                switch chat.authenticate(head.headers) {
+                case .failure(let error):
+                    // Refused from the head alone: the body is never buffered. A small one (it is
+                    // usually here already) is read and dropped to keep the connection; a large
+                    // or unannounced one ends the connection.
+                    let (status, headers, body) = chat.refused(error)
+                    let length = head.headers.first(name: "content-length").flatMap(Int.init)
+                    if let length, length <= Self.discardableBody, head.isKeepAlive, !closeWhenIdle {
+                        mode = .discarding
+                        writeFinal(status: status, headers: headers, body: body, context: context, keepAlive: true)
+                    } else {
+                        mode = .closing
+                        queued.removeAll()
+                        timer?.cancel()
+                        writeFinal(status: status, headers: headers, body: body, context: context)
+                    }
+                case .success(let caller):
+                    mode = .reading(head, caller, context.channel.allocator.buffer(capacity: 0))
+                }
             } else {
+                apply(deadline.headReceived(), context: context)
                 mode = .passing
                 routerAnswersDue.append(head.isKeepAlive)
                 context.fireChannelRead(wrapInboundOut(part))
             }
-        case (.reading(let head, var body), .body(var chunk)):
+        case (.reading(let head, let caller, var body), .body(var chunk)):
             mode = .idle  // Drop the buffer's second reference before writing to it.
-            if body.readableBytes <= maxBodyBytes {
-                let room = maxBodyBytes + 1 - body.readableBytes
+            if body.readableBytes <= settings.maxBodyBytes {
+                let room = settings.maxBodyBytes + 1 - body.readableBytes
                 if chunk.readableBytes > room { chunk.moveWriterIndex(to: chunk.readerIndex + room) }
                 body.writeBuffer(&chunk)
             }
-            mode = .reading(head, body)
-        case (.reading(let head, let body), .end):
+            mode = .reading(head, caller, body)
+        case (.reading(let head, let caller, let body), .end):
+            apply(deadline.requestEnded(), context: context)
             mode = .answering
-            answer(head, body: body, context: context)
+            answer(head, caller: caller, body: body, context: context)
+        case (.discarding, .body):
+            return
+        case (.discarding, .end):
+            mode = .idle
+            apply(deadline.requestEnded(), context: context)
+            apply(deadline.answerEnded(), context: context)
+            drain(context: context)
         case (.passing, .end):
+            apply(deadline.requestEnded(), context: context)
             mode = .idle
             context.fireChannelRead(wrapInboundOut(part))
         case (.passing, _):
@@ -125,6 +271,7 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if forwarded { context.fireChannelReadComplete() }
         }
         while !isAnswering, let part = queued.first {
+            if case .closing = mode { return }
             if case .head = part, closeWhenIdle {
                 // Shutting down: requests not started yet are not started (the client retries
                 // them elsewhere; nothing was sent upstream or billed).
@@ -160,12 +307,17 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// A chat request is being read or answered, or parts wait their turn.
+    /// A chat request is being answered, or parts wait their turn.
     private var holdsChat: Bool {
         switch mode {
         case .reading, .answering: return true
-        case .idle, .passing: return !queued.isEmpty
+        case .idle, .passing, .closing, .discarding: return !queued.isEmpty
         }
+    }
+
+    private var isReadingChatBody: Bool {
+        if case .reading = mode { return queued.isEmpty }
+        return false
     }
 
     func read(context: ChannelHandlerContext) {
@@ -183,14 +335,26 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
             closeWhenIdle = true
             if holdsChat { return }  // The router would close at once: it does not see our requests.
         }
-        if let event = event as? ChannelEvent, event == .inputClosed, holdsChat {
-            heldInputClosed = true
-            return
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            if isReadingChatBody {
+                // The client half-closed in the middle of a body: it will never be complete.
+                end(with: .incompleteRequest, context: context)
+                return
+            }
+            if holdsChat {
+                heldInputClosed = true
+                return
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if isReadingChatBody, error is HTTPParserError {
+            // Bytes that do not parse inside a chat body (a bad chunk size, …).
+            end(with: .malformedRequest, context: context)
+            return
+        }
         // A request that does not parse, pipelined behind a chat request: the router would
         // write its 400 into the middle of the chat answer. It gets it after.
         if holdsChat {
@@ -211,6 +375,7 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let keepAlive = routerAnswersDue.popFirst() ?? true
             if keepAlive {
                 context.write(data, promise: promise)
+                if routerAnswersDue.isEmpty, case .idle = mode { apply(deadline.answerEnded(), context: context) }
                 drain(context: context)
             } else {
                 let written = context.eventLoop.makePromise(of: Void.self)
@@ -227,11 +392,18 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Chat
 
-    private func answer(_ head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
+    private func answer(_ head: HTTPRequestHead, caller: AccessLayer.Caller, body: ByteBuffer, context: ChannelHandlerContext) {
         let bound = NIOLoopBound(Connection(handler: self, context: context), eventLoop: context.eventLoop)
+        // HTTP/1.0 has no chunked encoding: a stream there ends when the connection closes.
+        let client = FrontChatClient(connection: bound, version: head.version, requestKeepAlive: head.isKeepAlive,
+                                     clientStall: settings.clientStall)
         let chat = self.chat
         let logger = self.logger
-        Task { await ChatFrontHandler.respond(to: head, body: body, chat: chat, logger: logger, connection: bound) }
+        let headers = head.headers
+        calls.start {
+            await chat.serve(headers: headers, caller: caller, body: body, client: client, logger: logger)
+            client.done()
+        }
     }
 
     /// The handler and its context, used only on the connection's loop.
@@ -240,48 +412,29 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let context: ChannelHandlerContext
     }
 
-    private static func respond(to head: HTTPRequestHead, body: ByteBuffer, chat: ChatCompletionHandler, logger: Logger,
-                                connection: NIOLoopBound<Connection>) async {
-        let request = Request(head: Self.httpRequest(head), body: RequestBody(buffer: body))
-        let response: Response
-        do {
-            response = try await chat.handle(request, logger: logger)
-        } catch {
-            // The body is already read, so the handler has nothing left that can throw.
-            response = ErrorResponse.make(.internalError)
-        }
-        let streaming = response.body.contentLength == nil
-        // HTTP/1.0 has no chunked encoding: a stream there ends when the connection closes.
-        let keepAlive = head.isKeepAlive && (!streaming || head.version.minor >= 1)
-        let responseHead = Self.responseHead(response, version: head.version, keepAlive: keepAlive)
-        let loop = connection.eventLoop
-        FrontBodyWriter.run(on: loop) {
-            connection.value.context.write(Self.wrapOutboundOut(.head(responseHead)), promise: nil)
-        }
-        do {
-            try await response.body.write(FrontBodyWriter(connection: connection, streaming: streaming))
-        } catch {
-            // The client went away; the chat handler has accounted for the call.
-        }
-        FrontBodyWriter.run(on: loop) {
-            connection.value.handler.answered(keepAlive: keepAlive, context: connection.value.context)
-        }
-    }
-
     /// The chat answer has been written (or the connection is gone).
-    private func answered(keepAlive: Bool, context: ChannelHandlerContext) {
+    fileprivate func answered(keepAlive: Bool, context: ChannelHandlerContext) {
         mode = .idle
         let lastWrite = self.lastWrite
         self.lastWrite = nil
-        if !keepAlive || closeWhenIdle || !context.channel.isActive {
-            let channel = context.channel
+        let channel = context.channel
+        if !keepAlive || closeWhenIdle || !channel.isActive {
             if let lastWrite {
                 lastWrite.whenComplete { _ in channel.close(promise: nil) }
+                channel.eventLoop.scheduleTask(in: .nanoseconds(settings.clientStall.nanosecondsClamped)) { channel.close(promise: nil) }
             } else {
                 channel.close(promise: nil)
             }
             return
         }
+        if let lastWrite {
+            // A client that takes none of the answer for the stall limit is disconnected.
+            let stalled = channel.eventLoop.scheduleTask(in: .nanoseconds(settings.clientStall.nanosecondsClamped)) {
+                channel.close(promise: nil)
+            }
+            lastWrite.whenComplete { _ in stalled.cancel() }
+        }
+        apply(deadline.answerEnded(), context: context)
         drain(context: context)
     }
 
@@ -292,33 +445,24 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return paths.contains(path)
     }
 
-    /// The request as Hummingbird's types (the chat handler reads a few headers).
-    static func httpRequest(_ head: HTTPRequestHead) -> HTTPRequest {
-        var fields = HTTPFields()
-        fields.reserveCapacity(head.headers.count)
-        for (name, value) in head.headers {
-            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
-        }
-        return HTTPRequest(method: .post, scheme: nil, authority: nil, path: head.uri, headerFields: fields)
-    }
-
-    static func responseHead(_ response: Response, version: HTTPVersion, keepAlive: Bool) -> HTTPResponseHead {
+    static func responseHead(status: Int, headers fields: [(String, String)], version: HTTPVersion, contentLength: Int?,
+                             keepAlive: Bool) -> HTTPResponseHead {
         var headers = HTTPHeaders()
-        headers.reserveCapacity(response.headers.count + 3)
-        for field in response.headers { headers.add(name: field.name.rawName, value: field.value) }
-        if let length = response.body.contentLength {
-            headers.replaceOrAdd(name: "content-length", value: String(length))
+        headers.reserveCapacity(fields.count + 5)
+        for (name, value) in fields { headers.add(name: name, value: value) }
+        if let contentLength {
+            headers.add(name: "content-length", value: String(contentLength))
         } else if version.minor >= 1 {
-            headers.replaceOrAdd(name: "transfer-encoding", value: "chunked")
+            headers.add(name: "transfer-encoding", value: "chunked")
         }
         if !keepAlive {
-            headers.replaceOrAdd(name: "connection", value: "close")
+            headers.add(name: "connection", value: "close")
         } else if version.minor == 0 {
-            headers.replaceOrAdd(name: "connection", value: "keep-alive")
+            headers.add(name: "connection", value: "keep-alive")
         }
-        headers.replaceOrAdd(name: "server", value: "switchyard")
-        headers.replaceOrAdd(name: "date", value: DateHeader.now())
-        return HTTPResponseHead(version: version, status: .init(statusCode: response.status.code), headers: headers)
+        headers.add(name: "server", value: "switchyard")
+        headers.add(name: "date", value: DateHeader.now())
+        return HTTPResponseHead(version: version, status: .init(statusCode: status), headers: headers)
     }
 }
 
@@ -335,47 +479,108 @@ enum DateHeader {
     }
 }
 
-/// Writes a response body to the client's channel. A whole body is written and flushed once
-/// at the end; a stream flushes every chunk, and waits for the socket when it is full.
-struct FrontBodyWriter: ResponseBodyWriter {
+/// Writes a chat answer to the client's channel. A whole body is written and flushed at once;
+/// a stream flushes every piece, and waits while the socket is full — at most until the call's
+/// deadline or the client-stall limit, after which the connection is closed.
+struct FrontChatClient: ChatClient {
     let connection: NIOLoopBound<ChatFrontHandler.Connection>
-    let streaming: Bool
+    let version: HTTPVersion
+    let requestKeepAlive: Bool
+    let clientStall: Duration
 
-    mutating func write(_ buffer: ByteBuffer) async throws {
-        let bound = connection, streaming = streaming
-        let pending: EventLoopFuture<Void>? = try await Self.onLoop(bound.eventLoop) {
-            let context = bound.value.context
-            guard context.channel.isActive else { throw ChannelError.ioOnClosedChannel }
-            let part = ChatFrontHandler.wrapOutboundOut(HTTPServerResponsePart.body(.byteBuffer(buffer)))
-            guard streaming else {
-                context.write(part, promise: nil)
-                return nil
-            }
-            let written = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(part, promise: written)
-            // Back-pressure: wait only when the socket cannot take more.
-            return context.channel.isWritable ? nil : written.futureResult
-        }
-        try await pending?.get()
-    }
+    private var loop: any EventLoop { connection.eventLoop }
 
-    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
-        // Not waited for: the answer is complete once handed to the channel, and what follows
-        // (the next request, or closing) runs on the loop after this write in any case.
-        let bound = connection
-        FrontBodyWriter.run(on: bound.eventLoop) {
+    func sendWhole(status: Int, headers: [(String, String)], body: ByteBuffer) async {
+        let bound = connection, version = version, keepAlive = requestKeepAlive
+        Self.run(on: loop) {
             let context = bound.value.context
+            guard context.channel.isActive else { return }
+            let head = ChatFrontHandler.responseHead(status: status, headers: headers, version: version, contentLength: body.readableBytes,
+                                                     keepAlive: keepAlive)
+            bound.value.handler.answerKeepAlive = keepAlive
+            context.write(ChatFrontHandler.wrapOutboundOut(.head(head)), promise: nil)
+            context.write(ChatFrontHandler.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
             let written = context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(ChatFrontHandler.wrapOutboundOut(.end(nil)), promise: written)
             bound.value.handler.lastWrite = written.futureResult
         }
     }
 
+    /// Whether the connection stays open after this answer (a stream on HTTP/1.0 ends with it).
+    private var streamKeepAlive: Bool { requestKeepAlive && version.minor >= 1 }
+
+    func startStream(headers: [(String, String)]) async throws(ClientGone) {
+        let bound = connection, version = version, keepAlive = streamKeepAlive
+        let active = await Self.onLoop(loop) { () -> Bool in
+            let context = bound.value.context
+            guard context.channel.isActive else { return false }
+            let head = ChatFrontHandler.responseHead(status: 200, headers: headers, version: version, contentLength: nil, keepAlive: keepAlive)
+            bound.value.handler.answerKeepAlive = keepAlive
+            context.writeAndFlush(ChatFrontHandler.wrapOutboundOut(.head(head)), promise: nil)
+            return true
+        }
+        guard active == true else { throw .disconnected }
+    }
+
+    func send(_ bytes: ByteBuffer, deadline: ContinuousClock.Instant) async throws(ClientGone) {
+        let bound = connection
+        let stallEnd = ContinuousClock.now + clientStall
+        let waitUntil = min(deadline, stallEnd)
+        let reason: ClientGone = deadline < stallEnd ? .deadline : .stalled
+        let submitted: EventLoopFuture<Void>?? = await Self.onLoop(loop) { () -> EventLoopFuture<Void>? in
+            let context = bound.value.context
+            guard context.channel.isActive else { return context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(ChatFrontHandler.wrapOutboundOut(.body(.byteBuffer(bytes))), promise: written)
+            // Back-pressure: wait only when the socket cannot take more.
+            guard !context.channel.isWritable else { return nil }
+            let remaining = waitUntil - .now
+            let timeout = context.eventLoop.scheduleTask(in: .nanoseconds(max(0, remaining.nanosecondsClamped))) {
+                let handler = bound.value.handler
+                if handler.closedBecause == nil { handler.closedBecause = reason }
+                context.close(promise: nil)
+            }
+            written.futureResult.whenComplete { _ in timeout.cancel() }
+            return written.futureResult
+        }
+        guard let submitted else { throw .disconnected }  // The event loop is gone.
+        guard let pending = submitted else { return }
+        do {
+            try await pending.get()
+        } catch {
+            let why = await Self.onLoop(loop) { bound.value.handler.closedBecause }
+            throw (why ?? nil) ?? .disconnected
+        }
+    }
+
+    func endStream() async {
+        let bound = connection
+        Self.run(on: loop) {
+            let context = bound.value.context
+            guard context.channel.isActive else { return }
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(ChatFrontHandler.wrapOutboundOut(.end(nil)), promise: written)
+            bound.value.handler.lastWrite = written.futureResult
+        }
+    }
+
+    /// The call is over: the connection goes on with its next request (or closes).
+    func done() {
+        let bound = connection
+        Self.run(on: loop) {
+            let handler = bound.value.handler
+            let keepAlive = handler.answerKeepAlive
+            handler.closedBecause = nil
+            handler.answerKeepAlive = true
+            handler.answered(keepAlive: keepAlive, context: bound.value.context)
+        }
+    }
+
     /// Runs `body` on `loop`: at once when already there (the usual case: tasks run on the
     /// connection's loop), else by hopping.
-    static func onLoop<Value: Sendable>(_ loop: any EventLoop, _ body: @escaping @Sendable () throws -> Value) async throws -> Value {
-        if loop.inEventLoop { return try body() }
-        return try await loop.submit(body).get()
+    static func onLoop<Value: Sendable>(_ loop: any EventLoop, _ body: @escaping @Sendable () -> Value) async -> Value? {
+        if loop.inEventLoop { return body() }
+        return try? await loop.submit(body).get()
     }
 
     static func run(on loop: any EventLoop, _ body: @escaping @Sendable () -> Void) {
@@ -383,20 +588,52 @@ struct FrontBodyWriter: ResponseBodyWriter {
     }
 }
 
-/// Hummingbird's HTTP/1 child channel with `ChatFrontHandler` in front of its codec.
+/// Reports raw bytes to the front handler before the HTTP decoder sees them (read deadlines
+/// count from the first byte of a request head, which the decoder does not report).
+final class ReadWatch: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let front: ChatFrontHandler
+    private var frontContext: ChannelHandlerContext?
+
+    init(front: ChatFrontHandler) { self.front = front }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if frontContext == nil { frontContext = try? context.pipeline.syncOperations.context(handler: front) }
+        if let frontContext { front.bytesArrived(context: frontContext) }
+        context.fireChannelRead(data)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { frontContext = nil }
+}
+
+/// Hummingbird's HTTP/1 child channel with `ReadWatch` before its codec and `ChatFrontHandler`
+/// after the decoder. Connections past `maxConnections` are closed as they arrive.
 struct GatewayChildChannel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
     let http1: HTTP1Channel
     let chat: ChatCompletionHandler
-    let maxBodyBytes: Int
+    let calls: CallTracker
+    let settings: ChatFrontHandler.Settings
+    let connections: ConnectionCount
     let logger: Logger
 
     func setup(channel: any Channel, logger setupLogger: Logger) -> EventLoopFuture<Value> {
-        http1.setup(channel: channel, logger: setupLogger).flatMapThrowing { value in
+        guard connections.open() else {
+            // Refused cheaply: no handlers, no answer.
+            channel.close(mode: .all, promise: nil)
+            return channel.eventLoop.makeFailedFuture(ConnectionLimitReached())
+        }
+        let connections = self.connections
+        channel.closeFuture.whenComplete { _ in connections.closed() }
+        return http1.setup(channel: channel, logger: setupLogger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            try pipeline.addHandler(ChatFrontHandler(chat: chat, maxBodyBytes: maxBodyBytes, logger: logger), position: .after(decoder))
+            let front = ChatFrontHandler(chat: chat, calls: calls, settings: settings, logger: logger)
+            try pipeline.addHandler(front, position: .after(decoder))
+            try pipeline.addHandler(ReadWatch(front: front), position: .before(decoder))
             return value
         }
     }
@@ -404,4 +641,48 @@ struct GatewayChildChannel: ServerChildChannel {
     func handle(value: Value, logger: Logger) async {
         await http1.handle(value: value, logger: logger)
     }
+}
+
+/// Open client connections, against `server.max_connections`.
+final class ConnectionCount: Sendable {
+    private let count = Atomic<Int>(0)
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Counts a new connection; false (and not counted) past the limit.
+    func open() -> Bool {
+        let now = count.wrappingAdd(1, ordering: .relaxed).newValue
+        if now > limit {
+            count.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    func closed() { count.wrappingSubtract(1, ordering: .relaxed) }
+
+    var current: Int { count.load(ordering: .relaxed) }
+}
+
+struct ConnectionLimitReached: Error, CustomStringConvertible {
+    var description: String { "server.max_connections reached: connection refused" }
+}
+
+extension Duration {
+    var milliseconds: Int64 { nanosecondsClamped / 1_000_000 }
+}
+
+extension OpenAIError {
+    static func requestTimeout(_ message: String) -> OpenAIError {
+        OpenAIError(status: 408, message: message, type: "invalid_request_error", code: "request_timeout", shouldRetry: true)
+    }
+
+    /// The client half-closed its connection before the request body was complete.
+    static let incompleteRequest = OpenAIError(status: 400, message: "The connection was half-closed before the request body was complete.",
+                                               type: "invalid_request_error", code: "incomplete_request", shouldRetry: false)
+
+    /// Bytes in the request that are not valid HTTP/1.1 (a bad chunk size, …).
+    static let malformedRequest = OpenAIError(status: 400, message: "The request is not valid HTTP/1.1 (malformed framing in the body).",
+                                              type: "invalid_request_error", code: "malformed_request", shouldRetry: false)
 }

@@ -8,6 +8,7 @@ import Prometheus
 import ServiceLifecycle
 import SwitchyardCore
 import SwitchyardSimulator
+import SwitchyardStore
 
 /// Builds the gateway's HTTP application from a validated config. The `switchyard serve`
 /// command and the tests both start here.
@@ -19,6 +20,10 @@ public enum Gateway {
         public var simulator: Simulator
         /// The pooled upstream connections (closed by `UpstreamConnectionsService` at shutdown).
         public var upstream: UpstreamConnections
+        /// The chat calls in flight (shutdown waits for them, then cancels them).
+        public var calls: CallTracker
+        /// Open client connections.
+        var connections: ConnectionCount
     }
 
     public static func buildApplication(
@@ -30,6 +35,11 @@ public enum Gateway {
         logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> (application: some ApplicationProtocol, parts: Parts) {
+        for deployment in config.deployments {
+            if let key = deployment.apiKey { SecretScrubber.shared.register(key.value) }
+        }
+        if let adminKey = config.access.adminKey { SecretScrubber.shared.register(adminKey.value) }
+        if let token = config.metricsBearerToken { SecretScrubber.shared.register(token.value) }
         let registry = registry ?? PrometheusCollectorRegistry()
         let metrics = metrics ?? makeMetrics(registry: registry)
         let pool = DeploymentPool(deployments: config.deployments, routing: config.routing)
@@ -44,13 +54,14 @@ public enum Gateway {
             planner: RoutePlanner(catalog: config.catalog, routing: config.routing, isServed: { pool.serves($0) }),
             executor: executor, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes, access: access)
         let models = ModelsEndpoint(catalog: config.catalog, pool: pool)
+        let admin = AdminEndpoints(access: access, catalog: config.catalog)
+        let calls = CallTracker()
+        let connections = ConnectionCount(limit: config.server.maxConnections)
 
         let router = Router()
         router.add(middleware: OpenAIErrorMiddleware(maxBodyBytes: config.server.maxBodyBytes))
-        // The live server answers these in `ChatFrontHandler`, ahead of the router; the routes
-        // serve the in-process test client and any server built without it.
-        router.post("/v1/chat/completions") { request, context in try await chat.handle(request, logger: context.logger) }
-        router.post("/chat/completions") { request, context in try await chat.handle(request, logger: context.logger) }
+        // Chat completions are answered by `ChatFrontHandler`, in each connection's pipeline,
+        // ahead of this router; everything else is routed here.
         router.get("/v1/models") { _, _ in models.list() }
         router.get("/v1/models/**") { _, context in
             models.one(context.parameters.getCatchAll().joined(separator: "/"))
@@ -64,25 +75,46 @@ public enum Gateway {
             return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(string: body)))
         }
-        router.get("/admin/health") { _, _ in HealthEndpoint.render(pool.health) }
-        AdminEndpoints(access: access, catalog: config.catalog).register(on: router)
-        router.get("/metrics") { _, _ in
+        let publicHealth = config.server.publicHealth
+        router.get("/admin/health") { request, _ in
+            // Deployment names and their last errors are for operators: admin key required.
+            if !publicHealth { _ = try admin.authorize(request) }
+            return HealthEndpoint.render(pool.health)
+        }
+        admin.register(on: router)
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
+        let metricsToken = config.metricsBearerToken
+        router.get("/metrics") { request, _ in
+            if let metricsToken {
+                let presented = AccessLayer.presentedKey(request.headers).map(String.init) ?? ""
+                guard KeyHasher.constantTimeEquals(KeyHasher.digest(presented), KeyHasher.digest(metricsToken.value)) else {
+                    throw OpenAIError(status: 401, message: "GET /metrics needs 'Authorization: Bearer <token>' (metrics.bearer_token_env).",
+                                      type: "invalid_request_error", code: "invalid_metrics_token", shouldRetry: false)
+                }
+            }
             metrics.recordDeploymentHealth(pool.health)
             var buffer: [UInt8] = []
             registry.emit(into: &buffer)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
         }
-        let maxBodyBytes = config.server.maxBodyBytes
+        let frontSettings = ChatFrontHandler.Settings(
+            maxBodyBytes: config.server.maxBodyBytes,
+            limits: .init(header: config.server.headerTimeout, body: config.server.bodyTimeout, idle: config.server.idleTimeout),
+            clientStall: config.server.clientStall)
         let application = Application(
             router: router,
             server: HTTPServerBuilder { responder in
-                GatewayChildChannel(http1: HTTP1Channel(responder: responder), chat: chat, maxBodyBytes: maxBodyBytes, logger: logger)
+                GatewayChildChannel(http1: HTTP1Channel(responder: responder), chat: chat, calls: calls, settings: frontSettings,
+                                    connections: connections, logger: logger)
             },
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "switchyard",
                                  backlog: config.server.backlog),
             onServerRunning: onServerRunning,
             logger: logger)
-        return (application, Parts(registry: registry, pool: pool, simulator: simulator, upstream: upstream))
+        return (application, Parts(registry: registry, pool: pool, simulator: simulator, upstream: upstream, calls: calls,
+                                   connections: connections))
     }
 }
 

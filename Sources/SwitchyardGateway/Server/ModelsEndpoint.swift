@@ -31,6 +31,7 @@ struct ModelsEndpoint: Sendable {
         s += ",\"name\":\(JSONString.quoted(model.name)),\"family\":\(JSONString.quoted(model.family.rawValue))"
         s += ",\"aliases\":[\(model.aliases.map(JSONString.quoted).joined(separator: ","))]"
         s += ",\"context_window\":\(model.contextWindow)"
+        s += ",\"max_output_tokens\":\(model.maxOutputTokens)"
         s += ",\"capabilities\":[\(model.sortedCapabilities.map { JSONString.quoted($0.rawValue) }.joined(separator: ","))]"
         if let p = model.pricing {
             s += ",\"pricing\":{\"currency\":\"USD\",\"unit\":\"1M tokens\""

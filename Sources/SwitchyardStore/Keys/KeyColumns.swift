@@ -83,8 +83,9 @@ extension Array where Element == UsageRecord {
     var spendByKeyAndDay: [SpendKey: Int64] {
         var out: [SpendKey: Int64] = [:]
         for record in self {
-            guard let key = record.keyID, let cost = record.costPicodollars, cost != 0 else { continue }
-            out[SpendKey(keyID: key, day: EpochDay.of(milliseconds: record.timeMilliseconds)), default: 0] += cost
+            guard let key = record.keyID, let cost = record.costPicodollars, cost > 0 else { continue }
+            let spendKey = SpendKey(keyID: key, day: EpochDay.of(milliseconds: record.timeMilliseconds))
+            out[spendKey] = Picodollars.add(out[spendKey] ?? 0, cost)
         }
         return out
     }

@@ -42,6 +42,10 @@ enum PostgresSchema {
             """,
             "CREATE TABLE IF NOT EXISTS replicas (id TEXT PRIMARY KEY, seen_at_ms BIGINT NOT NULL)",
         ]),
+        (2, [
+            "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS usage_source TEXT",
+            "UPDATE key_spend SET spent_pusd = LEAST(GREATEST(spent_pusd, 0), \(Picodollars.ceiling))",
+        ]),
     ]
 
     /// `usage_records_y2026m11` for the month containing `date`, with its bounds in ms.

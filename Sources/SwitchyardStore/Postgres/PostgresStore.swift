@@ -164,6 +164,7 @@ public final class PostgresStore: GatewayStore {
                     bindings.append(Int32(clamping: r.status))
                     bindings.append(r.errorClass)
                     bindings.append(r.stream)
+                    bindings.append(r.usageSource?.rawValue)
                 }
                 // A batch retried after a lost COMMIT acknowledgement is skipped row by row, and
                 // only rows really inserted add to the keys' spend.
@@ -179,7 +180,7 @@ public final class PostgresStore: GatewayStore {
             for (key, cost) in inserted.spendByKeyAndDay.sorted(by: { ($0.key.keyID, $0.key.day) < ($1.key.keyID, $1.key.day) }) {
                 try await connection.query("""
                     INSERT INTO key_spend (key_id, day, spent_pusd) VALUES (\(key.keyID), \(key.day), \(cost))
-                    ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = key_spend.spent_pusd + EXCLUDED.spent_pusd
+                    ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = LEAST(key_spend.spent_pusd::numeric + EXCLUDED.spent_pusd, \(Picodollars.ceiling))::bigint
                     """, logger: logger)
             }
         }
@@ -237,13 +238,14 @@ public final class PostgresStore: GatewayStore {
         let today = EpochDay.of(now)
         let monthStart = EpochDay.of(BudgetPeriod.month.start(containing: now))
         let rows = try await client.query("""
-            SELECT key_id, COALESCE(SUM(spent_pusd) FILTER (WHERE day >= \(today)), 0)::bigint,
-                   COALESCE(SUM(spent_pusd) FILTER (WHERE day >= \(monthStart)), 0)::bigint, COALESCE(SUM(spent_pusd), 0)::bigint
+            SELECT key_id, LEAST(COALESCE(SUM(spent_pusd) FILTER (WHERE day >= \(today)), 0), \(Picodollars.ceiling))::bigint,
+                   LEAST(COALESCE(SUM(spent_pusd) FILTER (WHERE day >= \(monthStart)), 0), \(Picodollars.ceiling))::bigint,
+                   LEAST(COALESCE(SUM(spent_pusd), 0), \(Picodollars.ceiling))::bigint
             FROM key_spend GROUP BY key_id
             """, logger: logger)
         var out: [String: [BudgetPeriod: Int64]] = [:]
         for try await (key, day, month, total) in rows.decode((String, Int64, Int64, Int64).self) {
-            out[key] = [.day: day, .month: month, .total: total]
+            out[key] = [.day: Picodollars.repaired(day).value, .month: Picodollars.repaired(month).value, .total: Picodollars.repaired(total).value]
         }
         return out
     }

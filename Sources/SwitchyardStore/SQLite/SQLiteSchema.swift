@@ -1,3 +1,5 @@
+import SwitchyardCore
+
 /// The SQLite schema, one statement per entry (SQLite prepares one statement at a time).
 /// Versioned: a database records the migrations it has run in `schema_migrations`.
 enum SQLiteSchema {
@@ -29,6 +31,13 @@ enum SQLiteSchema {
                 tokens INTEGER NOT NULL, PRIMARY KEY (key_id, minute, replica))
             """,
             "CREATE TABLE IF NOT EXISTS replicas (id TEXT PRIMARY KEY, seen_at_ms INTEGER NOT NULL)",
+        ]),
+        (2, [
+            // Where a row's token counts come from: `upstream` or `estimated` (a stream cut short).
+            "ALTER TABLE usage_records ADD COLUMN usage_source TEXT",
+            // Spend written by older versions may have overflowed into REAL, or past the ceiling.
+            "UPDATE key_spend SET spent_pusd = \(Picodollars.ceiling) WHERE typeof(spent_pusd) <> 'integer' OR spent_pusd > \(Picodollars.ceiling)",
+            "UPDATE key_spend SET spent_pusd = 0 WHERE spent_pusd < 0",
         ]),
     ]
 }

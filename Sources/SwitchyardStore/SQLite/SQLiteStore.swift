@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 import SQLiteNIO
 import SwitchyardCore
@@ -18,6 +23,7 @@ public final class SQLiteStore: GatewayStore {
 
     /// Opens (creating if needed) the database at `path`, or an in-memory one for nil.
     public static func open(path: String?, logger: Logger) async throws -> SQLiteStore {
+        if let path { try prepareFile(path) }
         let connection = try await SQLiteConnection.open(storage: path.map { .file(path: $0) } ?? .memory, logger: logger)
         let store = SQLiteStore(connection: connection, description: path.map { "sqlite:\($0)" } ?? "memory")
         if path != nil {
@@ -26,6 +32,26 @@ public final class SQLiteStore: GatewayStore {
         }
         _ = try await connection.query("PRAGMA busy_timeout=5000")
         return store
+    }
+
+    /// The database holds key hashes and the ledger: it is created 0600 (SQLite gives its -wal
+    /// and -shm files the database's mode), in a directory created 0700 when it does not exist.
+    /// An existing file readable by others is tightened to 0600.
+    static func prepareFile(_ path: String) throws {
+        let manager = FileManager.default
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !manager.fileExists(atPath: directory) {
+            try manager.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let fd = systemOpen(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw SQLiteStoreFileError(path: path, reason: String(cString: strerror(errno)))
+        }
+        fchmod(fd, 0o600)
+        _ = systemClose(fd)
+        for suffix in ["-wal", "-shm"] where manager.fileExists(atPath: path + suffix) {
+            chmod(path + suffix, 0o600)
+        }
     }
 
     public func migrate() async throws {
@@ -131,7 +157,7 @@ public final class SQLiteStore: GatewayStore {
     private func addSpend(_ records: [UsageRecord]) async throws {
         for (key, cost) in records.spendByKeyAndDay {
             _ = try await connection.query(
-                "INSERT INTO key_spend (key_id, day, spent_pusd) VALUES (?, ?, ?) ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = spent_pusd + excluded.spent_pusd",
+                "INSERT INTO key_spend (key_id, day, spent_pusd) VALUES (?, ?, ?) ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = CASE WHEN spent_pusd > \(Picodollars.ceiling) - excluded.spent_pusd THEN \(Picodollars.ceiling) ELSE spent_pusd + excluded.spent_pusd END",
                 [.text(key.keyID), .integer(.init(key.day)), .integer(.init(cost))])
         }
     }
@@ -141,7 +167,7 @@ public final class SQLiteStore: GatewayStore {
          text(r.provider), text(r.deployment), text(r.region), text(r.route), int(Int64(r.attempts)), int(Int64(r.usage.promptTokens)),
          int(Int64(r.usage.completionTokens)), int(Int64(r.usage.cachedPromptTokens)), int(Int64(r.usage.reasoningTokens)),
          int(r.costPicodollars), int(r.latencyMicroseconds), int(r.ttftMicroseconds), int(Int64(r.status)), text(r.errorClass),
-         int(r.stream ? 1 : 0)]
+         int(r.stream ? 1 : 0), text(r.usageSource?.rawValue)]
     }
 
     // MARK: Counters and spend
@@ -181,15 +207,21 @@ public final class SQLiteStore: GatewayStore {
     public func spend(now: Date) async throws -> [String: [BudgetPeriod: Int64]] {
         let today = EpochDay.of(now)
         let monthStart = EpochDay.of(BudgetPeriod.month.start(containing: now))
+        // Rows are read one per key and day and summed here with saturation: SQLite's SUM fails on
+        // integer overflow, and a row an older version let overflow is REAL.
         let rows = try await lock.withLock {
-            try await connection.query(
-                "SELECT key_id, SUM(CASE WHEN day >= ? THEN spent_pusd ELSE 0 END) AS d, SUM(CASE WHEN day >= ? THEN spent_pusd ELSE 0 END) AS m, SUM(spent_pusd) AS t FROM key_spend GROUP BY key_id",
-                [.integer(.init(today)), .integer(.init(monthStart))])
+            try await connection.query("SELECT key_id, day, spent_pusd FROM key_spend")
         }
         var out: [String: [BudgetPeriod: Int64]] = [:]
         for row in rows {
             guard let key = row.column("key_id")?.string else { continue }
-            out[key] = [.day: int64(row, "d") ?? 0, .month: int64(row, "m") ?? 0, .total: int64(row, "t") ?? 0]
+            let day = int64(row, "day") ?? 0
+            let spent = Picodollars.repaired(int64(row, "spent_pusd") ?? 0).value
+            var periods = out[key] ?? [.day: 0, .month: 0, .total: 0]
+            if day >= today { periods[.day] = Picodollars.add(periods[.day] ?? 0, spent) }
+            if day >= monthStart { periods[.month] = Picodollars.add(periods[.month] ?? 0, spent) }
+            periods[.total] = Picodollars.add(periods[.total] ?? 0, spent)
+            out[key] = periods
         }
         return out
     }
@@ -257,5 +289,36 @@ public final class SQLiteStore: GatewayStore {
 
     private func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
     private func int(_ value: Int64?) -> SQLiteData { value.map { .integer(.init($0)) } ?? .null }
-    private func int64(_ row: SQLiteRow, _ column: String) -> Int64? { row.column(column)?.integer.map { Int64($0) } }
+    /// A column as an integer, never trapping: SQLite stores an integer that overflowed as REAL
+    /// (sqlite-nio's `integer` would trap converting it), which saturates here.
+    private func int64(_ row: SQLiteRow, _ column: String) -> Int64? {
+        switch row.column(column) {
+        case .integer(let value): return Int64(value)
+        case .float(let value): return Picodollars.fromStored(value)
+        case .text(let text): return Int64(text)
+        default: return nil
+        }
+    }
+}
+
+struct SQLiteStoreFileError: Error, CustomStringConvertible {
+    var path: String
+    var reason: String
+    var description: String { "cannot create the database file \(path): \(reason)" }
+}
+
+private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
+    #if canImport(Glibc)
+    return Glibc.open(path, flags, mode)
+    #else
+    return Darwin.open(path, flags, mode)
+    #endif
+}
+
+private func systemClose(_ fd: Int32) -> Int32 {
+    #if canImport(Glibc)
+    return Glibc.close(fd)
+    #else
+    return Darwin.close(fd)
+    #endif
 }

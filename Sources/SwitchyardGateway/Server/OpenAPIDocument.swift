@@ -1,0 +1,2720 @@
+/// The OpenAPI 3.1 document of the gateway's own API, served at `GET /openapi.json`.
+enum OpenAPIDocument {
+    static let json: String = #"""
+{
+  "openapi": "3.1.0",
+  "info": {
+    "title": "Switchyard",
+    "version": "1.0.0",
+    "summary": "A self-hosted, OpenAI-compatible LLM gateway.",
+    "description": "Switchyard's own HTTP API: OpenAI-compatible chat completions and models in front of DeepSeek, Qwen, Kimi, GLM and any OpenAI-compatible upstream; health, readiness and Prometheus metrics; and the admin API for virtual keys and the usage ledger.\n\nEvery error the gateway answers has OpenAI's shape `{\"error\":{\"message\",\"type\",\"param\",\"code\"}}`; unknown paths get 404 `unknown_url`, other methods on a known path 405 `method_not_allowed`.",
+    "license": {
+      "name": "See the repository"
+    }
+  },
+  "servers": [
+    {
+      "url": "http://127.0.0.1:8080",
+      "description": "`switchyard serve` (the embedded default)"
+    }
+  ],
+  "tags": [
+    {
+      "name": "chat",
+      "description": "OpenAI-compatible chat completions."
+    },
+    {
+      "name": "models",
+      "description": "The catalog models this gateway serves."
+    },
+    {
+      "name": "operations",
+      "description": "Health, readiness, metrics and this document."
+    },
+    {
+      "name": "admin",
+      "description": "Virtual keys and usage (admin key required; off while `SWITCHYARD_ADMIN_KEY` is unset)."
+    }
+  ],
+  "paths": {
+    "/v1/chat/completions": {
+      "post": {
+        "tags": [
+          "chat"
+        ],
+        "summary": "Create a chat completion (OpenAI-compatible)",
+        "description": "OpenAI's chat completions, streaming (SSE) and not. `model` is any catalog ID or alias, or `auto` (task-aware routing). The gateway checks only the fields below marked as checked; the body is otherwise forwarded byte for byte (unknown fields included), with `model` replaced by the deployment's upstream ID, the `models` extension removed, and `stream_options.include_usage: true` added to streams. Fields the gateway does not check are validated by the upstream.\n\nWith a config file and `auth.required` (the default there), a virtual key is needed (`Authorization: Bearer sy-…` or `x-api-key`); the embedded default and `auth: {required: false}` accept calls without one.",
+        "security": [
+          {
+            "virtualKey": []
+          },
+          {
+            "virtualKeyHeader": []
+          },
+          {}
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestID"
+          },
+          {
+            "$ref": "#/components/parameters/PreferredRegion"
+          },
+          {
+            "$ref": "#/components/parameters/RoutingHint"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "description": "A JSON object. The gateway does not look at the content type. Bodies over `server.max_body_bytes` (default 10 MiB) get 413.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ChatCompletionRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The upstream's answer, relayed: one JSON body (`stream` false or absent) or a server-sent event stream (`stream: true`).",
+            "headers": {
+              "x-request-id": {
+                "description": "The client's x-request-id when it is sane (1-128 printable ASCII characters), else a new `req_…` ID.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "x-switchyard-provider": {
+                "description": "Provider of the deployment that answered.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "x-switchyard-deployment": {
+                "description": "Deployment that answered.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "x-switchyard-region": {
+                "description": "Region of that deployment.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "x-switchyard-model": {
+                "description": "The catalog model ID served.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "x-switchyard-route": {
+                "description": "The rule that chose and the model, e.g. `explicit; model=glm-5`.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "x-switchyard-attempts": {
+                "description": "Upstream calls made, hedges included.",
+                "schema": {
+                  "type": "string",
+                  "pattern": "^[0-9]+$"
+                }
+              },
+              "x-switchyard-overhead-us": {
+                "description": "Microseconds spent inside the gateway up to the response head, upstream waits excluded.",
+                "schema": {
+                  "type": "string",
+                  "pattern": "^[0-9]+$"
+                }
+              },
+              "x-switchyard-cost-usd": {
+                "description": "Non-streaming answers: the exact cost as a plain decimal (e.g. `0.0000035`), or `unknown` for an unpriced model. Streams carry it in the usage chunk's `usage.cost_usd`, or as the SSE comment `: x-switchyard-cost-usd=…`.",
+                "schema": {
+                  "type": "string",
+                  "pattern": "^([0-9]+(\\.[0-9]+)?|unknown)$"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ChatCompletion"
+                }
+              },
+              "text/event-stream": {
+                "schema": {
+                  "type": "string",
+                  "description": "`data: {chat.completion.chunk}` events, then `data: [DONE]`. A stream that fails after it started ends with `data: {\"error\":{…}}` and no `[DONE]`."
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed JSON or a body that is not an object (`invalid_json`); a missing or invalid checked field (`missing_required_parameter`, `invalid_type`, `invalid_value`, `empty_array`; `param` names it); an unknown fallback model; context too long (`context_length_exceeded`); no capable model for `auto` (`no_capable_model`); content filtered upstream (`content_filter`); the upstream refused the request.",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "A virtual key is required and missing, unknown, revoked or expired (`invalid_api_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The key may not use this model (`model_not_allowed`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Unknown model (`model_not_found`; the message points at GET /v1/models).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body larger than `server.max_body_bytes` (`request_too_large`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "The key's budget (`insufficient_quota`) or rate limit (`rate_limit_exceeded`, with `retry-after` and `x-ratelimit-*`); or the upstream's rate limit or exhausted balance.",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "502": {
+            "description": "Upstream failure: `upstream_error` (5xx, broken stream, dropped connection), `upstream_unreachable`, `upstream_authentication_failed`, `upstream_bad_response`.",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "`upstream_overloaded`; `no_healthy_deployment` (every candidate cooling down or with an open breaker, `retry-after: 1`); `store_unavailable` (keys cannot be trusted).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "504": {
+            "description": "`upstream_timeout` (`timeouts.total_ms` or the first-token timeout).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "operationId": "createChatCompletion"
+      }
+    },
+    "/chat/completions": {
+      "post": {
+        "tags": [
+          "chat"
+        ],
+        "summary": "Create a chat completion (same as /v1/chat/completions)",
+        "description": "OpenAI's chat completions, streaming (SSE) and not. `model` is any catalog ID or alias, or `auto` (task-aware routing). The gateway checks only the fields below marked as checked; the body is otherwise forwarded byte for byte (unknown fields included), with `model` replaced by the deployment's upstream ID, the `models` extension removed, and `stream_options.include_usage: true` added to streams. Fields the gateway does not check are validated by the upstream.\n\nWith a config file and `auth.required` (the default there), a virtual key is needed (`Authorization: Bearer sy-…` or `x-api-key`); the embedded default and `auth: {required: false}` accept calls without one.",
+        "security": [
+          {
+            "virtualKey": []
+          },
+          {
+            "virtualKeyHeader": []
+          },
+          {}
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestID"
+          },
+          {
+            "$ref": "#/components/parameters/PreferredRegion"
+          },
+          {
+            "$ref": "#/components/parameters/RoutingHint"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "description": "A JSON object. The gateway does not look at the content type. Bodies over `server.max_body_bytes` (default 10 MiB) get 413.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ChatCompletionRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The upstream's answer, relayed: one JSON body (`stream` false or absent) or a server-sent event stream (`stream: true`).",
+            "headers": {
+              "x-request-id": {
+                "description": "The client's x-request-id when it is sane (1-128 printable ASCII characters), else a new `req_…` ID.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "x-switchyard-provider": {
+                "description": "Provider of the deployment that answered.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "x-switchyard-deployment": {
+                "description": "Deployment that answered.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "x-switchyard-region": {
+                "description": "Region of that deployment.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "x-switchyard-model": {
+                "description": "The catalog model ID served.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "x-switchyard-route": {
+                "description": "The rule that chose and the model, e.g. `explicit; model=glm-5`.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "x-switchyard-attempts": {
+                "description": "Upstream calls made, hedges included.",
+                "schema": {
+                  "type": "string",
+                  "pattern": "^[0-9]+$"
+                }
+              },
+              "x-switchyard-overhead-us": {
+                "description": "Microseconds spent inside the gateway up to the response head, upstream waits excluded.",
+                "schema": {
+                  "type": "string",
+                  "pattern": "^[0-9]+$"
+                }
+              },
+              "x-switchyard-cost-usd": {
+                "description": "Non-streaming answers: the exact cost as a plain decimal (e.g. `0.0000035`), or `unknown` for an unpriced model. Streams carry it in the usage chunk's `usage.cost_usd`, or as the SSE comment `: x-switchyard-cost-usd=…`.",
+                "schema": {
+                  "type": "string",
+                  "pattern": "^([0-9]+(\\.[0-9]+)?|unknown)$"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ChatCompletion"
+                }
+              },
+              "text/event-stream": {
+                "schema": {
+                  "type": "string",
+                  "description": "`data: {chat.completion.chunk}` events, then `data: [DONE]`. A stream that fails after it started ends with `data: {\"error\":{…}}` and no `[DONE]`."
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed JSON or a body that is not an object (`invalid_json`); a missing or invalid checked field (`missing_required_parameter`, `invalid_type`, `invalid_value`, `empty_array`; `param` names it); an unknown fallback model; context too long (`context_length_exceeded`); no capable model for `auto` (`no_capable_model`); content filtered upstream (`content_filter`); the upstream refused the request.",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "A virtual key is required and missing, unknown, revoked or expired (`invalid_api_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The key may not use this model (`model_not_allowed`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Unknown model (`model_not_found`; the message points at GET /v1/models).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body larger than `server.max_body_bytes` (`request_too_large`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "The key's budget (`insufficient_quota`) or rate limit (`rate_limit_exceeded`, with `retry-after` and `x-ratelimit-*`); or the upstream's rate limit or exhausted balance.",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "502": {
+            "description": "Upstream failure: `upstream_error` (5xx, broken stream, dropped connection), `upstream_unreachable`, `upstream_authentication_failed`, `upstream_bad_response`.",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "`upstream_overloaded`; `no_healthy_deployment` (every candidate cooling down or with an open breaker, `retry-after: 1`); `store_unavailable` (keys cannot be trusted).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "504": {
+            "description": "`upstream_timeout` (`timeouts.total_ms` or the first-token timeout).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "operationId": "createChatCompletionUnversioned"
+      }
+    },
+    "/v1/models": {
+      "get": {
+        "tags": [
+          "models"
+        ],
+        "operationId": "listModels",
+        "summary": "List the served models",
+        "description": "OpenAI's list shape; each entry adds what the catalog knows and where it is served. Needs no key.",
+        "responses": {
+          "200": {
+            "description": "The served models.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelList"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/models/{id}": {
+      "get": {
+        "tags": [
+          "models"
+        ],
+        "operationId": "retrieveModel",
+        "summary": "One model, by catalog ID or alias",
+        "description": "IDs with a slash work unencoded (`/v1/models/Qwen/Qwen3-32B`) or percent-encoded. Matching ignores case. Needs no key.",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "A catalog model ID or alias, e.g. `deepseek-v4-flash` or `Qwen/Qwen3-32B`.",
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            },
+            "examples": {
+              "flash": {
+                "value": "deepseek-v4-flash"
+              },
+              "alias": {
+                "value": "qwen3-32b"
+              }
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The model.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Model"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Not a served model (`model_not_found`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/healthz": {
+      "get": {
+        "tags": [
+          "operations"
+        ],
+        "operationId": "healthz",
+        "summary": "Liveness: the process is up",
+        "responses": {
+          "200": {
+            "description": "Always, while the process serves.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "status"
+                  ],
+                  "properties": {
+                    "status": {
+                      "const": "ok"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/readyz": {
+      "get": {
+        "tags": [
+          "operations"
+        ],
+        "operationId": "readyz",
+        "summary": "Readiness: config loaded and at least one deployment healthy",
+        "responses": {
+          "200": {
+            "description": "Ready.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Readiness"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "No deployment is healthy (breakers open, cooling down or probes failing).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Readiness"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/metrics": {
+      "get": {
+        "tags": [
+          "operations"
+        ],
+        "operationId": "metrics",
+        "summary": "Prometheus metrics",
+        "description": "The Prometheus text exposition format (version 0.0.4).",
+        "responses": {
+          "200": {
+            "description": "Metrics.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/openapi.json": {
+      "get": {
+        "tags": [
+          "operations"
+        ],
+        "operationId": "openapi",
+        "summary": "This document",
+        "responses": {
+          "200": {
+            "description": "The OpenAPI 3.1 document of this API.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/admin/health": {
+      "get": {
+        "tags": [
+          "admin"
+        ],
+        "operationId": "adminHealth",
+        "summary": "Every deployment's breaker, cool-down, load and latency",
+        "description": "Needs the admin key, unless `server.public_health: true`.",
+        "security": [
+          {
+            "adminKey": []
+          },
+          {
+            "adminKeyHeader": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "One entry per deployment.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DeploymentHealthList"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong admin key (`invalid_admin_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The admin API is off: `SWITCHYARD_ADMIN_KEY` is unset (`admin_disabled`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/admin/keys": {
+      "post": {
+        "tags": [
+          "admin"
+        ],
+        "operationId": "createKey",
+        "summary": "Create a virtual key",
+        "description": "The secret (`key`) is in this response only; the store keeps its SHA-256. Unknown fields are rejected.",
+        "security": [
+          {
+            "adminKey": []
+          },
+          {
+            "adminKeyHeader": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/KeyCreate"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The new key, with its secret.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/KeyCreated"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Invalid JSON, an unknown field, or an invalid value; `param` names the field.",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong admin key (`invalid_admin_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The admin API is off (`admin_disabled`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body over 64 KiB (`request_too_large`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The key store is unavailable (`store_unavailable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      },
+      "get": {
+        "tags": [
+          "admin"
+        ],
+        "operationId": "listKeys",
+        "summary": "List virtual keys, with their spend in the budget's period",
+        "security": [
+          {
+            "adminKey": []
+          },
+          {
+            "adminKeyHeader": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Every key (never the secrets or hashes).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/KeyList"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong admin key (`invalid_admin_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The admin API is off (`admin_disabled`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/admin/keys/{id}": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "description": "The key's ID (`key_…`), not its secret.",
+          "schema": {
+            "type": "string",
+            "minLength": 1
+          },
+          "example": "key_0123456789abcdef"
+        }
+      ],
+      "get": {
+        "tags": [
+          "admin"
+        ],
+        "operationId": "getKey",
+        "summary": "One virtual key",
+        "security": [
+          {
+            "adminKey": []
+          },
+          {
+            "adminKeyHeader": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The key.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Key"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong admin key (`invalid_admin_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The admin API is off (`admin_disabled`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No key with this ID (`key_not_found`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      },
+      "delete": {
+        "tags": [
+          "admin"
+        ],
+        "operationId": "revokeKey",
+        "summary": "Revoke a virtual key",
+        "description": "Refused at once on this replica, by other replicas within one sync interval. Revoking twice is allowed and keeps the first time.",
+        "security": [
+          {
+            "adminKey": []
+          },
+          {
+            "adminKeyHeader": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The revoked key.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Key"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong admin key (`invalid_admin_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The admin API is off (`admin_disabled`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No key with this ID (`key_not_found`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The key store is unavailable (`store_unavailable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/admin/usage": {
+      "get": {
+        "tags": [
+          "admin"
+        ],
+        "operationId": "usage",
+        "summary": "Ledger totals per group, and the month's projection",
+        "description": "Defaults: from the start of this month (UTC) to now, grouped by model. Any other query parameter is a 400.",
+        "security": [
+          {
+            "adminKey": []
+          },
+          {
+            "adminKeyHeader": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "from",
+            "in": "query",
+            "description": "ISO 8601 date or time (`2026-11-01` or `2026-11-01T00:00:00Z`); must be before `to`.",
+            "schema": {
+              "type": "string"
+            },
+            "example": "2026-11-01"
+          },
+          {
+            "name": "to",
+            "in": "query",
+            "description": "ISO 8601 date or time; default now.",
+            "schema": {
+              "type": "string"
+            },
+            "example": "2026-11-15"
+          },
+          {
+            "name": "group_by",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "key",
+                "team",
+                "model",
+                "provider",
+                "deployment",
+                "day"
+              ],
+              "default": "model"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The usage report.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/UsageReport"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "An unknown query parameter, a date that does not parse, `from` not before `to`, or an unknown `group_by`; `param` names it.",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong admin key (`invalid_admin_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The admin API is off (`admin_disabled`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The usage store is unavailable (`store_unavailable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  "components": {
+    "securitySchemes": {
+      "virtualKey": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "sy-<32 base-62 characters>",
+        "description": "A virtual key, `Authorization: Bearer sy-…`. Required for chat when `auth.required` (the default with a config file)."
+      },
+      "virtualKeyHeader": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "x-api-key",
+        "description": "The same virtual key in `x-api-key`."
+      },
+      "adminKey": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The admin key: the value of the environment variable named by `auth.admin_key_env` (`SWITCHYARD_ADMIN_KEY`, 16+ characters). Without it the admin API answers 403 `admin_disabled`."
+      },
+      "adminKeyHeader": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "x-api-key",
+        "description": "The admin key in `x-api-key`."
+      }
+    },
+    "parameters": {
+      "RequestID": {
+        "name": "x-request-id",
+        "in": "header",
+        "required": false,
+        "description": "Kept when 1-128 printable ASCII characters, else replaced by a new ID.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "PreferredRegion": {
+        "name": "x-switchyard-region",
+        "in": "header",
+        "required": false,
+        "description": "Preferred region: its deployments are tried first, the others after.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "RoutingHint": {
+        "name": "x-switchyard-hint",
+        "in": "header",
+        "required": false,
+        "description": "A routing hint for `model: auto`: `reasoning`, `code`, or any word a rule's `when: {hint: …}` names.",
+        "schema": {
+          "type": "string"
+        }
+      }
+    },
+    "headers": {
+      "XShouldRetry": {
+        "description": "`true` when retrying the same request may succeed, `false` when it will not; absent when unknown.",
+        "schema": {
+          "type": "string",
+          "enum": [
+            "true",
+            "false"
+          ]
+        }
+      },
+      "RetryAfter": {
+        "description": "Seconds to wait before retrying.",
+        "schema": {
+          "type": "string",
+          "pattern": "^[0-9]+$"
+        }
+      }
+    },
+    "schemas": {
+      "Error": {
+        "type": "object",
+        "description": "OpenAI's error shape. Every error the gateway answers has it.",
+        "required": [
+          "error"
+        ],
+        "properties": {
+          "error": {
+            "type": "object",
+            "required": [
+              "message",
+              "type",
+              "param",
+              "code"
+            ],
+            "properties": {
+              "message": {
+                "type": "string"
+              },
+              "type": {
+                "type": "string",
+                "examples": [
+                  "invalid_request_error",
+                  "server_error",
+                  "rate_limit_error"
+                ]
+              },
+              "param": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "The offending field, e.g. `messages[0].role`."
+              },
+              "code": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "examples": [
+                  "invalid_json",
+                  "model_not_found",
+                  "upstream_error"
+                ]
+              }
+            }
+          }
+        }
+      },
+      "ChatCompletionRequest": {
+        "type": "object",
+        "description": "OpenAI's chat completion request. Checked by the gateway: `model`, `messages` (an array of at least one object, each with a string `role`), `stream`, `stream_options`, `max_tokens`, `max_completion_tokens`, `models`; a key present twice at any depth is refused. Everything else, unknown fields included, is passed to the upstream unchanged.",
+        "required": [
+          "model",
+          "messages"
+        ],
+        "additionalProperties": true,
+        "properties": {
+          "model": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 256,
+            "pattern": "\\S",
+            "description": "Checked. A catalog ID or alias (case-insensitive), or `auto`. At most 256 bytes, not only white space.",
+            "examples": [
+              "deepseek-v4-flash",
+              "Qwen/Qwen3-32B",
+              "kimi-k2.5",
+              "glm-5",
+              "auto"
+            ]
+          },
+          "messages": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "$ref": "#/components/schemas/ChatMessage"
+            },
+            "description": "Checked: at least one message, each an object with a string `role`."
+          },
+          "stream": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "description": "Checked: a boolean or null."
+          },
+          "stream_options": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "additionalProperties": true,
+            "description": "Checked: an object or null.",
+            "properties": {
+              "include_usage": {
+                "type": [
+                  "boolean",
+                  "null"
+                ],
+                "description": "Checked. Streams always get usage from the upstream; the client gets the usage chunk only when it asked."
+              }
+            }
+          },
+          "max_tokens": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 0,
+            "maximum": 100000000,
+            "description": "Checked: a whole number from 0 to 100,000,000 (no fraction or exponent)."
+          },
+          "max_completion_tokens": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 0,
+            "maximum": 100000000,
+            "description": "Checked, like `max_tokens`; wins over it."
+          },
+          "models": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "maxItems": 16,
+            "items": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 256
+            },
+            "description": "Checked. Models to fall back to, in order (OpenRouter-style); removed before the request goes upstream."
+          },
+          "temperature": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "description": "Passed through."
+          },
+          "top_p": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "description": "Passed through."
+          },
+          "n": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "description": "Passed through."
+          },
+          "stop": {
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "Passed through."
+          },
+          "presence_penalty": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "description": "Passed through."
+          },
+          "frequency_penalty": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "description": "Passed through."
+          },
+          "seed": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "description": "Passed through."
+          },
+          "user": {
+            "type": "string",
+            "description": "Passed through."
+          },
+          "logprobs": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "description": "Passed through."
+          },
+          "top_logprobs": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "description": "Passed through."
+          },
+          "tools": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Tool"
+            },
+            "description": "Passed through; tools route `auto` to a coding model."
+          },
+          "tool_choice": {
+            "anyOf": [
+              {
+                "type": "string",
+                "examples": [
+                  "none",
+                  "auto",
+                  "required"
+                ]
+              },
+              {
+                "type": "object"
+              }
+            ],
+            "description": "Passed through."
+          },
+          "parallel_tool_calls": {
+            "type": "boolean",
+            "description": "Passed through."
+          },
+          "response_format": {
+            "type": "object",
+            "properties": {
+              "type": {
+                "type": "string",
+                "examples": [
+                  "text",
+                  "json_object",
+                  "json_schema"
+                ]
+              }
+            },
+            "description": "Passed through."
+          },
+          "reasoning_effort": {
+            "type": "string",
+            "description": "Passed through; a reasoning hint for `auto`."
+          },
+          "thinking": {
+            "type": "object",
+            "properties": {
+              "type": {
+                "type": "string",
+                "examples": [
+                  "enabled",
+                  "disabled"
+                ]
+              }
+            },
+            "description": "Passed through (DeepSeek, GLM, Kimi); a reasoning hint for `auto`."
+          },
+          "enable_thinking": {
+            "type": "boolean",
+            "description": "Passed through (Qwen); a reasoning hint for `auto`."
+          }
+        }
+      },
+      "ChatMessage": {
+        "type": "object",
+        "description": "Checked: an object with a string `role`. The rest is passed through.",
+        "required": [
+          "role"
+        ],
+        "additionalProperties": true,
+        "properties": {
+          "role": {
+            "anyOf": [
+              {
+                "enum": [
+                  "system",
+                  "user",
+                  "assistant",
+                  "tool",
+                  "developer"
+                ]
+              },
+              {
+                "type": "string"
+              }
+            ],
+            "description": "OpenAI's roles: system, user, assistant, tool, developer. The gateway checks only that it is a string; the upstream decides."
+          },
+          "content": {
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/ContentPart"
+                }
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "Text, or an array of parts (text, image_url, input_audio, video_url); null for an assistant message with tool calls."
+          },
+          "name": {
+            "type": "string"
+          },
+          "tool_calls": {
+            "type": "array",
+            "items": {
+              "type": "object"
+            }
+          },
+          "tool_call_id": {
+            "type": "string"
+          },
+          "reasoning_content": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "ContentPart": {
+        "anyOf": [
+          {
+            "type": "object",
+            "required": [
+              "type",
+              "text"
+            ],
+            "properties": {
+              "type": {
+                "const": "text"
+              },
+              "text": {
+                "type": "string"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "required": [
+              "type",
+              "image_url"
+            ],
+            "properties": {
+              "type": {
+                "const": "image_url"
+              },
+              "image_url": {
+                "type": "object",
+                "required": [
+                  "url"
+                ],
+                "properties": {
+                  "url": {
+                    "type": "string"
+                  },
+                  "detail": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          },
+          {
+            "type": "object",
+            "required": [
+              "type",
+              "input_audio"
+            ],
+            "properties": {
+              "type": {
+                "const": "input_audio"
+              },
+              "input_audio": {
+                "type": "object",
+                "required": [
+                  "data",
+                  "format"
+                ],
+                "properties": {
+                  "data": {
+                    "type": "string"
+                  },
+                  "format": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          },
+          {
+            "type": "object",
+            "required": [
+              "type"
+            ],
+            "properties": {
+              "type": {
+                "const": "video_url"
+              },
+              "video_url": {
+                "type": "object",
+                "properties": {
+                  "url": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          },
+          {
+            "type": "object",
+            "required": [
+              "type"
+            ],
+            "properties": {
+              "type": {
+                "type": "string"
+              }
+            }
+          }
+        ]
+      },
+      "Tool": {
+        "type": "object",
+        "required": [
+          "type",
+          "function"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "examples": [
+              "function"
+            ]
+          },
+          "function": {
+            "type": "object",
+            "required": [
+              "name"
+            ],
+            "properties": {
+              "name": {
+                "type": "string"
+              },
+              "description": {
+                "type": "string"
+              },
+              "parameters": {
+                "type": "object"
+              },
+              "strict": {
+                "type": "boolean"
+              }
+            }
+          }
+        }
+      },
+      "ChatCompletion": {
+        "type": "object",
+        "description": "The upstream's body, unchanged (provider extensions such as `reasoning_content` or `request_id` included).",
+        "required": [
+          "id",
+          "object",
+          "created",
+          "model",
+          "choices"
+        ],
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "object": {
+            "const": "chat.completion"
+          },
+          "created": {
+            "type": "integer"
+          },
+          "model": {
+            "type": "string",
+            "description": "The upstream's model ID."
+          },
+          "choices": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "index",
+                "message"
+              ],
+              "properties": {
+                "index": {
+                  "type": "integer"
+                },
+                "message": {
+                  "type": "object",
+                  "required": [
+                    "role"
+                  ],
+                  "properties": {
+                    "role": {
+                      "type": "string"
+                    },
+                    "content": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
+                    },
+                    "reasoning_content": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
+                    },
+                    "tool_calls": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                },
+                "finish_reason": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                }
+              }
+            }
+          },
+          "usage": {
+            "$ref": "#/components/schemas/Usage"
+          },
+          "system_fingerprint": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "Usage": {
+        "type": [
+          "object",
+          "null"
+        ],
+        "properties": {
+          "prompt_tokens": {
+            "type": "integer"
+          },
+          "completion_tokens": {
+            "type": "integer"
+          },
+          "total_tokens": {
+            "type": "integer"
+          },
+          "prompt_tokens_details": {
+            "type": [
+              "object",
+              "null"
+            ]
+          },
+          "completion_tokens_details": {
+            "type": [
+              "object",
+              "null"
+            ]
+          },
+          "cost_usd": {
+            "type": "string",
+            "description": "Added by the gateway on a stream's usage chunk: the exact cost as a decimal string."
+          }
+        }
+      },
+      "ModelList": {
+        "type": "object",
+        "required": [
+          "object",
+          "data"
+        ],
+        "properties": {
+          "object": {
+            "const": "list"
+          },
+          "data": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Model"
+            }
+          }
+        }
+      },
+      "Model": {
+        "type": "object",
+        "required": [
+          "id",
+          "object",
+          "created",
+          "owned_by",
+          "family",
+          "context_window",
+          "capabilities",
+          "pricing",
+          "regions",
+          "aliases"
+        ],
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "object": {
+            "const": "model"
+          },
+          "created": {
+            "type": "integer"
+          },
+          "owned_by": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "family": {
+            "type": "string",
+            "enum": [
+              "deepseek",
+              "qwen",
+              "kimi",
+              "glm",
+              "openai"
+            ]
+          },
+          "aliases": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "context_window": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "max_output_tokens": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The output cap reserved against budgets and TPM when a request sets no max_tokens."
+          },
+          "capabilities": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "enum": [
+                "text",
+                "vision",
+                "audio",
+                "video",
+                "code",
+                "reasoning",
+                "chinese"
+              ]
+            }
+          },
+          "pricing": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Pricing"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "null: unpriced, billed as `unknown`."
+          },
+          "tokens_per_second": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "regions": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "notes": {
+            "type": "string"
+          }
+        }
+      },
+      "Pricing": {
+        "type": "object",
+        "required": [
+          "currency",
+          "unit",
+          "input",
+          "output",
+          "cached_input"
+        ],
+        "properties": {
+          "currency": {
+            "const": "USD"
+          },
+          "unit": {
+            "const": "1M tokens"
+          },
+          "input": {
+            "$ref": "#/components/schemas/Decimal"
+          },
+          "output": {
+            "$ref": "#/components/schemas/Decimal"
+          },
+          "cached_input": {
+            "$ref": "#/components/schemas/Decimal"
+          },
+          "source": {
+            "type": "string"
+          }
+        }
+      },
+      "Decimal": {
+        "type": "string",
+        "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+        "description": "An exact decimal amount in USD, as a string."
+      },
+      "Readiness": {
+        "type": "object",
+        "required": [
+          "status",
+          "deployments",
+          "config"
+        ],
+        "properties": {
+          "status": {
+            "type": "string",
+            "enum": [
+              "ready",
+              "unavailable"
+            ]
+          },
+          "deployments": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "config": {
+            "type": "string",
+            "description": "Where the configuration came from."
+          }
+        }
+      },
+      "DeploymentHealthList": {
+        "type": "object",
+        "required": [
+          "deployments"
+        ],
+        "properties": {
+          "deployments": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/DeploymentHealth"
+            }
+          }
+        }
+      },
+      "DeploymentHealth": {
+        "type": "object",
+        "required": [
+          "deployment",
+          "provider",
+          "region",
+          "healthy",
+          "breaker",
+          "times_opened",
+          "cooling_down_s",
+          "cooling_reason",
+          "in_flight",
+          "successes",
+          "failures",
+          "latency_ewma_ms",
+          "last_error",
+          "probe_ok"
+        ],
+        "properties": {
+          "deployment": {
+            "type": "string"
+          },
+          "provider": {
+            "type": "string"
+          },
+          "region": {
+            "type": "string"
+          },
+          "healthy": {
+            "type": "boolean"
+          },
+          "breaker": {
+            "type": "string",
+            "enum": [
+              "closed",
+              "half_open",
+              "open"
+            ]
+          },
+          "times_opened": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "cooling_down_s": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "cooling_reason": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "in_flight": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "successes": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "failures": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "latency_ewma_ms": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "last_error": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "probe_ok": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          }
+        }
+      },
+      "KeyCreate": {
+        "type": "object",
+        "required": [
+          "name"
+        ],
+        "additionalProperties": false,
+        "description": "Unknown fields are rejected (a typo never silently means unlimited). Strings are trimmed and may not contain control characters.",
+        "properties": {
+          "name": {
+            "type": "string",
+            "maxLength": 128,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$",
+            "description": "Required. Trimmed of spaces; 1-128 characters, no control characters."
+          },
+          "team": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 128,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+          },
+          "models": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "maxItems": 256,
+            "items": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 128
+            },
+            "description": "Catalog model IDs, aliases or family names (deepseek, qwen, kimi, glm, openai); empty or absent: every model."
+          },
+          "region": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "minLength": 1,
+            "maxLength": 64,
+            "pattern": "^[A-Za-z0-9._-]+$",
+            "description": "Preferred region: letters, digits, '-', '_' and '.'."
+          },
+          "rpm": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 10000000
+          },
+          "tpm": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 10000000000
+          },
+          "budget_usd": {
+            "anyOf": [
+              {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "maximum": 9000000
+              },
+              {
+                "type": "string",
+                "pattern": "^[0-9]+(\\.[0-9]+)?$"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "A plain decimal above 0 and at most 9,000,000 (e.g. 25 or \"12.50\"). Needs the ledger."
+          },
+          "budget_period": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "day",
+              "month",
+              "total",
+              null
+            ],
+            "description": "Default month; needs budget_usd."
+          },
+          "expires_at": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "ISO 8601 time in the future; not with expires_in_days."
+          },
+          "expires_in_days": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 36500
+          }
+        }
+      },
+      "Key": {
+        "type": "object",
+        "description": "A virtual key as the admin API shows it: never the secret or its hash.",
+        "required": [
+          "id",
+          "name",
+          "team",
+          "key_hint",
+          "models",
+          "region",
+          "rpm",
+          "tpm",
+          "budget_usd",
+          "budget_period",
+          "expires_at",
+          "revoked_at",
+          "created_at",
+          "status"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "pattern": "^key_"
+          },
+          "name": {
+            "type": "string"
+          },
+          "team": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "key_hint": {
+            "type": "string",
+            "description": "`sy-…` and the secret's last four characters."
+          },
+          "models": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "region": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "rpm": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "tpm": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "budget_usd": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Decimal"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "budget_period": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "day",
+              "month",
+              "total",
+              null
+            ]
+          },
+          "spent_usd": {
+            "$ref": "#/components/schemas/Decimal"
+          },
+          "expires_at": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          },
+          "revoked_at": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          },
+          "created_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "active",
+              "expired",
+              "revoked"
+            ]
+          }
+        }
+      },
+      "KeyCreated": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/Key"
+          },
+          {
+            "type": "object",
+            "required": [
+              "key"
+            ],
+            "properties": {
+              "key": {
+                "type": "string",
+                "pattern": "^sy-[0-9A-Za-z]{32}$",
+                "description": "The secret, shown once."
+              }
+            }
+          }
+        ]
+      },
+      "KeyList": {
+        "type": "object",
+        "required": [
+          "object",
+          "data"
+        ],
+        "properties": {
+          "object": {
+            "const": "list"
+          },
+          "data": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Key"
+            }
+          }
+        }
+      },
+      "UsageReport": {
+        "type": "object",
+        "required": [
+          "from",
+          "to",
+          "group_by",
+          "groups",
+          "total",
+          "month"
+        ],
+        "properties": {
+          "from": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "to": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "group_by": {
+            "type": "string",
+            "enum": [
+              "key",
+              "team",
+              "model",
+              "provider",
+              "deployment",
+              "day"
+            ]
+          },
+          "groups": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "group",
+                "requests",
+                "errors",
+                "error_rate",
+                "prompt_tokens",
+                "completion_tokens",
+                "cached_tokens",
+                "reasoning_tokens",
+                "cost_usd",
+                "unpriced_requests",
+                "latency_ms"
+              ],
+              "properties": {
+                "group": {
+                  "type": "string"
+                },
+                "requests": {
+                  "type": "integer"
+                },
+                "errors": {
+                  "type": "integer"
+                },
+                "error_rate": {
+                  "type": "number"
+                },
+                "prompt_tokens": {
+                  "type": "integer"
+                },
+                "completion_tokens": {
+                  "type": "integer"
+                },
+                "cached_tokens": {
+                  "type": "integer"
+                },
+                "reasoning_tokens": {
+                  "type": "integer"
+                },
+                "cost_usd": {
+                  "$ref": "#/components/schemas/Decimal"
+                },
+                "unpriced_requests": {
+                  "type": "integer"
+                },
+                "latency_ms": {
+                  "type": "object",
+                  "required": [
+                    "p50",
+                    "p95",
+                    "p99"
+                  ],
+                  "properties": {
+                    "p50": {
+                      "type": "number"
+                    },
+                    "p95": {
+                      "type": "number"
+                    },
+                    "p99": {
+                      "type": "number"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "total": {
+            "type": "object",
+            "required": [
+              "requests",
+              "cost_usd"
+            ],
+            "properties": {
+              "requests": {
+                "type": "integer"
+              },
+              "cost_usd": {
+                "$ref": "#/components/schemas/Decimal"
+              }
+            }
+          },
+          "month": {
+            "type": "object",
+            "required": [
+              "to_date_usd",
+              "projected_usd"
+            ],
+            "properties": {
+              "to_date_usd": {
+                "$ref": "#/components/schemas/Decimal"
+              },
+              "projected_usd": {
+                "$ref": "#/components/schemas/Decimal"
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""#
+}

@@ -1,0 +1,52 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import SwitchyardCore
+
+/// Bounds graceful shutdown. Put it last in the service group so that it hears the shutdown
+/// first (services are shut down in reverse order): it starts the grace period, after which
+/// every call still in flight is cancelled (each still writes its ledger row), then lets the
+/// HTTP server stop accepting and drain.
+public struct ShutdownGrace: Service {
+    let calls: CallTracker
+    let grace: Duration
+    let logger: Logger
+
+    public init(calls: CallTracker, grace: Duration, logger: Logger) {
+        self.calls = calls
+        self.grace = grace
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        let inFlight = calls.count
+        logger.notice("shutting down: no new connections; calls in flight may finish", metadata: [
+            "calls": .stringConvertible(inFlight), "grace_s": .stringConvertible(grace.components.seconds)])
+        // A timer on an event loop, not a task: it must outlive this service's run().
+        let calls = self.calls
+        let logger = self.logger
+        MultiThreadedEventLoopGroup.singleton.next().scheduleTask(in: .nanoseconds(grace.nanosecondsClamped)) {
+            let left = calls.count
+            if left > 0 {
+                logger.warning("shutdown grace is over: cancelling the calls still in flight", metadata: ["calls": .stringConvertible(left)])
+            }
+            calls.cancelAll()
+        }
+    }
+}
+
+/// Waits, after the HTTP server has stopped, for the calls whose clients had already left (their
+/// tasks outlive their connections), so that every call has queued its ledger row before the
+/// ledger writer flushes. Put it just before the application in the service group.
+public struct CallDrain: Service {
+    let calls: CallTracker
+
+    public init(calls: CallTracker) { self.calls = calls }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await calls.waitUntilIdle()
+    }
+}

@@ -14,18 +14,20 @@ import SwitchyardCore
 public final class SQLiteStore: GatewayStore {
     private let connection: SQLiteConnection
     private let lock = AsyncLock()
+    private let logger: Logger
     public let description: String
 
-    private init(connection: SQLiteConnection, description: String) {
+    private init(connection: SQLiteConnection, description: String, logger: Logger) {
         self.connection = connection
         self.description = description
+        self.logger = logger
     }
 
     /// Opens (creating if needed) the database at `path`, or an in-memory one for nil.
     public static func open(path: String?, logger: Logger) async throws -> SQLiteStore {
         if let path { try prepareFile(path) }
         let connection = try await SQLiteConnection.open(storage: path.map { .file(path: $0) } ?? .memory, logger: logger)
-        let store = SQLiteStore(connection: connection, description: path.map { "sqlite:\($0)" } ?? "memory")
+        let store = SQLiteStore(connection: connection, description: path.map { "sqlite:\($0)" } ?? "memory", logger: logger)
         if path != nil {
             _ = try await connection.query("PRAGMA journal_mode=WAL")
             _ = try await connection.query("PRAGMA synchronous=NORMAL")
@@ -213,15 +215,29 @@ public final class SQLiteStore: GatewayStore {
             try await connection.query("SELECT key_id, day, spent_pusd FROM key_spend")
         }
         var out: [String: [BudgetPeriod: Int64]] = [:]
+        var repaired = 0
         for row in rows {
             guard let key = row.column("key_id")?.string else { continue }
             let day = int64(row, "day") ?? 0
-            let spent = Picodollars.repaired(int64(row, "spent_pusd") ?? 0).value
+            let stored = row.column("spent_pusd")
+            var (spent, wasRepaired) = Picodollars.repaired(int64(row, "spent_pusd") ?? 0)
+            if case .integer = stored {} else { wasRepaired = true; if stored?.string != nil && int64(row, "spent_pusd") == nil { spent = 0 } }
+            if wasRepaired {
+                repaired += 1
+                _ = try? await lock.withLock {
+                    try await connection.query("UPDATE key_spend SET spent_pusd = ? WHERE key_id = ? AND day = ?",
+                                               [.integer(.init(spent)), .text(key), .integer(.init(day))])
+                }
+            }
             var periods = out[key] ?? [.day: 0, .month: 0, .total: 0]
             if day >= today { periods[.day] = Picodollars.add(periods[.day] ?? 0, spent) }
             if day >= monthStart { periods[.month] = Picodollars.add(periods[.month] ?? 0, spent) }
             periods[.total] = Picodollars.add(periods[.total] ?? 0, spent)
             out[key] = periods
+        }
+        if repaired > 0 {
+            logger.warning("key spend rows out of range or of the wrong type were repaired (clamped to 0…$9M)", metadata: [
+                "rows": .stringConvertible(repaired), "store": .string(description)])
         }
         return out
     }

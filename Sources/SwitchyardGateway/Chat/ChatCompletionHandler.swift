@@ -44,9 +44,10 @@ struct ChatCompletionHandler: Sendable {
     }
 
     /// A call refused before its body was read (no key, bad key): counted, never in the ledger.
-    func refused(_ error: OpenAIError) -> (status: Int, headers: [(String, String)], body: ByteBuffer) {
+    func refused(_ error: OpenAIError, headers: HTTPHeaders? = nil) -> (status: Int, headers: [(String, String)], body: ByteBuffer) {
         metrics.recordRequest(model: "unknown", deployment: "none", status: error.status, duration: .zero)
-        return (error.status, Self.errorHeaders(error, trace: ResponseTrace(requestID: RandomID.hex(prefix: "req_"))),
+        let requestID = headers.map(RequestID.from) ?? RandomID.hex(prefix: "req_")
+        return (error.status, Self.errorHeaders(error, trace: ResponseTrace(requestID: requestID)),
                 ByteBuffer(string: error.body))
     }
 

@@ -212,7 +212,7 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     // Refused from the head alone: the body is never buffered. A small one (it is
                     // usually here already) is read and dropped to keep the connection; a large
                     // or unannounced one ends the connection.
-                    let (status, headers, body) = chat.refused(error)
+                    let (status, headers, body) = chat.refused(error, headers: head.headers)
                     let length = head.headers.first(name: "content-length").flatMap(Int.init)
                     if let length, length <= Self.discardableBody, head.isKeepAlive, !closeWhenIdle {
                         mode = .discarding

@@ -145,8 +145,25 @@ enum OpenAPIDocument {
               },
               "text/event-stream": {
                 "schema": {
-                  "type": "string",
-                  "description": "`data: {chat.completion.chunk}` events, then `data: [DONE]`. A stream that fails after it started ends with `data: {\"error\":{…}}` and no `[DONE]`."
+                  "type": "object",
+                  "description": "One server-sent event (OpenAPI 3.1 has no stream schema: this describes each event). `data` is a `chat.completion.chunk` as JSON, `[DONE]` last, or `{\"error\":{…}}` when a stream fails after it started (no `[DONE]` then). The usage chunk (`choices: []`) carries `usage.cost_usd`; a client that did not ask for usage gets the cost as the comment `: x-switchyard-cost-usd=…` instead.",
+                  "required": [
+                    "data"
+                  ],
+                  "properties": {
+                    "data": {
+                      "type": "string"
+                    },
+                    "event": {
+                      "type": "string"
+                    },
+                    "id": {
+                      "type": "string"
+                    },
+                    "retry": {
+                      "type": "integer"
+                    }
+                  }
                 }
               }
             }
@@ -425,8 +442,25 @@ enum OpenAPIDocument {
               },
               "text/event-stream": {
                 "schema": {
-                  "type": "string",
-                  "description": "`data: {chat.completion.chunk}` events, then `data: [DONE]`. A stream that fails after it started ends with `data: {\"error\":{…}}` and no `[DONE]`."
+                  "type": "object",
+                  "description": "One server-sent event (OpenAPI 3.1 has no stream schema: this describes each event). `data` is a `chat.completion.chunk` as JSON, `[DONE]` last, or `{\"error\":{…}}` when a stream fails after it started (no `[DONE]` then). The usage chunk (`choices: []`) carries `usage.cost_usd`; a client that did not ask for usage gets the cost as the comment `: x-switchyard-cost-usd=…` instead.",
+                  "required": [
+                    "data"
+                  ],
+                  "properties": {
+                    "data": {
+                      "type": "string"
+                    },
+                    "event": {
+                      "type": "string"
+                    },
+                    "id": {
+                      "type": "string"
+                    },
+                    "retry": {
+                      "type": "integer"
+                    }
+                  }
                 }
               }
             }
@@ -1257,18 +1291,20 @@ enum OpenAPIDocument {
           {
             "name": "from",
             "in": "query",
-            "description": "ISO 8601 date or time (`2026-11-01` or `2026-11-01T00:00:00Z`); must be before `to`.",
+            "description": "ISO 8601 date or time (`2026-11-01` or `2026-11-01T00:00:00Z`). Default: the start of this month (UTC); must be before `to`.",
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
             },
             "example": "2026-11-01"
           },
           {
             "name": "to",
             "in": "query",
-            "description": "ISO 8601 date or time; default now.",
+            "description": "ISO 8601 date or time (`2026-11-01` or `2026-11-01T00:00:00Z`). Default: now.",
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
             },
             "example": "2026-11-15"
           },
@@ -1502,7 +1538,7 @@ enum OpenAPIDocument {
       },
       "ChatCompletionRequest": {
         "type": "object",
-        "description": "OpenAI's chat completion request. Checked by the gateway: `model`, `messages` (an array of at least one object, each with a string `role`), `stream`, `stream_options`, `max_tokens`, `max_completion_tokens`, `models`; a key present twice at any depth is refused. Everything else, unknown fields included, is passed to the upstream unchanged.",
+        "description": "OpenAI's chat completion request. The gateway checks `model`, `messages` (an array of at least one object, each with a string `role`), `stream`, `stream_options`, `max_tokens`, `max_completion_tokens` and `models`, and refuses a key present twice at any depth (400 `invalid_json`). Every other field, unknown ones included, is passed to the upstream unchanged and validated there: they are listed with OpenAI's types in their descriptions, not constrained here.",
         "required": [
           "model",
           "messages"
@@ -1512,9 +1548,9 @@ enum OpenAPIDocument {
           "model": {
             "type": "string",
             "minLength": 1,
-            "maxLength": 256,
+            "maxLength": 64,
             "pattern": "\\S",
-            "description": "Checked. A catalog ID or alias (case-insensitive), or `auto`. At most 256 bytes, not only white space.",
+            "description": "Checked. A catalog ID or alias (case-insensitive), or `auto`; not only white space, at most 256 bytes of UTF-8 (`maxLength` 64 characters is the bound that holds for any characters).",
             "examples": [
               "deepseek-v4-flash",
               "Qwen/Qwen3-32B",
@@ -1582,148 +1618,60 @@ enum OpenAPIDocument {
             "items": {
               "type": "string",
               "minLength": 1,
-              "maxLength": 256
+              "maxLength": 64
             },
-            "description": "Checked. Models to fall back to, in order (OpenRouter-style); removed before the request goes upstream."
+            "description": "Checked: at most 16 non-empty model IDs of at most 256 bytes each. Models to fall back to, in order (OpenRouter-style); removed before the request goes upstream. An unknown one is a 400 `model_not_found` naming it."
           },
           "temperature": {
-            "type": [
-              "number",
-              "null"
-            ],
-            "description": "Passed through."
+            "description": "Not checked by the gateway; passed through to the upstream, which validates it. OpenAI: a number from 0 to 2."
           },
           "top_p": {
-            "type": [
-              "number",
-              "null"
-            ],
-            "description": "Passed through."
+            "description": "Not checked by the gateway; passed through to the upstream, which validates it. OpenAI: a number from 0 to 1."
           },
           "n": {
-            "type": [
-              "integer",
-              "null"
-            ],
-            "description": "Passed through."
+            "description": "Not checked by the gateway; passed through to the upstream, which validates it. OpenAI: how many choices, an integer."
           },
           "stop": {
-            "anyOf": [
-              {
-                "type": "string"
-              },
-              {
-                "type": "array",
-                "items": {
-                  "type": "string"
-                }
-              },
-              {
-                "type": "null"
-              }
-            ],
-            "description": "Passed through."
+            "description": "Not checked by the gateway; passed through to the upstream, which validates it. OpenAI: a string or an array of strings."
           },
           "presence_penalty": {
-            "type": [
-              "number",
-              "null"
-            ],
-            "description": "Passed through."
+            "description": "Not checked by the gateway; passed through to the upstream, which validates it. OpenAI: a number from -2 to 2."
           },
           "frequency_penalty": {
-            "type": [
-              "number",
-              "null"
-            ],
-            "description": "Passed through."
+            "description": "Not checked by the gateway; passed through to the upstream, which validates it. OpenAI: a number from -2 to 2."
           },
           "seed": {
-            "type": [
-              "integer",
-              "null"
-            ],
-            "description": "Passed through."
+            "description": "Not checked by the gateway; passed through to the upstream, which validates it. OpenAI: an integer."
           },
           "user": {
-            "type": "string",
-            "description": "Passed through."
+            "description": "Not checked by the gateway; passed through to the upstream, which validates it. OpenAI: a string identifying the end user."
           },
           "logprobs": {
-            "type": [
-              "boolean",
-              "null"
-            ],
-            "description": "Passed through."
+            "description": "Not checked by the gateway; passed through to the upstream, which validates it. OpenAI: a boolean."
           },
           "top_logprobs": {
-            "type": [
-              "integer",
-              "null"
-            ],
-            "description": "Passed through."
+            "description": "Not checked by the gateway; passed through to the upstream, which validates it. OpenAI: an integer from 0 to 20."
           },
           "tools": {
-            "type": "array",
-            "items": {
-              "$ref": "#/components/schemas/Tool"
-            },
-            "description": "Passed through; tools route `auto` to a coding model."
+            "description": "Not checked by the gateway; passed through to the upstream, which validates it. OpenAI: an array of tools (`{\"type\":\"function\",\"function\":{\"name\",\"description\",\"parameters\"}}`); tools route `auto` to a coding model."
           },
           "tool_choice": {
-            "anyOf": [
-              {
-                "type": "string",
-                "examples": [
-                  "none",
-                  "auto",
-                  "required"
-                ]
-              },
-              {
-                "type": "object"
-              }
-            ],
-            "description": "Passed through."
+            "description": "Not checked by the gateway; passed through to the upstream, which validates it. OpenAI: `none`, `auto`, `required`, or an object naming a function."
           },
           "parallel_tool_calls": {
-            "type": "boolean",
-            "description": "Passed through."
+            "description": "Not checked by the gateway; passed through to the upstream, which validates it. OpenAI: a boolean."
           },
           "response_format": {
-            "type": "object",
-            "properties": {
-              "type": {
-                "type": "string",
-                "examples": [
-                  "text",
-                  "json_object",
-                  "json_schema"
-                ]
-              }
-            },
-            "description": "Passed through."
+            "description": "Not checked by the gateway; passed through to the upstream, which validates it. OpenAI: an object such as `{\"type\":\"json_object\"}` or `{\"type\":\"json_schema\",…}`."
           },
           "reasoning_effort": {
-            "type": "string",
-            "description": "Passed through; a reasoning hint for `auto`."
+            "description": "Not checked by the gateway; passed through to the upstream, which validates it. OpenAI: `low`, `medium` or `high`; a reasoning hint for `auto`."
           },
           "thinking": {
-            "type": "object",
-            "properties": {
-              "type": {
-                "type": "string",
-                "examples": [
-                  "enabled",
-                  "disabled"
-                ]
-              }
-            },
-            "description": "Passed through (DeepSeek, GLM, Kimi); a reasoning hint for `auto`."
+            "description": "Not checked by the gateway; passed through to the upstream, which validates it. DeepSeek, GLM, Kimi: `{\"type\":\"enabled\"}` or `{\"type\":\"disabled\"}`; a reasoning hint for `auto`."
           },
           "enable_thinking": {
-            "type": "boolean",
-            "description": "Passed through (Qwen); a reasoning hint for `auto`."
+            "description": "Not checked by the gateway; passed through to the upstream, which validates it. Qwen: a boolean; a reasoning hint for `auto`."
           }
         }
       },
@@ -1736,193 +1684,42 @@ enum OpenAPIDocument {
         "additionalProperties": true,
         "properties": {
           "role": {
-            "anyOf": [
-              {
-                "enum": [
-                  "system",
-                  "user",
-                  "assistant",
-                  "tool",
-                  "developer"
-                ]
-              },
-              {
-                "type": "string"
-              }
-            ],
-            "description": "OpenAI's roles: system, user, assistant, tool, developer. The gateway checks only that it is a string; the upstream decides."
+            "type": "string",
+            "description": "Checked: a string. OpenAI's roles are system, user, assistant, tool and developer; any other string is passed through and the upstream decides.",
+            "examples": [
+              "system",
+              "user",
+              "assistant",
+              "tool",
+              "developer"
+            ]
           },
           "content": {
-            "anyOf": [
-              {
-                "type": "string"
-              },
-              {
-                "type": "array",
-                "items": {
-                  "$ref": "#/components/schemas/ContentPart"
+            "description": "Not checked; passed through. OpenAI: a string, an array of parts (`text`, `image_url`, `input_audio`, …) or null (an assistant message with tool calls). Images and audio route `auto` to a capable model.",
+            "examples": [
+              "Hello!",
+              [
+                {
+                  "type": "text",
+                  "text": "What is in this image?"
+                },
+                {
+                  "type": "image_url",
+                  "image_url": {
+                    "url": "https://example.com/cat.png"
+                  }
                 }
-              },
-              {
-                "type": "null"
-              }
-            ],
-            "description": "Text, or an array of parts (text, image_url, input_audio, video_url); null for an assistant message with tool calls."
+              ]
+            ]
           },
           "name": {
-            "type": "string"
+            "description": "Not checked; passed through."
           },
           "tool_calls": {
-            "type": "array",
-            "items": {
-              "type": "object"
-            }
+            "description": "Not checked; passed through (assistant messages)."
           },
           "tool_call_id": {
-            "type": "string"
-          },
-          "reasoning_content": {
-            "type": [
-              "string",
-              "null"
-            ]
-          }
-        }
-      },
-      "ContentPart": {
-        "anyOf": [
-          {
-            "type": "object",
-            "required": [
-              "type",
-              "text"
-            ],
-            "properties": {
-              "type": {
-                "const": "text"
-              },
-              "text": {
-                "type": "string"
-              }
-            }
-          },
-          {
-            "type": "object",
-            "required": [
-              "type",
-              "image_url"
-            ],
-            "properties": {
-              "type": {
-                "const": "image_url"
-              },
-              "image_url": {
-                "type": "object",
-                "required": [
-                  "url"
-                ],
-                "properties": {
-                  "url": {
-                    "type": "string"
-                  },
-                  "detail": {
-                    "type": "string"
-                  }
-                }
-              }
-            }
-          },
-          {
-            "type": "object",
-            "required": [
-              "type",
-              "input_audio"
-            ],
-            "properties": {
-              "type": {
-                "const": "input_audio"
-              },
-              "input_audio": {
-                "type": "object",
-                "required": [
-                  "data",
-                  "format"
-                ],
-                "properties": {
-                  "data": {
-                    "type": "string"
-                  },
-                  "format": {
-                    "type": "string"
-                  }
-                }
-              }
-            }
-          },
-          {
-            "type": "object",
-            "required": [
-              "type"
-            ],
-            "properties": {
-              "type": {
-                "const": "video_url"
-              },
-              "video_url": {
-                "type": "object",
-                "properties": {
-                  "url": {
-                    "type": "string"
-                  }
-                }
-              }
-            }
-          },
-          {
-            "type": "object",
-            "required": [
-              "type"
-            ],
-            "properties": {
-              "type": {
-                "type": "string"
-              }
-            }
-          }
-        ]
-      },
-      "Tool": {
-        "type": "object",
-        "required": [
-          "type",
-          "function"
-        ],
-        "properties": {
-          "type": {
-            "type": "string",
-            "examples": [
-              "function"
-            ]
-          },
-          "function": {
-            "type": "object",
-            "required": [
-              "name"
-            ],
-            "properties": {
-              "name": {
-                "type": "string"
-              },
-              "description": {
-                "type": "string"
-              },
-              "parameters": {
-                "type": "object"
-              },
-              "strict": {
-                "type": "boolean"
-              }
-            }
+            "description": "Not checked; passed through (tool messages)."
           }
         }
       },
@@ -2327,13 +2124,13 @@ enum OpenAPIDocument {
           "name"
         ],
         "additionalProperties": false,
-        "description": "Unknown fields are rejected (a typo never silently means unlimited). Strings are trimmed and may not contain control characters.",
+        "description": "Unknown fields are rejected (a typo never silently means unlimited). Strings are trimmed of spaces and may not contain control characters; null means absent. `budget_period` needs `budget_usd`; `expires_at` must be in the future.",
         "properties": {
           "name": {
             "type": "string",
             "maxLength": 128,
             "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$",
-            "description": "Required. Trimmed of spaces; 1-128 characters, no control characters."
+            "description": "Required. 1-128 characters once trimmed of spaces, no control characters."
           },
           "team": {
             "type": [
@@ -2352,7 +2149,12 @@ enum OpenAPIDocument {
             "items": {
               "type": "string",
               "minLength": 1,
-              "maxLength": 128
+              "maxLength": 32,
+              "description": "A catalog model ID or alias, or a family name (deepseek, qwen, kimi, glm, openai), case-insensitive; anything else is a 400.",
+              "examples": [
+                "deepseek-v4-flash",
+                "qwen"
+              ]
             },
             "description": "Catalog model IDs, aliases or family names (deepseek, qwen, kimi, glm, openai); empty or absent: every model."
           },
@@ -2361,10 +2163,8 @@ enum OpenAPIDocument {
               "string",
               "null"
             ],
-            "minLength": 1,
-            "maxLength": 64,
-            "pattern": "^[A-Za-z0-9._-]+$",
-            "description": "Preferred region: letters, digits, '-', '_' and '.'."
+            "pattern": "^[ \\t\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000]*[A-Za-z0-9._-]{1,64}[ \\t\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000]*$",
+            "description": "Preferred region: letters, digits, '-', '_' and '.', at most 64 (spaces around it are trimmed)."
           },
           "rpm": {
             "type": [
@@ -2386,18 +2186,18 @@ enum OpenAPIDocument {
             "anyOf": [
               {
                 "type": "number",
-                "exclusiveMinimum": 0,
+                "minimum": 0.0001,
                 "maximum": 9000000
               },
               {
                 "type": "string",
-                "pattern": "^[0-9]+(\\.[0-9]+)?$"
+                "pattern": "^(?!0+(\\.0+)?$)(0|[1-9][0-9]{0,5})(\\.[0-9]{1,12})?$"
               },
               {
                 "type": "null"
               }
             ],
-            "description": "A plain decimal above 0 and at most 9,000,000 (e.g. 25 or \"12.50\"). Needs the ledger."
+            "description": "A plain decimal (no exponent) above 0 and at most 9,000,000, as a JSON number or a string (e.g. 25 or \"12.50\"); amounts are kept in picodollars (12 decimals). Needs the usage ledger."
           },
           "budget_period": {
             "type": [
@@ -2417,7 +2217,12 @@ enum OpenAPIDocument {
               "string",
               "null"
             ],
-            "description": "ISO 8601 time in the future; not with expires_in_days."
+            "maxLength": 40,
+            "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$",
+            "description": "A time in the future, ISO 8601 (`2027-01-31T00:00:00Z`, fractional seconds or an offset allowed, or a bare date: midnight UTC). Not together with `expires_in_days`.",
+            "examples": [
+              "2030-01-31T00:00:00Z"
+            ]
           },
           "expires_in_days": {
             "type": [

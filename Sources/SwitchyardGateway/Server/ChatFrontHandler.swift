@@ -336,6 +336,12 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if holdsChat { return }  // The router would close at once: it does not see our requests.
         }
         if let event = event as? ChannelEvent, event == .inputClosed {
+            if case .discarding = mode {
+                // The refused request was answered already: one answer per request, then close.
+                mode = .closing
+                context.close(promise: nil)
+                return
+            }
             if isReadingChatBody {
                 // The client half-closed in the middle of a body: it will never be complete.
                 end(with: .incompleteRequest, context: context)

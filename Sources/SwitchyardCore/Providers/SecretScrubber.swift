@@ -48,11 +48,9 @@ public final class SecretScrubber: Sendable {
         if let encoded = value.addingPercentEncoding(withAllowedCharacters: unreserved) {
             forms.insert(encoded)
             forms.insert(Self.lowercasingPercentEscapes(encoded))
+            forms.insert(encoded.replacingOccurrences(of: "%20", with: "+"))  // form encoding
         }
         if let query = value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) { forms.insert(query) }
-        if let formEncoded = value.addingPercentEncoding(withAllowedCharacters: unreserved)?.replacingOccurrences(of: "%20", with: "+") {
-            forms.insert(formEncoded)
-        }
         // A JSON string escapes '/' as '\/' at will.
         forms.insert(value.replacingOccurrences(of: "/", with: "\\/"))
         let base64 = Data(value.utf8).base64EncodedString()

@@ -84,12 +84,8 @@ public final class AccessLayer: Sendable {
         case key(VirtualKey)
     }
 
-    /// Who is calling, from `Authorization: Bearer sy-…` (or `x-api-key`).
-    func authenticate(_ headers: HTTPFields, now: Date) -> Result<Caller, OpenAIError> {
-        authenticate(presented: Self.presentedKey(headers), now: now)
-    }
-
-    /// Who is calling, from the key presented (nil: none).
+    /// Who is calling, from the key presented (`Authorization: Bearer sy-…` or `x-api-key`;
+    /// nil: none).
     func authenticate(presented: Substring?, now: Date) -> Result<Caller, OpenAIError> {
         guard settings.authRequired else {
             // Auth off: a valid key still attributes the call (budgets, ledger); anything else is anonymous.

@@ -185,13 +185,9 @@ struct ChatCompletionHandler: Sendable {
         await access.ledger.enqueue(record)
     }
 
-    /// The headers of an error answer: the trace, content type and retry hints.
+    /// The headers of an error answer: the trace, then content type and retry hints.
     static func errorHeaders(_ error: OpenAIError, trace: ResponseTrace) -> [(String, String)] {
-        var headers = trace.headers()
-        headers.append(("content-type", "application/json"))
-        if let retry = error.shouldRetry { headers.append(("x-should-retry", retry ? "true" : "false")) }
-        if let seconds = error.retryAfterSeconds { headers.append(("retry-after", String(seconds))) }
-        return headers
+        trace.headers() + ErrorResponse.headers(for: error)
     }
 }
 

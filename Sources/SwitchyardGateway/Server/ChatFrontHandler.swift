@@ -168,16 +168,43 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Writes a whole answer that ends the connection (unless `keepAlive`), then closes.
     private func writeFinal(status: Int, headers: [(String, String)], body: ByteBuffer, context: ChannelHandlerContext,
                             keepAlive: Bool = false) {
-        let head = Self.responseHead(status: status, headers: headers, version: .http1_1, contentLength: body.readableBytes, keepAlive: keepAlive)
+        let written = writeWhole(status: status, headers: headers, body: body, version: .http1_1, keepAlive: keepAlive, context: context)
+        if keepAlive {
+            disconnectIfStalled(written, channel: context.channel)
+        } else {
+            closeOnceWritten(written, channel: context.channel)
+        }
+    }
+
+    /// Writes a whole answer — head, body, end — in one flush; the future completes when the
+    /// last byte has left (or the connection failed).
+    fileprivate func writeWhole(status: Int, headers: [(String, String)], body: ByteBuffer, version: HTTPVersion, keepAlive: Bool,
+                                context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        let head = Self.responseHead(status: status, headers: headers, version: version, contentLength: body.readableBytes, keepAlive: keepAlive)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
-        if keepAlive { return }
-        let channel = context.channel
-        written.futureResult.whenComplete { _ in channel.close(promise: nil) }
-        // A client that does not take the answer is not waited for beyond the stall limit.
-        channel.eventLoop.scheduleTask(in: .nanoseconds(settings.clientStall.nanosecondsClamped)) { channel.close(promise: nil) }
+        return written.futureResult
+    }
+
+    /// Closes the connection once `written` is out (closing earlier drops what the socket has
+    /// not taken), or after the client-stall limit when the client does not take it.
+    private func closeOnceWritten(_ written: EventLoopFuture<Void>?, channel: any Channel) {
+        guard let written else {
+            channel.close(promise: nil)
+            return
+        }
+        written.whenComplete { _ in channel.close(promise: nil) }
+        disconnectIfStalled(written, channel: channel)
+    }
+
+    /// A client that takes none of `written` within the client-stall limit is disconnected.
+    private func disconnectIfStalled(_ written: EventLoopFuture<Void>, channel: any Channel) {
+        let stalled = channel.eventLoop.scheduleTask(in: .nanoseconds(settings.clientStall.nanosecondsClamped)) {
+            channel.close(promise: nil)
+        }
+        written.whenComplete { _ in stalled.cancel() }
     }
 
     // MARK: Inbound
@@ -425,21 +452,10 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.lastWrite = nil
         let channel = context.channel
         if !keepAlive || closeWhenIdle || !channel.isActive {
-            if let lastWrite {
-                lastWrite.whenComplete { _ in channel.close(promise: nil) }
-                channel.eventLoop.scheduleTask(in: .nanoseconds(settings.clientStall.nanosecondsClamped)) { channel.close(promise: nil) }
-            } else {
-                channel.close(promise: nil)
-            }
+            closeOnceWritten(lastWrite, channel: channel)
             return
         }
-        if let lastWrite {
-            // A client that takes none of the answer for the stall limit is disconnected.
-            let stalled = channel.eventLoop.scheduleTask(in: .nanoseconds(settings.clientStall.nanosecondsClamped)) {
-                channel.close(promise: nil)
-            }
-            lastWrite.whenComplete { _ in stalled.cancel() }
-        }
+        if let lastWrite { disconnectIfStalled(lastWrite, channel: channel) }
         apply(deadline.answerEnded(), context: context)
         drain(context: context)
     }
@@ -499,16 +515,11 @@ struct FrontChatClient: ChatClient {
     func sendWhole(status: Int, headers: [(String, String)], body: ByteBuffer) async {
         let bound = connection, version = version, keepAlive = requestKeepAlive
         Self.run(on: loop) {
-            let context = bound.value.context
+            let (handler, context) = (bound.value.handler, bound.value.context)
             guard context.channel.isActive else { return }
-            let head = ChatFrontHandler.responseHead(status: status, headers: headers, version: version, contentLength: body.readableBytes,
-                                                     keepAlive: keepAlive)
-            bound.value.handler.answerKeepAlive = keepAlive
-            context.write(ChatFrontHandler.wrapOutboundOut(.head(head)), promise: nil)
-            context.write(ChatFrontHandler.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-            let written = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(ChatFrontHandler.wrapOutboundOut(.end(nil)), promise: written)
-            bound.value.handler.lastWrite = written.futureResult
+            handler.answerKeepAlive = keepAlive
+            handler.lastWrite = handler.writeWhole(status: status, headers: headers, body: body, version: version, keepAlive: keepAlive,
+                                                   context: context)
         }
     }
 

@@ -6,12 +6,19 @@ import SwitchyardCore
 
 /// Renders an `OpenAIError` as an HTTP response with its retry hints.
 enum ErrorResponse {
-    static func make(_ error: OpenAIError, headers: HTTPFields = [:]) -> Response {
-        var fields = headers
-        fields[.contentType] = "application/json"
-        if let retry = error.shouldRetry { fields[.init("x-should-retry")!] = retry ? "true" : "false" }
-        if let seconds = error.retryAfterSeconds { fields[.retryAfter] = String(seconds) }
+    static func make(_ error: OpenAIError) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in headers(for: error) { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
         return Response(status: .init(code: error.status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: error.body)))
+    }
+
+    /// The headers of every error answer, on the router and on the chat path: content type and
+    /// the retry hints.
+    static func headers(for error: OpenAIError) -> [(String, String)] {
+        var headers = [("content-type", "application/json")]
+        if let retry = error.shouldRetry { headers.append(("x-should-retry", retry ? "true" : "false")) }
+        if let seconds = error.retryAfterSeconds { headers.append(("retry-after", String(seconds))) }
+        return headers
     }
 }
 

@@ -209,8 +209,32 @@ public final class SQLiteStore: GatewayStore {
     public func spend(now: Date) async throws -> [String: [BudgetPeriod: Int64]] {
         let today = EpochDay.of(now)
         let monthStart = EpochDay.of(BudgetPeriod.month.start(containing: now))
-        // Rows are read one per key and day and summed here with saturation: SQLite's SUM fails on
-        // integer overflow, and a row an older version let overflow is REAL.
+        // Summed in SQL, one row per key. Rows out of range or of the wrong type (a REAL an older
+        // version let overflow, a hand edit) and sums past SQLite's integer range (SUM fails on
+        // overflow) take the slow path, which repairs the rows and sums with saturation.
+        let sums = try? await lock.withLock {
+            try await connection.query("""
+                SELECT key_id, SUM(CASE WHEN day >= ? THEN spent_pusd ELSE 0 END) AS d, SUM(CASE WHEN day >= ? THEN spent_pusd ELSE 0 END) AS m,
+                       SUM(spent_pusd) AS t,
+                       SUM(CASE WHEN typeof(spent_pusd) = 'integer' AND spent_pusd BETWEEN 0 AND \(Picodollars.ceiling) THEN 0 ELSE 1 END) AS bad
+                FROM key_spend GROUP BY key_id
+                """, [.integer(.init(today)), .integer(.init(monthStart))])
+        }
+        if let sums, !sums.contains(where: { (int64($0, "bad") ?? 0) > 0 }) {
+            var out: [String: [BudgetPeriod: Int64]] = [:]
+            for row in sums {
+                guard let key = row.column("key_id")?.string else { continue }
+                out[key] = [.day: Picodollars.clamp(int64(row, "d") ?? 0), .month: Picodollars.clamp(int64(row, "m") ?? 0),
+                            .total: Picodollars.clamp(int64(row, "t") ?? 0)]
+            }
+            return out
+        }
+        return try await spendRepairingRows(today: today, monthStart: monthStart)
+    }
+
+    /// Reads every spend row, repairs those out of range or of the wrong type (with a warning)
+    /// and sums with saturation.
+    private func spendRepairingRows(today: Int64, monthStart: Int64) async throws -> [String: [BudgetPeriod: Int64]] {
         let rows = try await lock.withLock {
             try await connection.query("SELECT key_id, day, spent_pusd FROM key_spend")
         }
@@ -219,10 +243,10 @@ public final class SQLiteStore: GatewayStore {
         for row in rows {
             guard let key = row.column("key_id")?.string else { continue }
             let day = int64(row, "day") ?? 0
-            let stored = row.column("spent_pusd")
-            var (spent, wasRepaired) = Picodollars.repaired(int64(row, "spent_pusd") ?? 0)
-            if case .integer = stored {} else { wasRepaired = true; if stored?.string != nil && int64(row, "spent_pusd") == nil { spent = 0 } }
-            if wasRepaired {
+            let (spent, outOfRange) = Picodollars.repaired(int64(row, "spent_pusd") ?? 0)
+            var isInteger = false
+            if case .integer = row.column("spent_pusd") { isInteger = true }
+            if outOfRange || !isInteger {  // REAL and TEXT rows are rewritten as integers
                 repaired += 1
                 _ = try? await lock.withLock {
                     try await connection.query("UPDATE key_spend SET spent_pusd = ? WHERE key_id = ? AND day = ?",

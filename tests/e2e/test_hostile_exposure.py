@@ -128,6 +128,18 @@ def test_a_duplicate_key_at_any_depth_is_refused_naming_the_key_and_its_offset(e
         f"the message gives no byte offset near {second}: {message}"
 
 
+@pytest.mark.parametrize("bad", [b"\xff", b"\xc0\x80", b"\xed\xa0\x80", b"\xf4\x90\x80\x80"], ids=["ff", "overlong", "surrogate", "past-10ffff"])
+def test_a_body_that_is_not_utf8_is_refused_before_anything_reads_it(exposure, bad):
+    # A lenient upstream decoder that drops the bad bytes would read this as two "model" keys.
+    private, _ = exposure
+    secret, _ = create_key(private.url, name="utf8-" + bad.hex(), models=[MODEL])
+    message = json.dumps(sim_prompt(tokens=3)).encode()
+    body = b'{"model":"' + MODEL.encode() + b'","model' + bad + b'":"kimi-k2.5","messages":[{"role":"user","content":' + message + b'}]}'
+    r = post_chat(private.url, body, key=secret)
+    error = assert_openai_error(r.status_code, r.content, 400, "invalid_json")
+    assert "UTF-8" in error["message"], error
+
+
 def test_a_key_allowed_one_model_cannot_reach_another_through_a_duplicate(exposure):
     private, _ = exposure
     secret, _ = create_key(private.url, name="dup-bypass", models=[MODEL])

@@ -197,3 +197,48 @@ def test_chat_answers_carry_a_date_header(embedded_gateway):
         _, headers, _ = Reader(sock).response()
     sent = parsedate_to_datetime(headers["date"])
     assert abs((datetime.datetime.now(datetime.timezone.utc) - sent).total_seconds()) < 60
+
+
+def assert_openai_error(body: bytes, code: str) -> None:
+    error = json.loads(body)["error"]
+    assert set(error) == {"message", "type", "param", "code"} and error["code"] == code, error
+
+
+def test_a_malformed_head_gets_a_400_in_openai_shape_and_a_close(embedded_gateway):
+    for raw in [b"POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+                b"GET /healthz HTTP/1.1\r\nHost: t\r\nno colon here\r\n\r\n"]:
+        with connect(embedded_gateway) as sock:
+            sock.sendall(raw)
+            reader = Reader(sock)
+            status, headers, body = reader.response()
+            assert status == 400 and headers.get("connection") == "close"
+            assert_openai_error(body, "malformed_request")
+            assert reader.closed()
+
+
+def test_garbage_behind_pipelined_router_answers_gets_its_400_after_them(embedded_gateway):
+    with connect(embedded_gateway) as sock:
+        sock.sendall(get_request("/healthz") + get_request("/readyz") + b"GARBAGE\r\n\r\n")
+        reader = Reader(sock)
+        assert reader.response()[0] == 200
+        assert reader.response()[0] == 200
+        status, _, body = reader.response()
+        assert status == 400
+        assert_openai_error(body, "malformed_request")
+        assert reader.closed()
+
+
+def test_a_known_path_with_another_method_gets_405_and_allow(embedded_gateway):
+    with connect(embedded_gateway) as sock:
+        reader = Reader(sock)
+        for method, path, allowed in [("DELETE", "/healthz", "GET"), ("GET", "/v1/chat/completions", "POST"),
+                                      ("PUT", "/admin/keys/key_1", "DELETE, GET"), ("PATCH", "/v1/models/Qwen/Qwen3-32B", "GET")]:
+            sock.sendall(f"{method} {path} HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n".encode())
+            status, headers, body = reader.response()
+            assert status == 405, (method, path, status, body)
+            assert headers.get("allow") == allowed
+            assert_openai_error(body, "method_not_allowed")
+        sock.sendall(get_request("/no/such/path"))
+        status, _, body = reader.response()
+        assert status == 404
+        assert_openai_error(body, "unknown_url")

@@ -9,9 +9,10 @@ public struct JSONDocument: Sendable {
     public let root: JSONValue
 
     /// Validates `bytes` as one JSON value (RFC 8259) surrounded by optional white space.
-    /// `rejectDuplicateKeys` refuses an object with a key twice (every client request body).
-    public init(bytes: [UInt8], maxDepth: Int = 128, rejectDuplicateKeys: Bool = false) throws(JSONSyntaxError) {
-        var scanner = JSONScanner(bytes: bytes, maxDepth: maxDepth, rejectDuplicateKeys: rejectDuplicateKeys)
+    /// `strict` (every client request body) also refuses an object with a key twice and bytes
+    /// that are not UTF-8: what parsers disagree on.
+    public init(bytes: [UInt8], maxDepth: Int = 128, strict: Bool = false) throws(JSONSyntaxError) {
+        var scanner = JSONScanner(bytes: bytes, maxDepth: maxDepth, strict: strict)
         scanner.skipWhitespace()
         let root = try scanner.scanValue(depth: 0)
         scanner.skipWhitespace()

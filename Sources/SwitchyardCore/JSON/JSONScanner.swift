@@ -2,16 +2,18 @@
 struct JSONScanner {
     let bytes: [UInt8]
     let maxDepth: Int
-    /// Refuse an object that has the same key twice (compared after unescaping, so `"model"`
-    /// and `"mo\u0064el"` are the same key). Parsers disagree on which duplicate wins; a
-    /// gateway that checks one and forwards both can be bypassed.
-    let rejectDuplicateKeys: Bool
+    /// Refuse what parsers disagree on: an object with the same key twice (compared after
+    /// unescaping, so `"model"` and `"mo\u0064el"` are the same key) and bytes that are not
+    /// UTF-8 (RFC 8259 §8.1; a lenient decoder may drop them and see `"model\xff"` as
+    /// `"model"`). A gateway that checks one reading and forwards bytes that allow another can be
+    /// bypassed.
+    let strict: Bool
     var position = 0
 
-    init(bytes: [UInt8], maxDepth: Int, rejectDuplicateKeys: Bool = false) {
+    init(bytes: [UInt8], maxDepth: Int, strict: Bool = false) {
         self.bytes = bytes
         self.maxDepth = maxDepth
-        self.rejectDuplicateKeys = rejectDuplicateKeys
+        self.strict = strict
     }
 
     mutating func skipWhitespace() {
@@ -68,7 +70,7 @@ struct JSONScanner {
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
             let keyStart = position
             try scanString()
-            if rejectDuplicateKeys, let duplicate = keys.insert(bytes[(keyStart + 1)..<(position - 1)]) {
+            if strict, let duplicate = keys.insert(bytes[(keyStart + 1)..<(position - 1)]) {
                 throw JSONSyntaxError(offset: keyStart, reason: "duplicate key \(JSONString.quoted(String(decoding: duplicate.prefix(128), as: UTF8.self)))")
             }
             skipWhitespace()
@@ -122,9 +124,36 @@ struct JSONScanner {
                 }
                 continue
             }
+            if b >= 0x80, strict {
+                try scanUTF8Sequence()
+                continue
+            }
             position += 1
         }
         throw fail("unterminated string")
+    }
+
+    /// One multi-byte UTF-8 sequence (RFC 3629): no overlong forms, no surrogates, nothing past
+    /// U+10FFFF.
+    private mutating func scanUTF8Sequence() throws(JSONSyntaxError) {
+        let lead = bytes[position]
+        let count: Int
+        var second: ClosedRange<UInt8> = 0x80...0xBF
+        switch lead {
+        case 0xC2...0xDF: count = 1
+        case 0xE0: count = 2; second = 0xA0...0xBF
+        case 0xE1...0xEC, 0xEE...0xEF: count = 2
+        case 0xED: count = 2; second = 0x80...0x9F
+        case 0xF0: count = 3; second = 0x90...0xBF
+        case 0xF1...0xF3: count = 3
+        case 0xF4: count = 3; second = 0x80...0x8F
+        default: throw fail("invalid UTF-8")
+        }
+        guard position + count < bytes.count, second.contains(bytes[position + 1]) else { throw fail("invalid UTF-8") }
+        for i in stride(from: 2, through: count, by: 1) where !(0x80...0xBF).contains(bytes[position + i]) {
+            throw fail("invalid UTF-8")
+        }
+        position += count + 1
     }
 
     private mutating func scanNumber() throws(JSONSyntaxError) {

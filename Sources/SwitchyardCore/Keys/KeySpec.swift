@@ -23,7 +23,7 @@ public struct KeySpec: Sendable, Hashable {
     public init(json body: [UInt8], catalog: Catalog, now: Date) throws(OpenAIError) {
         let document: JSONDocument
         do {
-            document = try JSONDocument(bytes: body, maxDepth: 8, rejectDuplicateKeys: true)
+            document = try JSONDocument(bytes: body, maxDepth: 8, strict: true)
         } catch {
             throw .invalidRequest("The request body is not valid JSON: \(error).")
         }
@@ -95,6 +95,10 @@ public struct KeySpec: Sendable, Hashable {
             guard let literal, let amount = Decimal(exactly: literal), amount > 0, amount <= Self.maxBudget else {
                 throw .invalidRequest("'budget_usd' must be a plain decimal amount above 0 and at most \(Self.maxBudget) (e.g. 25 or \"12.50\").", param: "budget_usd")
             }
+            // Budgets are kept in whole picodollars: a finer amount would be rounded silently.
+            guard Picodollars.usd(Picodollars.from(amount)) == amount else {
+                throw .invalidRequest("'budget_usd' has more than 12 decimals (budgets are kept to the picodollar, $0.000000000001).", param: "budget_usd")
+            }
             var period = BudgetPeriod.month
             if let name = try text("budget_period", maxLength: 16) {
                 guard let parsed = BudgetPeriod(rawValue: name) else {
@@ -108,7 +112,7 @@ public struct KeySpec: Sendable, Hashable {
         }
 
         if let at = try text("expires_at", maxLength: 40) {
-            guard values["expires_in_days"] == nil else { throw .invalidRequest("Give 'expires_at' or 'expires_in_days', not both.", param: "expires_at") }
+            guard values["expires_in_days"].map({ $0.kind == .null }) ?? true else { throw .invalidRequest("Give 'expires_at' or 'expires_in_days', not both.", param: "expires_at") }
             guard let date = ISO8601.parse(at) else {
                 throw .invalidRequest("'expires_at' must be an ISO 8601 time such as 2027-01-31T00:00:00Z.", param: "expires_at")
             }

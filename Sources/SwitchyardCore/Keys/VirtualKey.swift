@@ -113,11 +113,30 @@ public enum ISO8601 {
 
     /// Accepts `2026-11-29T12:00:00Z`, with fractional seconds or an offset, or a bare date
     /// (`2026-11-29`, midnight UTC).
+    /// A calendar date that does not exist (`2026-02-30`) is refused, not rolled over.
     public static func parse(_ text: String) -> Date? {
-        guard text.utf8.count <= 40 else { return nil }
+        guard text.utf8.count <= 40, dateExists(text) else { return nil }
         if let date = try? Date(text, strategy: .iso8601) { return date }
         if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
         if text.utf8.count == 10, let date = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return date }
         return nil
+    }
+
+    /// Whether the text's leading `YYYY-MM-DD` is a day of the calendar.
+    static func dateExists(_ text: String) -> Bool {
+        let digits = Array(text.utf8.prefix(10))
+        guard digits.count == 10, digits[4] == UInt8(ascii: "-"), digits[7] == UInt8(ascii: "-") else { return false }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for byte in digits[range] {
+                guard byte >= 0x30 && byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), (1...12).contains(month), day >= 1 else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return day <= days
     }
 }

@@ -23,7 +23,7 @@ public struct ChatRequest: Sendable {
     public init(body: [UInt8]) throws(OpenAIError) {
         let document: JSONDocument
         do {
-            document = try JSONDocument(bytes: body, rejectDuplicateKeys: true)
+            document = try JSONDocument(bytes: body, strict: true)
         } catch {
             throw .invalidRequest("We could not parse the JSON body of your request (\(error)).", code: "invalid_json")
         }

@@ -316,6 +316,13 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard !isAnswering, queued.isEmpty else { return }
         if case .idle = mode {
             if let error = heldError {
+                if error is HTTPParserError {
+                    // Answered once every earlier answer is out.
+                    guard routerAnswersDue.isEmpty else { return }
+                    heldError = nil
+                    end(with: .malformedRequest, context: context)
+                    return
+                }
                 heldError = nil
                 context.fireErrorCaught(error)
             }
@@ -340,6 +347,11 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .reading, .answering: return true
         case .idle, .passing, .closing, .discarding: return !queued.isEmpty
         }
+    }
+
+    private var isIdle: Bool {
+        if case .idle = mode { return true }
+        return false
     }
 
     private var isReadingChatBody: Bool {
@@ -383,14 +395,15 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if isReadingChatBody, error is HTTPParserError {
-            // Bytes that do not parse inside a chat body (a bad chunk size, …).
+        if error is HTTPParserError, isReadingChatBody || (!holdsChat && isIdle && routerAnswersDue.isEmpty) {
+            // Bytes that do not parse: inside a chat body (a bad chunk size, …) or as a request
+            // head (two Content-Lengths, a header without a colon, …). Answered in OpenAI's shape.
             end(with: .malformedRequest, context: context)
             return
         }
-        // A request that does not parse, pipelined behind a chat request: the router would
-        // write its 400 into the middle of the chat answer. It gets it after.
-        if holdsChat {
+        // A request that does not parse, pipelined behind an answer still being written: the
+        // 400 would land in the middle of it. It gets it after.
+        if holdsChat || (error is HTTPParserError && isIdle) {
             if heldError == nil { heldError = error }
             return
         }
@@ -700,6 +713,6 @@ extension OpenAIError {
                                                type: "invalid_request_error", code: "incomplete_request", shouldRetry: false)
 
     /// Bytes in the request that are not valid HTTP/1.1 (a bad chunk size, …).
-    static let malformedRequest = OpenAIError(status: 400, message: "The request is not valid HTTP/1.1 (malformed framing in the body).",
+    static let malformedRequest = OpenAIError(status: 400, message: "The request is not valid HTTP/1.1 (a malformed head, or malformed framing of its body).",
                                               type: "invalid_request_error", code: "malformed_request", shouldRetry: false)
 }

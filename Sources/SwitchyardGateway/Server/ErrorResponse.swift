@@ -6,9 +6,9 @@ import SwitchyardCore
 
 /// Renders an `OpenAIError` as an HTTP response with its retry hints.
 enum ErrorResponse {
-    static func make(_ error: OpenAIError) -> Response {
+    static func make(_ error: OpenAIError, extraHeaders: [(String, String)] = []) -> Response {
         var fields = HTTPFields()
-        for (name, value) in headers(for: error) { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
+        for (name, value) in headers(for: error) + extraHeaders { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
         return Response(status: .init(code: error.status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: error.body)))
     }
 
@@ -26,6 +26,7 @@ enum ErrorResponse {
 /// anything unexpected — into the OpenAI error shape.
 struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let maxBodyBytes: Int
+    let allowed: AllowedMethods
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -34,11 +35,17 @@ struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return ErrorResponse.make(error)
         } catch let error as HTTPError {
             switch error.status {
-            case .notFound: return ErrorResponse.make(.notFound(request.uri.path))
+            case .notFound:
+                let methods = allowed.methods(for: request.uri.path)
+                guard !methods.isEmpty, !methods.contains(request.method.rawValue) else { return ErrorResponse.make(.notFound(request.uri.path)) }
+                // A path the API has, with a method it does not answer there.
+                return ErrorResponse.make(.methodNotAllowed(request.method.rawValue, path: request.uri.path, allowed: methods),
+                                          extraHeaders: [("allow", methods.joined(separator: ", "))])
             case .contentTooLarge: return ErrorResponse.make(.bodyTooLarge(limit: maxBodyBytes))
             case .methodNotAllowed:
-                return ErrorResponse.make(OpenAIError(status: 405, message: "Method \(request.method) is not allowed on \(request.uri.path.prefix(200)).",
-                                                      type: "invalid_request_error", code: "method_not_allowed"))
+                let methods = allowed.methods(for: request.uri.path)
+                return ErrorResponse.make(.methodNotAllowed(request.method.rawValue, path: request.uri.path, allowed: methods),
+                                          extraHeaders: methods.isEmpty ? [] : [("allow", methods.joined(separator: ", "))])
             default:
                 return ErrorResponse.make(OpenAIError(status: Int(error.status.code), message: error.body ?? error.status.reasonPhrase,
                                                       type: "invalid_request_error"))
@@ -49,5 +56,13 @@ struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("unexpected error", metadata: ["error": .string(String(describing: error))])
             return ErrorResponse.make(.internalError)
         }
+    }
+}
+
+extension OpenAIError {
+    static func methodNotAllowed(_ method: String, path: String, allowed: [String]) -> OpenAIError {
+        let allowedText = allowed.isEmpty ? "" : " Allowed: \(allowed.joined(separator: ", "))."
+        return OpenAIError(status: 405, message: "Method \(method.prefix(32)) is not allowed on \(path.prefix(200)).\(allowedText)",
+                           type: "invalid_request_error", code: "method_not_allowed", shouldRetry: false)
     }
 }

@@ -59,7 +59,8 @@ public enum Gateway {
         let connections = ConnectionCount(limit: config.server.maxConnections)
 
         let router = Router()
-        router.add(middleware: OpenAIErrorMiddleware(maxBodyBytes: config.server.maxBodyBytes))
+        let allowed = AllowedMethods()
+        router.add(middleware: OpenAIErrorMiddleware(maxBodyBytes: config.server.maxBodyBytes, allowed: allowed))
         // Chat completions are answered by `ChatFrontHandler`, in each connection's pipeline,
         // ahead of this router; everything else is routed here.
         router.get("/v1/models") { _, _ in models.list() }
@@ -99,6 +100,7 @@ public enum Gateway {
             registry.emit(into: &buffer)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
         }
+        allowed.record(router, chatPaths: ChatFrontHandler.paths)
         let frontSettings = ChatFrontHandler.Settings(
             maxBodyBytes: config.server.maxBodyBytes,
             limits: .init(header: config.server.headerTimeout, body: config.server.bodyTimeout, idle: config.server.idleTimeout),

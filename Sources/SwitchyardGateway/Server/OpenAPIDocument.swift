@@ -65,270 +65,41 @@ enum OpenAPIDocument {
           }
         ],
         "requestBody": {
-          "required": true,
-          "description": "A JSON object. The gateway does not look at the content type. Bodies over `server.max_body_bytes` (default 10 MiB) get 413.",
-          "content": {
-            "application/json": {
-              "schema": {
-                "$ref": "#/components/schemas/ChatCompletionRequest"
-              }
-            }
-          }
+          "$ref": "#/components/requestBodies/ChatCompletionRequest"
         },
         "responses": {
           "200": {
-            "description": "The upstream's answer, relayed: one JSON body (`stream` false or absent) or a server-sent event stream (`stream: true`).",
-            "headers": {
-              "x-request-id": {
-                "description": "The client's x-request-id when it is sane (1-128 printable ASCII characters), else a new `req_…` ID.",
-                "schema": {
-                  "type": "string"
-                }
-              },
-              "x-switchyard-provider": {
-                "description": "Provider of the deployment that answered.",
-                "schema": {
-                  "type": "string"
-                }
-              },
-              "x-switchyard-deployment": {
-                "description": "Deployment that answered.",
-                "schema": {
-                  "type": "string"
-                }
-              },
-              "x-switchyard-region": {
-                "description": "Region of that deployment.",
-                "schema": {
-                  "type": "string"
-                }
-              },
-              "x-switchyard-model": {
-                "description": "The catalog model ID served.",
-                "schema": {
-                  "type": "string"
-                }
-              },
-              "x-switchyard-route": {
-                "description": "The rule that chose and the model, e.g. `explicit; model=glm-5`.",
-                "schema": {
-                  "type": "string"
-                }
-              },
-              "x-switchyard-attempts": {
-                "description": "Upstream calls made, hedges included.",
-                "schema": {
-                  "type": "string",
-                  "pattern": "^[0-9]+$"
-                }
-              },
-              "x-switchyard-overhead-us": {
-                "description": "Microseconds spent inside the gateway up to the response head, upstream waits excluded.",
-                "schema": {
-                  "type": "string",
-                  "pattern": "^[0-9]+$"
-                }
-              },
-              "x-switchyard-cost-usd": {
-                "description": "Non-streaming answers: the exact cost as a plain decimal (e.g. `0.0000035`), or `unknown` for an unpriced model. Streams carry it in the usage chunk's `usage.cost_usd`, or as the SSE comment `: x-switchyard-cost-usd=…`.",
-                "schema": {
-                  "type": "string",
-                  "pattern": "^([0-9]+(\\.[0-9]+)?|unknown)$"
-                }
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/ChatCompletion"
-                }
-              },
-              "text/event-stream": {
-                "schema": {
-                  "type": "object",
-                  "description": "One server-sent event (OpenAPI 3.1 has no stream schema: this describes each event). `data` is a `chat.completion.chunk` as JSON, `[DONE]` last, or `{\"error\":{…}}` when a stream fails after it started (no `[DONE]` then). The usage chunk (`choices: []`) carries `usage.cost_usd`; a client that did not ask for usage gets the cost as the comment `: x-switchyard-cost-usd=…` instead.",
-                  "required": [
-                    "data"
-                  ],
-                  "properties": {
-                    "data": {
-                      "type": "string"
-                    },
-                    "event": {
-                      "type": "string"
-                    },
-                    "id": {
-                      "type": "string"
-                    },
-                    "retry": {
-                      "type": "integer"
-                    }
-                  }
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion200"
           },
           "400": {
-            "description": "Malformed JSON or a body that is not an object (`invalid_json`); a missing or invalid checked field (`missing_required_parameter`, `invalid_type`, `invalid_value`, `empty_array`; `param` names it); an unknown fallback model; context too long (`context_length_exceeded`); no capable model for `auto` (`no_capable_model`); content filtered upstream (`content_filter`); the upstream refused the request.",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion400"
           },
           "401": {
-            "description": "A virtual key is required and missing, unknown, revoked or expired (`invalid_api_key`).",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion401"
           },
           "403": {
-            "description": "The key may not use this model (`model_not_allowed`).",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion403"
           },
           "404": {
-            "description": "Unknown model (`model_not_found`; the message points at GET /v1/models).",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion404"
+          },
+          "408": {
+            "$ref": "#/components/responses/ChatCompletion408"
           },
           "413": {
-            "description": "Body larger than `server.max_body_bytes` (`request_too_large`).",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion413"
           },
           "429": {
-            "description": "The key's budget (`insufficient_quota`) or rate limit (`rate_limit_exceeded`, with `retry-after` and `x-ratelimit-*`); or the upstream's rate limit or exhausted balance.",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion429"
           },
           "502": {
-            "description": "Upstream failure: `upstream_error` (5xx, broken stream, dropped connection), `upstream_unreachable`, `upstream_authentication_failed`, `upstream_bad_response`.",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion502"
           },
           "503": {
-            "description": "`upstream_overloaded`; `no_healthy_deployment` (every candidate cooling down or with an open breaker, `retry-after: 1`); `store_unavailable` (keys cannot be trusted).",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion503"
           },
           "504": {
-            "description": "`upstream_timeout` (`timeouts.total_ms` or the first-token timeout).",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion504"
           }
         },
         "operationId": "createChatCompletion"
@@ -362,270 +133,41 @@ enum OpenAPIDocument {
           }
         ],
         "requestBody": {
-          "required": true,
-          "description": "A JSON object. The gateway does not look at the content type. Bodies over `server.max_body_bytes` (default 10 MiB) get 413.",
-          "content": {
-            "application/json": {
-              "schema": {
-                "$ref": "#/components/schemas/ChatCompletionRequest"
-              }
-            }
-          }
+          "$ref": "#/components/requestBodies/ChatCompletionRequest"
         },
         "responses": {
           "200": {
-            "description": "The upstream's answer, relayed: one JSON body (`stream` false or absent) or a server-sent event stream (`stream: true`).",
-            "headers": {
-              "x-request-id": {
-                "description": "The client's x-request-id when it is sane (1-128 printable ASCII characters), else a new `req_…` ID.",
-                "schema": {
-                  "type": "string"
-                }
-              },
-              "x-switchyard-provider": {
-                "description": "Provider of the deployment that answered.",
-                "schema": {
-                  "type": "string"
-                }
-              },
-              "x-switchyard-deployment": {
-                "description": "Deployment that answered.",
-                "schema": {
-                  "type": "string"
-                }
-              },
-              "x-switchyard-region": {
-                "description": "Region of that deployment.",
-                "schema": {
-                  "type": "string"
-                }
-              },
-              "x-switchyard-model": {
-                "description": "The catalog model ID served.",
-                "schema": {
-                  "type": "string"
-                }
-              },
-              "x-switchyard-route": {
-                "description": "The rule that chose and the model, e.g. `explicit; model=glm-5`.",
-                "schema": {
-                  "type": "string"
-                }
-              },
-              "x-switchyard-attempts": {
-                "description": "Upstream calls made, hedges included.",
-                "schema": {
-                  "type": "string",
-                  "pattern": "^[0-9]+$"
-                }
-              },
-              "x-switchyard-overhead-us": {
-                "description": "Microseconds spent inside the gateway up to the response head, upstream waits excluded.",
-                "schema": {
-                  "type": "string",
-                  "pattern": "^[0-9]+$"
-                }
-              },
-              "x-switchyard-cost-usd": {
-                "description": "Non-streaming answers: the exact cost as a plain decimal (e.g. `0.0000035`), or `unknown` for an unpriced model. Streams carry it in the usage chunk's `usage.cost_usd`, or as the SSE comment `: x-switchyard-cost-usd=…`.",
-                "schema": {
-                  "type": "string",
-                  "pattern": "^([0-9]+(\\.[0-9]+)?|unknown)$"
-                }
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/ChatCompletion"
-                }
-              },
-              "text/event-stream": {
-                "schema": {
-                  "type": "object",
-                  "description": "One server-sent event (OpenAPI 3.1 has no stream schema: this describes each event). `data` is a `chat.completion.chunk` as JSON, `[DONE]` last, or `{\"error\":{…}}` when a stream fails after it started (no `[DONE]` then). The usage chunk (`choices: []`) carries `usage.cost_usd`; a client that did not ask for usage gets the cost as the comment `: x-switchyard-cost-usd=…` instead.",
-                  "required": [
-                    "data"
-                  ],
-                  "properties": {
-                    "data": {
-                      "type": "string"
-                    },
-                    "event": {
-                      "type": "string"
-                    },
-                    "id": {
-                      "type": "string"
-                    },
-                    "retry": {
-                      "type": "integer"
-                    }
-                  }
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion200"
           },
           "400": {
-            "description": "Malformed JSON or a body that is not an object (`invalid_json`); a missing or invalid checked field (`missing_required_parameter`, `invalid_type`, `invalid_value`, `empty_array`; `param` names it); an unknown fallback model; context too long (`context_length_exceeded`); no capable model for `auto` (`no_capable_model`); content filtered upstream (`content_filter`); the upstream refused the request.",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion400"
           },
           "401": {
-            "description": "A virtual key is required and missing, unknown, revoked or expired (`invalid_api_key`).",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion401"
           },
           "403": {
-            "description": "The key may not use this model (`model_not_allowed`).",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion403"
           },
           "404": {
-            "description": "Unknown model (`model_not_found`; the message points at GET /v1/models).",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion404"
+          },
+          "408": {
+            "$ref": "#/components/responses/ChatCompletion408"
           },
           "413": {
-            "description": "Body larger than `server.max_body_bytes` (`request_too_large`).",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion413"
           },
           "429": {
-            "description": "The key's budget (`insufficient_quota`) or rate limit (`rate_limit_exceeded`, with `retry-after` and `x-ratelimit-*`); or the upstream's rate limit or exhausted balance.",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion429"
           },
           "502": {
-            "description": "Upstream failure: `upstream_error` (5xx, broken stream, dropped connection), `upstream_unreachable`, `upstream_authentication_failed`, `upstream_bad_response`.",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion502"
           },
           "503": {
-            "description": "`upstream_overloaded`; `no_healthy_deployment` (every candidate cooling down or with an open breaker, `retry-after: 1`); `store_unavailable` (keys cannot be trusted).",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion503"
           },
           "504": {
-            "description": "`upstream_timeout` (`timeouts.total_ms` or the first-token timeout).",
-            "headers": {
-              "x-should-retry": {
-                "$ref": "#/components/headers/XShouldRetry"
-              },
-              "retry-after": {
-                "$ref": "#/components/headers/RetryAfter"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ChatCompletion504"
           }
         },
         "operationId": "createChatCompletionUnversioned"
@@ -780,7 +322,7 @@ enum OpenAPIDocument {
         ],
         "operationId": "metrics",
         "summary": "Prometheus metrics",
-        "description": "The Prometheus text exposition format (version 0.0.4).",
+        "description": "The Prometheus text exposition format (version 0.0.4). With `metrics.bearer_token_env` set it needs that token as a bearer token.",
         "responses": {
           "200": {
             "description": "Metrics.",
@@ -791,8 +333,32 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "401": {
+            "description": "`metrics.bearer_token_env` is set and the token is missing or wrong (`invalid_metrics_token`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
-        }
+        },
+        "security": [
+          {
+            "metricsToken": []
+          },
+          {}
+        ]
       }
     },
     "/openapi.json": {
@@ -1294,7 +860,7 @@ enum OpenAPIDocument {
             "description": "ISO 8601 date or time (`2026-11-01` or `2026-11-01T00:00:00Z`). Default: the start of this month (UTC); must be before `to`.",
             "schema": {
               "type": "string",
-              "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+              "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-7]):[0-5][0-9]|[+-]18:00))?$"
             },
             "example": "2026-11-01"
           },
@@ -1304,7 +870,7 @@ enum OpenAPIDocument {
             "description": "ISO 8601 date or time (`2026-11-01` or `2026-11-01T00:00:00Z`). Default: now.",
             "schema": {
               "type": "string",
-              "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+              "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-7]):[0-5][0-9]|[+-]18:00))?$"
             },
             "example": "2026-11-15"
           },
@@ -1436,6 +1002,11 @@ enum OpenAPIDocument {
         "in": "header",
         "name": "x-api-key",
         "description": "The admin key in `x-api-key`."
+      },
+      "metricsToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The metrics token: the value of the variable named by `metrics.bearer_token_env`, when set (else /metrics is open)."
       }
     },
     "parameters": {
@@ -1868,6 +1439,7 @@ enum OpenAPIDocument {
           "owned_by",
           "family",
           "context_window",
+          "max_output_tokens",
           "capabilities",
           "pricing",
           "regions",
@@ -2218,7 +1790,7 @@ enum OpenAPIDocument {
               "null"
             ],
             "maxLength": 40,
-            "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$",
+            "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-7]):[0-5][0-9]|[+-]18:00))?$",
             "description": "A time in the future, ISO 8601 (`2027-01-31T00:00:00Z`, fractional seconds or an offset allowed, or a bare date: midnight UTC). Not together with `expires_in_days`.",
             "examples": [
               "2030-01-31T00:00:00Z"
@@ -2514,6 +2086,293 @@ enum OpenAPIDocument {
               "projected_usd": {
                 "$ref": "#/components/schemas/Decimal"
               }
+            }
+          }
+        }
+      }
+    },
+    "requestBodies": {
+      "ChatCompletionRequest": {
+        "required": true,
+        "description": "A JSON object. The gateway does not look at the content type. Bodies over `server.max_body_bytes` (default 10 MiB) get 413.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/ChatCompletionRequest"
+            }
+          }
+        }
+      }
+    },
+    "responses": {
+      "ChatCompletion200": {
+        "description": "The upstream's answer, relayed: one JSON body (`stream` false or absent) or a server-sent event stream (`stream: true`).",
+        "headers": {
+          "x-request-id": {
+            "description": "The client's x-request-id when it is sane (1-128 printable ASCII characters), else a new `req_…` ID.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          "x-switchyard-provider": {
+            "description": "Provider of the deployment that answered.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          "x-switchyard-deployment": {
+            "description": "Deployment that answered.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          "x-switchyard-region": {
+            "description": "Region of that deployment.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          "x-switchyard-model": {
+            "description": "The catalog model ID served.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          "x-switchyard-route": {
+            "description": "The rule that chose and the model, e.g. `explicit; model=glm-5`.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          "x-switchyard-attempts": {
+            "description": "Upstream calls made, hedges included.",
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]+$"
+            }
+          },
+          "x-switchyard-overhead-us": {
+            "description": "Microseconds spent inside the gateway up to the response head, upstream waits excluded.",
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]+$"
+            }
+          },
+          "x-switchyard-cost-usd": {
+            "description": "Non-streaming answers: the exact cost as a plain decimal (e.g. `0.0000035`), or `unknown` for an unpriced model. Streams carry it in the usage chunk's `usage.cost_usd`, or as the SSE comment `: x-switchyard-cost-usd=…`.",
+            "schema": {
+              "type": "string",
+              "pattern": "^([0-9]+(\\.[0-9]+)?|unknown)$"
+            }
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/ChatCompletion"
+            }
+          },
+          "text/event-stream": {
+            "schema": {
+              "type": "object",
+              "description": "One server-sent event (OpenAPI 3.1 has no stream schema: this describes each event). `data` is a `chat.completion.chunk` as JSON, `[DONE]` last, or `{\"error\":{…}}` when a stream fails after it started (no `[DONE]` then). The usage chunk (`choices: []`) carries `usage.cost_usd`; a client that did not ask for usage gets the cost as the comment `: x-switchyard-cost-usd=…` instead.",
+              "required": [
+                "data"
+              ],
+              "properties": {
+                "data": {
+                  "type": "string"
+                },
+                "event": {
+                  "type": "string"
+                },
+                "id": {
+                  "type": "string"
+                },
+                "retry": {
+                  "type": "integer"
+                }
+              }
+            }
+          }
+        }
+      },
+      "ChatCompletion400": {
+        "description": "Malformed JSON, a body that is not an object, or a key twice in one object (`invalid_json`, the message names the key and its byte offset); a missing or invalid checked field (`missing_required_parameter`, `invalid_type`, `invalid_value`, `empty_array`; `param` names it); an unknown fallback model (`model_not_found`, `param` `models[i]`); context too long (`context_length_exceeded`); no capable model for `auto` (`no_capable_model`); content filtered upstream (`content_filter`); the client half-closed before its body was complete (`incomplete_request`) or sent malformed chunked framing (`malformed_request`), and the connection closes.",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "ChatCompletion401": {
+        "description": "A virtual key is required and missing, unknown, revoked or expired (`invalid_api_key`); answered from the request head, before the body is read.",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "ChatCompletion403": {
+        "description": "The key may not use this model (`model_not_allowed`).",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "ChatCompletion404": {
+        "description": "Unknown model (`model_not_found`; the message points at GET /v1/models).",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "ChatCompletion408": {
+        "description": "The request head or body was too slow (`server.header_timeout_ms`, `server.body_timeout_ms`): `request_timeout`, and the connection closes.",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "ChatCompletion413": {
+        "description": "Body larger than `server.max_body_bytes` (`request_too_large`).",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "ChatCompletion429": {
+        "description": "The key's budget is used up or the call's worst case no longer fits it (`insufficient_quota`); the key is over its RPM or TPM limit (`rate_limit_exceeded`, with `retry-after` and `x-ratelimit-*`); or the upstream's rate limit or exhausted balance.",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "ChatCompletion502": {
+        "description": "Upstream failure: `upstream_error` (5xx, broken stream, dropped connection), `upstream_unreachable`, `upstream_authentication_failed`, `upstream_bad_response`.",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "ChatCompletion503": {
+        "description": "`upstream_overloaded`; `no_healthy_deployment` (every candidate cooling down or with an open breaker, `retry-after: 1`); `store_unavailable` (keys cannot be trusted); `gateway_shutting_down` (the shutdown grace ended while the call was in flight).",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "ChatCompletion504": {
+        "description": "`upstream_timeout` (`timeouts.total_ms` or the first-token timeout).",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
             }
           }
         }

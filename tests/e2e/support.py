@@ -3,6 +3,7 @@ directives, and what the example configs are expected to do."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -234,3 +235,21 @@ class Gateway:
         if self.kind == "local" and family in LOCAL_KEYED_FAMILIES:
             return f"Bearer {SIM_API_KEY[:4]}***"
         return None
+
+
+def check_error_shape(response: httpx.Response) -> dict:
+    """Asserts OpenAI's error shape, {"error": {"message", "type", "param", "code"}}; returns the error.
+    Takes an httpx response or a Schemathesis one (whose header values are lists)."""
+    content_type = response.headers.get("content-type") or ""
+    if isinstance(content_type, list):
+        content_type = content_type[0] if content_type else ""
+    assert content_type.startswith("application/json"), response.headers
+    document = json.loads(response.content)
+    assert isinstance(document, dict) and set(document) == {"error"}, document
+    error = document["error"]
+    assert isinstance(error, dict) and set(error) == {"message", "type", "param", "code"}, error
+    assert isinstance(error["message"], str) and error["message"], error
+    assert isinstance(error["type"], str) and error["type"], error
+    assert error["param"] is None or isinstance(error["param"], str), error
+    assert error["code"] is None or isinstance(error["code"], str), error
+    return error

@@ -30,10 +30,10 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, seed, settings
 from hypothesis import strategies as st
 
-from support import Launcher, Process, clean_env, write_config
+from support import Launcher, Process, check_error_shape, clean_env, write_config
 
 EXAMPLES = int(os.environ.get("SWITCHYARD_FUZZ_EXAMPLES", "5000"))
 AUTH_EXAMPLES = int(os.environ.get("SWITCHYARD_FUZZ_AUTH_EXAMPLES", "600"))
@@ -542,19 +542,6 @@ def requests(draw) -> tuple[str, bytes, dict[bytes, bytes], bool]:
 # MARK: Checking one answer
 
 
-def check_error_shape(response: httpx.Response) -> dict:
-    assert response.headers.get("content-type", "").startswith("application/json"), response.headers
-    document = json.loads(response.content)
-    assert isinstance(document, dict) and set(document) == {"error"}, document
-    error = document["error"]
-    assert isinstance(error, dict) and set(error) == {"message", "type", "param", "code"}, error
-    assert isinstance(error["message"], str) and error["message"], error
-    assert isinstance(error["type"], str) and error["type"], error
-    assert error["param"] is None or isinstance(error["param"], str), error
-    assert error["code"] is None or isinstance(error["code"], str), error
-    return error
-
-
 def check_answer(target: Target, want: Expected, response: httpx.Response, sent_headers: dict[bytes, bytes], auth: str,
                  size: int) -> None:
     status = response.status_code
@@ -663,8 +650,12 @@ def run_one(target: Target, request: tuple[str, bytes, dict[bytes, bytes], bool]
         target.failures[signature] = (count + 1, first)
 
 
+# CI is reproducible (derandomized); SWITCHYARD_FUZZ_SEED=N explores other examples.
+FUZZ_SEED = os.environ.get("SWITCHYARD_FUZZ_SEED")
+
+
 def fuzz_settings(examples: int):
-    return settings(max_examples=examples, deadline=None, derandomize=True, database=None, print_blob=True,
+    return settings(max_examples=examples, deadline=None, derandomize=FUZZ_SEED is None, database=None, print_blob=True,
                     phases=[Phase.explicit, Phase.generate, Phase.shrink],
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
                                            HealthCheck.large_base_example])
@@ -686,11 +677,18 @@ def assert_alive(target: Target) -> None:
 # MARK: Tests
 
 
+# A megabyte of prompt: read, parsed and refused as too long for every model's context.
+BIG_PROMPT = json.dumps({"model": "deepseek-v4-flash", "messages": [{"role": "user", "content": "word " * 200_000 + FAST}]}).encode()
+
+
 def test_fuzz_chat_bodies_embedded_default(embedded):
     started = time.monotonic()
 
     @fuzz_settings(EXAMPLES)
+    @seed(int(FUZZ_SEED or 0))
     @given(requests())
+    @example(("/v1/chat/completions", BIG_PROMPT, {b"content-type": b"application/json"}, False))
+    @example(("/v1/chat/completions", BIG_PROMPT, {}, True))
     def fuzz(request):
         run_one(embedded, request)
 
@@ -706,6 +704,7 @@ def test_fuzz_chat_bodies_auth_required(keyed):
     started = time.monotonic()
 
     @fuzz_settings(AUTH_EXAMPLES)
+    @seed(int(FUZZ_SEED or 0))
     @given(requests(), st.sampled_from(["all", "all", "restricted", "none", "bogus"]))
     def fuzz(request, auth):
         run_one(keyed, request, auth)

@@ -194,3 +194,40 @@ def test_a_tpm_limit_holds_for_concurrent_calls_without_max_tokens(tmp_path):
         assert admitted >= 1, "calls that fit the limit are admitted"
     finally:
         launcher.stop_all()
+
+
+# MARK: 6. Hedge losers are billed
+
+
+def test_the_losing_attempt_of_a_hedge_race_is_billed_with_its_own_row(tmp_path):
+    launcher = Launcher(tmp_path)
+    try:
+        db = tmp_path / "hedge.db"
+        deployments = [{"name": name, "simulated": True, "models": {MODEL: MODEL}} for name in ("hedge-a", "hedge-b")]
+        config = gateway_config(tmp_path, db=db, routing={"hedge": {"enabled": True, "delay_ms": 50, "budget_percent": 100}},
+                                extra={"providers": [{"name": "hedged", "family": "deepseek", "deployments": deployments}]})
+        gateway = start_gateway(launcher, config)
+        secret, key_id = create_key(gateway.url, name="hedged")
+        request_ids = []
+        for _ in range(3):
+            request_id = f"hedge-{uuid.uuid4().hex[:8]}"
+            # Both attempts take 400 ms: the hedge is sent at 50 ms and one of the two loses.
+            r = post_chat(gateway.url, chat_json(sim_prompt(tokens=5, ttft_ms=400)), key=secret, request_id=request_id, timeout=30)
+            assert r.status_code == 200, r.text
+            assert r.headers["x-switchyard-attempts"] == "2"
+            request_ids.append(request_id)
+        for request_id in request_ids:
+            rows = wait_until(lambda: (lambda found: found if len(found) == 2 else None)(ledger_rows(db, "request_id = ?", (request_id,))),
+                              15, message=f"no hedge-loser row for {request_id}")
+            winner = next(row for row in rows if row["status"] == 200)
+            loser = next(row for row in rows if row["status"] == 499)
+            assert loser["error_class"] == "hedge_cancelled"
+            assert loser["deployment"] != winner["deployment"]
+            assert loser["cost_pusd"] and loser["cost_pusd"] > 0, loser
+            assert loser["usage_source"] in ("upstream", "estimated")
+        # The key's spend includes the losers.
+        total = sum(Decimal(row["cost_pusd"] or 0) for row in ledger_rows(db, "key_id = ?", (key_id,))) / PUSD
+        wait_until(lambda: Decimal(key_info(gateway.url, key_id)["spent_usd"]) == total, 15,
+                   message=f"the key's spend never reached the ledger's {total}")
+    finally:
+        launcher.stop_all()

@@ -126,6 +126,14 @@ final class Admission: Sendable {
         }
     }
 
+    /// Adds a cost that no admitted call settles (the losing attempt of a hedge race).
+    func charge(_ keyID: String, picodollars: Int64) {
+        state.withLock { state in
+            guard picodollars > 0 else { return }
+            state.keys[keyID, default: KeyState()].spend.spend(picodollars)
+        }
+    }
+
     // MARK: Sync with the store
 
     /// This replica's use of every limited key that is active here or elsewhere in `minute`.

@@ -22,6 +22,8 @@ struct ChatCall: Sendable {
     var promptEstimate = 0
     /// The served deployment's prices (set once an attempt succeeded).
     var pricing: Pricing?
+    /// The attempt that lost a hedge race, billed with a ledger row of its own.
+    var hedgeLoser: Executor.HedgeLoser?
     var trace: ResponseTrace
 
     init(requestID: String, key: VirtualKey?) {

@@ -130,6 +130,7 @@ struct ChatCompletionHandler: Sendable {
         call.trace.attempts = success.attempts
         call.trace.upstreamHeaders = prepared.upstreamHeaders
         call.pricing = prepared.candidate.pricing
+        call.hedgeLoser = success.hedgeLoser
         // The gateway's own time so far: everything but the upstream waits and back-off.
         let overhead = max(.zero, (.now - call.started) - success.outsideGateway)
         call.trace.overhead = overhead
@@ -172,17 +173,38 @@ struct ChatCompletionHandler: Sendable {
             let tokens = end.usage?.totalTokens ?? (call.trace.attempts > 0 ? call.promptEstimate : 0)
             access.admission.settle(ticket, tokens: tokens, costPicodollars: picodollars)
         }
+        let loser = call.hedgeLoser.map { loser in
+            // Its own usage when its whole answer came, else the prompt the upstream read.
+            let usage = loser.usage ?? TokenUsage(promptTokens: call.promptEstimate)
+            let cost = Cost.of(usage, at: loser.candidate.pricing)
+            metrics.recordUsage(model: loser.candidate.model.id, usage: usage, cost: cost)
+            if let key = call.key, let picodollars = cost.picodollars { access.admission.charge(key.id, picodollars: picodollars) }
+            return (loser, usage, cost)
+        }
         guard access.settings.ledgerEnabled else { return }
         let served = end.status < 400 || end.usage != nil
+        let latency = (ContinuousClock.now - call.started).microsecondsClamped
         var record = UsageRecord(
             recordID: call.recordID, time: call.startedAt, requestID: call.requestID, keyID: call.key?.id, team: call.key?.team,
             requestedModel: call.requestedModel, servedModel: served ? call.trace.model : nil, provider: call.trace.deployment?.provider,
             deployment: call.trace.deployment?.name, region: call.trace.deployment?.region, route: call.trace.route,
             attempts: call.trace.attempts, usage: end.usage ?? TokenUsage(), costPicodollars: picodollars,
-            latencyMicroseconds: (ContinuousClock.now - call.started).microsecondsClamped, ttftMicroseconds: end.ttft?.microsecondsClamped,
+            latencyMicroseconds: latency, ttftMicroseconds: end.ttft?.microsecondsClamped,
             status: end.status, errorClass: end.errorClass, stream: call.stream)
         record.usageSource = end.usageSource
         await access.ledger.enqueue(record)
+        if let (loser, usage, cost) = loser {
+            // A row of its own (same request ID): the provider bills the losing attempt too.
+            let deployment = loser.candidate.deployment
+            var row = UsageRecord(
+                recordID: RandomID.uuid(), time: call.startedAt, requestID: call.requestID, keyID: call.key?.id, team: call.key?.team,
+                requestedModel: call.requestedModel, servedModel: loser.candidate.model.id, provider: deployment.provider,
+                deployment: deployment.name, region: deployment.region, route: call.trace.route, attempts: 1, usage: usage,
+                costPicodollars: cost.picodollars, latencyMicroseconds: latency, ttftMicroseconds: nil, status: 499,
+                errorClass: "hedge_cancelled", stream: call.stream)
+            row.usageSource = loser.usage == nil ? .estimated : .upstream
+            await access.ledger.enqueue(row)
+        }
     }
 
     /// The headers of an error answer: the trace, then content type and retry hints.

@@ -19,9 +19,18 @@ struct Executor: Sendable {
         var prepared: Attempt.Prepared
         var attempts: Int
         var hedged: Bool
+        /// The attempt that lost a hedge race, when it reached the upstream: billed too.
+        var hedgeLoser: HedgeLoser?
         /// Time not spent in the gateway itself: upstream waits, failed attempts, back-off
         /// pauses (for `x-switchyard-overhead-us`).
         var outsideGateway: Duration
+    }
+
+    /// An attempt that lost the hedge race. The provider bills it whether or not it finished:
+    /// its own usage when its whole answer arrived, else (cancelled in flight) the prompt.
+    struct HedgeLoser: Sendable {
+        var candidate: DeploymentPool.Candidate
+        var usage: TokenUsage?
     }
 
     struct Failure: Error, Sendable {
@@ -75,9 +84,10 @@ struct Executor: Sendable {
             let attemptStart = ContinuousClock.now
             let outcome: Result<Attempt.Prepared, UpstreamFailure>
             var hedged = false
+            var loser: HedgeLoser?
             if attempts == 1, routing.hedge.enabled, let hedge = hedgeCandidate(after: candidate, in: candidates) {
-                (outcome, hedged) = await race(candidate, hedge, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts,
-                                               deadline: deadline, logger: logger)
+                (outcome, hedged, loser) = await race(candidate, hedge, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts,
+                                                      deadline: deadline, logger: logger)
                 if hedged { attempts += 1 }
             } else {
                 outcome = await attempt(candidate, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts, deadline: deadline, logger: logger)
@@ -88,7 +98,8 @@ struct Executor: Sendable {
                 // of the attempt phase (a hedge's delay included) was waiting.
                 let attemptPhase = ContinuousClock.now - attemptStart
                 let ownWork = prepared.latency - prepared.upstreamWait
-                return Success(prepared: prepared, attempts: attempts, hedged: hedged, outsideGateway: waited + attemptPhase - ownWork)
+                return Success(prepared: prepared, attempts: attempts, hedged: hedged, hedgeLoser: loser,
+                               outsideGateway: waited + attemptPhase - ownWork)
             case .failure(let failure):
                 waited += .now - attemptStart
                 failures.append(failure)
@@ -142,12 +153,14 @@ struct Executor: Sendable {
 
     /// Runs `primary`; if it has not answered after the hedge delay (configured, else the
     /// deployment's observed p95) and the budget allows, also runs `backup`. The first success
-    /// wins and the other attempt is cancelled. Returns whether a hedge was sent.
+    /// wins and the other attempt is cancelled. Returns whether a hedge was sent, and the
+    /// losing attempt when it reached the upstream (it is billed).
     private func race(_ primary: DeploymentPool.Candidate, _ backup: DeploymentPool.Candidate, chat: ChatRequest, requestID: String,
-                      routeTimeouts: UpstreamTimeouts?, deadline: ContinuousClock.Instant, logger: Logger) async -> (Result<Attempt.Prepared, UpstreamFailure>, Bool) {
+                      routeTimeouts: UpstreamTimeouts?, deadline: ContinuousClock.Instant,
+                      logger: Logger) async -> (Result<Attempt.Prepared, UpstreamFailure>, Bool, HedgeLoser?) {
         hedgeBudget.noteRequest()
         guard let delay = routing.hedge.delay ?? pool.p95Latency(of: primary.deployment) else {
-            return (await attempt(primary, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts, deadline: deadline, logger: logger), false)
+            return (await attempt(primary, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts, deadline: deadline, logger: logger), false, nil)
         }
         enum Event: Sendable {
             case answered(Int, Result<Attempt.Prepared, UpstreamFailure>)
@@ -176,19 +189,27 @@ struct Executor: Sendable {
                 case .answered(let who, .success(let prepared)):
                     if who == 1 { hedgeSent = true; metrics.recordHedge(outcome: "won") }
                     group.cancelAll()
-                    // The loser, if it still finishes, is accounted for honestly.
+                    // The loser, if it was sent, is billed: its usage if its whole answer came,
+                    // else (cancelled in flight, or a stream dropped at its start) by estimate.
+                    var loser: HedgeLoser?
                     while let rest = await group.next() {
-                        if case .answered(let other, .success(let late)) = rest {
-                            if other == 1 { hedgeSent = true }
-                            if case .complete(_, let usage?) = late.answer {
-                                metrics.recordUsage(model: late.candidate.model.id, usage: usage,
-                                                    cost: Cost.of(usage, at: late.candidate.pricing))
+                        guard case .answered(let other, let result) = rest else { continue }
+                        if other == 1 { hedgeSent = true }
+                        let candidate = other == 0 ? primary : backup
+                        switch result {
+                        case .success(let late):
+                            if case .complete(_, let usage) = late.answer {
+                                loser = HedgeLoser(candidate: candidate, usage: usage)
+                            } else {
+                                loser = HedgeLoser(candidate: candidate, usage: nil)
                             }
-                        } else if case .answered(1, _) = rest {
-                            hedgeSent = true
+                        case .failure(let failure):
+                            // Cut by the cancellation after the request went out: the prompt was
+                            // read. A failure the upstream reported itself is not billed.
+                            if failure.status == nil && failure.errorClass != .connect { loser = HedgeLoser(candidate: candidate, usage: nil) }
                         }
                     }
-                    return (.success(prepared), hedgeSent)
+                    return (.success(prepared), hedgeSent, loser)
                 case .answered(let who, .failure(let failure)):
                     if who == 1 { hedgeSent = true }
                     if firstFailure == nil { firstFailure = failure }
@@ -200,7 +221,7 @@ struct Executor: Sendable {
                 }
             }
             return (.failure(firstFailure ?? UpstreamFailure(errorClass: .server, provider: primary.deployment.provider,
-                                                             deployment: primary.deployment.name)), hedgeSent)
+                                                             deployment: primary.deployment.name)), hedgeSent, nil)
         }
     }
 }

@@ -174,6 +174,22 @@ func record(_ i: Int, key: String?, model: String, at time: Date, cost: Int64?, 
         }
     }
 
+    /// Spend saturates at the ceiling ($9M) in the store: no integer overflow in an upsert or a
+    /// sum, however large the recorded costs (usage checks keep real calls far below).
+    @Test(arguments: StoreKind.available)
+    func spendSaturatesInsteadOfOverflowing(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let now = Date()
+            let huge = Picodollars.ceiling - 1
+            try await store.append([record(0, key: "k", model: "m", at: now, cost: huge, latencyMs: 1)])
+            try await store.append([record(1, key: "k", model: "m", at: now, cost: huge, latencyMs: 1)])
+            try await store.append([record(2, key: "k", model: "m", at: now.addingTimeInterval(-86_400 * 40), cost: huge, latencyMs: 1)])
+            let spend = try await store.spend(now: now)
+            #expect(spend["k"]?[.day] == Picodollars.ceiling)
+            #expect(spend["k"]?[.total] == Picodollars.ceiling)
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func migratingTwiceIsHarmless(kind: StoreKind) async throws {
         try await withStore(kind) { store in

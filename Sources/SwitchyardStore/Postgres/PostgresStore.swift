@@ -240,14 +240,25 @@ public final class PostgresStore: GatewayStore {
         let rows = try await client.query("""
             SELECT key_id, LEAST(COALESCE(SUM(spent_pusd) FILTER (WHERE day >= \(today)), 0), \(Picodollars.ceiling))::bigint,
                    LEAST(COALESCE(SUM(spent_pusd) FILTER (WHERE day >= \(monthStart)), 0), \(Picodollars.ceiling))::bigint,
-                   LEAST(COALESCE(SUM(spent_pusd), 0), \(Picodollars.ceiling))::bigint
+                   LEAST(COALESCE(SUM(spent_pusd), 0), \(Picodollars.ceiling))::bigint,
+                   COUNT(*) FILTER (WHERE spent_pusd < 0 OR spent_pusd > \(Picodollars.ceiling))
             FROM key_spend GROUP BY key_id
             """, logger: logger)
         var out: [String: [BudgetPeriod: Int64]] = [:]
-        for try await (key, day, month, total) in rows.decode((String, Int64, Int64, Int64).self) {
+        var outOfRange: Int64 = 0
+        for try await (key, day, month, total, bad) in rows.decode((String, Int64, Int64, Int64, Int64).self) {
             out[key] = [.day: Picodollars.repaired(day).value, .month: Picodollars.repaired(month).value, .total: Picodollars.repaired(total).value]
+            outOfRange += bad
         }
-        return out
+        guard outOfRange > 0 else { return out }
+        // Rows out of range (a hand edit, an older version): clamped in place, reported, summed again.
+        try await client.query("""
+            UPDATE key_spend SET spent_pusd = LEAST(GREATEST(spent_pusd, 0), \(Picodollars.ceiling))
+            WHERE spent_pusd < 0 OR spent_pusd > \(Picodollars.ceiling)
+            """, logger: logger)
+        logger.warning("key spend rows out of range were repaired (clamped to 0…$9M)", metadata: [
+            "rows": .stringConvertible(outOfRange), "store": .string(description)])
+        return try await spend(now: now)
     }
 
     // MARK: Usage queries

@@ -175,3 +175,73 @@ import Testing
         #expect(try spec(#"{"name":"x","expires_at":"2030-01-01T00:00:00Z","expires_in_days":null}"#).expiresAt != nil)
     }
 }
+
+@Suite struct TrustConfigTests {
+    let provider = """
+        providers:
+          - name: deepseek
+            family: deepseek
+            deployments:
+              - {name: d, base_url: "http://127.0.0.1:1/v1", models: {deepseek-v4-flash: }}
+        """
+
+    func parse(_ yaml: String, environment: [String: String] = [:]) throws(ConfigError) -> GatewayConfig {
+        try GatewayConfig.parse(yaml: yaml, file: "t.yaml", environment: environment)
+    }
+
+    @Test func theServerLimitsAreReadWithTheirDefaults() throws {
+        let defaults = try parse(provider).server
+        #expect(defaults.headerTimeout == .seconds(10) && defaults.bodyTimeout == .seconds(10) && defaults.idleTimeout == .seconds(60))
+        #expect(defaults.maxConnections == 10_000 && defaults.shutdownGrace == .seconds(30) && defaults.clientStall == .seconds(30))
+        #expect(!defaults.publicHealth)
+        let set = try parse("""
+            server: {header_timeout_ms: 500, body_timeout_ms: 600, idle_timeout_ms: 700, max_connections: 5, shutdown_grace_s: 0,
+                     client_stall_ms: 800, public_health: true}
+            """ + "\n" + provider).server
+        #expect(set.headerTimeout == .milliseconds(500) && set.bodyTimeout == .milliseconds(600) && set.idleTimeout == .milliseconds(700))
+        #expect(set.maxConnections == 5 && set.shutdownGrace == .zero && set.clientStall == .milliseconds(800) && set.publicHealth)
+    }
+
+    @Test(arguments: ["header_timeout_ms: 0", "body_timeout_ms: -1", "idle_timeout_ms: soon", "max_connections: 0",
+                      "shutdown_grace_s: 100000", "client_stall_ms: 1.5", "public_health: maybe", "read_timeout_ms: 5"])
+    func badServerLimitsNameTheField(_ field: String) {
+        do {
+            _ = try parse("server: {\(field)}\n" + provider)
+            Issue.record("accepted \(field)")
+        } catch {
+            #expect(error.line == 1, "\(error)")
+            #expect(error.description.contains(String(field.prefix { $0 != ":" })), "\(error)")
+        }
+    }
+
+    @Test func aMetricsTokenMustBeSetAndLong() throws {
+        let yaml = "metrics: {bearer_token_env: METRICS_TOKEN}\n" + provider
+        #expect(throws: ConfigError.self) { try parse(yaml) }
+        #expect(throws: ConfigError.self) { try parse(yaml, environment: ["METRICS_TOKEN": "short"]) }
+        let config = try parse(yaml, environment: ["METRICS_TOKEN": "a-long-enough-metrics-token"])
+        #expect(config.metricsBearerToken?.value == "a-long-enough-metrics-token")
+    }
+
+    @Test func aBadBaseURLIsShownWithoutItsCredentials() {
+        do {
+            _ = try parse("""
+                providers:
+                  - name: deepseek
+                    family: deepseek
+                    deployments:
+                      - {name: d, base_url: "ftp://user:pa55word@host/v1?token=abc", models: {deepseek-v4-flash: }}
+                """)
+            Issue.record("accepted")
+        } catch {
+            #expect(!error.description.contains("pa55word") && !error.description.contains("token=abc"), "\(error)")
+        }
+    }
+
+    @Test func maxOutputTokensIsReadAndHasADefault() throws {
+        let config = try parse("models:\n  - {id: deepseek-v4-flash, max_output_tokens: 2048}\n" + provider)
+        #expect(config.catalog.model(named: "deepseek-v4-flash")?.maxOutputTokens == 2048)
+        #expect(CatalogModel.defaultMaxOutputTokens(contextWindow: 131_072) == 8192)
+        #expect(CatalogModel.defaultMaxOutputTokens(contextWindow: 8192) == 2048)
+        #expect(throws: ConfigError.self) { try parse("models:\n  - {id: deepseek-v4-flash, max_output_tokens: 0}\n" + provider) }
+    }
+}

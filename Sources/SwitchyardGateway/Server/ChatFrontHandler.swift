@@ -58,7 +58,13 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private var mode = Mode.idle
     private var deadline: ReadDeadline
+    /// When the read deadline in force passes (nil: none). One timer per connection serves
+    /// every deadline: arming an earlier one reschedules it; a later one (the usual case: the
+    /// body gap after each read, keep-alive after each answer) is only noted, and the timer
+    /// re-arms itself when it fires early. No task is scheduled per request or per read.
+    private var readDeadline: NIODeadline?
     private var timer: Scheduled<Void>?
+    private var timerAt: NIODeadline?
     /// Keep-alive of each request passed to the router whose answer has not ended yet.
     private var routerAnswersDue = CircularBuffer<Bool>()
     /// Parts that arrived while an earlier answer was due.
@@ -99,8 +105,7 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        stopTimer()
         context.fireChannelInactive()
     }
 
@@ -114,17 +119,38 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .keep:
             return
         case .cancel:
-            timer?.cancel()
-            timer = nil
+            readDeadline = nil  // The timer, if any, fires and finds nothing due.
         case .arm(let duration):
-            timer?.cancel()
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            timer = context.eventLoop.scheduleTask(in: .nanoseconds(duration.nanosecondsClamped)) {
-                let (handler, context) = loopBound.value
-                handler.timer = nil
+            let due = NIODeadline.now() + .nanoseconds(duration.nanosecondsClamped)
+            readDeadline = due
+            if let timerAt, timerAt <= due { return }
+            schedule(at: due, context: context)
+        }
+    }
+
+    private func schedule(at due: NIODeadline, context: ChannelHandlerContext) {
+        timer?.cancel()
+        timerAt = due
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: due) {
+            let (handler, context) = loopBound.value
+            handler.timer = nil
+            handler.timerAt = nil
+            guard let due = handler.readDeadline else { return }
+            if NIODeadline.now() < due {
+                handler.schedule(at: due, context: context)  // The deadline moved on since.
+            } else {
+                handler.readDeadline = nil
                 handler.deadlineExpired(context: context)
             }
         }
+    }
+
+    private func stopTimer() {
+        readDeadline = nil
+        timer?.cancel()
+        timer = nil
+        timerAt = nil
     }
 
     private func deadlineExpired(context: ChannelHandlerContext) {
@@ -148,8 +174,7 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Answers `error` with `Connection: close` and closes once the answer is out. Only when
     /// nothing else is being written on the connection; otherwise it just closes.
     private func end(with error: OpenAIError, context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        stopTimer()
         let canAnswer: Bool
         switch mode {
         case .idle, .reading: canAnswer = routerAnswersDue.isEmpty
@@ -247,7 +272,7 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     } else {
                         mode = .closing
                         queued.removeAll()
-                        timer?.cancel()
+                        stopTimer()
                         writeFinal(status: status, headers: headers, body: body, context: context)
                     }
                 case .success(let caller):

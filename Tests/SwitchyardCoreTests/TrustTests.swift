@@ -245,3 +245,20 @@ import Testing
         #expect(throws: ConfigError.self) { try parse("models:\n  - {id: deepseek-v4-flash, max_output_tokens: 0}\n" + provider) }
     }
 }
+
+@Suite struct PromptEstimateTests {
+    func estimate(_ body: String) throws -> Int {
+        RequestFeatures(request: try ChatRequest(body: Array(body.utf8))).estimatedPromptTokens
+    }
+
+    @Test func everythingThatBecomesPromptTokensIsCounted() throws {
+        let plain = try estimate(#"{"model":"m","messages":[{"role":"user","content":"What is the weather in Paris today?"}]}"#)
+        let tool = #"{"type":"function","function":{"name":"get_weather","description":"The weather in a city, now.","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}"#
+        let withTools = try estimate(#"{"model":"m","tools":[\#(tool)],"messages":[{"role":"user","content":"What is the weather in Paris today?"}]}"#)
+        #expect(withTools >= plain + tool.utf8.count / 4)
+        let withCall = try estimate(#"{"model":"m","messages":[{"role":"user","content":"What is the weather in Paris today?"},{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},{"role":"tool","tool_call_id":"call_1","content":"18 degrees and sunny"}]}"#)
+        #expect(withCall > plain + 20)
+        let withImage = try estimate(#"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"What is the weather in Paris today?"},{"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}}]}]}"#)
+        #expect(withImage >= plain + 765)
+    }
+}

@@ -12,7 +12,11 @@ public struct RequestFeatures: Sendable, Hashable {
     public var wantsReasoning = false
     /// A routing hint from the `x-switchyard-hint` header (e.g. `reasoning`, `code`, `cheap`).
     public var hint: String?
-    /// About four bytes of text per token, plus a block per image or audio part.
+    /// Everything that becomes prompt tokens: about four bytes per token of every message's
+    /// text (any role: system, user, assistant, tool results), of the assistant's tool calls,
+    /// of the tool definitions and of a response schema (their JSON as sent), plus four per
+    /// message, and a fixed count per media part: 765 per image, 500 per audio part, 2,000 per
+    /// video part. CJK text counts about one token per character.
     public var estimatedPromptTokens = 0
     public var maxOutputTokens: Int?
 
@@ -42,6 +46,9 @@ public struct RequestFeatures: Sendable, Hashable {
         // because it runs on every request.
         var text: [UInt8] = []
         var mediaTokens = 0
+        /// Structured prompt material counted by its JSON size: tool calls, tools, schemas.
+        var structuredBytes = 0
+        var messageCount = 0
         func appendText(_ value: JSONValue) {
             guard let s = d.string(value) else { return }
             text.append(contentsOf: s.utf8)
@@ -49,6 +56,10 @@ public struct RequestFeatures: Sendable, Hashable {
         }
         if let messages = d.member("messages", of: root) {
             for message in d.elements(of: messages) {
+                messageCount += 1
+                for key in ["tool_calls", "function_call", "name", "tool_call_id"] {
+                    if let value = d.member(key, of: message), value.kind != .null { structuredBytes += value.range.count }
+                }
                 guard let content = d.member("content", of: message) else { continue }
                 if content.kind == .string {
                     appendText(content)
@@ -73,6 +84,9 @@ public struct RequestFeatures: Sendable, Hashable {
             }
         }
         let textBytes = text.count
+        for key in ["tools", "functions", "response_format"] {
+            if let value = d.member(key, of: root), value.kind != .null { structuredBytes += value.range.count }
+        }
         if d.member("tools", of: root).map({ d.firstElement(of: $0) != nil }) == true { looksLikeCode = true }
         if Self.hasCodeSignals(text) { looksLikeCode = true }
         chineseShare = Self.chineseShare(text)
@@ -86,7 +100,7 @@ public struct RequestFeatures: Sendable, Hashable {
         }
         // CJK text runs at about one token per character (three UTF-8 bytes), the rest at ~4 bytes.
         let cjkBytes = Int(Double(textBytes) * chineseShare)
-        estimatedPromptTokens = (textBytes - cjkBytes) / 4 + cjkBytes / 3 + mediaTokens
+        estimatedPromptTokens = (textBytes - cjkBytes) / 4 + cjkBytes / 3 + structuredBytes / 4 + 4 * messageCount + mediaTokens
     }
 
     private static let codeMarkers: [[UInt8]] = ["def ", "func ", "function ", "class ", "#include", "import ", "SELECT ", "public static",

@@ -38,12 +38,10 @@ public struct VirtualKey: Sendable, Hashable {
     /// Why this key may not be used at `now`, or nil when it may.
     public func refusal(at now: Date) -> OpenAIError? {
         if revokedAt != nil {
-            return OpenAIError(status: 401, message: "This API key has been revoked.", type: "invalid_request_error",
-                               code: "invalid_api_key", shouldRetry: false)
+            return OpenAIError(.invalidAPIKey, "This API key has been revoked.")
         }
         if let expiresAt, expiresAt <= now {
-            return OpenAIError(status: 401, message: "This API key expired at \(ISO8601.format(expiresAt)).",
-                               type: "invalid_request_error", code: "invalid_api_key", shouldRetry: false)
+            return OpenAIError(.invalidAPIKey, "This API key expired at \(ISO8601.format(expiresAt)).")
         }
         return nil
     }

@@ -73,37 +73,31 @@ public struct UpstreamFailure: Error, Sendable, Hashable, CustomStringConvertibl
         let detail = upstreamMessage.map { ": \($0)" } ?? ""
         switch errorClass {
         case .balance:
-            return OpenAIError(status: 429, message: "The provider account behind \(origin) is out of balance or quota\(detail)",
-                               type: "insufficient_quota", code: "insufficient_quota", shouldRetry: false)
+            return OpenAIError(.insufficientQuota, "The provider account behind \(origin) is out of balance or quota\(detail)")
         case .contentFilter:
-            return OpenAIError(status: 400, message: "The request or its answer was blocked by the content filter of \(origin)\(detail)",
-                               type: "invalid_request_error", code: "content_filter", shouldRetry: false)
+            return OpenAIError(.contentFilter, "The request or its answer was blocked by the content filter of \(origin)\(detail)")
         case .rateLimit:
-            return OpenAIError(status: 429, message: "Rate limited by \(origin)\(detail)", type: "rate_limit_error",
-                               code: "rate_limit_exceeded", shouldRetry: true, retryAfterSeconds: retryAfterSeconds ?? 1)
+            return OpenAIError(.upstreamRateLimited, "Rate limited by \(origin)\(detail)", retryAfterSeconds: retryAfterSeconds ?? 1)
         case .overloaded:
-            return OpenAIError(status: 503, message: "\(origin) is overloaded\(detail)", type: "server_error",
-                               code: "upstream_overloaded", shouldRetry: true, retryAfterSeconds: retryAfterSeconds)
+            return OpenAIError(.upstreamOverloaded, "\(origin) is overloaded\(detail)", retryAfterSeconds: retryAfterSeconds)
         case .server:
-            return OpenAIError(status: 502, message: "\(origin) failed\(detail)", type: "server_error", code: "upstream_error", shouldRetry: true)
+            return OpenAIError(.upstreamError, "\(origin) failed\(detail)")
         case .auth:
-            return OpenAIError(status: 502, message: "\(origin) rejected the gateway's credentials; check the deployment's API key.",
-                               type: "server_error", code: "upstream_authentication_failed", shouldRetry: false)
+            return OpenAIError(.upstreamAuthenticationFailed, "\(origin) rejected the gateway's credentials; check the deployment's API key.")
         case .invalidRequest:
-            return OpenAIError(status: 400, message: "\(origin) rejected the request\(detail)", type: "invalid_request_error",
-                               code: upstreamCode ?? "invalid_request", shouldRetry: false)
+            // The upstream's own code is named in the message; the API's code stays the catalogue's.
+            let code = upstreamCode.map { " [\($0)]" } ?? ""
+            return OpenAIError(.upstreamInvalidRequest, "\(origin) rejected the request\(code)\(detail)")
         case .contextLength:
-            return OpenAIError(status: 400, message: "The request is too long for the model at \(origin)\(detail)", type: "invalid_request_error",
-                               param: "messages", code: "context_length_exceeded", shouldRetry: false)
+            return OpenAIError(.contextLengthExceeded, "The request is too long for the model at \(origin)\(detail)", param: "messages")
         case .notFound:
-            return OpenAIError(status: 502, message: "\(origin) does not serve the configured model\(detail)", type: "server_error",
-                               code: "upstream_model_not_found", shouldRetry: false)
+            return OpenAIError(.upstreamModelNotFound, "\(origin) does not serve the configured model\(detail)")
         case .timeout:
-            return OpenAIError(status: 504, message: "\(origin) did not answer in time.", type: "server_error", code: "upstream_timeout", shouldRetry: true)
+            return OpenAIError(.upstreamTimeout, "\(origin) did not answer in time.")
         case .connect:
-            return OpenAIError(status: 502, message: "\(origin) is unreachable.", type: "server_error", code: "upstream_unreachable", shouldRetry: true)
+            return OpenAIError(.upstreamUnreachable, "\(origin) is unreachable.")
         case .badResponse:
-            return OpenAIError(status: 502, message: "\(origin) sent an invalid response\(detail)", type: "server_error", code: "upstream_bad_response", shouldRetry: true)
+            return OpenAIError(.upstreamBadResponse, "\(origin) sent an invalid response\(detail)")
         }
     }
 }

@@ -39,11 +39,9 @@ public struct RoutePlanner: Sendable {
             guard !models.isEmpty else {
                 let largest = catalog.models.filter { isServed($0.id) }.map(\.contextWindow).max() ?? 0
                 if features.estimatedContextTokens > largest {
-                    throw OpenAIError(status: 400, message: "This request needs about \(features.estimatedContextTokens) tokens; the largest context served here holds \(largest).",
-                                      type: "invalid_request_error", param: "messages", code: "context_length_exceeded", shouldRetry: false)
+                    throw OpenAIError(.contextLengthExceeded, "This request needs about \(features.estimatedContextTokens) tokens; the largest context served here holds \(largest).", param: "messages")
                 }
-                throw OpenAIError(status: 400, message: "No served model can handle this request (it needs \(features.requiredCapabilities.sorted().map(\.rawValue).joined(separator: ", "))).",
-                                  type: "invalid_request_error", param: "model", code: "no_capable_model", shouldRetry: false)
+                throw OpenAIError(.noCapableModel, "No served model can handle this request (it needs \(features.requiredCapabilities.sorted().map(\.rawValue).joined(separator: ", "))).", param: "model")
             }
             return Plan(rule: decision.rule, models: models, notes: notes, timeouts: decision.timeouts)
         }
@@ -75,8 +73,7 @@ public struct RoutePlanner: Sendable {
         }
         guard !models.isEmpty else {
             if contextTooSmall {
-                throw OpenAIError(status: 400, message: "This request needs about \(features.estimatedContextTokens) tokens; \(primary.id) holds \(primary.contextWindow).",
-                                  type: "invalid_request_error", param: "messages", code: "context_length_exceeded", shouldRetry: false)
+                throw OpenAIError(.contextLengthExceeded, "This request needs about \(features.estimatedContextTokens) tokens; \(primary.id) holds \(primary.contextWindow).", param: "messages")
             }
             throw OpenAIError.modelNotFound(request.model)
         }
@@ -85,8 +82,7 @@ public struct RoutePlanner: Sendable {
 
     private static func unknownFallback(_ name: String, _ request: ChatRequest) -> OpenAIError {
         let index = request.fallbackModels.firstIndex(of: name) ?? 0
-        return OpenAIError(status: 400, message: "'models[\(index)]': the model '\(name.prefix(256))' does not exist. GET /v1/models lists the valid IDs.",
-                           type: "invalid_request_error", param: "models[\(index)]", code: "model_not_found", shouldRetry: false)
+        return OpenAIError(.fallbackModelNotFound, "'models[\(index)]': the model '\(name.prefix(256))' does not exist. GET /v1/models lists the valid IDs.", param: "models[\(index)]")
     }
 
     /// The plan cut down to the models a key may use. For `auto`, when none of the rule's

@@ -25,41 +25,41 @@ public struct ChatRequest: Sendable {
         do {
             document = try JSONDocument(bytes: body, strict: true)
         } catch {
-            throw .invalidRequest("We could not parse the JSON body of your request (\(error)).", code: "invalid_json")
+            throw .invalidRequest("We could not parse the JSON body of your request (\(error)).", as: .invalidJSON)
         }
         guard document.root.kind == .object else {
-            throw .invalidRequest("The request body must be a JSON object.", code: "invalid_json")
+            throw .invalidRequest("The request body must be a JSON object.", as: .invalidJSON)
         }
         guard let modelValue = document.member("model", of: document.root) else {
-            throw .invalidRequest("You must provide a model parameter.", param: "model", code: "missing_required_parameter")
+            throw .invalidRequest("You must provide a model parameter.", param: "model", as: .missingRequiredParameter)
         }
         guard let model = document.string(modelValue), !model.unicodeScalars.allSatisfy(\.properties.isWhitespace) else {
-            throw .invalidRequest("'model' must be a non-empty string.", param: "model", code: "invalid_type")
+            throw .invalidRequest("'model' must be a non-empty string.", param: "model", as: .invalidType)
         }
         guard model.utf8.count <= 256 else {
-            throw .invalidRequest("'model' is longer than 256 bytes.", param: "model", code: "invalid_value")
+            throw .invalidRequest("'model' is longer than 256 bytes.", param: "model", as: .invalidValue)
         }
         guard let messages = document.member("messages", of: document.root) else {
-            throw .invalidRequest("Missing required parameter: 'messages'.", param: "messages", code: "missing_required_parameter")
+            throw .invalidRequest("Missing required parameter: 'messages'.", param: "messages", as: .missingRequiredParameter)
         }
         guard messages.kind == .array else {
-            throw .invalidRequest("'messages' must be an array.", param: "messages", code: "invalid_type")
+            throw .invalidRequest("'messages' must be an array.", param: "messages", as: .invalidType)
         }
         guard document.firstElement(of: messages) != nil else {
-            throw .invalidRequest("'messages' must contain at least one message.", param: "messages", code: "empty_array")
+            throw .invalidRequest("'messages' must contain at least one message.", param: "messages", as: .emptyArray)
         }
         for (index, message) in document.elements(of: messages).enumerated() {
             guard message.kind == .object else {
-                throw .invalidRequest("'messages[\(index)]' must be an object.", param: "messages[\(index)]", code: "invalid_type")
+                throw .invalidRequest("'messages[\(index)]' must be an object.", param: "messages[\(index)]", as: .invalidType)
             }
             guard let role = document.member("role", of: message), document.string(role) != nil else {
-                throw .invalidRequest("'messages[\(index)].role' is required and must be a string.", param: "messages[\(index)].role", code: "invalid_type")
+                throw .invalidRequest("'messages[\(index)].role' is required and must be a string.", param: "messages[\(index)].role", as: .invalidType)
             }
         }
         var stream = false
         if let value = document.member("stream", of: document.root), value.kind != .null {
             guard let flag = document.bool(value) else {
-                throw .invalidRequest("'stream' must be a boolean.", param: "stream", code: "invalid_type")
+                throw .invalidRequest("'stream' must be a boolean.", param: "stream", as: .invalidType)
             }
             stream = flag
         }
@@ -68,12 +68,12 @@ public struct ChatRequest: Sendable {
         var clientWantsUsage = false
         if let options = document.member("stream_options", of: document.root), options.kind != .null {
             guard options.kind == .object else {
-                throw .invalidRequest("'stream_options' must be an object.", param: "stream_options", code: "invalid_type")
+                throw .invalidRequest("'stream_options' must be an object.", param: "stream_options", as: .invalidType)
             }
             streamOptions = options
             if let include = document.member("include_usage", of: options), include.kind != .null {
                 guard let flag = document.bool(include) else {
-                    throw .invalidRequest("'stream_options.include_usage' must be a boolean.", param: "stream_options.include_usage", code: "invalid_type")
+                    throw .invalidRequest("'stream_options.include_usage' must be a boolean.", param: "stream_options.include_usage", as: .invalidType)
                 }
                 includeUsageValue = include
                 clientWantsUsage = flag
@@ -83,10 +83,10 @@ public struct ChatRequest: Sendable {
         for key in ["max_completion_tokens", "max_tokens"] {
             if let value = document.member(key, of: document.root), value.kind != .null {
                 guard let n = document.int(value), n >= 0 else {
-                    throw .invalidRequest("'\(key)' must be a non-negative integer.", param: key, code: "invalid_type")
+                    throw .invalidRequest("'\(key)' must be a non-negative integer.", param: key, as: .invalidType)
                 }
                 guard n <= 100_000_000 else {
-                    throw .invalidRequest("'\(key)' must be at most 100000000.", param: key, code: "invalid_value")
+                    throw .invalidRequest("'\(key)' must be at most 100000000.", param: key, as: .invalidValue)
                 }
                 maxOutputTokens = maxOutputTokens ?? n
             }
@@ -94,16 +94,16 @@ public struct ChatRequest: Sendable {
         var fallbackModels: [String] = []
         if let list = document.member("models", of: document.root), list.kind != .null {
             guard list.kind == .array else {
-                throw .invalidRequest("'models' must be an array of model IDs.", param: "models", code: "invalid_type")
+                throw .invalidRequest("'models' must be an array of model IDs.", param: "models", as: .invalidType)
             }
             for (index, item) in document.elements(of: list).enumerated() {
                 guard let name = document.string(item), !name.isEmpty, name.utf8.count <= 256 else {
-                    throw .invalidRequest("'models[\(index)]' must be a model ID.", param: "models[\(index)]", code: "invalid_type")
+                    throw .invalidRequest("'models[\(index)]' must be a model ID.", param: "models[\(index)]", as: .invalidType)
                 }
                 fallbackModels.append(name)
             }
             guard fallbackModels.count <= 16 else {
-                throw .invalidRequest("'models' may list at most 16 models.", param: "models", code: "invalid_value")
+                throw .invalidRequest("'models' may list at most 16 models.", param: "models", as: .invalidValue)
             }
         }
         self.fallbackModels = fallbackModels

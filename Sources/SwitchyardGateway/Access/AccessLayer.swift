@@ -93,16 +93,13 @@ public final class AccessLayer: Sendable {
             return .success(.anonymous)
         }
         guard let presented else {
-            return .failure(OpenAIError(status: 401, message: "You didn't provide an API key. Send it as 'Authorization: Bearer sy-…'.",
-                                        type: "invalid_request_error", code: "invalid_api_key", shouldRetry: false))
+            return .failure(OpenAIError(.invalidAPIKey, "You didn't provide an API key. Send it as 'Authorization: Bearer sy-…'."))
         }
         if isStale {
-            return .failure(OpenAIError(status: 503, message: "The gateway cannot reach its key store and its cached keys are too old to trust. Try again shortly.",
-                                        type: "server_error", code: "store_unavailable", shouldRetry: true, retryAfterSeconds: 5))
+            return .failure(OpenAIError(.storeUnavailable, "The gateway cannot reach its key store and its cached keys are too old to trust. Try again shortly.", retryAfterSeconds: 5))
         }
         guard let key = keys.key(forSecret: presented) else {
-            return .failure(OpenAIError(status: 401, message: "Incorrect API key provided. Keys are created with `switchyard keys create` or POST /admin/keys.",
-                                        type: "invalid_request_error", code: "invalid_api_key", shouldRetry: false))
+            return .failure(OpenAIError(.invalidAPIKey, "Incorrect API key provided. Keys are created with `switchyard keys create` or POST /admin/keys."))
         }
         if let refusal = key.refusal(at: now) { return .failure(refusal) }
         return .success(.key(key))

@@ -54,16 +54,10 @@ final class Admission: Sendable {
                 let spent = Picodollars.usd(entry.spend.spent(in: budget.period))
                 let period = budget.period == .total ? "in total" : "per \(budget.period.rawValue)"
                 if entry.spend.isExhausted(budget) {
-                    return .refused(OpenAIError(
-                        status: 429,
-                        message: "This key's budget of $\(budget.amount.priceString) \(period) is used up ($\(spent.plainString(scale: 6)) spent). Raise the budget or wait for the next period.",
-                        type: "insufficient_quota", code: "insufficient_quota", shouldRetry: false), nil)
+                    return .refused(OpenAIError(.insufficientQuota, "This key's budget of $\(budget.amount.priceString) \(period) is used up ($\(spent.plainString(scale: 6)) spent). Raise the budget or wait for the next period."), nil)
                 }
                 let reserved = Picodollars.usd(entry.spend.reserved)
-                return .refused(OpenAIError(
-                    status: 429,
-                    message: "This call could cost up to $\(Picodollars.usd(worstCase).plainString(scale: 12)) (prompt estimate plus max_tokens at the model's prices), more than is left of this key's budget of $\(budget.amount.priceString) \(period) ($\(spent.plainString(scale: 6)) spent, $\(reserved.plainString(scale: 6)) reserved by calls in flight). Lower max_tokens, or raise the budget.",
-                    type: "insufficient_quota", code: "insufficient_quota", shouldRetry: false), nil)
+                return .refused(OpenAIError(.insufficientQuota, "This call could cost up to $\(Picodollars.usd(worstCase).plainString(scale: 12)) (prompt estimate plus max_tokens at the model's prices), more than is left of this key's budget of $\(budget.amount.priceString) \(period) ($\(spent.plainString(scale: 6)) spent, $\(reserved.plainString(scale: 6)) reserved by calls in flight). Lower max_tokens, or raise the budget."), nil)
             }
             if let limit = key.limits.requestsPerMinute {
                 if entry.requests == nil { entry.requests = WindowCounter(minute: minute, limit: limit, replicas: replicas) }
@@ -83,18 +77,16 @@ final class Admission: Sendable {
             if let limit = key.limits.requestsPerMinute, let counter = entry.requests, !counter.fits(1) {
                 entry.requests!.noteDemand(1)
                 let current = status()
-                return .refused(Self.rateLimited("requests per minute (RPM)", kind: "requests", limit: limit, used: counter.clusterUsed, requested: 1,
+                return .refused(Self.rateLimited("requests per minute (RPM)", kind: .keyRequestRateLimited, limit: limit, used: counter.clusterUsed, requested: 1,
                                                  retryAfter: current?.retryAfterSeconds ?? 1), current)
             }
             if let limit = key.limits.tokensPerMinute, let counter = entry.tokens, !counter.fits(estimate) {
                 entry.tokens!.noteDemand(estimate)
                 let current = status()
                 if estimate > limit {
-                    return .refused(OpenAIError(
-                        status: 429, message: "This request needs about \(estimate) tokens (prompt estimate plus max_tokens), more than this key's limit of \(limit) tokens per minute. Lower max_tokens or shorten the prompt.",
-                        type: "tokens", code: "rate_limit_exceeded", shouldRetry: false), current)
+                    return .refused(OpenAIError(.keyTokenLimitTooSmall, "This request needs about \(estimate) tokens (prompt estimate plus max_tokens), more than this key's limit of \(limit) tokens per minute. Lower max_tokens or shorten the prompt."), current)
                 }
-                return .refused(Self.rateLimited("tokens per minute (TPM)", kind: "tokens", limit: limit, used: counter.clusterUsed, requested: estimate,
+                return .refused(Self.rateLimited("tokens per minute (TPM)", kind: .keyTokenRateLimited, limit: limit, used: counter.clusterUsed, requested: estimate,
                                                  retryAfter: current?.retryAfterSeconds ?? 1), current)
             }
             entry.requests?.add(1)
@@ -105,10 +97,9 @@ final class Admission: Sendable {
         }
     }
 
-    private static func rateLimited(_ what: String, kind: String, limit: Int, used: Int, requested: Int, retryAfter: Int) -> OpenAIError {
-        OpenAIError(status: 429,
-                    message: "Rate limit reached for this key on \(what): Limit \(limit), Used \(min(used, limit)), Requested \(requested). Please try again in \(retryAfter)s.",
-                    type: kind, code: "rate_limit_exceeded", shouldRetry: true, retryAfterSeconds: retryAfter)
+    private static func rateLimited(_ what: String, kind: APIError, limit: Int, used: Int, requested: Int, retryAfter: Int) -> OpenAIError {
+        OpenAIError(kind, "Rate limit reached for this key on \(what): Limit \(limit), Used \(min(used, limit)), Requested \(requested). Please try again in \(retryAfter)s.",
+                    retryAfterSeconds: retryAfter)
     }
 
     /// The call is over: replace the token estimate with the real count (in the window where

@@ -34,13 +34,11 @@ struct AdminEndpoints: Sendable {
     /// The access layer, when `request` carries the admin key; else the error to answer with.
     func authorize(_ request: Request) throws(OpenAIError) -> AccessLayer {
         guard let access, let adminKey = access.settings.adminKey else {
-            throw OpenAIError(status: 403, message: "The admin API is off: set \(access?.settings.adminKeyEnv ?? "SWITCHYARD_ADMIN_KEY") to a long random value (16+ characters) and restart.",
-                              type: "invalid_request_error", code: "admin_disabled", shouldRetry: false)
+            throw OpenAIError(.adminDisabled, "The admin API is off: set \(access?.settings.adminKeyEnv ?? "SWITCHYARD_ADMIN_KEY") to a long random value (16+ characters) and restart.")
         }
         guard let presented = AccessLayer.presentedKey(request.headers),
               KeyHasher.constantTimeEquals(KeyHasher.digest(String(presented)), KeyHasher.digest(adminKey.value)) else {
-            throw OpenAIError(status: 401, message: "The admin API needs 'Authorization: Bearer <admin key>'.",
-                              type: "invalid_request_error", code: "invalid_admin_key", shouldRetry: false)
+            throw OpenAIError(.invalidAdminKey, "The admin API needs 'Authorization: Bearer <admin key>'.")
         }
         return access
     }
@@ -112,12 +110,11 @@ struct AdminEndpoints: Sendable {
     }
 
     private static func unknownKey(_ id: String) -> OpenAIError {
-        OpenAIError(status: 404, message: "No key with id '\(id.prefix(64))'.", type: "invalid_request_error", param: "id", code: "key_not_found")
+        OpenAIError(.keyNotFound, "No key with id '\(id.prefix(64))'.", param: "id")
     }
 
     private static func storeError(_ error: any Error) -> OpenAIError {
-        OpenAIError(status: 503, message: "The key and usage store is unavailable; try again shortly.", type: "server_error",
-                    code: "store_unavailable", shouldRetry: true, retryAfterSeconds: 5)
+        OpenAIError(.storeUnavailable, "The key and usage store is unavailable; try again shortly.", retryAfterSeconds: 5)
     }
 
     private static func json(_ body: String, status: HTTPResponse.Status = .ok) -> Response {

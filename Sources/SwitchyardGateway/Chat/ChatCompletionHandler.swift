@@ -87,8 +87,7 @@ struct ChatCompletionHandler: Sendable {
         var plan = try planner.plan(chat, features: features)
         if let key = call.key, !key.allowedModels.isEmpty {
             guard let restricted = planner.restrict(plan, features: features, to: key.allows) else {
-                throw OpenAIError(status: 403, message: "This API key may not use the model '\(chat.model.prefix(128))'. It may use: \(key.allowedModels.joined(separator: ", ")).",
-                                  type: "invalid_request_error", param: "model", code: "model_not_allowed", shouldRetry: false)
+                throw OpenAIError(.modelNotAllowed, "This API key may not use the model '\(chat.model.prefix(128))'. It may use: \(key.allowedModels.joined(separator: ", ")).", param: "model")
             }
             plan = restricted
         }
@@ -215,8 +214,7 @@ struct ChatCompletionHandler: Sendable {
 
 extension OpenAIError {
     /// The gateway is shutting down and its grace period is over.
-    static let shuttingDown = OpenAIError(status: 503, message: "The gateway is shutting down; retry on another instance.",
-                                          type: "server_error", code: "gateway_shutting_down", shouldRetry: true, retryAfterSeconds: 1)
+    static let shuttingDown = OpenAIError(.gatewayShuttingDown, "The gateway is shutting down; retry on another instance.", retryAfterSeconds: 1)
 }
 
 extension Duration {

@@ -114,8 +114,7 @@ struct Executor: Sendable {
         }
         guard let last = failures.last else {
             let why = skipped.isEmpty ? "" : " (" + skipped.prefix(8).joined(separator: "; ") + ")"
-            throw Failure(error: OpenAIError(status: 503, message: "No healthy deployment can serve this request right now\(why).",
-                                             type: "server_error", code: "no_healthy_deployment", shouldRetry: true, retryAfterSeconds: 1),
+            throw Failure(error: OpenAIError(.noHealthyDeployment, "No healthy deployment can serve this request right now\(why).", retryAfterSeconds: 1),
                           attempts: attempts, lastDeployment: nil)
         }
         var error = last.openAIError

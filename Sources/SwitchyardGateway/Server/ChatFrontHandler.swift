@@ -730,14 +730,12 @@ extension Duration {
 
 extension OpenAIError {
     static func requestTimeout(_ message: String) -> OpenAIError {
-        OpenAIError(status: 408, message: message, type: "invalid_request_error", code: "request_timeout", shouldRetry: true)
+        OpenAIError(.requestTimeout, message)
     }
 
     /// The client half-closed its connection before the request body was complete.
-    static let incompleteRequest = OpenAIError(status: 400, message: "The connection was half-closed before the request body was complete.",
-                                               type: "invalid_request_error", code: "incomplete_request", shouldRetry: false)
+    static let incompleteRequest = OpenAIError(.incompleteRequest, "The connection was half-closed before the request body was complete.")
 
     /// Bytes in the request that are not valid HTTP/1.1 (a bad chunk size, …).
-    static let malformedRequest = OpenAIError(status: 400, message: "The request is not valid HTTP/1.1 (a malformed head, or malformed framing of its body).",
-                                              type: "invalid_request_error", code: "malformed_request", shouldRetry: false)
+    static let malformedRequest = OpenAIError(.malformedRequest, "The request is not valid HTTP/1.1 (a malformed head, or malformed framing of its body).")
 }

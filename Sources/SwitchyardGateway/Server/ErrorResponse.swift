@@ -47,8 +47,7 @@ struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 return ErrorResponse.make(.methodNotAllowed(request.method.rawValue, path: request.uri.path, allowed: methods),
                                           extraHeaders: methods.isEmpty ? [] : [("allow", methods.joined(separator: ", "))])
             default:
-                return ErrorResponse.make(OpenAIError(status: Int(error.status.code), message: error.body ?? error.status.reasonPhrase,
-                                                      type: "invalid_request_error"))
+                return ErrorResponse.make(OpenAIError(.forFrameworkStatus(Int(error.status.code)), error.body ?? error.status.reasonPhrase))
             }
         } catch is NIOTooManyBytesError {
             return ErrorResponse.make(.bodyTooLarge(limit: maxBodyBytes))
@@ -62,7 +61,6 @@ struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 extension OpenAIError {
     static func methodNotAllowed(_ method: String, path: String, allowed: [String]) -> OpenAIError {
         let allowedText = allowed.isEmpty ? "" : " Allowed: \(allowed.joined(separator: ", "))."
-        return OpenAIError(status: 405, message: "Method \(method.prefix(32)) is not allowed on \(path.prefix(200)).\(allowedText)",
-                           type: "invalid_request_error", code: "method_not_allowed", shouldRetry: false)
+        return OpenAIError(.methodNotAllowed, "Method \(method.prefix(32)) is not allowed on \(path.prefix(200)).\(allowedText)")
     }
 }

@@ -91,8 +91,7 @@ public enum Gateway {
             if let metricsToken {
                 let presented = AccessLayer.presentedKey(request.headers).map(String.init) ?? ""
                 guard KeyHasher.constantTimeEquals(KeyHasher.digest(presented), KeyHasher.digest(metricsToken.value)) else {
-                    throw OpenAIError(status: 401, message: "GET /metrics needs 'Authorization: Bearer <token>' (metrics.bearer_token_env).",
-                                      type: "invalid_request_error", code: "invalid_metrics_token", shouldRetry: false)
+                    throw OpenAIError(.invalidMetricsToken, "GET /metrics needs 'Authorization: Bearer <token>' (metrics.bearer_token_env).")
                 }
             }
             metrics.recordDeploymentHealth(pool.health)

@@ -19,16 +19,22 @@ extension UpstreamConnections {
     /// head has not arrived by `headDeadline` (connecting and sending count against it).
     public func post(_ baseURL: String, path: String, headers: [(String, String)], body: ByteBuffer,
                      headDeadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> UpstreamCall {
+        try await request(.POST, baseURL, path: path, headers: headers, body: body, headDeadline: headDeadline)
+    }
+
+    /// Sends `method` to `baseURL` + `path`, as `post` does; a nil `body` sends none (GET).
+    public func request(_ method: HTTPMethod, _ baseURL: String, path: String, headers: [(String, String)], body: ByteBuffer?,
+                        headDeadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> UpstreamCall {
         let home = home()
         let start: @Sendable () throws(UpstreamTransportError) -> UpstreamExchange = { () throws(UpstreamTransportError) -> UpstreamExchange in
             guard let target = home.target(baseURL) else { throw .connect("\(baseURL) is not an http(s) URL") }
             var fields = HTTPHeaders()
             fields.reserveCapacity(headers.count + 2)
             fields.add(name: "host", value: target.hostHeader)
-            fields.add(name: "content-length", value: String(body.readableBytes))
+            if let body { fields.add(name: "content-length", value: String(body.readableBytes)) }
             for (name, value) in headers { fields.add(name: name, value: value) }
-            let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target.basePath + path, headers: fields)
-            return home.send(head, body: body, to: target, headDeadline: headDeadline)
+            let head = HTTPRequestHead(version: .http1_1, method: method, uri: target.basePath + path, headers: fields)
+            return home.send(head, body: body ?? ByteBuffer(), to: target, headDeadline: headDeadline)
         }
         let exchange: UpstreamExchange
         if home.loop.inEventLoop {
@@ -45,5 +51,31 @@ extension UpstreamConnections {
         let owner = UpstreamExchangeOwner(exchange)
         let head = try await UpstreamExchangeOwner.await(exchange.headFuture, onCancel: exchange)
         return UpstreamCall(head: head, owner: owner)
+    }
+}
+
+/// A whole response, for callers that need no streaming (health probes, the admin CLI).
+public struct UpstreamResponse: Sendable {
+    public let status: Int
+    public let headers: HTTPHeaders
+    public let body: ByteBuffer
+}
+
+extension UpstreamConnections {
+    /// Sends one request and reads its whole answer. Throws `.timeout` when the answer is not
+    /// complete within `timeout`, and `.broken` when its body exceeds `maxBodyBytes`.
+    public func fetch(_ method: HTTPMethod, _ baseURL: String, path: String, headers: [(String, String)] = [], body: ByteBuffer? = nil,
+                      timeout: Duration, maxBodyBytes: Int = 1 << 20) async throws(UpstreamTransportError) -> UpstreamResponse {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        let call = try await request(method, baseURL, path: path, headers: headers, body: body, headDeadline: deadline)
+        var collected = ByteBuffer()
+        while let chunk = try await call.next(deadline: deadline) {
+            guard collected.readableBytes + chunk.readableBytes <= maxBodyBytes else {
+                throw .broken("the answer is larger than \(maxBodyBytes) bytes")
+            }
+            var chunk = chunk
+            collected.writeBuffer(&chunk)
+        }
+        return UpstreamResponse(status: Int(call.head.status.code), headers: call.head.headers, body: collected)
     }
 }

@@ -98,7 +98,8 @@ final class LoopConnections: @unchecked Sendable {
         let exchange = UpstreamExchange(loop: loop)
         exchange.armHeadDeadline(headDeadline)
         if let connection = takeIdle(target.origin) {
-            exchange.resendOnFreshConnection = { [weak self] in
+            // Used only if the state machine allows a resend (see `UpstreamExchangeState`).
+            exchange.resend = { [weak self] in
                 guard let self else { return exchange.fail(.connect("the gateway is shutting down")) }
                 sendOnNewConnection(head, body: body, to: target, exchange: exchange)
             }
@@ -235,6 +236,9 @@ final class UpstreamConnection: @unchecked Sendable {
     var idleUntil = NIODeadline.now()
     private unowned let home: LoopConnections
     private var closing = false
+    /// Requests sent on this connection so far (a reused connection may have been closed by
+    /// the upstream while it sat idle).
+    private var requestsSent = 0
 
     init(channel: any Channel, handler: UpstreamConnectionHandler, origin: UpstreamTarget.Origin, home: LoopConnections) {
         self.channel = channel
@@ -244,7 +248,8 @@ final class UpstreamConnection: @unchecked Sendable {
     }
 
     func send(_ head: HTTPRequestHead, body: ByteBuffer, exchange: UpstreamExchange) {
-        exchange.attach(self)
+        exchange.attach(self, reused: requestsSent > 0)
+        requestsSent += 1
         handler.exchange = exchange
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil)

@@ -14,26 +14,17 @@ import SwitchyardCore
 final class UpstreamExchange: @unchecked Sendable {
     let loop: any EventLoop
     private let head: EventLoopPromise<HTTPResponseHead>
+    /// Where the request is in its life, and what may happen next (the resend rule included).
+    private var state = UpstreamExchangeState()
     private var connection: UpstreamConnection?
     private var headTimer: Scheduled<Void>?
-    private var gotHead = false
-    private var keepAlive = false
     private var chunks = CircularBuffer<ByteBuffer>()
     /// Bytes received and not yet taken; the connection stops reading past `readAhead`.
     private(set) var bufferedBytes = 0
-    private var ended = false
-    private var failure: UpstreamTransportError?
     private var waiter: EventLoopPromise<ByteBuffer?>?
     private var waiterTimer: Scheduled<Void>?
-    /// Set while the request is out on a reused connection and nothing has come back: if that
-    /// connection turns out closed within `resendWindow` of sending, with not one byte of
-    /// answer (the upstream dropped it while it sat idle, a race no client can avoid), the
-    /// request goes once more on a fresh connection instead of failing. A connection lost later,
-    /// or after any byte, or to a malformed answer, is a failure: the upstream may have started
-    /// on the request, and sending it again could bill it twice.
-    var resendOnFreshConnection: (() -> Void)?
-    static let resendWindow = TimeAmount.milliseconds(500)
-    private var sentAt: NIODeadline?
+    /// How to send the request again on a fresh connection, when the state machine says it may.
+    var resend: (() -> Void)?
     /// The upstream's `Keep-Alive: timeout=N`, when it said so.
     private(set) var keepAliveTimeout: TimeAmount?
 
@@ -45,7 +36,7 @@ final class UpstreamExchange: @unchecked Sendable {
     }
 
     var headFuture: EventLoopFuture<HTTPResponseHead> { head.futureResult }
-    var isOver: Bool { ended || failure != nil }
+    var isOver: Bool { state.isOver }
 
     /// Fails the exchange with `.timeout` if the response head has not arrived by `deadline`
     /// (connecting and sending count against it too).
@@ -53,32 +44,27 @@ final class UpstreamExchange: @unchecked Sendable {
         headTimer = loop.scheduleTask(in: .until(deadline)) { [self] in fail(.timeout) }
     }
 
-    /// The connection the request went out on.
-    func attach(_ connection: UpstreamConnection) {
+    /// The request went out on `connection` (`reused`: it had served a request before).
+    func attach(_ connection: UpstreamConnection, reused: Bool) {
         self.connection = connection
-        sentAt = .now()
+        execute(state.sent(reused: reused, now: .now()), response: nil)
     }
 
     /// The first bytes of an answer arrived: from now on a lost connection is a failure.
     func answerStarted() {
-        resendOnFreshConnection = nil
+        execute(state.answerStarted(), response: nil)
     }
 
     // MARK: From the connection handler
 
     func received(head response: HTTPResponseHead) {
-        guard !isOver, !gotHead else { return }
-        gotHead = true
-        resendOnFreshConnection = nil
-        keepAlive = response.isKeepAlive
-        keepAliveTimeout = Self.keepAliveTimeout(response.headers)
-        headTimer?.cancel()
-        headTimer = nil
-        head.succeed(response)
+        let action = state.receivedHead(keepAlive: response.isKeepAlive)
+        if action == .deliverHead { keepAliveTimeout = Self.keepAliveTimeout(response.headers) }
+        execute(action, response: response)
     }
 
     func received(body: ByteBuffer) {
-        guard !isOver else { return }
+        guard state.receivedBody() == .deliverBody else { return }
         if let waiter, chunks.isEmpty {
             self.waiter = nil
             cancelWaiterTimer()
@@ -90,59 +76,68 @@ final class UpstreamExchange: @unchecked Sendable {
     }
 
     func receivedEnd() {
-        guard !isOver, gotHead else {
-            fail(.broken("the upstream ended the response before its head"))
-            return
-        }
-        ended = true
-        let connection = self.connection
-        self.connection = nil
-        if let waiter, chunks.isEmpty {
-            self.waiter = nil
-            cancelWaiterTimer()
-            waiter.succeed(nil)
-        }
-        connection?.exchangeEnded(reusable: keepAlive, upstreamIdleTimeout: keepAliveTimeout)
+        execute(state.receivedEnd(), response: nil)
     }
 
-    /// The connection broke or closed. Before any answer on a reused connection, the request
-    /// is sent again on a fresh one; otherwise the exchange fails.
+    /// The connection broke or closed: the state machine decides between a resend and a failure.
     func connectionLost(_ error: UpstreamTransportError, channel: any Channel) {
-        // Only the connection the request is on counts (a retried request has moved on).
+        // Only the connection the request is on counts (a resent request has moved on).
         guard let current = connection, current.channel === channel else { return }
-        if !isOver, !gotHead, let resend = resendOnFreshConnection, let sentAt, NIODeadline.now() - sentAt < Self.resendWindow {
-            resendOnFreshConnection = nil
-            let connection = self.connection
-            self.connection = nil
-            connection?.exchangeEnded(reusable: false)
-            resend()
-            return
-        }
-        fail(error)
+        execute(state.connectionLost(error, now: .now()), response: nil)
     }
 
     /// Ends the exchange with `error` (the first failure wins) and closes the connection.
     func fail(_ error: UpstreamTransportError) {
-        guard !isOver else { return }
-        failure = error
-        resendOnFreshConnection = nil
-        headTimer?.cancel()
-        headTimer = nil
-        if !gotHead { head.fail(error) }
-        if let waiter {
-            self.waiter = nil
-            cancelWaiterTimer()
-            waiter.fail(error)
-        }
-        let connection = self.connection
-        self.connection = nil
-        connection?.exchangeEnded(reusable: false)
+        execute(state.fail(error), response: nil)
     }
 
     /// The consumer gave up (its reader was dropped, or its task cancelled): the rest of the
     /// response is not wanted and the connection cannot be reused.
     func abandon() {
         fail(.cancelled)
+    }
+
+    /// Carries out what the state machine decided.
+    private func execute(_ action: UpstreamExchangeState.Action, response: HTTPResponseHead?) {
+        switch action {
+        case .none, .deliverBody:
+            return
+        case .deliverHead:
+            headTimer?.cancel()
+            headTimer = nil
+            if let response { head.succeed(response) }
+        case .finish(let reusable):
+            let connection = self.connection
+            self.connection = nil
+            if let waiter, chunks.isEmpty {
+                self.waiter = nil
+                cancelWaiterTimer()
+                waiter.succeed(nil)
+            }
+            connection?.exchangeEnded(reusable: reusable, upstreamIdleTimeout: keepAliveTimeout)
+        case .resendOnFreshConnection:
+            let connection = self.connection
+            self.connection = nil
+            connection?.exchangeEnded(reusable: false)
+            if let resend {
+                resend()
+            } else {
+                fail(.broken("the upstream closed the connection"))
+            }
+        case .fail(let error, let headPending):
+            headTimer?.cancel()
+            headTimer = nil
+            resend = nil
+            if headPending { head.fail(error) }
+            if let waiter {
+                self.waiter = nil
+                cancelWaiterTimer()
+                waiter.fail(error)
+            }
+            let connection = self.connection
+            self.connection = nil
+            connection?.exchangeEnded(reusable: false)
+        }
     }
 
     // MARK: For the consumer
@@ -156,8 +151,8 @@ final class UpstreamExchange: @unchecked Sendable {
             if bufferedBytes < Self.readAhead { connection?.resumeReading() }
             return .success(chunk)
         }
-        if ended { return .success(nil) }
-        if let failure { return .failure(failure) }
+        if state.hasEnded { return .success(nil) }
+        if let failure = state.failure { return .failure(failure) }
         return nil
     }
 

@@ -1,8 +1,8 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SwitchyardHTTPClient
 
 /// Where the admin commands (`keys`, `usage`, `cost --from-ledger`) find the gateway.
 struct AdminOptions: ParsableArguments {
@@ -21,31 +21,29 @@ struct AdminOptions: ParsableArguments {
 
 /// Calls the admin API and returns the JSON body, or exits with the API's error message.
 enum AdminClient {
+    /// The CLI's connections to the gateway (the same client the gateway uses for upstreams).
+    static let connections = UpstreamConnections(settings: .init(connectTimeout: .seconds(10)))
+
     static func call(_ method: String, _ path: String, body: String? = nil, options: AdminOptions) async throws -> Any {
         guard let key = ProcessInfo.processInfo.environment[options.adminKeyEnv], !key.isEmpty else {
             printError("switchyard: set \(options.adminKeyEnv) to the gateway's admin key")
             throw ExitCode(2)
         }
-        var request = HTTPClientRequest(url: options.gateway.trimmingSuffix("/") + path)
-        request.method = HTTPMethod(rawValue: method)
-        request.headers.add(name: "Authorization", value: "Bearer \(key)")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        let response: HTTPClientResponse
-        let bytes: ByteBuffer
+        var headers = [("authorization", "Bearer \(key)")]
+        if body != nil { headers.append(("content-type", "application/json")) }
+        let response: UpstreamResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-            bytes = try await response.body.collect(upTo: 64 << 20)
+            response = try await connections.fetch(HTTPMethod(rawValue: method), options.gateway, path: path, headers: headers,
+                                                   body: body.map { ByteBuffer(string: $0) }, timeout: .seconds(30), maxBodyBytes: 64 << 20)
         } catch {
             printError("switchyard: cannot reach the gateway at \(options.gateway): \(error)")
             throw ExitCode(1)
         }
+        let bytes = response.body
         let json = try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))
-        guard (200..<300).contains(response.status.code) else {
+        guard (200..<300).contains(response.status) else {
             let message = ((json as? [String: Any])?["error"] as? [String: Any])?["message"] as? String ?? String(buffer: bytes).prefix(500).description
-            printError("switchyard: \(response.status.code) \(message)")
+            printError("switchyard: \(response.status) \(message)")
             throw ExitCode(1)
         }
         guard let json else {

@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
@@ -99,7 +98,6 @@ struct Serve: AsyncParsableCommand {
                 "admin_api": .string(gatewayConfig.access.adminKey == nil ? "off (set \(gatewayConfig.access.adminKeyEnv))" : "on"),
             ])
         }
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .upstream(gatewayConfig.timeouts))
         let host = gatewayConfig.server.host
         let origin = gatewayConfig.origin
         let (application, parts) = Gateway.buildApplication(
@@ -118,9 +116,8 @@ struct Serve: AsyncParsableCommand {
         // writer flushes last.
         let group = ServiceGroup(
             services: (access?.services(logger: logger) ?? []) + [
-                HTTPClientService(client: httpClient),
                 UpstreamConnectionsService(connections: parts.upstream),
-                HealthProber(pool: parts.pool, client: httpClient, interval: gatewayConfig.routing.probeInterval, logger: logger),
+                HealthProber(pool: parts.pool, connections: parts.upstream, interval: gatewayConfig.routing.probeInterval, logger: logger),
                 CallDrain(calls: parts.calls),
                 application,
                 ShutdownGrace(calls: parts.calls, grace: gatewayConfig.server.shutdownGrace, logger: logger),

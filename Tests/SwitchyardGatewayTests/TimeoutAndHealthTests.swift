@@ -1,11 +1,13 @@
-import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOCore
+import NIOHTTP1
 import SwitchyardCore
 import SwitchyardGateway
+import SwitchyardHTTPClient
 import SwitchyardSimulator
 import Testing
 
@@ -80,8 +82,8 @@ import Testing
             """
         let config = try GatewayConfig.parse(yaml: yaml, file: "p.yaml", environment: [:])
         let pool = DeploymentPool(deployments: config.deployments, routing: config.routing)
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let prober = HealthProber(pool: pool, client: client, interval: .milliseconds(50), logger: Logger(label: "probe"))
+        let connections = UpstreamConnections(settings: .init(connectTimeout: .seconds(1)))
+        let prober = HealthProber(pool: pool, connections: connections, interval: .milliseconds(50), logger: Logger(label: "probe"))
         let task = Task { try await prober.run() }
         var waited = 0
         while pool.health[0].probeOK == nil, waited < 100 {
@@ -90,10 +92,53 @@ import Testing
         }
         task.cancel()
         _ = try? await task.value
-        try await client.shutdown()
+        await connections.closeIdle()
         #expect(pool.health[0].probeOK == false)
         #expect(pool.health[0].isHealthy == false)
         #expect(pool.health[1].probeOK == nil)
+    }
+
+    @Test func activeProbesMarkAnsweringDeploymentsHealthy() async throws {
+        try await withSimulatorServer { port in
+            let yaml = """
+                providers:
+                  - name: glm
+                    family: glm
+                    deployments:
+                      - {name: probed, base_url: "http://127.0.0.1:\(port)/v1", probe: true, models: {glm-5: }}
+                """
+            let config = try GatewayConfig.parse(yaml: yaml, file: "p.yaml", environment: [:])
+            let pool = DeploymentPool(deployments: config.deployments, routing: config.routing)
+            let connections = UpstreamConnections(settings: .init(connectTimeout: .seconds(1)))
+            let prober = HealthProber(pool: pool, connections: connections, interval: .milliseconds(50), logger: Logger(label: "probe"))
+            let task = Task { try await prober.run() }
+            var waited = 0
+            while pool.health[0].probeOK == nil, waited < 250 {
+                try await Task.sleep(for: .milliseconds(20))
+                waited += 1
+            }
+            task.cancel()
+            _ = try? await task.value
+            await connections.closeIdle()
+            #expect(pool.health[0].probeOK == true)
+            #expect(pool.health[0].isHealthy)
+        }
+    }
+
+    @Test func fetchReadsWholeAnswersAndRefusesOversizedOnes() async throws {
+        try await withSimulatorServer { port in
+            let connections = UpstreamConnections(settings: .init(connectTimeout: .seconds(1)))
+            let base = "http://127.0.0.1:\(port)"
+            let models = try await connections.fetch(.GET, base, path: "/v1/models", timeout: .seconds(5))
+            #expect(models.status == 200)
+            #expect(String(buffer: models.body).contains("\"object\":\"list\"") || String(buffer: models.body).contains("\"data\""))
+            let missing = try await connections.fetch(.GET, base, path: "/nowhere", timeout: .seconds(5))
+            #expect(missing.status == 404)
+            await #expect(throws: UpstreamTransportError.self) {
+                _ = try await connections.fetch(.GET, base, path: "/v1/models", timeout: .seconds(5), maxBodyBytes: 16)
+            }
+            await connections.closeIdle()
+        }
     }
 
     @Test func hedgeBudgetOfZeroSendsNoHedge() async throws {

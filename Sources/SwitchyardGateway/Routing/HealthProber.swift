@@ -1,7 +1,7 @@
-import AsyncHTTPClient
 import Logging
 import NIOCore
 import NIOHTTP1
+import SwitchyardHTTPClient
 import ServiceLifecycle
 import SwitchyardCore
 
@@ -10,13 +10,13 @@ import SwitchyardCore
 /// closes a half-open breaker sooner. Off by default, since some providers bill even that.
 public struct HealthProber: Service {
     let pool: DeploymentPool
-    let client: HTTPClient
+    let connections: UpstreamConnections
     let interval: Duration
     let logger: Logger
 
-    public init(pool: DeploymentPool, client: HTTPClient, interval: Duration, logger: Logger) {
+    public init(pool: DeploymentPool, connections: UpstreamConnections, interval: Duration, logger: Logger) {
         self.pool = pool
-        self.client = client
+        self.connections = connections
         self.interval = interval
         self.logger = logger
     }
@@ -37,14 +37,12 @@ public struct HealthProber: Service {
     }
 
     private func probe(_ deployment: DeploymentConfig) async -> Bool {
-        guard case .http(var url) = deployment.endpoint else { return true }
-        while url.hasSuffix("/") { url.removeLast() }
-        var request = HTTPClientRequest(url: url + "/models")
-        if let key = deployment.apiKey { request.headers.add(name: "authorization", value: "Bearer \(key.value)") }
+        guard case .http(let url) = deployment.endpoint else { return true }
+        var headers: [(String, String)] = []
+        if let key = deployment.apiKey { headers.append(("authorization", "Bearer \(key.value)")) }
         do {
-            let response = try await client.execute(request, timeout: .seconds(5), logger: logger)
-            _ = try? await response.body.collect(upTo: 1 << 20)
-            return response.status.code < 500 && response.status.code != 401 && response.status.code != 403
+            let response = try await connections.fetch(.GET, url, path: "/models", headers: headers, timeout: .seconds(5))
+            return response.status < 500 && response.status != 401 && response.status != 403
         } catch {
             return false
         }

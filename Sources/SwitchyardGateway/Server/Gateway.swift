@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -119,8 +118,6 @@ public enum Gateway {
     }
 }
 
-/// Shuts the shared `HTTPClient` down after the server has stopped (graceful shutdown runs
-/// services in reverse order).
 extension Gateway {
     /// The metrics and their Prometheus registry (the access layer needs them before the app exists).
     public static func makeMetrics(registry: PrometheusCollectorRegistry) -> GatewayMetrics {
@@ -139,17 +136,6 @@ extension Gateway {
     }
 }
 
-public struct HTTPClientService: Service {
-    public let client: HTTPClient
-
-    public init(client: HTTPClient) { self.client = client }
-
-    public func run() async throws {
-        try? await gracefulShutdown()
-        try await client.shutdown()
-    }
-}
-
 /// Closes idle upstream connections after the server has stopped.
 public struct UpstreamConnectionsService: Service {
     public let connections: UpstreamConnections
@@ -159,21 +145,5 @@ public struct UpstreamConnectionsService: Service {
     public func run() async throws {
         try? await gracefulShutdown()
         await connections.closeIdle()
-    }
-}
-
-extension HTTPClient.Configuration {
-    /// Settings of the health prober's client: the configured connect timeout, no redirects (an
-    /// upstream redirect is not followed with the API key).
-    public static func upstream(_ timeouts: UpstreamTimeouts) -> HTTPClient.Configuration {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .nanoseconds(timeouts.connect.nanosecondsClamped))
-        configuration.redirectConfiguration = .disallow
-        // A stream holds its HTTP/1 connection until it ends: a thousand concurrent streams to
-        // one provider need a thousand connections. Past the limit requests wait for one, and a
-        // wait longer than the connect timeout fails as a connect error.
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 4096)
-        configuration.decompression = .disabled
-        return configuration
     }
 }

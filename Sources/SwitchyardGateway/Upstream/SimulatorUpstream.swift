@@ -17,9 +17,18 @@ public struct SimulatorUpstream: UpstreamTransport {
         let answer = simulator.respond(body: request.body, headers: headers)
         let body = answer.body
         return UpstreamResponse(status: answer.status, headers: answer.headers.map { ($0.0.lowercased(), $0.1) }, body: UpstreamBody {
-            BodyPump.reader(for: body, chunk: { ByteBuffer(bytes: $0) }, classify: { error in
-                error is CancellationError ? .cancelled : .broken("the simulated connection dropped")
-            })
+            let player = body.player()
+            return { deadline throws(UpstreamTransportError) in
+                do throws(BodyPlayer.Failure) {
+                    return try await player.next(deadline: deadline).map { ByteBuffer(bytes: $0) }
+                } catch {
+                    switch error {
+                    case .timedOut: throw .timeout
+                    case .dropped: throw .broken("the simulated connection dropped")
+                    case .cancelled: throw .cancelled
+                    }
+                }
+            }
         })
     }
 }

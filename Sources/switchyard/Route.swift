@@ -35,7 +35,7 @@ struct Route: ParsableCommand {
             if let config {
                 gatewayConfig = try loadConfigOrExit(config)
             } else {
-                gatewayConfig = .embedded()
+                gatewayConfig = .embedded(environment: ProcessInfo.processInfo.environment)
             }
             let data: Data
             do {

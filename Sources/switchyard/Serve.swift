@@ -56,7 +56,7 @@ struct Serve: AsyncParsableCommand {
         if let config {
             gatewayConfig = try loadConfigOrExit(config)
         } else {
-            gatewayConfig = .embedded()
+            gatewayConfig = .embedded(environment: ProcessInfo.processInfo.environment)
         }
         if let host { gatewayConfig.server.host = host }
         if let port { gatewayConfig.server.port = port }

@@ -1,11 +1,11 @@
 import Foundation
-import Yams
+internal import Yams
 
 extension GatewayConfig {
     /// Reads and validates a YAML config file. Every error names the file, line and field.
     /// API keys are read from the environment variables the file names; a missing one is named,
     /// never printed.
-    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+    public static func load(path: String, environment: [String: String],
                             catalog: Catalog = .builtIn) throws(ConfigError) -> GatewayConfig {
         let text: String
         do {

@@ -28,7 +28,8 @@ public struct GatewayConfig: Sendable {
 
     /// Every catalog model served by an in-process simulated provider of its family:
     /// no keys, no network.
-    public static func embedded(catalog: Catalog = .builtIn) -> GatewayConfig {
+    /// `environment` supplies the admin key (`SWITCHYARD_ADMIN_KEY`), as `load` does.
+    public static func embedded(catalog: Catalog = .builtIn, environment: [String: String] = [:]) -> GatewayConfig {
         var providers: [ProviderConfig] = []
         for family in ModelFamily.allCases {
             let models = catalog.models.filter { $0.family == family }
@@ -41,7 +42,7 @@ public struct GatewayConfig: Sendable {
         }
         var config = GatewayConfig(catalog: catalog, providers: providers, origin: "embedded default (simulated providers)")
         config.access = AccessSettings(authRequired: false, store: .sqlite(path: "switchyard.db"))
-        config.access.adminKey = ProcessInfo.processInfo.environment[config.access.adminKeyEnv].flatMap { $0.isEmpty ? nil : Secret($0) }
+        config.access.adminKey = environment[config.access.adminKeyEnv].flatMap { $0.isEmpty ? nil : Secret($0) }
         return config
     }
 }

@@ -1,14 +1,14 @@
 import Foundation
-public import Yams
+package import Yams
 
 /// A position in a parsed YAML file that knows its field path and line, so that every
 /// validation error can say exactly where it is.
-public struct YAMLCursor {
-    public let node: Node
-    public let field: String
-    public let file: String
+package struct YAMLCursor {
+    package let node: Node
+    package let field: String
+    package let file: String
 
-    public func error(_ message: String) -> ConfigError {
+    package func error(_ message: String) -> ConfigError {
         ConfigError(file: file, line: node.mark?.line, column: node.mark?.column, field: field, message: message)
     }
 
@@ -17,7 +17,7 @@ public struct YAMLCursor {
     }
 
     /// The members of a mapping, rejecting keys not in `allowed` (typos must not pass silently).
-    public func mapping(allowed: Set<String>) throws(ConfigError) -> [String: YAMLCursor] {
+    package func mapping(allowed: Set<String>) throws(ConfigError) -> [String: YAMLCursor] {
         guard case .mapping(let mapping) = node else { throw error("must be a mapping") }
         var result: [String: YAMLCursor] = [:]
         for (keyNode, valueNode) in mapping {
@@ -34,7 +34,7 @@ public struct YAMLCursor {
     }
 
     /// A mapping with arbitrary string keys (e.g. a deployment's model table).
-    public func pairs() throws(ConfigError) -> [(key: String, value: YAMLCursor)] {
+    package func pairs() throws(ConfigError) -> [(key: String, value: YAMLCursor)] {
         guard case .mapping(let mapping) = node else { throw error("must be a mapping") }
         var result: [(String, YAMLCursor)] = []
         for (keyNode, valueNode) in mapping {
@@ -44,21 +44,21 @@ public struct YAMLCursor {
         return result
     }
 
-    public func sequence() throws(ConfigError) -> [YAMLCursor] {
+    package func sequence() throws(ConfigError) -> [YAMLCursor] {
         guard case .sequence(let sequence) = node else { throw error("must be a list") }
         return sequence.enumerated().map { index, node in
             YAMLCursor(node: node, field: "\(field)[\(index)]", file: file)
         }
     }
 
-    public func string() throws(ConfigError) -> String {
+    package func string() throws(ConfigError) -> String {
         guard case .scalar(let scalar) = node else { throw error("must be a string") }
         let text = scalar.string.trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty else { throw error("must not be empty") }
         return text
     }
 
-    public func int(in range: ClosedRange<Int>) throws(ConfigError) -> Int {
+    package func int(in range: ClosedRange<Int>) throws(ConfigError) -> Int {
         guard case .scalar(let scalar) = node, let value = Int(scalar.string.replacingOccurrences(of: "_", with: "")) else {
             throw error("must be a whole number")
         }
@@ -66,13 +66,13 @@ public struct YAMLCursor {
         return value
     }
 
-    public func bool() throws(ConfigError) -> Bool {
+    package func bool() throws(ConfigError) -> Bool {
         guard let value = node.bool else { throw error("must be true or false") }
         return value
     }
 
     /// A price or other exact amount: the scalar's text is parsed as a decimal, never via `Double`.
-    public func decimal(max: Decimal) throws(ConfigError) -> Decimal {
+    package func decimal(max: Decimal) throws(ConfigError) -> Decimal {
         guard case .scalar(let scalar) = node, let value = Decimal(exactly: scalar.string) else {
             throw error("must be a plain decimal number such as 0.25")
         }
@@ -80,20 +80,20 @@ public struct YAMLCursor {
         return value
     }
 
-    public func stringList() throws(ConfigError) -> [String] {
+    package func stringList() throws(ConfigError) -> [String] {
         try sequence().map { cursor throws(ConfigError) in try cursor.string() }
     }
 }
 
 extension YAMLCursor {
-    public init(node: Node, field: String, file: String, _: Void = ()) {
+    package init(node: Node, field: String, file: String, _: Void = ()) {
         self.node = node
         self.field = field
         self.file = file
     }
 
     /// A number that may have a fraction (latencies, rates), never used for money.
-    public func number(in range: ClosedRange<Double>) throws(ConfigError) -> Double {
+    package func number(in range: ClosedRange<Double>) throws(ConfigError) -> Double {
         guard case .scalar(let scalar) = node, let value = Double(scalar.string), value.isFinite else {
             throw error("must be a number")
         }

@@ -98,10 +98,19 @@ struct Serve: AsyncParsableCommand {
                 "admin_api": .string(gatewayConfig.access.adminKey == nil ? "off (set \(gatewayConfig.access.adminKeyEnv))" : "on"),
             ])
         }
+        var accessLog: AccessLog?
+        if gatewayConfig.accessLog.enabled {
+            do {
+                accessLog = try AccessLog(path: gatewayConfig.accessLog.file)
+            } catch {
+                printError("switchyard: \(error)")
+                throw ExitCode(1)
+            }
+        }
         let host = gatewayConfig.server.host
         let origin = gatewayConfig.origin
         let (application, parts) = Gateway.buildApplication(
-            config: gatewayConfig, access: access, metrics: metrics, registry: registry, logger: logger,
+            config: gatewayConfig, access: access, accessLog: accessLog, metrics: metrics, registry: registry, logger: logger,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 printFlush("Switchyard listening on http://\(host):\(port) (\(origin))")
@@ -138,6 +147,13 @@ struct Serve: AsyncParsableCommand {
                 }
             }
         }
+        // SIGUSR1 reopens the access log file (after logrotate moved it away).
+        if let accessLog {
+            Task.detached {
+                for await _ in await UnixSignalsSequence(trapping: .sigusr1) { accessLog.reopen() }
+            }
+        }
+        defer { accessLog?.close() }
         try await group.run()
     }
 }

@@ -54,7 +54,7 @@ struct ConfigValidator {
 
     func validate(_ root: Node) throws(ConfigError) -> GatewayConfig {
         let top = try YAMLCursor(node: root, field: "", file: file)
-            .mapping(allowed: ["server", "timeouts", "models", "providers", "routing", "auth", "store", "ledger", "metrics"])
+            .mapping(allowed: ["server", "timeouts", "models", "providers", "routing", "auth", "store", "ledger", "metrics", "log"])
         var config = GatewayConfig(catalog: catalog, providers: [], origin: file)
         config.access = try AccessValidator(file: file, environment: environment)
             .access(auth: top["auth"], store: top["store"], ledger: top["ledger"])
@@ -69,6 +69,7 @@ struct ConfigValidator {
                 config.metricsBearerToken = Secret(value)
             }
         }
+        if let log = top["log"] { config.accessLog = try accessLog(log) }
         if let timeouts = top["timeouts"] { config.timeouts = try upstreamTimeouts(timeouts, base: config.timeouts) }
         if let models = top["models"] {
             for entry in try models.sequence() { config.catalog.upsert(try model(entry, in: config.catalog)) }
@@ -93,6 +94,27 @@ struct ConfigValidator {
                                                   served: Set(config.deployments.flatMap(\.models.keys))).routing(routing)
         }
         return config
+    }
+
+    /// `log: {access: json | off, access_file: PATH}`.
+    private func accessLog(_ cursor: YAMLCursor) throws(ConfigError) -> AccessLogSettings {
+        let fields = try cursor.mapping(allowed: ["access", "access_file"])
+        var settings = AccessLogSettings()
+        if let access = fields["access"] {
+            switch try access.string() {
+            case "json": settings.enabled = true
+            case "off": settings.enabled = false
+            default: throw access.error("must be json or off")
+            }
+        }
+        if let file = fields["access_file"] {
+            let path = try file.string()
+            guard !path.isEmpty, !path.contains("\0") else { throw file.error("must be a file path") }
+            settings.file = path
+            // A file named means the log is wanted, unless `access: off` says otherwise.
+            if fields["access"] == nil { settings.enabled = true }
+        }
+        return settings
     }
 
     private func serverSettings(_ cursor: YAMLCursor) throws(ConfigError) -> ServerSettings {

@@ -14,6 +14,8 @@ public struct GatewayConfig: Sendable {
     public var origin: String
     /// When set (`metrics.bearer_token_env`), `GET /metrics` needs `Authorization: Bearer <it>`.
     public var metricsBearerToken: Secret?
+    /// One JSON line per request (`log:`), off by default.
+    public var accessLog = AccessLogSettings()
 
     public init(server: ServerSettings = .init(), timeouts: UpstreamTimeouts = .init(), catalog: Catalog,
                 providers: [ProviderConfig], origin: String) {
@@ -153,4 +155,16 @@ public struct DeploymentConfig: Sendable, Hashable {
 
     /// The price of `model` here: the deployment's own, else the catalog's.
     public func pricing(for model: CatalogModel) -> Pricing? { prices[model.id] ?? model.pricing }
+}
+
+/// The access log: one JSON object per line, per request, to stdout or a file.
+public struct AccessLogSettings: Sendable, Hashable {
+    public var enabled = false
+    /// Where the lines go; nil for stdout. Reopened on SIGUSR1 (for log rotation).
+    public var file: String?
+
+    public init(enabled: Bool = false, file: String? = nil) {
+        self.enabled = enabled
+        self.file = file
+    }
 }

@@ -18,6 +18,8 @@ struct ChatCompletionHandler: Sendable {
     let maxBodyBytes: Int
     /// Keys, admission and the ledger; nil runs without them (library use, some tests).
     let access: AccessLayer?
+    /// One JSON line per call (`log: {access: json}`); nil when off.
+    var accessLog: AccessLog? = nil
 
     /// How long a stream whose client left keeps reading the upstream for its usage.
     static let usageDrain: Duration = .seconds(2)
@@ -164,7 +166,10 @@ struct ChatCompletionHandler: Sendable {
         metrics.recordRequest(model: model, deployment: call.trace.deployment?.name ?? "none", status: end.status, duration: .now - call.started)
         if let usage = end.usage { metrics.recordUsage(model: model, usage: usage, cost: end.cost ?? .unknown) }
         metrics.requestEnded()
-        guard let access else { return }
+        guard let access else {
+            accessLog?.write(AccessLogLine.json(record(call, end, costPicodollars: end.cost?.picodollars)))
+            return
+        }
         let picodollars = end.cost?.picodollars
         if let ticket = call.ticket {
             // Without usage, a call that reached a provider keeps its prompt estimate (the
@@ -180,17 +185,10 @@ struct ChatCompletionHandler: Sendable {
             if let key = call.key, let picodollars = cost.picodollars { access.admission.charge(key.id, picodollars: picodollars) }
             return (loser, usage, cost)
         }
+        guard access.settings.ledgerEnabled || accessLog != nil else { return }
+        let record = record(call, end, costPicodollars: picodollars)
+        accessLog?.write(AccessLogLine.json(record))
         guard access.settings.ledgerEnabled else { return }
-        let served = end.status < 400 || end.usage != nil
-        let latency = (ContinuousClock.now - call.started).microsecondsClamped
-        var record = UsageRecord(
-            recordID: call.recordID, time: call.startedAt, requestID: call.requestID, keyID: call.key?.id, team: call.key?.team,
-            requestedModel: call.requestedModel, servedModel: served ? call.trace.model : nil, provider: call.trace.deployment?.provider,
-            deployment: call.trace.deployment?.name, region: call.trace.deployment?.region, route: call.trace.route,
-            attempts: call.trace.attempts, usage: end.usage ?? TokenUsage(), costPicodollars: picodollars,
-            latencyMicroseconds: latency, ttftMicroseconds: end.ttft?.microsecondsClamped,
-            status: end.status, errorClass: end.errorClass, stream: call.stream)
-        record.usageSource = end.usageSource
         await access.ledger.enqueue(record)
         if let (loser, usage, cost) = loser {
             // A row of its own (same request ID): the provider bills the losing attempt too.
@@ -199,11 +197,25 @@ struct ChatCompletionHandler: Sendable {
                 recordID: RandomID.uuid(), time: call.startedAt, requestID: call.requestID, keyID: call.key?.id, team: call.key?.team,
                 requestedModel: call.requestedModel, servedModel: loser.candidate.model.id, provider: deployment.provider,
                 deployment: deployment.name, region: deployment.region, route: call.trace.route, attempts: 1, usage: usage,
-                costPicodollars: cost.picodollars, latencyMicroseconds: latency, ttftMicroseconds: nil, status: 499,
+                costPicodollars: cost.picodollars, latencyMicroseconds: record.latencyMicroseconds, ttftMicroseconds: nil, status: 499,
                 errorClass: "hedge_cancelled", stream: call.stream)
             row.usageSource = loser.usage == nil ? .estimated : .upstream
             await access.ledger.enqueue(row)
         }
+    }
+
+    /// The call's row: what the ledger stores and the access log prints.
+    private func record(_ call: ChatCall, _ end: CallEnd, costPicodollars: Int64?) -> UsageRecord {
+        let served = end.status < 400 || end.usage != nil
+        var record = UsageRecord(
+            recordID: call.recordID, time: call.startedAt, requestID: call.requestID, keyID: call.key?.id, team: call.key?.team,
+            requestedModel: call.requestedModel, servedModel: served ? call.trace.model : nil, provider: call.trace.deployment?.provider,
+            deployment: call.trace.deployment?.name, region: call.trace.deployment?.region, route: call.trace.route,
+            attempts: call.trace.attempts, usage: end.usage ?? TokenUsage(), costPicodollars: costPicodollars,
+            latencyMicroseconds: (ContinuousClock.now - call.started).microsecondsClamped, ttftMicroseconds: end.ttft?.microsecondsClamped,
+            status: end.status, errorClass: end.errorClass, stream: call.stream)
+        record.usageSource = end.usageSource
+        return record
     }
 
     /// The headers of an error answer: the trace, then content type and retry hints.

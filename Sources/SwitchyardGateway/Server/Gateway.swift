@@ -29,6 +29,7 @@ public enum Gateway {
         config: GatewayConfig,
         simulator: Simulator? = nil,
         access: AccessLayer? = nil,
+        accessLog: AccessLog? = nil,
         metrics: GatewayMetrics? = nil,
         registry: PrometheusCollectorRegistry? = nil,
         logger: Logger,
@@ -48,10 +49,12 @@ public enum Gateway {
             pool: pool, transports: .init(http: HTTPUpstream(connections: upstream), simulator: SimulatorUpstream(simulator: simulator)),
             routing: config.routing, defaultTimeouts: config.timeouts, metrics: metrics,
             hedgeBudget: HedgeBudget(share: config.routing.hedge.budget))
-        let chat = ChatCompletionHandler(
+        var chatHandler = ChatCompletionHandler(
             pool: pool,
             planner: RoutePlanner(catalog: config.catalog, routing: config.routing, isServed: { pool.serves($0) }),
             executor: executor, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes, access: access)
+        chatHandler.accessLog = accessLog
+        let chat = chatHandler
         let models = ModelsEndpoint(catalog: config.catalog, pool: pool)
         let admin = AdminEndpoints(access: access, catalog: config.catalog)
         let calls = CallTracker()

@@ -25,6 +25,8 @@ public final class AccessLog: @unchecked Sendable {
     /// file cannot be opened, naming it.
     public init(path: String?) throws {
         self.path = path
+        // A reader of stdout that went away must cost lines, not the process.
+        signal(SIGPIPE, SIG_IGN)
         fd = try Self.open(path)
         let thread = Thread { [unowned self] in self.run() }
         thread.name = "access-log"

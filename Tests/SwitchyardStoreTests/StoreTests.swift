@@ -92,9 +92,11 @@ func record(_ i: Int, key: String?, model: String, at time: Date, cost: Int64?, 
             // 1,200 rows: more than one INSERT statement's worth.
             for i in 0..<1200 {
                 let key = i % 3 == 0 ? "key_a" : (i % 3 == 1 ? "key_b" : nil)
-                records.append(record(i, key: key, model: i % 2 == 0 ? "m1" : "m2", at: now.addingTimeInterval(-Double(i)),
-                                      cost: i % 10 == 9 ? nil : 1_000_000 + Int64(i), latencyMs: Int64(i % 100 + 1),
-                                      status: i % 50 == 0 ? 503 : 200))
+                var row = record(i, key: key, model: i % 2 == 0 ? "m1" : "m2", at: now.addingTimeInterval(-Double(i)),
+                                 cost: i % 10 == 9 ? nil : 1_000_000 + Int64(i), latencyMs: Int64(i % 100 + 1),
+                                 status: i % 50 == 0 ? 503 : 200)
+                if i % 3 == 0 { row.front = .messages }
+                records.append(row)
             }
             try await store.append(Array(records[..<700]))
             try await store.append(Array(records[700...]))
@@ -112,6 +114,9 @@ func record(_ i: Int, key: String?, model: String, at time: Date, cost: Int64?, 
             #expect(abs(groups[0].latencyP99Ms - 99) <= 1)
             let byKey = try await store.usage(UsageQuery(from: query.from, to: query.to, groupBy: .key))
             #expect(Set(byKey.map(\.group)) == ["key_a", "key_b", "(none)"])
+            let byFront = try await store.usage(UsageQuery(from: query.from, to: query.to, groupBy: .front))
+            #expect(byFront.map(\.group).sorted() == ["chat", "messages"])
+            #expect(byFront.first { $0.group == "messages" }?.requests == records.filter { $0.front == .messages }.count)
             let byDay = try await store.usage(UsageQuery(from: query.from, to: query.to, groupBy: .day))
             #expect(byDay.reduce(0) { $0 + $1.requests } == 1200)
             #expect(byDay.allSatisfy { $0.group.count == 10 && $0.group.hasPrefix("20") })

@@ -253,3 +253,20 @@ def check_error_shape(response: httpx.Response) -> dict:
     assert error["param"] is None or isinstance(error["param"], str), error
     assert error["code"] is None or isinstance(error["code"], str), error
     return error
+
+
+def check_messages_error_shape(response) -> dict:
+    """Asserts Anthropic's error shape, {"type": "error", "error": {"type", "message"}} (the
+    Messages door); returns the error. Takes an httpx response or a Schemathesis one."""
+    content_type = response.headers.get("content-type") or ""
+    if isinstance(content_type, list):
+        content_type = content_type[0] if content_type else ""
+    assert content_type.startswith("application/json"), response.headers
+    document = json.loads(response.content)
+    assert isinstance(document, dict) and set(document) == {"type", "error"} and document["type"] == "error", document
+    error = document["error"]
+    assert isinstance(error, dict) and set(error) == {"type", "message"}, error
+    assert error["type"] in {"invalid_request_error", "authentication_error", "permission_error", "not_found_error",
+                             "rate_limit_error", "api_error", "overloaded_error"}, error
+    assert isinstance(error["message"], str) and error["message"], error
+    return error

@@ -29,7 +29,7 @@ import pytest
 import schemathesis
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from support import REPO_ROOT, Launcher, Process, check_error_shape, clean_env
+from support import REPO_ROOT, Launcher, Process, check_error_shape, check_messages_error_shape, clean_env
 
 ADMIN_KEY = "schemathesis-admin-key-0123456789abcdef"
 EXAMPLES = int(os.environ.get("SWITCHYARD_SCHEMATHESIS_EXAMPLES", "40"))
@@ -37,6 +37,7 @@ FAST = "[sim tps=100000 ttft_ms=0 tokens=2]"
 UPSTREAM_5XX = re.compile(r"^(upstream_[a-z_]+|no_healthy_deployment)$")
 SWIFT_SOURCE = REPO_ROOT / "Sources/SwitchyardGateway/Server/OpenAPIDocument.swift"
 CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
+MESSAGES_PATHS = ("/v1/messages", "/v1/messages/count_tokens")
 KEY_FIELDS = {"name", "team", "models", "region", "rpm", "tpm", "budget_usd", "budget_period", "expires_at", "expires_in_days"}
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -136,13 +137,20 @@ def header(response, name: str) -> str:
     return values[0] if isinstance(values, list) else values
 
 
-def check_gateway_answer(response, process: Process) -> dict | None:
-    """Our checks on every answer; returns the error object of an error answer."""
+def check_gateway_answer(response, process: Process, messages: bool = False) -> dict | None:
+    """Our checks on every answer; returns the error object of an error answer. The Messages
+    door answers in Anthropic's shape, whose errors carry a type and no code: a 5xx there must
+    be one the upstream side can cause (502, 504, 529), never a 500."""
     assert process.popen.poll() is None, f"the gateway died (exit {process.popen.returncode}):\n{process.output()[-4000:]}"
     status = response.status_code
     CALLS[f"status {status}"] += 1
     if status < 400:
         return None
+    if messages:
+        error = check_messages_error_shape(response)
+        assert status in (400, 401, 403, 404, 408, 413, 429, 502, 504, 529), f"unexpected status {status} {error}"
+        CALLS[f"messages {error['type']}"] += 1
+        return error
     error = check_error_shape(response)
     if status >= 500:
         assert status != 500 and error["code"] and UPSTREAM_5XX.match(error["code"]), f"a 5xx made by the gateway: {status} {error}"
@@ -175,6 +183,17 @@ def check_valid_chat_refusal(case, error: dict) -> None:
         "no_capable_model": str(body.get("model", "")).lower() in ("auto", "switchyard/auto"),
     }
     assert allowed.get(code, False), f"a body valid by the document was refused: {error}"
+
+
+def check_valid_messages_refusal(case, error: dict) -> None:
+    """Replaces positive_data_acceptance on the Messages operations. Their content-block schemas
+    are deliberately loose (any object with a `type`): the block types and fields the
+    translation cannot carry are refused with 400 naming them, as are the cross-field rules no
+    JSON Schema states (`tool_choice` `any`/`tool` need tools, `tool` needs `name`, enabled
+    thinking needs `budget_tokens`) and lengths counted in bytes. Such a refusal must be an
+    `invalid_request_error` whose message names a field."""
+    assert error["type"] == "invalid_request_error", f"a Messages body valid by the document got {error}"
+    assert re.match(r"^[A-Za-z_]", error["message"]), error
 
 
 def check_valid_key_refusal(case, error: dict) -> None:
@@ -234,12 +253,13 @@ def check_valid_usage_refusal(case, error: dict) -> None:
 def test_gateway_meets_its_openapi_document(case, gateway):
     declared = case.method.upper() == case.operation.method.upper()  # else an undeclared-method probe
     chat = declared and case.path in CHAT_PATHS
-    if chat:
+    messages = declared and case.path in MESSAGES_PATHS
+    if chat or messages:
         fast_chat(case)
     response = case.call()
     CALLS["calls"] += 1
     CALLS[f"{case.method.upper()} {case.path}"] += 1
-    error = check_gateway_answer(response, gateway)
+    error = check_gateway_answer(response, gateway, messages=messages)
     positive = case.meta is not None and case.meta.generation.mode == schemathesis.GenerationMode.POSITIVE
     refused = error is not None and response.status_code == 400
     operation = f"{case.operation.method.upper()} {case.operation.path}"
@@ -248,6 +268,10 @@ def test_gateway_meets_its_openapi_document(case, gateway):
         excluded.append(openapi_checks.positive_data_acceptance)
         if refused and positive:
             check_valid_chat_refusal(case, error)
+    elif messages:
+        excluded.append(openapi_checks.positive_data_acceptance)
+        if refused and positive:
+            check_valid_messages_refusal(case, error)
     elif declared and operation == "POST /admin/keys":
         excluded += [openapi_checks.positive_data_acceptance, openapi_checks.negative_data_rejection]
         if refused and positive:

@@ -3,7 +3,7 @@ import Foundation
 /// `GET /admin/usage?from=&to=&group_by=`: a time range and a grouping.
 public struct UsageQuery: Sendable, Hashable {
     public enum Grouping: String, Sendable, CaseIterable {
-        case key, team, model, provider, deployment, day
+        case key, team, model, provider, deployment, day, front
 
         /// The ledger column grouped on.
         public var column: String {
@@ -14,6 +14,7 @@ public struct UsageQuery: Sendable, Hashable {
             case .provider: return "provider"
             case .deployment: return "deployment"
             case .day: return "day"
+            case .front: return "front"
             }
         }
     }

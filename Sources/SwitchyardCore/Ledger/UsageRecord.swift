@@ -32,6 +32,8 @@ public struct UsageRecord: Sendable, Hashable {
     /// Where the token counts come from: the upstream's own usage, or the gateway's estimate
     /// (a stream cut short before its usage arrived). nil when nothing was counted.
     public var usageSource: UsageSource?
+    /// The front door the call came through.
+    public var front: Front = .chat
 
     public init(recordID: String = UUID().uuidString.lowercased(), time: Date, requestID: String, keyID: String?, team: String?, requestedModel: String, servedModel: String?,
                 provider: String?, deployment: String?, region: String?, route: String?, attempts: Int, usage: TokenUsage,
@@ -56,6 +58,12 @@ public struct UsageRecord: Sendable, Hashable {
         self.status = status
         self.errorClass = errorClass
         self.stream = stream
+    }
+
+    /// The API a call came through: `/v1/chat/completions` or `/v1/messages`.
+    public enum Front: String, Sendable, Hashable, CaseIterable {
+        case chat
+        case messages
     }
 
     public enum UsageSource: String, Sendable, Hashable {

@@ -14,6 +14,11 @@ public struct ChatRequest: Sendable {
     /// Models to fall back to, in order (the OpenRouter-style `models` extension field). The
     /// field is removed before the request goes upstream.
     public let fallbackModels: [String]
+    /// A family-neutral reasoning switch (the Messages API's `thinking`), written into the
+    /// upstream body as the served family's own field: `thinking: {type}` (DeepSeek, GLM,
+    /// Kimi), `enable_thinking` (Qwen), `reasoning_effort: medium` when on (OpenAI). Nil: the
+    /// body says nothing.
+    public var reasoning: Bool?
 
     private let modelValue: JSONValue
     private let streamOptions: JSONValue?
@@ -120,8 +125,11 @@ public struct ChatRequest: Sendable {
     /// The body to send upstream: `model` replaced with the deployment's own model ID and, for
     /// streams, `stream_options.include_usage` forced on so that every stream can be billed.
     /// All other bytes are the client's, unchanged.
-    public func upstreamBody(model upstreamModel: String) -> [UInt8] {
+    public func upstreamBody(model upstreamModel: String, family: ModelFamily? = nil) -> [UInt8] {
         var edits = ByteEdits()
+        if let reasoning, let family, let field = Self.reasoningField(reasoning, family: family) {
+            edits.insert("," + field, at: document.root.range.upperBound - 1)
+        }
         if let models = document.memberRemovalRange("models", of: document.root) { edits.replace(models, with: "") }
         if upstreamModel != model || document.string(modelValue) != upstreamModel {
             edits.replace(modelValue.range, with: JSONString.quoted(upstreamModel))
@@ -138,5 +146,14 @@ public struct ChatRequest: Sendable {
             }
         }
         return edits.applied(to: document.bytes)
+    }
+
+    /// The family's reasoning switch as a JSON member, or nil when it has none to send.
+    static func reasoningField(_ on: Bool, family: ModelFamily) -> String? {
+        switch family {
+        case .deepseek, .glm, .kimi: return "\"thinking\":{\"type\":\"" + (on ? "enabled" : "disabled") + "\"}"
+        case .qwen: return "\"enable_thinking\":" + (on ? "true" : "false")
+        case .openai: return on ? "\"reasoning_effort\":\"medium\"" : nil
+        }
     }
 }

@@ -48,7 +48,7 @@ struct Attempt: Sendable {
         let deployment = candidate.deployment
         let firstTokenDeadline = min(deadline, started + timeouts.firstToken)
         let upstreamModel = deployment.models[candidate.model.id] ?? candidate.model.id
-        let request = UpstreamRequest(deployment: deployment, body: chat.upstreamBody(model: upstreamModel), requestID: requestID,
+        let request = UpstreamRequest(deployment: deployment, body: chat.upstreamBody(model: upstreamModel, family: deployment.family), requestID: requestID,
                                       headDeadline: firstTokenDeadline)
         let adapter = ProviderAdapters.adapter(for: deployment.family)
         let upstream: UpstreamResponse

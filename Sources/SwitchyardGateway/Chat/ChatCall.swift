@@ -17,6 +17,8 @@ struct ChatCall: Sendable {
     var ticket: Admission.Ticket?
     var requestedModel = ""
     var stream = false
+    /// The front door the call came through (its ledger row says so).
+    var front: UsageRecord.Front = .chat
     /// The gateway's estimate of the prompt's tokens: what a call cut short is billed for its
     /// prompt when the upstream's usage never arrived.
     var promptEstimate = 0
@@ -69,6 +71,19 @@ protocol ChatClient: Sendable {
     func send(_ bytes: ByteBuffer, deadline: ContinuousClock.Instant) async throws(ClientGone)
     /// The end of a stream.
     func endStream() async
+    /// The request was read and parsed (before routing): a translating client learns what it
+    /// needs to render the answer.
+    func accepted(_ request: ChatRequest, promptEstimate: Int)
+    /// An error answer, before anything else was sent.
+    func sendError(_ error: OpenAIError, headers: [(String, String)]) async
+}
+
+extension ChatClient {
+    func accepted(_ request: ChatRequest, promptEstimate: Int) {}
+
+    func sendError(_ error: OpenAIError, headers: [(String, String)]) async {
+        await sendWhole(status: error.status, headers: headers, body: ByteBuffer(string: error.body))
+    }
 }
 
 /// Why a client no longer takes the answer.

@@ -9,7 +9,8 @@ import SwitchyardCore
 /// task-aware `auto`), admit it (rate limits, budget reservation), let the executor find a
 /// deployment that answers, and relay the answer — whole, or streamed chunk by chunk — with
 /// usage, cost and tracing headers. Each call runs in one task (`serve`) and ends in one
-/// place (`finish`).
+/// place (`finish`). `POST /v1/messages` is the same call with its request translated from the
+/// Messages API and its answer translated back (`MessagesClient`).
 struct ChatCompletionHandler: Sendable {
     let pool: DeploymentPool
     let planner: RoutePlanner
@@ -46,17 +47,70 @@ struct ChatCompletionHandler: Sendable {
     }
 
     /// A call refused before its body was read (no key, bad key): counted, never in the ledger.
-    func refused(_ error: OpenAIError, headers: HTTPHeaders? = nil) -> (status: Int, headers: [(String, String)], body: ByteBuffer) {
+    /// Rendered in the shape of the front door it came through.
+    func refused(_ error: OpenAIError, headers: HTTPHeaders? = nil, front: UsageRecord.Front = .chat)
+        -> (status: Int, headers: [(String, String)], body: ByteBuffer) {
         metrics.recordRequest(model: "unknown", deployment: "none", status: error.status, duration: .zero)
         let requestID = headers.map(RequestID.from) ?? RandomID.hex(prefix: "req_")
-        return (error.status, Self.errorHeaders(error, trace: ResponseTrace(requestID: requestID)),
-                ByteBuffer(string: error.body))
+        let errorHeaders = Self.errorHeaders(error, trace: ResponseTrace(requestID: requestID))
+        switch front {
+        case .chat:
+            return (error.status, errorHeaders, ByteBuffer(string: error.body))
+        case .messages:
+            let (status, body) = MessagesResponse.error(error)
+            return (status, errorHeaders, ByteBuffer(string: body))
+        }
+    }
+
+    /// `POST /v1/messages/count_tokens`: the gateway's prompt estimate for a Messages request
+    /// (what admission reserves), after the same checks as a call (the model exists, the key
+    /// may use it). Not a model call: no admission, no ledger row.
+    func countTokens(headers: HTTPHeaders, caller: AccessLayer.Caller, body: ByteBuffer)
+        -> (status: Int, headers: [(String, String)], body: ByteBuffer) {
+        let trace = ResponseTrace(requestID: RequestID.from(headers))
+        do throws(OpenAIError) {
+            guard body.readableBytes <= maxBodyBytes else { throw .bodyTooLarge(limit: maxBodyBytes) }
+            let messages = try MessagesRequest(body: Array(buffer: body), counting: true)
+            var chat = try ChatRequest(body: messages.chatBody)
+            chat.reasoning = messages.reasoning
+            let features = Self.features(of: chat, headers: headers)
+            let plan = try planner.plan(chat, features: features)
+            if case .key(let key) = caller, !key.allowedModels.isEmpty, planner.restrict(plan, features: features, to: key.allows) == nil {
+                throw Self.notAllowed(chat.model, key: key)
+            }
+            return (200, trace.headers() + [("content-type", "application/json")],
+                    ByteBuffer(bytes: MessagesResponse.tokenCount(features.estimatedPromptTokens)))
+        } catch {
+            let (status, body) = MessagesResponse.error(error)
+            return (status, Self.errorHeaders(error, trace: trace), ByteBuffer(string: body))
+        }
+    }
+
+    static func features(of chat: ChatRequest, headers: HTTPHeaders) -> RequestFeatures {
+        var features = RequestFeatures(request: chat, hint: headers.first(name: "x-switchyard-hint"))
+        if chat.reasoning == true { features.wantsReasoning = true }
+        return features
+    }
+
+    static func notAllowed(_ model: String, key: VirtualKey) -> OpenAIError {
+        OpenAIError(.modelNotAllowed, "This API key may not use the model '\(model.prefix(128))'. It may use: \(key.allowedModels.joined(separator: ", ")).", param: "model")
     }
 
     // MARK: The call
 
-    /// Runs one call to its end: answers `client`, then records the call once.
-    func serve(headers: HTTPHeaders, caller: AccessLayer.Caller, body: ByteBuffer, client: some ChatClient, logger: Logger) async {
+    /// Runs one call to its end: answers `client` in the shape of the call's front door, then
+    /// records the call once. The Messages door is the chat pipeline with its request
+    /// translated in and its answer translated out (`MessagesClient`).
+    func serve(headers: HTTPHeaders, caller: AccessLayer.Caller, body: ByteBuffer, front: UsageRecord.Front = .chat,
+               client: some ChatClient, logger: Logger) async {
+        switch front {
+        case .chat: await run(headers: headers, caller: caller, body: body, front: front, client: client, logger: logger)
+        case .messages: await run(headers: headers, caller: caller, body: body, front: front, client: MessagesClient(client), logger: logger)
+        }
+    }
+
+    private func run(headers: HTTPHeaders, caller: AccessLayer.Caller, body: ByteBuffer, front: UsageRecord.Front,
+                     client: some ChatClient, logger: Logger) async {
         var call: ChatCall
         switch caller {
         case .key(let key): call = ChatCall(requestID: RequestID.from(headers), key: key)
@@ -65,13 +119,14 @@ struct ChatCompletionHandler: Sendable {
         var logger = logger
         // Setting metadata re-renders the handler's metadata: only when something can be logged.
         if logger.logLevel <= .warning { logger[metadataKey: "request.id"] = .string(call.requestID) }
+        call.front = front
         metrics.requestStarted()
         let end: CallEnd
         do {
             end = try await answer(&call, headers: headers, body: body, client: client, logger: logger)
         } catch {
             logger.info("request failed", metadata: ["error": .string(error.description)])
-            await client.sendWhole(status: error.status, headers: Self.errorHeaders(error, trace: call.trace), body: ByteBuffer(string: error.body))
+            await client.sendError(error, headers: Self.errorHeaders(error, trace: call.trace))
             end = CallEnd(status: error.status, errorClass: error.code ?? error.type)
         }
         await finish(call, end)
@@ -81,15 +136,25 @@ struct ChatCompletionHandler: Sendable {
     private func answer(_ call: inout ChatCall, headers: HTTPHeaders, body: ByteBuffer, client: some ChatClient,
                         logger: Logger) async throws(OpenAIError) -> CallEnd {
         guard body.readableBytes <= maxBodyBytes else { throw .bodyTooLarge(limit: maxBodyBytes) }
-        let chat = try ChatRequest(body: Array(buffer: body))
+        let chat: ChatRequest
+        switch call.front {
+        case .chat:
+            chat = try ChatRequest(body: Array(buffer: body))
+        case .messages:
+            let messages = try MessagesRequest(body: Array(buffer: body))
+            var translated = try ChatRequest(body: messages.chatBody)
+            translated.reasoning = messages.reasoning
+            chat = translated
+        }
         call.requestedModel = String(chat.model.prefix(256))
         call.stream = chat.stream
-        let features = RequestFeatures(request: chat, hint: headers.first(name: "x-switchyard-hint"))
+        let features = Self.features(of: chat, headers: headers)
         call.promptEstimate = features.estimatedPromptTokens
+        client.accepted(chat, promptEstimate: features.estimatedPromptTokens)
         var plan = try planner.plan(chat, features: features)
         if let key = call.key, !key.allowedModels.isEmpty {
             guard let restricted = planner.restrict(plan, features: features, to: key.allows) else {
-                throw OpenAIError(.modelNotAllowed, "This API key may not use the model '\(chat.model.prefix(128))'. It may use: \(key.allowedModels.joined(separator: ", ")).", param: "model")
+                throw Self.notAllowed(chat.model, key: key)
             }
             plan = restricted
         }
@@ -200,6 +265,7 @@ struct ChatCompletionHandler: Sendable {
                 costPicodollars: cost.picodollars, latencyMicroseconds: record.latencyMicroseconds, ttftMicroseconds: nil, status: 499,
                 errorClass: "hedge_cancelled", stream: call.stream)
             row.usageSource = loser.usage == nil ? .estimated : .upstream
+            row.front = call.front
             await access.ledger.enqueue(row)
         }
     }
@@ -215,6 +281,7 @@ struct ChatCompletionHandler: Sendable {
             latencyMicroseconds: (ContinuousClock.now - call.started).microsecondsClamped, ttftMicroseconds: end.ttft?.microsecondsClamped,
             status: end.status, errorClass: end.errorClass, stream: call.stream)
         record.usageSource = end.usageSource
+        record.front = call.front
         return record
     }
 

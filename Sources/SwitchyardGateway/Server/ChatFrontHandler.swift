@@ -7,7 +7,8 @@ import NIOHTTP1
 import Synchronization
 import SwitchyardCore
 
-/// Serves chat completions straight from the HTTP/1 pipeline, ahead of Hummingbird's router,
+/// Serves chat completions — and the Messages API's calls and token counts, which run the same
+/// chat pipeline behind a translating client — straight from the HTTP/1 pipeline, ahead of Hummingbird's router,
 /// and keeps every connection's read deadlines (`ReadDeadline`). A chat request's key is
 /// checked from its head, before a byte of its body is read; the body is read into one buffer
 /// on the connection's event loop; the call runs in one tracked task (`CallTracker`) and writes
@@ -23,7 +24,19 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    static let paths: Set<String> = ["/v1/chat/completions", "/chat/completions"]
+    /// The requests this handler answers itself.
+    enum Route: Sendable {
+        /// A chat completion.
+        case chat
+        /// An Anthropic Messages call: the chat pipeline behind a translating front door.
+        case messages
+        /// A Messages token count: the gateway's estimate, no model call.
+        case countTokens
+
+        var front: UsageRecord.Front { self == .chat ? .chat : .messages }
+    }
+
+    static let paths: Set<String> = ["/v1/chat/completions", "/chat/completions", "/v1/messages", "/v1/messages/count_tokens"]
     /// A refused request's body up to this size is read and dropped (the connection stays open).
     static let discardableBody = 64 << 10
 
@@ -264,7 +277,7 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     // Refused from the head alone: the body is never buffered. A small one (it is
                     // usually here already) is read and dropped to keep the connection; a large
                     // or unannounced one ends the connection.
-                    let (status, headers, body) = chat.refused(error, headers: head.headers)
+                    let (status, headers, body) = chat.refused(error, headers: head.headers, front: Self.route(head)?.front ?? .chat)
                     let length = head.headers.first(name: "content-length").flatMap(Int.init)
                     if let length, length <= Self.discardableBody, head.isKeepAlive, !closeWhenIdle {
                         mode = .discarding
@@ -471,8 +484,15 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let chat = self.chat
         let logger = self.logger
         let headers = head.headers
+        let route = Self.route(head) ?? .chat
         calls.start {
-            await chat.serve(headers: headers, caller: caller, body: body, client: client, logger: logger)
+            switch route {
+            case .chat, .messages:
+                await chat.serve(headers: headers, caller: caller, body: body, front: route.front, client: client, logger: logger)
+            case .countTokens:
+                let (status, fields, answer) = chat.countTokens(headers: headers, caller: caller, body: body)
+                await client.sendWhole(status: status, headers: fields, body: answer)
+            }
             client.done()
         }
     }
@@ -498,11 +518,17 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         drain(context: context)
     }
 
-    static func isChat(_ head: HTTPRequestHead) -> Bool {
-        guard head.method == .POST else { return false }
+    static func isChat(_ head: HTTPRequestHead) -> Bool { route(head) != nil }
+
+    static func route(_ head: HTTPRequestHead) -> Route? {
+        guard head.method == .POST else { return nil }
         let uri = head.uri
         let path = uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(uri[..<$0]) } ?? uri
-        return paths.contains(path)
+        switch path {
+        case "/v1/messages": return .messages
+        case "/v1/messages/count_tokens": return .countTokens
+        default: return paths.contains(path) ? .chat : nil
+        }
     }
 
     static func responseHead(status: Int, headers fields: [(String, String)], version: HTTPVersion, contentLength: Int?,

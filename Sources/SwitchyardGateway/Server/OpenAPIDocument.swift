@@ -7,7 +7,7 @@ enum OpenAPIDocument {
     "title": "Switchyard",
     "version": "1.0.0",
     "summary": "A self-hosted, OpenAI-compatible LLM gateway.",
-    "description": "Switchyard's own HTTP API: OpenAI-compatible chat completions and models in front of DeepSeek, Qwen, Kimi, GLM and any OpenAI-compatible upstream; health, readiness and Prometheus metrics; and the admin API for virtual keys and the usage ledger.\n\nEvery error the gateway answers has OpenAI's shape `{\"error\":{\"message\",\"type\",\"param\",\"code\"}}`; unknown paths get 404 `unknown_url`, other methods on a known path 405 `method_not_allowed`.",
+    "description": "Switchyard's own HTTP API: OpenAI-compatible chat completions and models in front of DeepSeek, Qwen, Kimi, GLM and any OpenAI-compatible upstream; health, readiness and Prometheus metrics; and the admin API for virtual keys and the usage ledger.\n\nThe Anthropic Messages API (`POST /v1/messages`, `POST /v1/messages/count_tokens`) is a second front door to the same pipeline; its errors have Anthropic's shape `{\"type\":\"error\",\"error\":{\"type\",\"message\"}}`.\n\nEvery other error the gateway answers has OpenAI's shape `{\"error\":{\"message\",\"type\",\"param\",\"code\"}}`; unknown paths get 404 `unknown_url`, other methods on a known path 405 `method_not_allowed`.",
     "license": {
       "name": "See the repository"
     }
@@ -22,6 +22,10 @@ enum OpenAPIDocument {
     {
       "name": "chat",
       "description": "OpenAI-compatible chat completions."
+    },
+    {
+      "name": "messages",
+      "description": "The Anthropic Messages API, translated to and from chat completions for any upstream family."
     },
     {
       "name": "models",
@@ -171,6 +175,140 @@ enum OpenAPIDocument {
           }
         },
         "operationId": "createChatCompletionUnversioned"
+      }
+    },
+    "/v1/messages": {
+      "post": {
+        "tags": [
+          "messages"
+        ],
+        "summary": "Create a message (Anthropic Messages API)",
+        "description": "Anthropic's Messages API in front of any upstream family: the request is translated into a chat completion and runs the same pipeline as `/v1/chat/completions` (keys, aliases, `auto`, failover, budgets, limits, ledger with `front: messages`, cost headers, metrics); the answer is translated back, whole or as Anthropic's event stream. `anthropic-version` and `anthropic-beta` headers are accepted and not checked. Keys as for chat (`x-api-key` or `Authorization: Bearer`).",
+        "security": [
+          {
+            "virtualKey": []
+          },
+          {
+            "virtualKeyHeader": []
+          },
+          {}
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestID"
+          },
+          {
+            "$ref": "#/components/parameters/PreferredRegion"
+          },
+          {
+            "$ref": "#/components/parameters/RoutingHint"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "description": "A JSON object. Bodies over `server.max_body_bytes` (default 10 MiB) get 413.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/MessagesRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "$ref": "#/components/responses/Messages200"
+          },
+          "400": {
+            "$ref": "#/components/responses/Messages400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Messages401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Messages403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Messages404"
+          },
+          "408": {
+            "$ref": "#/components/responses/Messages408"
+          },
+          "413": {
+            "$ref": "#/components/responses/Messages413"
+          },
+          "429": {
+            "$ref": "#/components/responses/Messages429"
+          },
+          "502": {
+            "$ref": "#/components/responses/Messages502"
+          },
+          "504": {
+            "$ref": "#/components/responses/Messages504"
+          },
+          "529": {
+            "$ref": "#/components/responses/Messages529"
+          }
+        },
+        "operationId": "createMessage"
+      }
+    },
+    "/v1/messages/count_tokens": {
+      "post": {
+        "tags": [
+          "messages"
+        ],
+        "summary": "Count a Messages request's input tokens",
+        "description": "The gateway's estimate of the prompt's tokens, after the same checks as a call (the request translates, the model is served, the key may use it). No model call, no admission, no ledger row.",
+        "security": [
+          {
+            "virtualKey": []
+          },
+          {
+            "virtualKeyHeader": []
+          },
+          {}
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "description": "A JSON object.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/MessagesCountTokensRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "$ref": "#/components/responses/MessagesCountTokens200"
+          },
+          "400": {
+            "$ref": "#/components/responses/Messages400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Messages401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Messages403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Messages404"
+          },
+          "408": {
+            "$ref": "#/components/responses/Messages408"
+          },
+          "413": {
+            "$ref": "#/components/responses/Messages413"
+          }
+        },
+        "operationId": "countMessageTokens"
       }
     },
     "/v1/models": {
@@ -885,7 +1023,8 @@ enum OpenAPIDocument {
                 "model",
                 "provider",
                 "deployment",
-                "day"
+                "day",
+                "front"
               ],
               "default": "model"
             }
@@ -1985,7 +2124,8 @@ enum OpenAPIDocument {
               "model",
               "provider",
               "deployment",
-              "day"
+              "day",
+              "front"
             ]
           },
           "groups": {
@@ -2085,6 +2225,636 @@ enum OpenAPIDocument {
               },
               "projected_usd": {
                 "$ref": "#/components/schemas/Decimal"
+              }
+            }
+          }
+        }
+      },
+      "MessagesContentBlock": {
+        "type": "object",
+        "description": "A content block: `text` (`text`), `image` (`source`: `{type: base64, media_type, data}` or `{type: url, url}`), `tool_use` (`id`, `name`, `input`; assistant turns), `tool_result` (`tool_use_id`, `content` as a string or text blocks, `is_error`; user turns), or `thinking` / `redacted_thinking` (assistant turns, dropped). Any other type, or a field a block type does not have, is refused with 400 naming it. `cache_control` is accepted and has no effect.",
+        "required": [
+          "type"
+        ],
+        "properties": {
+          "type": {
+            "type": "string"
+          }
+        }
+      },
+      "MessagesMessage": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "role",
+          "content"
+        ],
+        "properties": {
+          "role": {
+            "type": "string",
+            "enum": [
+              "user",
+              "assistant"
+            ]
+          },
+          "content": {
+            "oneOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                  "$ref": "#/components/schemas/MessagesContentBlock"
+                }
+              }
+            ]
+          }
+        }
+      },
+      "MessagesRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "description": "Anthropic's Messages request, translated into a chat completion (see the README for the field-by-field mapping). A field the translation has no equivalent for is refused with 400 `invalid_request_error` naming it, never dropped.",
+        "required": [
+          "model",
+          "max_tokens",
+          "messages"
+        ],
+        "properties": {
+          "model": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 256,
+            "pattern": "\\S",
+            "description": "A catalog ID, alias, or `auto`, as for chat."
+          },
+          "max_tokens": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 100000000
+          },
+          "messages": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "$ref": "#/components/schemas/MessagesMessage"
+            }
+          },
+          "system": {
+            "oneOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/MessagesContentBlock"
+                }
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "A string or `text` blocks: the first, `system`, chat message."
+          },
+          "stop_sequences": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "maxItems": 16,
+            "items": {
+              "type": "string",
+              "minLength": 1
+            },
+            "description": "Sent as `stop`."
+          },
+          "stream": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "temperature": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "minimum": 0,
+            "maximum": 2
+          },
+          "top_p": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "minimum": 0,
+            "maximum": 2
+          },
+          "top_k": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 0
+          },
+          "tools": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "maxItems": 512,
+            "items": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "name",
+                "input_schema"
+              ],
+              "properties": {
+                "type": {
+                  "type": [
+                    "string",
+                    "null"
+                  ],
+                  "enum": [
+                    "custom",
+                    null
+                  ],
+                  "description": "Server tools (`web_search_…`, `bash_…`, …) are refused."
+                },
+                "name": {
+                  "type": "string",
+                  "minLength": 1,
+                  "maxLength": 128
+                },
+                "description": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "input_schema": {
+                  "type": "object",
+                  "description": "A JSON Schema: the function's `parameters`."
+                },
+                "cache_control": {
+                  "description": "Accepted; no effect."
+                }
+              }
+            }
+          },
+          "tool_choice": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "additionalProperties": false,
+            "required": [
+              "type"
+            ],
+            "description": "`auto` → `auto`, `any` → `required`, `tool` (with `name`) → that function, `none` → `none`; `disable_parallel_tool_use: true` → `parallel_tool_calls: false`.",
+            "properties": {
+              "type": {
+                "type": "string",
+                "enum": [
+                  "auto",
+                  "any",
+                  "tool",
+                  "none"
+                ]
+              },
+              "name": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "disable_parallel_tool_use": {
+                "type": [
+                  "boolean",
+                  "null"
+                ]
+              },
+              "cache_control": {
+                "description": "Accepted; no effect."
+              }
+            }
+          },
+          "thinking": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "additionalProperties": false,
+            "required": [
+              "type"
+            ],
+            "description": "Mapped to the served family's reasoning switch: `thinking: {type}` (DeepSeek, GLM, Kimi), `enable_thinking` (Qwen), `reasoning_effort: medium` (OpenAI, when enabled). `budget_tokens` (required when enabled) is not forwarded.",
+            "properties": {
+              "type": {
+                "type": "string",
+                "enum": [
+                  "enabled",
+                  "disabled"
+                ]
+              },
+              "budget_tokens": {
+                "type": [
+                  "integer",
+                  "null"
+                ],
+                "minimum": 1
+              }
+            }
+          },
+          "metadata": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "user_id": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "maxLength": 256,
+                "description": "Sent as `user`."
+              }
+            }
+          }
+        },
+        "examples": [
+          {
+            "model": "glm-5",
+            "max_tokens": 64,
+            "messages": [
+              {
+                "role": "user",
+                "content": "Hello"
+              }
+            ]
+          }
+        ]
+      },
+      "MessagesCountTokensRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "description": "A Messages request without `max_tokens` (accepted when given); `stream` must not be true.",
+        "required": [
+          "model",
+          "messages"
+        ],
+        "properties": {
+          "model": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 256,
+            "pattern": "\\S",
+            "description": "A catalog ID, alias, or `auto`, as for chat."
+          },
+          "max_tokens": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 100000000
+          },
+          "messages": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "$ref": "#/components/schemas/MessagesMessage"
+            }
+          },
+          "system": {
+            "oneOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/MessagesContentBlock"
+                }
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "A string or `text` blocks: the first, `system`, chat message."
+          },
+          "stop_sequences": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "maxItems": 16,
+            "items": {
+              "type": "string",
+              "minLength": 1
+            },
+            "description": "Sent as `stop`."
+          },
+          "stream": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "enum": [
+              false,
+              null
+            ]
+          },
+          "temperature": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "minimum": 0,
+            "maximum": 2
+          },
+          "top_p": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "minimum": 0,
+            "maximum": 2
+          },
+          "top_k": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 0
+          },
+          "tools": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "maxItems": 512,
+            "items": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "name",
+                "input_schema"
+              ],
+              "properties": {
+                "type": {
+                  "type": [
+                    "string",
+                    "null"
+                  ],
+                  "enum": [
+                    "custom",
+                    null
+                  ],
+                  "description": "Server tools (`web_search_…`, `bash_…`, …) are refused."
+                },
+                "name": {
+                  "type": "string",
+                  "minLength": 1,
+                  "maxLength": 128
+                },
+                "description": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "input_schema": {
+                  "type": "object",
+                  "description": "A JSON Schema: the function's `parameters`."
+                },
+                "cache_control": {
+                  "description": "Accepted; no effect."
+                }
+              }
+            }
+          },
+          "tool_choice": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "additionalProperties": false,
+            "required": [
+              "type"
+            ],
+            "description": "`auto` → `auto`, `any` → `required`, `tool` (with `name`) → that function, `none` → `none`; `disable_parallel_tool_use: true` → `parallel_tool_calls: false`.",
+            "properties": {
+              "type": {
+                "type": "string",
+                "enum": [
+                  "auto",
+                  "any",
+                  "tool",
+                  "none"
+                ]
+              },
+              "name": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "disable_parallel_tool_use": {
+                "type": [
+                  "boolean",
+                  "null"
+                ]
+              },
+              "cache_control": {
+                "description": "Accepted; no effect."
+              }
+            }
+          },
+          "thinking": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "additionalProperties": false,
+            "required": [
+              "type"
+            ],
+            "description": "Mapped to the served family's reasoning switch: `thinking: {type}` (DeepSeek, GLM, Kimi), `enable_thinking` (Qwen), `reasoning_effort: medium` (OpenAI, when enabled). `budget_tokens` (required when enabled) is not forwarded.",
+            "properties": {
+              "type": {
+                "type": "string",
+                "enum": [
+                  "enabled",
+                  "disabled"
+                ]
+              },
+              "budget_tokens": {
+                "type": [
+                  "integer",
+                  "null"
+                ],
+                "minimum": 1
+              }
+            }
+          },
+          "metadata": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "user_id": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "maxLength": 256,
+                "description": "Sent as `user`."
+              }
+            }
+          }
+        },
+        "examples": [
+          {
+            "model": "glm-5",
+            "messages": [
+              {
+                "role": "user",
+                "content": "Hello"
+              }
+            ]
+          }
+        ]
+      },
+      "MessagesError": {
+        "type": "object",
+        "description": "Anthropic's error shape, for the Messages door: 400 and 413 `invalid_request_error`, 401 `authentication_error`, 403 `permission_error`, 404 `not_found_error`, 429 `rate_limit_error`, 529 `overloaded_error` (the gateway's 503s), other 5xx `api_error`.",
+        "required": [
+          "type",
+          "error"
+        ],
+        "properties": {
+          "type": {
+            "const": "error"
+          },
+          "error": {
+            "type": "object",
+            "required": [
+              "type",
+              "message"
+            ],
+            "properties": {
+              "type": {
+                "type": "string",
+                "enum": [
+                  "invalid_request_error",
+                  "authentication_error",
+                  "permission_error",
+                  "not_found_error",
+                  "rate_limit_error",
+                  "api_error",
+                  "overloaded_error"
+                ]
+              },
+              "message": {
+                "type": "string"
+              }
+            }
+          }
+        }
+      },
+      "Message": {
+        "type": "object",
+        "description": "The answer as a Messages `message`: `thinking` (from `reasoning_content`), `text` and `tool_use` (arguments parsed into `input`) blocks; `stop_reason` from `finish_reason`; usage with `input_tokens` net of `cache_read_input_tokens`.",
+        "required": [
+          "id",
+          "type",
+          "role",
+          "model",
+          "content",
+          "stop_reason",
+          "stop_sequence",
+          "usage"
+        ],
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "type": {
+            "const": "message"
+          },
+          "role": {
+            "const": "assistant"
+          },
+          "model": {
+            "type": "string"
+          },
+          "content": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "type"
+              ],
+              "properties": {
+                "type": {
+                  "type": "string",
+                  "enum": [
+                    "text",
+                    "thinking",
+                    "tool_use"
+                  ]
+                }
+              }
+            }
+          },
+          "stop_reason": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "end_turn",
+              "max_tokens",
+              "stop_sequence",
+              "tool_use",
+              "refusal",
+              null
+            ]
+          },
+          "stop_sequence": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "usage": {
+            "type": "object",
+            "required": [
+              "input_tokens",
+              "output_tokens"
+            ],
+            "properties": {
+              "input_tokens": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "output_tokens": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "cache_read_input_tokens": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "cache_creation_input_tokens": {
+                "type": "integer",
+                "minimum": 0
               }
             }
           }
@@ -2373,6 +3143,306 @@ enum OpenAPIDocument {
           "application/json": {
             "schema": {
               "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Messages200": {
+        "description": "The answer as a Messages `message` (`stream` false or absent), or Anthropic's event stream (`stream: true`). Headers as for chat, plus `request-id`.",
+        "headers": {
+          "x-request-id": {
+            "description": "The client's x-request-id when it is sane (1-128 printable ASCII characters), else a new `req_…` ID.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          "x-switchyard-provider": {
+            "description": "Provider of the deployment that answered.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          "x-switchyard-deployment": {
+            "description": "Deployment that answered.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          "x-switchyard-region": {
+            "description": "Region of that deployment.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          "x-switchyard-model": {
+            "description": "The catalog model ID served.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          "x-switchyard-route": {
+            "description": "The rule that chose and the model, e.g. `explicit; model=glm-5`.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          "x-switchyard-attempts": {
+            "description": "Upstream calls made, hedges included.",
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]+$"
+            }
+          },
+          "x-switchyard-overhead-us": {
+            "description": "Microseconds spent inside the gateway up to the response head, upstream waits excluded.",
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]+$"
+            }
+          },
+          "x-switchyard-cost-usd": {
+            "description": "Non-streaming answers: the exact cost as a plain decimal, or `unknown` for an unpriced model. Streams carry it as the SSE comment `: x-switchyard-cost-usd=…` before `message_delta`.",
+            "schema": {
+              "type": "string",
+              "pattern": "^([0-9]+(\\.[0-9]+)?|unknown)$"
+            }
+          },
+          "request-id": {
+            "description": "The same value as `x-request-id` (where Anthropic's SDKs read it).",
+            "schema": {
+              "type": "string"
+            }
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Message"
+            }
+          },
+          "text/event-stream": {
+            "schema": {
+              "type": "object",
+              "description": "One server-sent event (OpenAPI 3.1 has no stream schema: this describes each event): `message_start`, `ping`, then per block `content_block_start`, `content_block_delta` (`text_delta`, `thinking_delta`, `input_json_delta`) and `content_block_stop`, then `message_delta` (`stop_reason`, usage) and `message_stop`; or one `error` event (Anthropic's error shape) when the stream fails after it started.",
+              "required": [
+                "event",
+                "data"
+              ],
+              "properties": {
+                "event": {
+                  "type": "string"
+                },
+                "data": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
+      },
+      "Messages400": {
+        "description": "`invalid_request_error`: malformed JSON or a key twice; a missing or invalid field, or one that cannot be translated (the message names it); context too long; content filtered upstream; a malformed or cut request.",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/MessagesError"
+            }
+          }
+        }
+      },
+      "Messages401": {
+        "description": "`authentication_error`: no key, or a wrong, revoked or expired one.",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/MessagesError"
+            }
+          }
+        }
+      },
+      "Messages403": {
+        "description": "`permission_error`: the key may not use the model.",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/MessagesError"
+            }
+          }
+        }
+      },
+      "Messages404": {
+        "description": "`not_found_error`: the model is not served here.",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/MessagesError"
+            }
+          }
+        }
+      },
+      "Messages408": {
+        "description": "`invalid_request_error`: the request head or body arrived too slowly; the connection closes.",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/MessagesError"
+            }
+          }
+        }
+      },
+      "Messages413": {
+        "description": "`invalid_request_error`: the body is over `server.max_body_bytes`.",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/MessagesError"
+            }
+          }
+        }
+      },
+      "Messages429": {
+        "description": "`rate_limit_error`: the key's budget, RPM or TPM limit, or the upstream's rate limit or balance.",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/MessagesError"
+            }
+          }
+        }
+      },
+      "Messages502": {
+        "description": "`api_error`: the upstream failed or answered what is not a chat completion.",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/MessagesError"
+            }
+          }
+        }
+      },
+      "Messages504": {
+        "description": "`api_error`: the upstream timed out.",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/MessagesError"
+            }
+          }
+        }
+      },
+      "Messages529": {
+        "description": "`overloaded_error`: the upstream is overloaded, no deployment is healthy, the key store is unreachable, or the gateway is shutting down (the gateway's 503s).",
+        "headers": {
+          "x-should-retry": {
+            "$ref": "#/components/headers/XShouldRetry"
+          },
+          "retry-after": {
+            "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/MessagesError"
+            }
+          }
+        }
+      },
+      "MessagesCountTokens200": {
+        "description": "The gateway's prompt estimate (what admission reserves for the prompt): about four bytes a token of text, tool definitions and calls, plus four per message and a fixed count per image.",
+        "headers": {
+          "x-request-id": {
+            "description": "The client's x-request-id when it is sane (1-128 printable ASCII characters), else a new `req_…` ID.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "type": "object",
+              "required": [
+                "input_tokens"
+              ],
+              "properties": {
+                "input_tokens": {
+                  "type": "integer",
+                  "minimum": 0
+                }
+              }
             }
           }
         }

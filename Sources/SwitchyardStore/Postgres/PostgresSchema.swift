@@ -46,6 +46,9 @@ enum PostgresSchema {
             "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS usage_source TEXT",
             "UPDATE key_spend SET spent_pusd = LEAST(GREATEST(spent_pusd, 0), \(Picodollars.ceiling))",
         ]),
+        (3, [
+            "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS front TEXT NOT NULL DEFAULT 'chat'",
+        ]),
     ]
 
     /// `usage_records_y2026m11` for the month containing `date`, with its bounds in ms.

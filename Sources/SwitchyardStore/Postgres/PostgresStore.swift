@@ -165,6 +165,7 @@ public final class PostgresStore: GatewayStore {
                     bindings.append(r.errorClass)
                     bindings.append(r.stream)
                     bindings.append(r.usageSource?.rawValue)
+                    bindings.append(r.front.rawValue)
                 }
                 // A batch retried after a lost COMMIT acknowledgement is skipped row by row, and
                 // only rows really inserted add to the keys' spend.

@@ -39,5 +39,9 @@ enum SQLiteSchema {
             "UPDATE key_spend SET spent_pusd = \(Picodollars.ceiling) WHERE typeof(spent_pusd) <> 'integer' OR spent_pusd > \(Picodollars.ceiling)",
             "UPDATE key_spend SET spent_pusd = 0 WHERE spent_pusd < 0",
         ]),
+        (3, [
+            // The front door a call came through: `chat` or `messages`.
+            "ALTER TABLE usage_records ADD COLUMN front TEXT NOT NULL DEFAULT 'chat'",
+        ]),
     ]
 }

@@ -17,17 +17,18 @@ extension UpstreamConnections {
     /// POSTs `body` to `baseURL` + `path` on a pooled connection of the caller's event loop.
     /// `Host` and `Content-Length` are added to `headers`. Throws `.timeout` when the response
     /// head has not arrived by `headDeadline` (connecting and sending count against it).
-    public func post(_ baseURL: String, path: String, headers: [(String, String)], body: ByteBuffer,
+    public func post(_ baseURL: String, tls: UpstreamTarget.TLSOptions? = nil, path: String, headers: [(String, String)], body: ByteBuffer,
                      headDeadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> UpstreamCall {
-        try await request(.POST, baseURL, path: path, headers: headers, body: body, headDeadline: headDeadline)
+        try await request(.POST, baseURL, tls: tls, path: path, headers: headers, body: body, headDeadline: headDeadline)
     }
 
     /// Sends `method` to `baseURL` + `path`, as `post` does; a nil `body` sends none (GET).
-    public func request(_ method: HTTPMethod, _ baseURL: String, path: String, headers: [(String, String)], body: ByteBuffer?,
+    public func request(_ method: HTTPMethod, _ baseURL: String, tls: UpstreamTarget.TLSOptions? = nil, path: String,
+                        headers: [(String, String)], body: ByteBuffer?,
                         headDeadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> UpstreamCall {
         let home = home()
         let start: @Sendable () throws(UpstreamTransportError) -> UpstreamExchange = { () throws(UpstreamTransportError) -> UpstreamExchange in
-            guard let target = home.target(baseURL) else { throw .connect("\(baseURL) is not an http(s) URL") }
+            guard let target = home.target(baseURL, tls: tls) else { throw .connect("\(baseURL) is not an http(s) URL") }
             var fields = HTTPHeaders()
             fields.reserveCapacity(headers.count + 2)
             fields.add(name: "host", value: target.hostHeader)
@@ -64,10 +65,11 @@ public struct UpstreamResponse: Sendable {
 extension UpstreamConnections {
     /// Sends one request and reads its whole answer. Throws `.timeout` when the answer is not
     /// complete within `timeout`, and `.broken` when its body exceeds `maxBodyBytes`.
-    public func fetch(_ method: HTTPMethod, _ baseURL: String, path: String, headers: [(String, String)] = [], body: ByteBuffer? = nil,
+    public func fetch(_ method: HTTPMethod, _ baseURL: String, tls: UpstreamTarget.TLSOptions? = nil, path: String,
+                      headers: [(String, String)] = [], body: ByteBuffer? = nil,
                       timeout: Duration, maxBodyBytes: Int = 1 << 20) async throws(UpstreamTransportError) -> UpstreamResponse {
         let deadline = ContinuousClock.now.advanced(by: timeout)
-        let call = try await request(method, baseURL, path: path, headers: headers, body: body, headDeadline: deadline)
+        let call = try await request(method, baseURL, tls: tls, path: path, headers: headers, body: body, headDeadline: deadline)
         var collected = ByteBuffer()
         while let chunk = try await call.next(deadline: deadline) {
             guard collected.readableBytes + chunk.readableBytes <= maxBodyBytes else {

@@ -66,7 +66,13 @@ final class LoopConnections: @unchecked Sendable {
     private let tls: NIOSSLContext?
     private var idle: [UpstreamTarget.Origin: [UpstreamConnection]] = [:]
     private var open: [UpstreamTarget.Origin: Int] = [:]
-    private var targets: [String: UpstreamTarget] = [:]
+    private var targets: [TargetKey: UpstreamTarget] = [:]
+    private var contexts: [String: Result<NIOSSLContext, UpstreamTransportError>] = [:]
+
+    private struct TargetKey: Hashable {
+        var baseURL: String
+        var tls: UpstreamTarget.TLSOptions?
+    }
     private var sweeper: RepeatedTask?
     /// After `closeIdle`: connections whose answers end are closed, not pooled.
     private var shutDown = false
@@ -84,12 +90,33 @@ final class LoopConnections: @unchecked Sendable {
     }
 
     /// The parsed target of a `base_url` (cached).
-    func target(_ baseURL: String) -> UpstreamTarget? {
-        if let known = targets[baseURL] { return known }
-        guard let parsed = UpstreamTarget(baseURL: baseURL) else { return nil }
+    func target(_ baseURL: String, tls: UpstreamTarget.TLSOptions? = nil) -> UpstreamTarget? {
+        let key = TargetKey(baseURL: baseURL, tls: tls)
+        if let known = targets[key] { return known }
+        guard let parsed = UpstreamTarget(baseURL: baseURL, tls: tls) else { return nil }
         if targets.count > 4096 { targets.removeAll() }
-        targets[baseURL] = parsed
+        targets[key] = parsed
         return parsed
+    }
+
+    /// The TLS context of an origin: the system's trust roots, or only the CAs of its `ca_file`
+    /// (loaded once per loop; a file that cannot be loaded fails every connection, saying why).
+    private func tlsContext(_ origin: UpstreamTarget.Origin) -> Result<NIOSSLContext, UpstreamTransportError> {
+        guard let caFile = origin.tlsOptions?.caFile else {
+            if let tls { return .success(tls) }
+            return .failure(.connect("TLS is not available on this machine"))
+        }
+        if let known = contexts[caFile] { return known }
+        let result: Result<NIOSSLContext, UpstreamTransportError>
+        do {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+            result = .success(try NIOSSLContext(configuration: configuration))
+        } catch {
+            result = .failure(.connect("TLS: cannot load the CA certificates of \(caFile): \(error)"))
+        }
+        contexts[caFile] = result
+        return result
     }
 
     /// Sends a request on an idle or new connection to `target`; the exchange reports the
@@ -191,10 +218,14 @@ final class LoopConnections: @unchecked Sendable {
 
     private func connect(_ target: UpstreamTarget) -> EventLoopFuture<UpstreamConnection> {
         let origin = target.origin
-        let tls = origin.tls ? self.tls : nil
-        if origin.tls && tls == nil {
-            return loop.makeFailedFuture(UpstreamTransportError.connect("TLS is not available on this machine"))
+        var tls: NIOSSLContext?
+        if origin.tls {
+            switch tlsContext(origin) {
+            case .success(let context): tls = context
+            case .failure(let error): return loop.makeFailedFuture(error)
+            }
         }
+        let serverName = origin.tlsOptions?.serverName
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.nanoseconds(settings.connectTimeout.nanosecondsClamped))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -202,9 +233,11 @@ final class LoopConnections: @unchecked Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     if let tls {
-                        // SNI and name verification need a host name, not an IP literal.
+                        // SNI and name verification need a host name, not an IP literal (an IP
+                        // is checked against the certificate's IP addresses); `server_name`
+                        // names the host when the URL cannot.
                         let isIP = (try? SocketAddress(ipAddress: origin.host, port: 0)) != nil
-                        try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: isIP ? nil : origin.host))
+                        try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName ?? (isIP ? nil : origin.host)))
                     }
                     let handler = UpstreamConnectionHandler()
                     try pipeline.addHandler(UpstreamFirstByteWatcher(handler))

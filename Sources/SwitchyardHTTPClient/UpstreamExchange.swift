@@ -290,7 +290,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
             // A malformed answer: the upstream did answer something. Never resent.
             exchange?.answerStarted()
             exchange?.fail(.broken("the upstream's answer is not valid HTTP: \(error)"))
-        } else if error is NIOSSLError || error is BoringSSLError {
+        } else if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
             // Certificate or handshake failures: the connection never came up.
             exchange?.answerStarted()
             exchange?.fail(.connect("TLS: \(error)"))

@@ -70,8 +70,11 @@ def directive(body: dict) -> dict[str, str]:
 
 
 class FakeUpstream:
-    def __init__(self, chunk_interval_s: float = 0.01):
+    def __init__(self, chunk_interval_s: float = 0.01, ssl_context=None, host: str = "127.0.0.1"):
         self.chunk_interval_s = chunk_interval_s
+        self.scheme = "https" if ssl_context is not None else "http"
+        self.host = host
+        self.connections = 0
         self.requests: list[dict] = []
         self.floods: dict[str, str] = {}
         self.lock = threading.Lock()
@@ -116,7 +119,15 @@ class FakeUpstream:
             def handle_error(self, request, client_address) -> None:  # resets are expected here
                 pass
 
+            def get_request(self):
+                accepted = super().get_request()   # the TLS handshake happens here when wrapped
+                with upstream.lock:
+                    upstream.connections += 1
+                return accepted
+
         self.server = Server(("127.0.0.1", 0), Handler)
+        if ssl_context is not None:
+            self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -124,7 +135,7 @@ class FakeUpstream:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{self.scheme}://{self.host}:{self.port}/v1"
 
     def close(self) -> None:
         self.server.shutdown()

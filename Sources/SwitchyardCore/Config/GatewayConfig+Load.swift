@@ -96,6 +96,32 @@ struct ConfigValidator {
         return config
     }
 
+    /// `tls: {ca_file, server_name}` of a deployment.
+    private func deploymentTLS(_ cursor: YAMLCursor) throws(ConfigError) -> DeploymentTLS {
+        let fields = try cursor.mapping(allowed: ["ca_file", "server_name"])
+        var tls = DeploymentTLS()
+        if let file = fields["ca_file"] {
+            let path = try file.string()
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw file.error("cannot read '\(path.prefix(300))'")
+            }
+            guard String(decoding: data, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
+                throw file.error("'\(path.prefix(300))' holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+            }
+            tls.caFile = path
+        }
+        if let name = fields["server_name"] {
+            let value = try name.string()
+            guard !value.isEmpty, value.count <= 253,
+                  value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }) else {
+                throw name.error("must be a host name (letters, digits, '-' and '.')")
+            }
+            tls.serverName = value
+        }
+        guard tls.caFile != nil || tls.serverName != nil else { throw cursor.error("needs ca_file or server_name") }
+        return tls
+    }
+
     /// `log: {access: json | off, access_file: PATH}`.
     private func accessLog(_ cursor: YAMLCursor) throws(ConfigError) -> AccessLogSettings {
         let fields = try cursor.mapping(allowed: ["access", "access_file"])
@@ -226,7 +252,7 @@ struct ConfigValidator {
     }
 
     private func deployment(_ cursor: YAMLCursor, provider: String, family: ModelFamily, catalog: Catalog) throws(ConfigError) -> DeploymentConfig {
-        let fields = try cursor.mapping(allowed: ["name", "region", "base_url", "api_key_env", "weight", "models", "probe", "simulated"])
+        let fields = try cursor.mapping(allowed: ["name", "region", "base_url", "api_key_env", "weight", "models", "probe", "simulated", "tls"])
         guard let nameCursor = fields["name"] else { throw cursor.error("needs a name") }
         let name = try nameCursor.string()
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
@@ -248,6 +274,13 @@ struct ConfigValidator {
                 throw urlCursor.error("must be an http:// or https:// URL with a host, got '\(URLRedaction.safe(baseURL))'")
             }
             endpoint = .http(baseURL: baseURL)
+        }
+        var tls: DeploymentTLS?
+        if let tlsCursor = fields["tls"] {
+            guard case .http(let baseURL) = endpoint, baseURL.lowercased().hasPrefix("https://") else {
+                throw tlsCursor.error("applies only to an https:// base_url")
+            }
+            tls = try deploymentTLS(tlsCursor)
         }
         var apiKey: Secret?
         var apiKeyEnv: String?
@@ -290,6 +323,7 @@ struct ConfigValidator {
                                           apiKey: apiKey, apiKeyEnv: apiKeyEnv, weight: weight, models: models)
         deployment.prices = prices
         if let probe = fields["probe"] { deployment.probe = try probe.bool() }
+        deployment.tls = tls
         return deployment
     }
 }

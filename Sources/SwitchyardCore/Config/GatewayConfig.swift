@@ -139,6 +139,8 @@ public struct DeploymentConfig: Sendable, Hashable {
     /// Whether the gateway checks this deployment periodically (`GET {base_url}/models`). Off by
     /// default: some providers bill or rate-limit even that.
     public var probe = false
+    /// How its HTTPS upstream is verified, when not by the system's roots and the URL's host.
+    public var tls: DeploymentTLS?
 
     public init(name: String, provider: String, family: ModelFamily, region: String, endpoint: Endpoint, apiKey: Secret?,
                 apiKeyEnv: String?, weight: Int, models: [String: String]) {
@@ -166,5 +168,18 @@ public struct AccessLogSettings: Sendable, Hashable {
     public init(enabled: Bool = false, file: String? = nil) {
         self.enabled = enabled
         self.file = file
+    }
+}
+
+/// A deployment's `tls:` — a private CA trusted for this deployment only, and the name its
+/// certificate must carry when the URL's host is not it (an IP address, an internal alias).
+public struct DeploymentTLS: Sendable, Hashable {
+    /// A PEM file of CA certificates.
+    public var caFile: String?
+    public var serverName: String?
+
+    public init(caFile: String? = nil, serverName: String? = nil) {
+        self.caFile = caFile
+        self.serverName = serverName
     }
 }

@@ -21,7 +21,7 @@ public struct HTTPUpstream: UpstreamTransport {
             ("user-agent", "switchyard"), ("x-request-id", request.requestID),
         ]
         if let key = request.deployment.apiKey { headers.append(("authorization", "Bearer \(key.value)")) }
-        let call = try await connections.post(baseURL, path: "/chat/completions", headers: headers, body: ByteBuffer(bytes: request.body),
+        let call = try await connections.post(baseURL, tls: request.deployment.tlsOptions, path: "/chat/completions", headers: headers, body: ByteBuffer(bytes: request.body),
                                               headDeadline: request.headDeadline)
         var responseHeaders: [(String, String)] = []
         responseHeaders.reserveCapacity(call.head.headers.count)
@@ -29,5 +29,12 @@ public struct HTTPUpstream: UpstreamTransport {
         return UpstreamResponse(status: Int(call.head.status.code), headers: responseHeaders, body: UpstreamBody {
             { deadline async throws(UpstreamTransportError) -> ByteBuffer? in try await call.next(deadline: deadline) }
         })
+    }
+}
+
+extension DeploymentConfig {
+    /// The deployment's `tls:` for the HTTP client.
+    var tlsOptions: UpstreamTarget.TLSOptions? {
+        tls.map { UpstreamTarget.TLSOptions(caFile: $0.caFile, serverName: $0.serverName) }
     }
 }

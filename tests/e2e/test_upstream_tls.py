@@ -1,0 +1,144 @@
+"""HTTPS upstreams: a deployment's `tls: {ca_file, server_name}` trusts a private CA for that
+deployment only; an untrusted certificate or a name mismatch is a connect failure (502
+upstream_unreachable), never a silent downgrade."""
+
+import ssl
+import textwrap
+
+import openai
+import pytest
+import trustme
+
+from hostile_upstream import FakeUpstream
+from support import Gateway, clean_env, write_config
+
+
+@pytest.fixture(scope="module")
+def ca():
+    return trustme.CA()
+
+
+def tls_upstream(ca, *names):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert(*names).configure_cert(context)
+    return context
+
+
+def gateway_for(launcher, tmp_path, base_url, tls_section):
+    config = textwrap.dedent(f"""\
+        providers:
+          - name: private
+            family: deepseek
+            deployments:
+              - name: internal
+                base_url: {base_url}
+                api_key_env: DEEPSEEK_API_KEY
+        {tls_section}
+                models:
+                  deepseek-v4-flash: deepseek-v4-flash
+        auth: {{required: false}}
+        """)
+    path = write_config(tmp_path, "tls.yaml", config)
+    process = launcher.gateway(path, env=clean_env(DEEPSEEK_API_KEY="sk-internal-key-0123456789"))
+    return openai.OpenAI(base_url=f"{process.url}/v1", api_key="unused", max_retries=0)
+
+
+def ask(client, text="hello"):
+    return client.chat.completions.create(model="deepseek-v4-flash", messages=[{"role": "user", "content": text}])
+
+
+def ca_file(ca, tmp_path):
+    path = tmp_path / "internal-ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return path
+
+
+def test_a_private_ca_is_trusted_for_its_deployment_and_connections_are_reused(launcher, tmp_path, ca):
+    upstream = FakeUpstream(ssl_context=tls_upstream(ca, "127.0.0.1"))
+    try:
+        client = gateway_for(launcher, tmp_path, upstream.base_url, f"        tls: {{ca_file: {ca_file(ca, tmp_path)}}}")
+        for i in range(3):
+            answer = ask(client, f"call {i}")
+            assert answer.choices[0].message.content
+        assert len(upstream.requests) == 3
+        assert upstream.requests[0]["key"] == "sk-internal-key-0123456789"
+        # Keep-alive over TLS: three calls, one connection.
+        assert upstream.connections == 1
+    finally:
+        upstream.close()
+
+
+def test_server_name_verifies_a_certificate_issued_for_another_name(launcher, tmp_path, ca):
+    upstream = FakeUpstream(ssl_context=tls_upstream(ca, "llm.internal.example"))
+    try:
+        client = gateway_for(launcher, tmp_path, upstream.base_url,
+                             f"        tls: {{ca_file: {ca_file(ca, tmp_path)}, server_name: llm.internal.example}}")
+        assert ask(client).choices[0].message.content
+    finally:
+        upstream.close()
+
+
+def test_an_untrusted_certificate_is_refused(launcher, tmp_path, ca):
+    # Without ca_file the system's roots apply, and they do not know this CA.
+    upstream = FakeUpstream(ssl_context=tls_upstream(ca, "127.0.0.1"))
+    try:
+        client = gateway_for(launcher, tmp_path, upstream.base_url, "")
+        with pytest.raises(openai.APIStatusError) as caught:
+            ask(client)
+        assert caught.value.status_code == 502
+        assert caught.value.body["code"] == "upstream_unreachable"
+        assert upstream.requests == []
+    finally:
+        upstream.close()
+
+
+def test_another_ca_is_refused(launcher, tmp_path, ca):
+    other = trustme.CA()
+    upstream = FakeUpstream(ssl_context=tls_upstream(other, "127.0.0.1"))
+    try:
+        client = gateway_for(launcher, tmp_path, upstream.base_url, f"        tls: {{ca_file: {ca_file(ca, tmp_path)}}}")
+        with pytest.raises(openai.APIStatusError) as caught:
+            ask(client)
+        assert caught.value.status_code == 502 and caught.value.body["code"] == "upstream_unreachable"
+        assert upstream.requests == []
+    finally:
+        upstream.close()
+
+
+def test_a_name_mismatch_is_refused(launcher, tmp_path, ca):
+    upstream = FakeUpstream(ssl_context=tls_upstream(ca, "llm.internal.example"))
+    try:
+        client = gateway_for(launcher, tmp_path, upstream.base_url,
+                             f"        tls: {{ca_file: {ca_file(ca, tmp_path)}, server_name: other.internal.example}}")
+        with pytest.raises(openai.APIStatusError) as caught:
+            ask(client)
+        assert caught.value.status_code == 502 and caught.value.body["code"] == "upstream_unreachable"
+        assert upstream.requests == []
+    finally:
+        upstream.close()
+
+
+def test_bad_tls_settings_are_refused_with_their_location(tmp_path):
+    import subprocess
+    from support import binary_path
+    cases = [
+        ("base_url: http://127.0.0.1:9/v1", "        tls: {server_name: x.example}", "applies only to an https:// base_url"),
+        ("base_url: https://127.0.0.1:9/v1", f"        tls: {{ca_file: {tmp_path}/missing.pem}}", "cannot read"),
+        ("base_url: https://127.0.0.1:9/v1", "        tls: {server_name: 'bad name!'}", "must be a host name"),
+        ("base_url: https://127.0.0.1:9/v1", "        tls: {}", "needs ca_file or server_name"),
+    ]
+    for base, tls, message in cases:
+        config = textwrap.dedent(f"""\
+            providers:
+              - name: p
+                family: deepseek
+                deployments:
+                  - name: d
+                    {base}
+            {tls}
+                    models: {{deepseek-v4-flash: deepseek-v4-flash}}
+            """)
+        path = write_config(tmp_path, "bad.yaml", config)
+        result = subprocess.run([str(binary_path()), "serve", "--config", str(path)], capture_output=True, text=True, timeout=30)
+        assert result.returncode != 0, config
+        assert "bad.yaml" in result.stderr and "tls" in result.stderr and message in result.stderr, result.stderr

@@ -17,24 +17,29 @@ extension UpstreamConnections {
     /// POSTs `body` to `baseURL` + `path` on a pooled connection of the caller's event loop.
     /// `Host` and `Content-Length` are added to `headers`. Throws `.timeout` when the response
     /// head has not arrived by `headDeadline` (connecting and sending count against it).
-    public func post(_ baseURL: String, tls: UpstreamTarget.TLSOptions? = nil, path: String, headers: [(String, String)], body: ByteBuffer,
+    public func post(_ baseURL: String, tls: UpstreamTarget.TLSOptions? = nil, proxy: UpstreamTarget.Proxy? = nil, path: String,
+                     headers: [(String, String)], body: ByteBuffer,
                      headDeadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> UpstreamCall {
-        try await request(.POST, baseURL, tls: tls, path: path, headers: headers, body: body, headDeadline: headDeadline)
+        try await request(.POST, baseURL, tls: tls, proxy: proxy, path: path, headers: headers, body: body, headDeadline: headDeadline)
     }
 
     /// Sends `method` to `baseURL` + `path`, as `post` does; a nil `body` sends none (GET).
-    public func request(_ method: HTTPMethod, _ baseURL: String, tls: UpstreamTarget.TLSOptions? = nil, path: String,
+    public func request(_ method: HTTPMethod, _ baseURL: String, tls: UpstreamTarget.TLSOptions? = nil,
+                        proxy: UpstreamTarget.Proxy? = nil, path: String,
                         headers: [(String, String)], body: ByteBuffer?,
                         headDeadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> UpstreamCall {
         let home = home()
         let start: @Sendable () throws(UpstreamTransportError) -> UpstreamExchange = { () throws(UpstreamTransportError) -> UpstreamExchange in
-            guard let target = home.target(baseURL, tls: tls) else { throw .connect("\(baseURL) is not an http(s) URL") }
+            guard let target = home.target(baseURL, tls: tls, proxy: proxy) else { throw .connect("\(baseURL) is not an http(s) URL") }
             var fields = HTTPHeaders()
             fields.reserveCapacity(headers.count + 2)
             fields.add(name: "host", value: target.hostHeader)
             if let body { fields.add(name: "content-length", value: String(body.readableBytes)) }
             for (name, value) in headers { fields.add(name: name, value: value) }
-            let head = HTTPRequestHead(version: .http1_1, method: method, uri: target.basePath + path, headers: fields)
+            if let proxy = target.origin.proxy, !target.origin.tls, let authorization = proxy.authorization {
+                fields.add(name: "proxy-authorization", value: authorization)
+            }
+            let head = HTTPRequestHead(version: .http1_1, method: method, uri: target.requestURI(path), headers: fields)
             return home.send(head, body: body ?? ByteBuffer(), to: target, headDeadline: headDeadline)
         }
         let exchange: UpstreamExchange
@@ -65,11 +70,12 @@ public struct UpstreamResponse: Sendable {
 extension UpstreamConnections {
     /// Sends one request and reads its whole answer. Throws `.timeout` when the answer is not
     /// complete within `timeout`, and `.broken` when its body exceeds `maxBodyBytes`.
-    public func fetch(_ method: HTTPMethod, _ baseURL: String, tls: UpstreamTarget.TLSOptions? = nil, path: String,
+    public func fetch(_ method: HTTPMethod, _ baseURL: String, tls: UpstreamTarget.TLSOptions? = nil,
+                      proxy: UpstreamTarget.Proxy? = nil, path: String,
                       headers: [(String, String)] = [], body: ByteBuffer? = nil,
                       timeout: Duration, maxBodyBytes: Int = 1 << 20) async throws(UpstreamTransportError) -> UpstreamResponse {
         let deadline = ContinuousClock.now.advanced(by: timeout)
-        let call = try await request(method, baseURL, tls: tls, path: path, headers: headers, body: body, headDeadline: deadline)
+        let call = try await request(method, baseURL, tls: tls, proxy: proxy, path: path, headers: headers, body: body, headDeadline: deadline)
         var collected = ByteBuffer()
         while let chunk = try await call.next(deadline: deadline) {
             guard collected.readableBytes + chunk.readableBytes <= maxBodyBytes else {

@@ -72,6 +72,7 @@ final class LoopConnections: @unchecked Sendable {
     private struct TargetKey: Hashable {
         var baseURL: String
         var tls: UpstreamTarget.TLSOptions?
+        var proxy: UpstreamTarget.Proxy?
     }
     private var sweeper: RepeatedTask?
     /// After `closeIdle`: connections whose answers end are closed, not pooled.
@@ -90,10 +91,10 @@ final class LoopConnections: @unchecked Sendable {
     }
 
     /// The parsed target of a `base_url` (cached).
-    func target(_ baseURL: String, tls: UpstreamTarget.TLSOptions? = nil) -> UpstreamTarget? {
-        let key = TargetKey(baseURL: baseURL, tls: tls)
+    func target(_ baseURL: String, tls: UpstreamTarget.TLSOptions? = nil, proxy: UpstreamTarget.Proxy? = nil) -> UpstreamTarget? {
+        let key = TargetKey(baseURL: baseURL, tls: tls, proxy: proxy)
         if let known = targets[key] { return known }
-        guard let parsed = UpstreamTarget(baseURL: baseURL, tls: tls) else { return nil }
+        guard let parsed = UpstreamTarget(baseURL: baseURL, tls: tls, proxy: proxy) else { return nil }
         if targets.count > 4096 { targets.removeAll() }
         targets[key] = parsed
         return parsed
@@ -218,34 +219,63 @@ final class LoopConnections: @unchecked Sendable {
 
     private func connect(_ target: UpstreamTarget) -> EventLoopFuture<UpstreamConnection> {
         let origin = target.origin
-        var tls: NIOSSLContext?
+        var context: NIOSSLContext?
         if origin.tls {
             switch tlsContext(origin) {
-            case .success(let context): tls = context
+            case .success(let loaded): context = loaded
             case .failure(let error): return loop.makeFailedFuture(error)
             }
         }
+        let tls = context
         let serverName = origin.tlsOptions?.serverName
+        // Through a proxy to an https upstream, TLS and HTTP start only once the tunnel is up.
+        let tunnel = origin.tls ? origin.proxy : nil
+        let addHandlers: @Sendable (any Channel) throws -> Void = { channel in
+            let pipeline = channel.pipeline.syncOperations
+            if let tls {
+                // SNI and name verification need a host name, not an IP literal (an IP is
+                // checked against the certificate's IP addresses); `server_name` names the host
+                // when the URL cannot.
+                let isIP = (try? SocketAddress(ipAddress: origin.host, port: 0)) != nil
+                try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName ?? (isIP ? nil : origin.host)))
+            }
+            let handler = UpstreamConnectionHandler()
+            try pipeline.addHandler(UpstreamFirstByteWatcher(handler))
+            try pipeline.addHTTPClientHandlers()
+            try pipeline.addHandler(handler)
+        }
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.nanoseconds(settings.connectTimeout.nanosecondsClamped))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    if let tls {
-                        // SNI and name verification need a host name, not an IP literal (an IP
-                        // is checked against the certificate's IP addresses); `server_name`
-                        // names the host when the URL cannot.
-                        let isIP = (try? SocketAddress(ipAddress: origin.host, port: 0)) != nil
-                        try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName ?? (isIP ? nil : origin.host)))
+                    if let tunnel {
+                        try channel.pipeline.syncOperations.addHandler(ProxyTunnelHandler(host: origin.host, port: origin.port,
+                                                                                          authorization: tunnel.authorization))
+                    } else {
+                        try addHandlers(channel)
                     }
-                    let handler = UpstreamConnectionHandler()
-                    try pipeline.addHandler(UpstreamFirstByteWatcher(handler))
-                    try pipeline.addHTTPClientHandlers()
-                    try pipeline.addHandler(handler)
                 }
             }
-        return bootstrap.connect(host: origin.host, port: origin.port).flatMapThrowing { channel in
+        let connectHost = origin.proxy?.host ?? origin.host
+        let connectPort = origin.proxy?.port ?? origin.port
+        let loop = self.loop
+        return bootstrap.connect(host: connectHost, port: connectPort).flatMap { channel -> EventLoopFuture<any Channel> in
+            guard tunnel != nil else { return loop.makeSucceededFuture(channel) }
+            do {
+                let opener = try channel.pipeline.syncOperations.handler(type: ProxyTunnelHandler.self)
+                return opener.established.flatMapThrowing { _ in
+                    try addHandlers(channel)
+                    return channel
+                }.flatMapErrorThrowing { error in
+                    channel.close(promise: nil)
+                    throw error
+                }
+            } catch {
+                channel.close(promise: nil)
+                return loop.makeFailedFuture(error)
+            }
+        }.flatMapThrowing { channel in
             let handler = try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self)
             let connection = UpstreamConnection(channel: channel, handler: handler, origin: origin, home: self)
             channel.closeFuture.assumeIsolated().whenComplete { _ in self.closed(connection) }

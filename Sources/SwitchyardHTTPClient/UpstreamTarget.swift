@@ -17,12 +17,28 @@ public struct UpstreamTarget: Sendable, Hashable {
         }
     }
 
+    /// An HTTP proxy between the gateway and the upstream.
+    public struct Proxy: Sendable, Hashable {
+        public var host: String
+        public var port: Int
+        /// The `Proxy-Authorization` header's value, when the proxy needs one.
+        public var authorization: String?
+
+        public init(host: String, port: Int, authorization: String? = nil) {
+            self.host = host
+            self.port = port
+            self.authorization = authorization
+        }
+    }
+
     /// Where a connection goes and how it is secured: connections are pooled per origin.
     public struct Origin: Sendable, Hashable {
         public var tls: Bool
         public var host: String
         public var port: Int
         public var tlsOptions: TLSOptions?
+        /// Through this proxy: a CONNECT tunnel for https, absolute-form requests for http.
+        public var proxy: Proxy?
     }
 
     public var origin: Origin
@@ -31,9 +47,16 @@ public struct UpstreamTarget: Sendable, Hashable {
     /// The `Host` header: the host, with the port when it is not the scheme's default.
     public var hostHeader: String
 
+    /// The request target for `path`: origin form, or absolute form through a proxy to an http
+    /// upstream (a tunnel carries origin form).
+    public func requestURI(_ path: String) -> String {
+        if origin.proxy != nil && !origin.tls { return "http://" + hostHeader + basePath + path }
+        return basePath + path
+    }
+
     /// Parses `http://host[:port][/path]` or `https://…`; nil for anything else (the config
     /// validator has already refused such URLs, so this is a second line of defence).
-    public init?(baseURL: String, tls tlsOptions: TLSOptions? = nil) {
+    public init?(baseURL: String, tls tlsOptions: TLSOptions? = nil, proxy: Proxy? = nil) {
         guard let components = URLComponents(string: baseURL), let scheme = components.scheme?.lowercased(),
               scheme == "http" || scheme == "https", var host = components.host, !host.isEmpty else { return nil }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -43,7 +66,7 @@ public struct UpstreamTarget: Sendable, Hashable {
         guard (1...65535).contains(port) else { return nil }
         var path = components.percentEncodedPath
         while path.hasSuffix("/") { path.removeLast() }
-        origin = Origin(tls: tls, host: host, port: port, tlsOptions: tls ? tlsOptions : nil)
+        origin = Origin(tls: tls, host: host, port: port, tlsOptions: tls ? tlsOptions : nil, proxy: proxy)
         basePath = path
         let shownHost = host.contains(":") ? "[\(host)]" : host
         hostHeader = port == defaultPort ? shownHost : "\(shownHost):\(port)"

@@ -142,3 +142,102 @@ def test_bad_tls_settings_are_refused_with_their_location(tmp_path):
         result = subprocess.run([str(binary_path()), "serve", "--config", str(path)], capture_output=True, text=True, timeout=30)
         assert result.returncode != 0, config
         assert "bad.yaml" in result.stderr and "tls" in result.stderr and message in result.stderr, result.stderr
+
+
+# MARK: Egress proxies
+
+import base64  # noqa: E402
+
+from egress_proxy import EgressProxy  # noqa: E402
+
+
+def proxied_gateway(launcher, tmp_path, base_url, deployment_lines, env):
+    config = textwrap.dedent(f"""\
+        providers:
+          - name: private
+            family: deepseek
+            deployments:
+              - name: internal
+                base_url: {base_url}
+                api_key_env: DEEPSEEK_API_KEY
+        {deployment_lines}
+                models:
+                  deepseek-v4-flash: deepseek-v4-flash
+        auth: {{required: false}}
+        """)
+    path = write_config(tmp_path, "proxied.yaml", config)
+    process = launcher.gateway(path, env=clean_env(DEEPSEEK_API_KEY="sk-internal-key-0123456789", **env))
+    return openai.OpenAI(base_url=f"{process.url}/v1", api_key="unused", max_retries=0)
+
+
+def without_proxy_env():
+    return {name: "" for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY")}
+
+
+def test_https_proxy_tunnels_a_tls_upstream_and_reuses_the_tunnel(launcher, tmp_path, ca):
+    upstream = FakeUpstream(ssl_context=tls_upstream(ca, "127.0.0.1"))
+    proxy = EgressProxy()
+    try:
+        client = proxied_gateway(launcher, tmp_path, upstream.base_url, f"        tls: {{ca_file: {ca_file(ca, tmp_path)}}}",
+                                 {**without_proxy_env(), "HTTPS_PROXY": proxy.url})
+        for i in range(3):
+            assert ask(client, f"via proxy {i}").choices[0].message.content
+        assert [s["method"] for s in proxy.seen] == ["CONNECT"]
+        assert proxy.seen[0]["target"] == f"127.0.0.1:{upstream.port}"
+        # The API key travels inside the tunnel, never to the proxy.
+        assert all("authorization" not in s["headers"] for s in proxy.seen)
+        assert len(upstream.requests) == 3 and upstream.connections == 1
+    finally:
+        proxy.close()
+        upstream.close()
+
+
+def test_a_deployments_proxy_sends_http_requests_in_absolute_form_with_credentials(launcher, tmp_path):
+    upstream = FakeUpstream()
+    proxy = EgressProxy(require_auth="Basic " + base64.b64encode(b"egress:p@ss").decode())
+    try:
+        client = proxied_gateway(launcher, tmp_path, upstream.base_url,
+                                 f"        proxy: http://egress:p%40ss@127.0.0.1:{proxy.port}", without_proxy_env())
+        assert ask(client).choices[0].message.content
+        assert proxy.seen[0]["method"] == "POST"
+        assert proxy.seen[0]["target"] == f"http://127.0.0.1:{upstream.port}/v1/chat/completions"
+        assert len(upstream.requests) == 1
+        assert "proxy-authorization" not in {k.lower() for k in upstream.requests[0]["headers"]}
+    finally:
+        proxy.close()
+        upstream.close()
+
+
+def test_no_proxy_and_proxy_none_bypass_the_proxy(launcher, tmp_path):
+    upstream = FakeUpstream()
+    proxy = EgressProxy()
+    try:
+        env = {**without_proxy_env(), "http_proxy": proxy.url, "NO_PROXY": "example.com,127.0.0.0/8"}
+        client = proxied_gateway(launcher, tmp_path, upstream.base_url, "", env)
+        assert ask(client).choices[0].message.content
+        client = proxied_gateway(launcher, tmp_path, upstream.base_url, "        proxy: none",
+                                 {**without_proxy_env(), "http_proxy": proxy.url})
+        assert ask(client).choices[0].message.content
+        assert proxy.seen == [] and len(upstream.requests) == 2
+        # Loopback is not exempt unless no_proxy says so.
+        client = proxied_gateway(launcher, tmp_path, upstream.base_url, "", {**without_proxy_env(), "http_proxy": proxy.url})
+        assert ask(client).choices[0].message.content
+        assert len(proxy.seen) == 1
+    finally:
+        proxy.close()
+        upstream.close()
+
+
+def test_a_proxy_that_refuses_is_a_connect_failure(launcher, tmp_path, ca):
+    upstream = FakeUpstream(ssl_context=tls_upstream(ca, "127.0.0.1"))
+    proxy = EgressProxy(require_auth="Basic nobody-has-this")
+    try:
+        client = proxied_gateway(launcher, tmp_path, upstream.base_url, f"        tls: {{ca_file: {ca_file(ca, tmp_path)}}}\n"
+                                 f"                proxy: http://127.0.0.1:{proxy.port}", without_proxy_env())
+        with pytest.raises(openai.APIStatusError) as caught:
+            ask(client)
+        assert caught.value.status_code == 502 and caught.value.body["code"] == "upstream_unreachable"
+        assert upstream.requests == []
+    finally:
+        proxy.close()
+        upstream.close()

@@ -252,7 +252,7 @@ struct ConfigValidator {
     }
 
     private func deployment(_ cursor: YAMLCursor, provider: String, family: ModelFamily, catalog: Catalog) throws(ConfigError) -> DeploymentConfig {
-        let fields = try cursor.mapping(allowed: ["name", "region", "base_url", "api_key_env", "weight", "models", "probe", "simulated", "tls"])
+        let fields = try cursor.mapping(allowed: ["name", "region", "base_url", "api_key_env", "weight", "models", "probe", "simulated", "tls", "proxy"])
         guard let nameCursor = fields["name"] else { throw cursor.error("needs a name") }
         let name = try nameCursor.string()
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
@@ -274,6 +274,22 @@ struct ConfigValidator {
                 throw urlCursor.error("must be an http:// or https:// URL with a host, got '\(URLRedaction.safe(baseURL))'")
             }
             endpoint = .http(baseURL: baseURL)
+        }
+        var proxy: EgressProxy?
+        if case .http(let baseURL) = endpoint, let url = URLComponents(string: baseURL), let host = url.host {
+            if let proxyCursor = fields["proxy"] {
+                let value = try proxyCursor.string()
+                if value != "none" {
+                    guard let parsed = EgressProxy(url: value) else {
+                        throw proxyCursor.error("must be an http:// proxy URL (http://[user:password@]host[:port]) or none, got '\(URLRedaction.safe(value))'")
+                    }
+                    proxy = parsed
+                }
+            } else {
+                proxy = EgressProxy.fromEnvironment(environment, scheme: url.scheme?.lowercased() ?? "http", host: host)
+            }
+        } else if let proxyCursor = fields["proxy"] {
+            throw proxyCursor.error("applies only to a deployment with a base_url")
         }
         var tls: DeploymentTLS?
         if let tlsCursor = fields["tls"] {
@@ -324,6 +340,7 @@ struct ConfigValidator {
         deployment.prices = prices
         if let probe = fields["probe"] { deployment.probe = try probe.bool() }
         deployment.tls = tls
+        deployment.proxy = proxy
         return deployment
     }
 }

@@ -141,6 +141,9 @@ public struct DeploymentConfig: Sendable, Hashable {
     public var probe = false
     /// How its HTTPS upstream is verified, when not by the system's roots and the URL's host.
     public var tls: DeploymentTLS?
+    /// The HTTP proxy its calls go through: its `proxy:`, else `https_proxy`/`http_proxy` as
+    /// `no_proxy` allows; nil for none.
+    public var proxy: EgressProxy?
 
     public init(name: String, provider: String, family: ModelFamily, region: String, endpoint: Endpoint, apiKey: Secret?,
                 apiKeyEnv: String?, weight: Int, models: [String: String]) {

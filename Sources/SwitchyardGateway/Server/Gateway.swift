@@ -37,6 +37,7 @@ public enum Gateway {
     ) -> (application: some ApplicationProtocol, parts: Parts) {
         for deployment in config.deployments {
             if let key = deployment.apiKey { SecretScrubber.shared.register(key.value) }
+            if let proxyAuthorization = deployment.proxy?.authorization { SecretScrubber.shared.register(proxyAuthorization.value) }
         }
         if let adminKey = config.access.adminKey { SecretScrubber.shared.register(adminKey.value) }
         if let token = config.metricsBearerToken { SecretScrubber.shared.register(token.value) }

@@ -80,7 +80,10 @@ def user(content: object) -> dict:
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The test process's environment without any provider keys, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    # No provider keys, and no proxy settings: upstreams in these tests are on loopback, which
+    # a proxy variable would route through the proxy (tests of proxies set their own).
+    proxies = {"http_proxy", "https_proxy", "no_proxy", "all_proxy"}
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k.lower() not in proxies}
     env.update(extra)
     return env
 

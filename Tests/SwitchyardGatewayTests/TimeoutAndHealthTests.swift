@@ -80,22 +80,29 @@ import Testing
                   - {name: probed, base_url: "http://127.0.0.1:1/v1", probe: true, models: {glm-5: }}
                   - {name: unprobed, base_url: "http://127.0.0.1:1/v1", models: {glm-5: }}
             """
+        let pool = try await probeOnce(yaml)
+        #expect(pool.health[0].probeOK == false)
+        #expect(pool.health[0].isHealthy == false)
+        #expect(pool.health[1].probeOK == nil)
+    }
+
+    /// Runs the prober over the deployments of `yaml` until the first has a probe result (at
+    /// most 5 s), and returns their pool.
+    func probeOnce(_ yaml: String) async throws -> DeploymentPool {
         let config = try GatewayConfig.parse(yaml: yaml, file: "p.yaml", environment: [:])
         let pool = DeploymentPool(deployments: config.deployments, routing: config.routing)
         let connections = UpstreamConnections(settings: .init(connectTimeout: .seconds(1)))
         let prober = HealthProber(pool: pool, connections: connections, interval: .milliseconds(50), logger: Logger(label: "probe"))
         let task = Task { try await prober.run() }
         var waited = 0
-        while pool.health[0].probeOK == nil, waited < 100 {
+        while pool.health[0].probeOK == nil, waited < 250 {
             try await Task.sleep(for: .milliseconds(20))
             waited += 1
         }
         task.cancel()
         _ = try? await task.value
         await connections.closeIdle()
-        #expect(pool.health[0].probeOK == false)
-        #expect(pool.health[0].isHealthy == false)
-        #expect(pool.health[1].probeOK == nil)
+        return pool
     }
 
     @Test func activeProbesMarkAnsweringDeploymentsHealthy() async throws {
@@ -107,19 +114,7 @@ import Testing
                     deployments:
                       - {name: probed, base_url: "http://127.0.0.1:\(port)/v1", probe: true, models: {glm-5: }}
                 """
-            let config = try GatewayConfig.parse(yaml: yaml, file: "p.yaml", environment: [:])
-            let pool = DeploymentPool(deployments: config.deployments, routing: config.routing)
-            let connections = UpstreamConnections(settings: .init(connectTimeout: .seconds(1)))
-            let prober = HealthProber(pool: pool, connections: connections, interval: .milliseconds(50), logger: Logger(label: "probe"))
-            let task = Task { try await prober.run() }
-            var waited = 0
-            while pool.health[0].probeOK == nil, waited < 250 {
-                try await Task.sleep(for: .milliseconds(20))
-                waited += 1
-            }
-            task.cancel()
-            _ = try? await task.value
-            await connections.closeIdle()
+            let pool = try await probeOnce(yaml)
             #expect(pool.health[0].probeOK == true)
             #expect(pool.health[0].isHealthy)
         }

@@ -24,7 +24,7 @@ def tls_upstream(ca, *names):
     return context
 
 
-def gateway_for(launcher, tmp_path, base_url, tls_section):
+def gateway_for(launcher, tmp_path, base_url, tls_section, env=None):
     config = textwrap.dedent(f"""\
         providers:
           - name: private
@@ -39,7 +39,7 @@ def gateway_for(launcher, tmp_path, base_url, tls_section):
         auth: {{required: false}}
         """)
     path = write_config(tmp_path, "tls.yaml", config)
-    process = launcher.gateway(path, env=clean_env(DEEPSEEK_API_KEY="sk-internal-key-0123456789"))
+    process = launcher.gateway(path, env=clean_env(DEEPSEEK_API_KEY="sk-internal-key-0123456789", **(env or {})))
     return openai.OpenAI(base_url=f"{process.url}/v1", api_key="unused", max_retries=0)
 
 
@@ -152,22 +152,7 @@ from egress_proxy import EgressProxy  # noqa: E402
 
 
 def proxied_gateway(launcher, tmp_path, base_url, deployment_lines, env):
-    config = textwrap.dedent(f"""\
-        providers:
-          - name: private
-            family: deepseek
-            deployments:
-              - name: internal
-                base_url: {base_url}
-                api_key_env: DEEPSEEK_API_KEY
-        {deployment_lines}
-                models:
-                  deepseek-v4-flash: deepseek-v4-flash
-        auth: {{required: false}}
-        """)
-    path = write_config(tmp_path, "proxied.yaml", config)
-    process = launcher.gateway(path, env=clean_env(DEEPSEEK_API_KEY="sk-internal-key-0123456789", **env))
-    return openai.OpenAI(base_url=f"{process.url}/v1", api_key="unused", max_retries=0)
+    return gateway_for(launcher, tmp_path, base_url, deployment_lines, env)
 
 
 def without_proxy_env():

@@ -47,7 +47,7 @@ import Testing
         #expect(catalog.models.count == 15)
         // The seed says "up to 128K"; where the provider documents a window, the catalog follows
         // it and names the source.
-        #expect(catalog.model(named: "deepseek-v4-flash")?.contextWindow == 1_000_000)
+        #expect(catalog.model(named: "deepseek-v4-flash")?.contextWindow == 1_048_576)
         #expect(catalog.model(named: "deepseek-r1")?.contextWindow == 65_536)
         #expect(catalog.model(named: "glm-5")?.contextWindow == 200_000)
         #expect(catalog.model(named: "kimi-k2.5")?.contextWindow == 131_072)  // the seed names 128K for K2.5

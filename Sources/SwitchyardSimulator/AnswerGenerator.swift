@@ -12,7 +12,11 @@ struct AnswerGenerator {
 
     func choice(length: Int, echoText: String?, rng: inout SeededRandom) -> SimulatedChoice {
         var choice = SimulatedChoice()
-        if thinking { choice.reasoning = TextGenerator.tokens(count: min(16, max(1, length / 4)), rng: &rng) }
+        if thinking {
+            // Reasoning takes at most a quarter of a `max_tokens` cap, so an answer still follows.
+            let count = min(16, max(1, length / 4), request.maxTokens.map { $0 / 4 } ?? .max)
+            choice.reasoning = TextGenerator.tokens(count: count, rng: &rng)
+        }
         if let echoText {
             choice.content = [echoText]
         } else if let calls = toolCalls(rng: &rng) {
@@ -99,9 +103,15 @@ struct AnswerGenerator {
         choice.finishReason = "stop"
     }
 
-    /// `max_tokens` / `max_completion_tokens` caps what is generated after the reasoning.
+    /// `max_tokens` / `max_completion_tokens` caps everything generated, reasoning first (as the
+    /// thinking providers count it), so the cap admission reserves is never exceeded.
     private func applyCap(_ choice: inout SimulatedChoice) {
         guard var left = request.maxTokens else { return }
+        if choice.reasoning.count > left {
+            choice.reasoning = Array(choice.reasoning.prefix(left))
+            choice.finishReason = "length"
+        }
+        left -= choice.reasoning.count
         if choice.content.count > left {
             choice.content = Array(choice.content.prefix(left))
             choice.finishReason = "length"

@@ -10,11 +10,10 @@ struct ResponsePlan {
     var ttft: Duration
     var tokenInterval: Duration
     var keepAliveInterval: Duration?
-    var contentTokens: [String]
-    var reasoningTokens: [String]
-    var finishReason: String
+    var choices: [SimulatedChoice] = []
     var echoText: String?
-    var toolCall: (id: String, name: String)?
+    /// The family refuses the request as sent (a 400 in its dialect).
+    var problem: RequestProblem?
 
     init(request: SimulatedRequest, model: CatalogModel, profile: SimulationProfile, fast: Bool, inFlight: Int,
          rng: inout SeededRandom, headers: [(String, String)]) {
@@ -40,26 +39,19 @@ struct ResponsePlan {
         tokenInterval = fast || tps <= 0 ? .zero : .microseconds(Int64(1_000_000 / tps))
         keepAliveInterval = model.family == .deepseek && !fast ? .microseconds(Int64(profile.keepAliveMs * 1000)) : nil
 
-        var length = d.tokens ?? lengthDraw
-        finishReason = "stop"
-        if let cap = request.maxTokens, cap < length {
-            length = max(0, cap)
-            finishReason = "length"
+        // The provider checks the request before anything else can happen; a directive's fault
+        // is an explicit ask and comes first, and `echo` shows any request as the upstream got it.
+        let thinking = model.thinking.isOn(requested: request.thinking)
+        if d.fault == nil && !d.echo {
+            if let problem = FamilyRules.problem(request, model: model, thinking: thinking) {
+                self.problem = problem
+                return
+            }
+            if request.promptTokens > model.contextWindow { fault = .contextLength }
         }
-        let thinking = request.thinking ?? (model.capabilities.contains(.reasoning) && model.family != .qwen)
-        let reasoningCount = thinking && model.capabilities.contains(.reasoning) ? min(16, max(1, length / 4)) : 0
-        reasoningTokens = TextGenerator.tokens(count: reasoningCount, rng: &rng)
-        contentTokens = TextGenerator.tokens(count: length, rng: &rng)
-
-        if d.echo {
-            echoText = Self.echo(request: request, headers: headers)
-            contentTokens = [echoText!]
-        }
-        if let tool = request.firstToolName, d.toolCall || request.toolChoiceRequired {
-            toolCall = ("call_sim_\(rng.next() % 1_000_000)", tool)
-            contentTokens = []
-            finishReason = "tool_calls"
-        }
+        if d.echo { echoText = Self.echo(request: request, headers: headers) }
+        let generator = AnswerGenerator(request: request, family: model.family, thinking: thinking)
+        choices = (0..<request.n).map { _ in generator.choice(length: d.tokens ?? lengthDraw, echoText: echoText, rng: &rng) }
     }
 
     private static func pickFault(_ draw: Double, rates: [SimulatedFault: Double]) -> SimulatedFault? {
@@ -82,11 +74,13 @@ struct ResponsePlan {
         return out + "}}"
     }
 
-    /// Completion tokens as a tokenizer would count the text (echo text is counted by size).
+    /// Completion tokens: what every choice generated (echo text is counted by size).
     private var completionTokenCount: Int {
-        if let echoText { return TextGenerator.estimatePromptTokens(textBytes: echoText.utf8.count, messages: 0) }
-        return contentTokens.count + reasoningTokens.count + (toolCall == nil ? 0 : 8)
+        if let echoText { return request.n * TextGenerator.estimatePromptTokens(textBytes: echoText.utf8.count, messages: 0) }
+        return choices.reduce(0) { $0 + $1.tokenCount }
     }
+
+    private var reasoningTokenCount: Int { choices.reduce(0) { $0 + $1.reasoning.count } }
 
     func render(wire: WireFormat, ticket: InFlightTicket) -> SimulatedResponse {
         let commonHeaders: [(String, String)] = [
@@ -94,6 +88,11 @@ struct ResponsePlan {
             ("set-cookie", "sim_session=\(wire.id); Path=/; HttpOnly"),
             ("x-ratelimit-remaining-requests", "999"),
         ]
+        if let problem {
+            let (status, body) = wire.invalidRequest(problem)
+            return SimulatedResponse(status: status, headers: [("content-type", "application/json")] + commonHeaders,
+                                     body: SimulatedBody(steps: [.bytes(Array(body.utf8))], ticket: ticket))
+        }
         if let fault, fault != .midStream, fault != .drop, fault != .timeout {
             let (status, body) = wire.error(fault)
             var headers = commonHeaders
@@ -109,24 +108,39 @@ struct ResponsePlan {
             return SimulatedResponse(status: 200, headers: [("content-type", request.stream ? "text/event-stream" : "application/json")] + commonHeaders,
                                      body: SimulatedBody(steps: steps, ticket: ticket))
         }
-        let usage = wire.usageJSON(prompt: request.promptTokens, completion: completionTokenCount, reasoning: reasoningTokens.count)
+        let usage = wire.usageJSON(prompt: request.promptTokens, completion: completionTokenCount, reasoning: reasoningTokenCount)
         if request.stream {
             appendWaitWithKeepAlives(&steps, total: ttft, keepAlive: Array(": keep-alive\n\n".utf8))
-            steps.append(.bytes(SSEWriter.data(Array(wire.roleChunk().utf8))))
-            for token in reasoningTokens {
-                steps.append(.bytes(SSEWriter.data(Array(wire.reasoningChunk(token).utf8))))
+            func send(_ chunk: String) {
+                steps.append(.bytes(SSEWriter.data(Array(chunk.utf8))))
                 if tokenInterval > .zero { steps.append(.wait(tokenInterval)) }
             }
-            if let toolCall {
-                steps.append(.bytes(SSEWriter.data(Array(wire.toolCallChunk(id: toolCall.id, name: toolCall.name).utf8))))
+            let fragmentArguments = FamilyRules.streamsToolArguments(request, family: model.family)
+            var contentSent = 0
+            for (index, choice) in choices.enumerated() {
+                steps.append(.bytes(SSEWriter.data(Array(wire.roleChunk(index: index).utf8))))
+                // `after=0`: the failure comes before anything of the answer, reasoning included.
+                if index == 0, faultAfter == 0, let early = failure(atContentChunk: 0, wire: wire) {
+                    steps.append(early)
+                    return streamResponse(steps, commonHeaders, ticket)
+                }
+                for token in choice.reasoning { send(wire.reasoningChunk(token, index: index)) }
+                for (n, call) in choice.toolCalls.enumerated() {
+                    if fragmentArguments {
+                        send(wire.toolCallStart(index: index, call: n, id: call.id, name: call.name, arguments: ""))
+                        for fragment in call.fragments { send(wire.toolCallFragment(index: index, call: n, arguments: fragment)) }
+                    } else {
+                        send(wire.toolCallStart(index: index, call: n, id: call.id, name: call.name, arguments: call.arguments))
+                    }
+                }
+                for (n, token) in choice.content.enumerated() {
+                    if let early = failure(atContentChunk: contentSent, wire: wire) { steps.append(early); return streamResponse(steps, commonHeaders, ticket) }
+                    send(wire.contentChunk(token, index: index, logprob: choice.logprobs?[n]))
+                    contentSent += 1
+                }
             }
-            for (index, token) in contentTokens.enumerated() {
-                if let early = failure(atContentChunk: index, wire: wire) { steps.append(early); return streamResponse(steps, commonHeaders, ticket) }
-                steps.append(.bytes(SSEWriter.data(Array(wire.contentChunk(token).utf8))))
-                if tokenInterval > .zero { steps.append(.wait(tokenInterval)) }
-            }
-            if let late = failure(atContentChunk: contentTokens.count, wire: wire) { steps.append(late); return streamResponse(steps, commonHeaders, ticket) }
-            for chunk in wire.closingChunks(finishReason: finishReason, usage: usage, includeUsage: request.includeUsage) {
+            if let late = failure(atContentChunk: contentSent, wire: wire) { steps.append(late); return streamResponse(steps, commonHeaders, ticket) }
+            for chunk in wire.closingChunks(finishReasons: choices.map(\.finishReason), usage: usage, includeUsage: request.includeUsage) {
                 steps.append(.bytes(SSEWriter.data(Array(chunk.utf8))))
             }
             steps.append(.bytes(SSEWriter.done))
@@ -134,16 +148,12 @@ struct ResponsePlan {
         }
         // Non-streaming: the whole answer after the generation time. DeepSeek sends blank lines
         // while the request is queued.
-        let generation = tokenInterval * (contentTokens.count + reasoningTokens.count)
+        let generation = tokenInterval * completionTokenCount
         appendWaitWithKeepAlives(&steps, total: ttft + generation, keepAlive: [0x0A])
         if fault == .drop || fault == .midStream {
             steps.append(.drop)
         } else {
-            let body = wire.completion(
-                content: toolCall == nil ? contentTokens.joined() : nil,
-                reasoning: reasoningTokens.isEmpty ? nil : reasoningTokens.joined(),
-                toolCall: toolCall, finishReason: finishReason, usage: usage)
-            steps.append(.bytes(Array(body.utf8)))
+            steps.append(.bytes(Array(wire.completion(choices: choices, usage: usage).utf8)))
         }
         return SimulatedResponse(status: 200, headers: [("content-type", "application/json")] + commonHeaders,
                                  body: SimulatedBody(steps: steps, ticket: ticket))

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Per-request instructions to the simulator, written in the last user message as
-/// `[sim fail=mid_stream after=3 tokens=40 tps=100 ttft_ms=50 echo tool_call]`.
+/// `[sim fail=mid_stream after=3 tokens=40 tps=100 ttft_ms=50 echo tool_call tool_calls=2 finish=sensitive]`.
 /// They let tests and demos ask for one exact behaviour, deterministically.
 public struct SimDirectives: Sendable, Hashable {
     public var fault: SimulatedFault?
@@ -12,6 +12,10 @@ public struct SimDirectives: Sendable, Hashable {
     public var ttftMs: Double?
     public var echo = false
     public var toolCall = false
+    /// How many tool calls to make at once (when the request allows parallel calls).
+    public var toolCalls: Int?
+    /// A finish reason to end with (GLM: `sensitive`, `model_context_window_exceeded`, …).
+    public var finish: String?
 
     public init() {}
 
@@ -33,6 +37,10 @@ public struct SimDirectives: Sendable, Hashable {
                 case "ttft_ms": ttftMs = Double(value).map { min(max($0, 0), 3_600_000) }
                 case "echo": echo = true
                 case "tool_call": toolCall = true
+                case "tool_calls":
+                    toolCall = true
+                    toolCalls = Int(value).map { min(max($0, 1), 16) }
+                case "finish": finish = value.isEmpty ? nil : String(value.prefix(64))
                 default: break
                 }
             }

@@ -55,6 +55,9 @@ public enum SimulatedFault: String, Sendable, Hashable, CaseIterable {
     case balance
     case contentFilter = "content_filter"
     case auth
+    /// The prompt is longer than the model's context window (also answered, without a
+    /// directive, to prompts that really are too long).
+    case contextLength = "context_length"
     /// An error event in the middle of a stream (`after=N` content chunks).
     case midStream = "mid_stream"
     /// The connection closes without a word (`after=N` content chunks).

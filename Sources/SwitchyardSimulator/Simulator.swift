@@ -63,9 +63,14 @@ public final class Simulator: Sendable {
             defer { counters[model.id, default: 0] += 1 }
             return counters[model.id, default: 0]
         }
-        var rng = SeededRandom(seed: options.seed ^ SeededRandom.hash(model.id) ^ (n &* 0x9E37_79B9_7F4A_7C15))
+        // A request with a `seed` draws from the seed and its messages, so the same seed and
+        // messages always get the same answer (which `stop`, `max_tokens`, … then shape);
+        // others from the model's request count.
+        let draw = request.seed.map { SeededRandom.hash($0) ^ SeededRandom.hash(request.messagesText) } ?? (n &* 0x9E37_79B9_7F4A_7C15)
+        var rng = SeededRandom(seed: options.seed ^ SeededRandom.hash(model.id) ^ draw)
         let profile = profile(for: model)
-        let wire = WireFormat(family: model.family, id: "chatcmpl-sim\(options.seed)x\(n)", model: request.model, created: 1_764_000_000 + Int(n))
+        let wire = WireFormat(family: model.family, id: "chatcmpl-sim\(options.seed)x\(n)", model: request.model, created: 1_764_000_000 + Int(n),
+                              contextWindow: model.contextWindow)
         let plan = ResponsePlan(request: request, model: model, profile: profile, fast: options.fast,
                                 inFlight: stats.inFlight(model: model.id), rng: &rng, headers: headers)
         return plan.render(wire: wire, ticket: InFlightTicket(stats: stats, model: model.id))

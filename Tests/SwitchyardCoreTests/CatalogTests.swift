@@ -45,7 +45,15 @@ import Testing
         #expect(catalog.model(named: "kimi-k2.5")?.capabilities.contains(.reasoning) == true)
         #expect(catalog.model(named: "kimi-k2.5")?.capabilities.contains(.vision) == false)
         #expect(catalog.models.count == 15)
-        #expect(catalog.models.allSatisfy { $0.contextWindow == 131_072 })
+        // The seed says "up to 128K"; where the provider documents a window, the catalog follows
+        // it and names the source.
+        #expect(catalog.model(named: "deepseek-v4-flash")?.contextWindow == 1_048_576)
+        #expect(catalog.model(named: "deepseek-r1")?.contextWindow == 65_536)
+        #expect(catalog.model(named: "glm-5")?.contextWindow == 200_000)
+        #expect(catalog.model(named: "kimi-k2.5")?.contextWindow == 131_072)  // the seed names 128K for K2.5
+        for id in ["deepseek-v4-flash", "deepseek-r1", "glm-5"] {
+            #expect(catalog.model(named: id)?.notes.contains("Provider docs (") == true, "\(id)")
+        }
         #expect(Set(catalog.models.map(\.family)) == [.deepseek, .qwen, .kimi, .glm])
     }
 
@@ -57,5 +65,22 @@ import Testing
         #expect(catalog.model(named: "my-glm")?.id == "glm-5")
         #expect(catalog.model(named: "zai-org/GLM-5") == nil)
         #expect(catalog.models.count == 15)
+    }
+
+    /// Default reasoning from the providers' docs (provider-apis.md §7.4).
+    @Test func thinkingDefaults() throws {
+        let expected: [String: Thinking] = [
+            "deepseek-v4-flash": .onByDefault, "deepseek-v4-pro": .onByDefault, "deepseek-r1": .always, "deepseek-v3.2": .none,
+            "Qwen/Qwen3-8B": .onByDefault, "Qwen/Qwen3-32B": .onByDefault, "Qwen/Qwen3-Coder-30B": .none,
+            "kimi-k2.5": .onByDefault, "glm-5": .onByDefault, "glm-4-9b": .none,
+        ]
+        for (id, thinking) in expected {
+            let model = try #require(catalog.model(named: id))
+            #expect(model.thinking == thinking, "\(id)")
+            if thinking != .none { #expect(model.notes.contains("Provider docs"), "\(id)") }
+        }
+        #expect(Thinking.onByDefault.isOn(requested: nil) && !Thinking.onByDefault.isOn(requested: false))
+        #expect(!Thinking.offByDefault.isOn(requested: nil) && Thinking.offByDefault.isOn(requested: true))
+        #expect(Thinking.always.isOn(requested: false) && !Thinking.none.isOn(requested: true))
     }
 }

@@ -67,6 +67,8 @@ import Testing
     @Test func toolCallsStream() async throws {
         try await withGateway { client, _ in
             let tools = ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}],\"tool_choice\":\"required\""
+                // DeepSeek V4 thinks by default, and thinking mode refuses tool_choice "required".
+                + ",\"thinking\":{\"type\":\"disabled\"}"
             let r = try await post(client, chatBody("deepseek-v4-flash", "weather?", stream: true, extra: tools))
             let events = try dataEvents(r)
             #expect(events.contains { $0.contains("\"tool_calls\"") && $0.contains("get_weather") })

@@ -24,12 +24,18 @@ import Testing
     @Test func usageAgreesWithText() throws {
         let sim = Simulator(options: .init(fast: true))
         for model in ["deepseek-v4-flash", "Qwen/Qwen3-32B", "kimi-k2.5", "glm-5"] {
-            let bytes = sim.respond(body: request(model, "hi [sim tokens=17]")).body.bytesIgnoringTime
+            // Open-source Qwen3 refuses non-streaming calls with thinking on (its default).
+            let extra = model.hasPrefix("Qwen") ? ",\"enable_thinking\":false" : ""
+            let bytes = sim.respond(body: request(model, "hi [sim tokens=17]", extra: extra)).body.bytesIgnoringTime
             let doc = try JSONDocument(bytes: Array(bytes.drop { $0 == 0x0A }))
             let usage = try #require(UsageReader.usage(in: doc, object: doc.root))
             let content = try #require(doc.value(at: "choices").flatMap { doc.firstElement(of: $0) }
                 .flatMap { doc.value(at: "message", "content", from: $0) }.flatMap(doc.string))
-            let reasoning = usage.reasoningTokens
+            // GLM's usage has no completion_tokens_details: count the reasoning text instead.
+            let choice = try #require(doc.value(at: "choices").flatMap { doc.firstElement(of: $0) })
+            let reasoning = doc.value(at: "message", "reasoning_content", from: choice).flatMap(doc.string)
+                .map { $0.split(separator: " ").count } ?? 0
+            #expect(model.hasPrefix("glm") || usage.reasoningTokens == reasoning, "\(model)")
             #expect(content.split(separator: " ").count == 17, "\(model)")
             #expect(usage.completionTokens == 17 + reasoning, "\(model)")
         }
@@ -114,8 +120,12 @@ import Testing
 @Suite struct SimulatorHostileInputTests {
     @Test func malformedDirectivesAndNegativeLimitsDoNotCrash() {
         let sim = Simulator(options: .init(fast: true))
-        let body = Array(#"{"model":"glm-5","max_tokens":-5,"messages":[{"role":"user","content":"[sim =] [sim ==x] [sim after=] [sim tokens=99999999999999999999]"}]}"#.utf8)
+        let body = Array(#"{"model":"glm-5","max_tokens":5,"messages":[{"role":"user","content":"[sim =] [sim ==x] [sim after=] [sim tokens=99999999999999999999]"}]}"#.utf8)
         #expect(sim.respond(body: body).status == 200)
+        // A negative limit is refused in the family's dialect, not clamped.
+        let negative = sim.respond(body: Array(#"{"model":"glm-5","max_tokens":-5,"messages":[{"role":"user","content":"x"}]}"#.utf8))
+        #expect(negative.status == 400)
+        #expect(String(decoding: negative.body.bytesIgnoringTime, as: UTF8.self).contains("\"code\":\"1210\""))
     }
 
     @Test func echoMasksCredentials() throws {

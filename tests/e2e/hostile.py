@@ -219,6 +219,19 @@ def sse_events(data: bytes) -> list[dict | str]:
     return events
 
 
+def generated_chunks(events: list[dict | str]) -> int:
+    """Chunks carrying a non-empty `delta.content` or `delta.reasoning_content` (one token each):
+    what a call is billed for."""
+    count = 0
+    for event in events:
+        if isinstance(event, dict):
+            for choice in event.get("choices") or []:
+                delta = choice.get("delta") or {}
+                if delta.get("content") or delta.get("reasoning_content"):
+                    count += 1
+    return count
+
+
 def content_chunks(events: list[dict | str]) -> int:
     """Chunks carrying a non-empty `delta.content` (the simulator sends one token per chunk)."""
     count = 0

@@ -9,7 +9,7 @@ What it does is chosen per request by a directive in the last user message,
   ok              a normal answer: `chunks` content tokens, sane usage
   huge            usage of 2**40 prompt and completion tokens
   negative        usage of -5 prompt and completion tokens
-  overcontext     usage of 400,000 + 200,000 tokens (each plausible, the sum > 4x a 128K window)
+  overcontext     usage of 3,000,000 + 2,000,000 tokens (each plausible, the sum > 4x DeepSeek V4's 1M window)
   echo_key        status `status` (default 400) with the received key in message, code, param and
                   x-request-id, raw, URL-encoded and base64 (`escaped` variant: JSON \\/ and \\u escapes)
   echo_key_stream `chunks` content chunks, then an SSE error event echoing the key
@@ -38,7 +38,7 @@ from urllib.parse import quote, quote_plus
 BOGUS_USAGE = {
     "huge": (2**40, 2**40),
     "negative": (-5, -5),
-    "overcontext": (400_000, 200_000),
+    "overcontext": (3_000_000, 2_000_000),
 }
 
 

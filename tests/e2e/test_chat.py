@@ -131,7 +131,11 @@ def test_model_without_price_has_unknown_cost(gateway, client):
 
 def test_openai_family_model_added_by_config(local_gateway):
     with local_gateway.client() as client:
-        raw = client.chat.completions.with_raw_response.create(model="local-qwen3-8b", messages=[user(sim_prompt(tokens=3))])
+        # The simulator serves Qwen/Qwen3-8B as DashScope does: it thinks by default and refuses a
+        # non-streaming call with thinking on. The gateway only adds enable_thinking: false for the
+        # qwen family, and this entry is an `openai`-family model, so the client says it.
+        raw = client.chat.completions.with_raw_response.create(model="local-qwen3-8b", messages=[user(sim_prompt(tokens=3))],
+                                                                extra_body={"enable_thinking": False})
         completion = raw.parse()
     assert completion.choices[0].message.content
     check_routing_headers(raw.headers, local_gateway, "openai", "local-qwen3-8b")

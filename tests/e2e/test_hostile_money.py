@@ -12,7 +12,7 @@ from decimal import Decimal
 import httpx
 
 from hostile import (
-    MODEL, PUSD, Raw, avoid_minute_boundary, chat_json, chat_request_bytes, connect, content_chunks, create_key,
+    MODEL, PUSD, Raw, avoid_minute_boundary, chat_json, chat_request_bytes, connect, content_chunks, create_key, generated_chunks,
     gateway_config, key_info, ledger_rows, post_chat, reset, sse_events, start_gateway, wait_for_rows, wait_until,
 )
 from support import Launcher, sim_prompt
@@ -64,7 +64,7 @@ def test_a_stream_cut_by_its_client_is_billed_for_what_it_received(tmp_path):
                 if not chunk:
                     break
                 data += chunk
-            count = content_chunks(sse_events(data))
+            count = generated_chunks(sse_events(data))  # reasoning included: billed too
             reset(sock)
             with lock:
                 received[request_id] = count
@@ -80,6 +80,7 @@ def test_a_stream_cut_by_its_client_is_billed_for_what_it_received(tmp_path):
         complete_id = f"complete-{uuid.uuid4().hex[:8]}"
         r = post_chat(gateway.url, chat_json(sim_prompt(tokens=20), stream=True), key=secret, request_id=complete_id)
         assert r.status_code == 200 and content_chunks(sse_events(r.content)) == 20
+        complete_generated = generated_chunks(sse_events(r.content))  # with the model's reasoning
 
         rows = wait_for_rows(db, [*received, complete_id], timeout=20)
         billed_total = 0
@@ -96,7 +97,7 @@ def test_a_stream_cut_by_its_client_is_billed_for_what_it_received(tmp_path):
         assert abs(accuracy) <= 5, f"billed {billed_total} completion tokens for {relayed_total} relayed"
         complete = rows[complete_id]
         assert complete["usage_source"] == "upstream", complete
-        assert complete["completion_tokens"] == 20
+        assert complete["completion_tokens"] == complete_generated
 
         # The key's spend includes the cut streams.
         all_rows = ledger_rows(db, "key_id = ?", (key_id,))

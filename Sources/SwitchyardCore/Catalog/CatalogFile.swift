@@ -25,6 +25,7 @@ enum CatalogFile {
         var price_rule: String
         var tokens_per_second: Int?
         var max_output_tokens: Int?
+        var thinking: String?
         var notes: String
     }
 
@@ -56,6 +57,11 @@ enum CatalogFile {
                 guard let cap = Capability(rawValue: c) else { throw Invalid(description: "model \(m.id): unknown capability \(c)") }
                 capabilities.insert(cap)
             }
+            var thinking = Thinking.none
+            if let name = m.thinking {
+                guard let value = Thinking(rawValue: name) else { throw Invalid(description: "model \(m.id): unknown thinking \(name)") }
+                thinking = value
+            }
             var pricing: Pricing?
             if let figure = m.price_per_1m {
                 guard let value = Decimal(exactly: figure), m.price_rule == "flat-from-seed" else {
@@ -67,7 +73,7 @@ enum CatalogFile {
             models.append(CatalogModel(
                 id: m.id, name: m.name, family: family, aliases: m.aliases, contextWindow: m.context_window,
                 capabilities: capabilities, pricing: pricing, tokensPerSecond: m.tokens_per_second, notes: m.notes,
-                maxOutputTokens: m.max_output_tokens))
+                maxOutputTokens: m.max_output_tokens, thinking: thinking))
         }
         return Catalog(models: models, families: families)
     }

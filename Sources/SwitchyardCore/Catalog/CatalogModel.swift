@@ -16,6 +16,8 @@ public struct CatalogModel: Sendable, Hashable {
     /// The most tokens one answer may have when the request sets no `max_tokens`: the output
     /// cap admission reserves against budgets and TPM. nil: `defaultMaxOutputTokens`.
     public var maxOutputTokensSetting: Int?
+    /// Whether and by default how the model reasons (provider documentation, named in `notes`).
+    public var thinking: Thinking
 
     /// The output cap when none is set: 8,192 tokens, or a quarter of the context window when
     /// that is smaller.
@@ -34,8 +36,10 @@ public struct CatalogModel: Sendable, Hashable {
         pricing: Pricing?,
         tokensPerSecond: Int? = nil,
         notes: String = "",
-        maxOutputTokens: Int? = nil
+        maxOutputTokens: Int? = nil,
+        thinking: Thinking = .none
     ) {
+        self.thinking = thinking
         self.maxOutputTokensSetting = maxOutputTokens
         self.id = id
         self.name = name

@@ -10,10 +10,15 @@ public protocol ProviderAdapter: Sendable {
     /// A stream that ends with a non-standard `finish_reason` that really is an error
     /// (GLM's `sensitive`, `network_error`).
     func failure(forFinishReason reason: String) -> UpstreamErrorClass?
+    /// The request body as it goes upstream (after `ChatRequest.upstreamBody`): where a family's
+    /// documented rule would make a plain OpenAI client fail, the adapter fixes the body when it
+    /// safely can, or rejects it with a message that says what to send (README, "Normalisations").
+    func prepare(_ body: [UInt8], for model: CatalogModel, stream: Bool) -> PreparedBody
 }
 
 extension ProviderAdapter {
     public func failure(forFinishReason reason: String) -> UpstreamErrorClass? { nil }
+    public func prepare(_ body: [UInt8], for model: CatalogModel, stream: Bool) -> PreparedBody { .send(body) }
 }
 
 public enum ProviderAdapters {
@@ -82,6 +87,7 @@ enum StandardErrorClassifier {
         if error.code == "context_length_exceeded" || error.mentions("context_length_exceeded", "maximum context length") {
             return .contextLength
         }
+        if error.code == "model_not_found" { return .notFound }
         if error.code == "content_filter" || error.type == "content_filter" { return .contentFilter }
         if error.code == "insufficient_quota" || error.type == "insufficient_quota" { return .balance }
         switch status {

@@ -1,10 +1,17 @@
 /// Qwen (DashScope compatible mode): `data_inspection_failed` is the content filter (also
-/// mid-stream); `Arrearage` and `insufficient_quota` are balance; `limit_requests` is a rate limit.
+/// mid-stream); `Arrearage`, `insufficient_quota` and "Free allocated quota exceeded" are balance;
+/// `limit_requests` and `Throttling` are rate limits; "Range of input length…" is a prompt too
+/// long for the model (provider-apis.md §3, §7.6).
+///
+/// Open-source Qwen3 models think by default and reject non-streaming calls with thinking on, so
+/// a non-streaming call that does not set `enable_thinking` goes with `enable_thinking: false`.
 public struct QwenAdapter: ProviderAdapter {
     public var family: ModelFamily { .qwen }
     public init() {}
 
     public func classify(status: Int, error: UpstreamErrorBody) -> UpstreamErrorClass {
+        if error.mentions("free allocated quota exceeded") { return .balance }
+        if error.mentions("range of input length") { return .contextLength }
         switch error.code?.lowercased() {
         case "data_inspection_failed", "datainspectionfailed": return .contentFilter
         case "arrearage", "insufficient_quota": return .balance
@@ -14,5 +21,13 @@ public struct QwenAdapter: ProviderAdapter {
         if error.mentions("data_inspection_failed", "inappropriate content") { return .contentFilter }
         if error.mentions("arrearage") { return .balance }
         return StandardErrorClassifier.classify(status: status, error: error)
+    }
+
+    public func prepare(_ body: [UInt8], for model: CatalogModel, stream: Bool) -> PreparedBody {
+        guard !stream, model.thinking == .onByDefault, let document = try? JSONDocument(bytes: body), document.root.kind == .object,
+              ThinkingSwitch.requested(in: document) == nil else { return .send(body) }
+        var edits = ByteEdits()
+        edits.insert(",\"enable_thinking\":false", at: document.root.range.upperBound - 1)
+        return .send(edits.applied(to: document.bytes))
     }
 }

@@ -1,6 +1,7 @@
 /// Why an upstream call failed, normalised across providers (provider-apis.md §6.4).
 public enum UpstreamErrorClass: String, Sendable, Hashable, CaseIterable {
-    /// The provider account behind the deployment is out of balance or quota.
+    /// The provider account behind the deployment is out of balance or quota, or otherwise unable
+    /// to serve until someone acts (locked, suspended).
     case balance
     case contentFilter = "content_filter"
     case rateLimit = "rate_limit"

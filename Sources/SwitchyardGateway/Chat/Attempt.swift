@@ -48,9 +48,13 @@ struct Attempt: Sendable {
         let deployment = candidate.deployment
         let firstTokenDeadline = min(deadline, started + timeouts.firstToken)
         let upstreamModel = deployment.models[candidate.model.id] ?? candidate.model.id
-        let request = UpstreamRequest(deployment: deployment, body: chat.upstreamBody(model: upstreamModel, family: deployment.family), requestID: requestID,
-                                      headDeadline: firstTokenDeadline)
         let adapter = ProviderAdapters.adapter(for: deployment.family)
+        let requestBody: [UInt8]
+        switch adapter.prepare(chat.upstreamBody(model: upstreamModel, family: deployment.family), for: candidate.model, stream: chat.stream) {
+        case .send(let bytes): requestBody = bytes
+        case .reject(let message): throw failure(.invalidRequest, message: message)
+        }
+        let request = UpstreamRequest(deployment: deployment, body: requestBody, requestID: requestID, headDeadline: firstTokenDeadline)
         let upstream: UpstreamResponse
         let sent = ContinuousClock.now
         do {

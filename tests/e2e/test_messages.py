@@ -100,9 +100,13 @@ def test_max_tokens_and_stop_sequences(embedded_gateway):
     with client.messages.stream(model="glm-5", max_tokens=3, messages=[{"role": "user", "content": sim_prompt(tokens=20)}]) as stream:
         assert stream.get_final_message().stop_reason == "max_tokens"
     # Stop sequences reach the upstream as `stop`.
-    echo = client.messages.create(model="glm-5", max_tokens=64, stop_sequences=["END", "\n\nHuman:"],
+    echo = client.messages.create(model="glm-5", max_tokens=4096, stop_sequences=["END", "\n\nHuman:"],
                                   messages=[{"role": "user", "content": sim_prompt("echo")}])
-    assert echoed(echo)["stop"] == ["END", "\n\nHuman:"]
+    # The simulator honours `stop` as providers do: the echoed request body ends just before the
+    # first "END", which is inside its own stop list.
+    text = texts(echo)
+    assert "END" not in text and text.endswith('"stop":["'), text[-80:]
+    assert echo.stop_reason in ("end_turn", "stop_sequence")
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -142,13 +146,15 @@ def test_image_blocks(gateway, model):
 def test_tool_use_round_trip(gateway, family):
     model, _ = FAMILY_MODELS[family]
     client = claude(gateway.url)
-    question = {"role": "user", "content": sim_prompt(tokens=5, text="What is the weather in Paris?")}
-    first = client.messages.create(model=model, max_tokens=256, tools=[WEATHER_TOOL], tool_choice={"type": "any"}, messages=[question])
+    # `auto` with the simulator's tool_call directive: `any` (OpenAI's "required") is refused by
+    # DeepSeek in thinking mode, Kimi K2.x and GLM, as their docs say (test_tool_choice_any_*).
+    question = {"role": "user", "content": sim_prompt("tool_call", tokens=5, text="What is the weather in Paris?")}
+    first = client.messages.create(model=model, max_tokens=256, tools=[WEATHER_TOOL], tool_choice={"type": "auto"}, messages=[question])
     assert first.stop_reason == "tool_use"
     calls = [block for block in first.content if block.type == "tool_use"]
     assert len(calls) == 1 and calls[0].name == "get_weather" and isinstance(calls[0].input, dict)
     # Streamed, the same call arrives as input_json_delta events and a parsed input.
-    with client.messages.stream(model=model, max_tokens=256, tools=[WEATHER_TOOL], tool_choice={"type": "any"}, messages=[question]) as stream:
+    with client.messages.stream(model=model, max_tokens=256, tools=[WEATHER_TOOL], tool_choice={"type": "auto"}, messages=[question]) as stream:
         streamed = stream.get_final_message()
     assert streamed.stop_reason == "tool_use"
     assert [b.name for b in streamed.content if b.type == "tool_use"] == ["get_weather"]
@@ -161,6 +167,21 @@ def test_tool_use_round_trip(gateway, family):
     ])
     assert second.stop_reason == "end_turn"
     assert texts(second)
+
+
+def test_tool_choice_any_follows_each_familys_rules(embedded_gateway):
+    """`any` becomes OpenAI's `required`: Qwen honours it; DeepSeek (thinking by default), Kimi
+    K2.x and GLM refuse it as documented, and the client gets the refusal in Anthropic's shape."""
+    client = claude(embedded_gateway.url)
+    question = {"role": "user", "content": sim_prompt(tokens=5, text="What is the weather in Paris?")}
+    qwen, _ = FAMILY_MODELS["qwen"]
+    answer = client.messages.create(model=qwen, max_tokens=256, tools=[WEATHER_TOOL], tool_choice={"type": "any"}, messages=[question])
+    assert answer.stop_reason == "tool_use"
+    for family in ("deepseek", "kimi", "glm"):
+        model, _ = FAMILY_MODELS[family]
+        with pytest.raises(anthropic.BadRequestError) as caught:
+            client.messages.create(model=model, max_tokens=256, tools=[WEATHER_TOOL], tool_choice={"type": "any"}, messages=[question])
+        assert caught.value.body["type"] == "error" and caught.value.body["error"]["type"] == "invalid_request_error"
 
 
 def test_tool_result_translation(embedded_gateway):

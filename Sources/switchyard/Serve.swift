@@ -127,7 +127,7 @@ struct Serve: AsyncParsableCommand {
             services: (access?.services(logger: logger) ?? []) + [
                 UpstreamConnectionsService(connections: parts.upstream),
                 HealthProber(pool: parts.pool, connections: parts.upstream, interval: gatewayConfig.routing.probeInterval, logger: logger),
-                CallDrain(calls: parts.calls),
+                parts.callDrain(connectionWait: gatewayConfig.server.shutdownGrace),
                 application,
                 ShutdownGrace(calls: parts.calls, grace: gatewayConfig.server.shutdownGrace, logger: logger),
             ],

@@ -22,6 +22,7 @@ from support import Launcher, sim_prompt
 from test_ledger import MODELS, streamed_cost
 
 ROUNDS = 10
+MISSING_STATUSES: list[int] = []
 CLIENTS = 30
 LOAD_SECONDS = 1.5
 
@@ -33,6 +34,7 @@ def one_round(launcher: Launcher, directory: Path, index: int) -> tuple[int, int
     gateway = launcher.start("gateway", ["serve", "--host", "127.0.0.1", "--store", f"sqlite:{db}"], env())
     secret, key_id = create_key(gateway.url, name=f"round-{index}", team="qa")
     answered: dict[str, Decimal | None] = {}
+    statuses: dict[str, int] = {}
     sent: set[str] = set()
     lock = threading.Lock()
     stop = threading.Event()
@@ -60,6 +62,7 @@ def one_round(launcher: Launcher, directory: Path, index: int) -> tuple[int, int
                 value = Decimal(cost) if cost not in (None, "unknown") else (streamed_cost(r.text) if stream and r.status_code == 200 else None)
                 with lock:
                     answered[request_id] = value
+                    statuses[request_id] = r.status_code
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
     for thread in threads:
@@ -78,6 +81,8 @@ def one_round(launcher: Launcher, directory: Path, index: int) -> tuple[int, int
     assert set(ids) <= sent
     by_id = {row["request_id"]: row for row in rows}
     missing = set(answered) - set(ids)
+    # For the failure message: what the client got for each request that has no row.
+    MISSING_STATUSES.extend(sorted(statuses[m] for m in missing))
     for request_id, shown in answered.items():
         if request_id in by_id and shown is not None:
             recorded = by_id[request_id]["cost_pusd"]
@@ -98,7 +103,8 @@ def test_sigterm_under_load_ten_times_loses_no_answered_request(tmp_path):
         launcher.stop_all()
     missing = sum(m for _, _, m in totals)
     print(f"SIGTERM rounds={ROUNDS} answered={sum(a for a, _, _ in totals)} recorded={sum(r for _, r, _ in totals)} missing={missing}")
-    assert missing == 0, f"answered requests missing from the ledger per round: {[m for _, _, m in totals]}"
+    assert missing == 0, (f"answered requests missing from the ledger per round: {[m for _, _, m in totals]}; "
+                          f"their statuses: {MISSING_STATUSES}")
 
 
 def long_stream(gateway_url: str, request_id: str):

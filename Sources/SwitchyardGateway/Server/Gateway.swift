@@ -23,6 +23,12 @@ public enum Gateway {
         public var calls: CallTracker
         /// Open client connections.
         var connections: ConnectionCount
+
+        /// The shutdown step that waits for the calls in flight and the client connections still
+        /// open (at most `connectionWait`), so that every call's ledger row is written.
+        public func callDrain(connectionWait: Duration) -> CallDrain {
+            CallDrain(calls: calls, connections: connections, connectionWait: connectionWait)
+        }
     }
 
     public static func buildApplication(

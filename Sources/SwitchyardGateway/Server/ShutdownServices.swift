@@ -42,11 +42,34 @@ public struct ShutdownGrace: Service {
 /// ledger writer flushes. Put it just before the application in the service group.
 public struct CallDrain: Service {
     let calls: CallTracker
+    let connections: ConnectionCount?
+    /// How long to wait for client connections that are still open once the server has stopped.
+    let connectionWait: Duration
 
-    public init(calls: CallTracker) { self.calls = calls }
+    public init(calls: CallTracker) {
+        self.calls = calls
+        self.connections = nil
+        self.connectionWait = .zero
+    }
+
+    init(calls: CallTracker, connections: ConnectionCount, connectionWait: Duration) {
+        self.calls = calls
+        self.connections = connections
+        self.connectionWait = connectionWait
+    }
 
     public func run() async throws {
         try? await gracefulShutdown()
+        await calls.waitUntilIdle()
+        // A client connection can outlive the server's own drain by a moment (it closes after
+        // the answer it is writing); a request it carries in that moment starts a call, whose
+        // ledger row must still reach the writer. So wait for the connections too, then for
+        // their calls.
+        guard let connections else { return }
+        let deadline = ContinuousClock.now + connectionWait
+        while connections.current > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
         await calls.waitUntilIdle()
     }
 }

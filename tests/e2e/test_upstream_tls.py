@@ -47,6 +47,14 @@ def ask(client, text="hello"):
     return client.chat.completions.create(model="deepseek-v4-flash", messages=[{"role": "user", "content": text}])
 
 
+def assert_refused_before_the_upstream(client, upstream):
+    """A certificate or proxy failure: 502 upstream_unreachable, and nothing reached the upstream."""
+    with pytest.raises(openai.APIStatusError) as caught:
+        ask(client)
+    assert caught.value.status_code == 502 and caught.value.body["code"] == "upstream_unreachable"
+    assert upstream.requests == []
+
+
 def ca_file(ca, tmp_path):
     path = tmp_path / "internal-ca.pem"
     ca.cert_pem.write_to_path(str(path))
@@ -83,11 +91,7 @@ def test_an_untrusted_certificate_is_refused(launcher, tmp_path, ca):
     upstream = FakeUpstream(ssl_context=tls_upstream(ca, "127.0.0.1"))
     try:
         client = gateway_for(launcher, tmp_path, upstream.base_url, "")
-        with pytest.raises(openai.APIStatusError) as caught:
-            ask(client)
-        assert caught.value.status_code == 502
-        assert caught.value.body["code"] == "upstream_unreachable"
-        assert upstream.requests == []
+        assert_refused_before_the_upstream(client, upstream)
     finally:
         upstream.close()
 
@@ -97,10 +101,7 @@ def test_another_ca_is_refused(launcher, tmp_path, ca):
     upstream = FakeUpstream(ssl_context=tls_upstream(other, "127.0.0.1"))
     try:
         client = gateway_for(launcher, tmp_path, upstream.base_url, f"        tls: {{ca_file: {ca_file(ca, tmp_path)}}}")
-        with pytest.raises(openai.APIStatusError) as caught:
-            ask(client)
-        assert caught.value.status_code == 502 and caught.value.body["code"] == "upstream_unreachable"
-        assert upstream.requests == []
+        assert_refused_before_the_upstream(client, upstream)
     finally:
         upstream.close()
 
@@ -110,10 +111,7 @@ def test_a_name_mismatch_is_refused(launcher, tmp_path, ca):
     try:
         client = gateway_for(launcher, tmp_path, upstream.base_url,
                              f"        tls: {{ca_file: {ca_file(ca, tmp_path)}, server_name: other.internal.example}}")
-        with pytest.raises(openai.APIStatusError) as caught:
-            ask(client)
-        assert caught.value.status_code == 502 and caught.value.body["code"] == "upstream_unreachable"
-        assert upstream.requests == []
+        assert_refused_before_the_upstream(client, upstream)
     finally:
         upstream.close()
 
@@ -219,10 +217,7 @@ def test_a_proxy_that_refuses_is_a_connect_failure(launcher, tmp_path, ca):
     try:
         client = proxied_gateway(launcher, tmp_path, upstream.base_url, f"        tls: {{ca_file: {ca_file(ca, tmp_path)}}}\n"
                                  f"                proxy: http://127.0.0.1:{proxy.port}", without_proxy_env())
-        with pytest.raises(openai.APIStatusError) as caught:
-            ask(client)
-        assert caught.value.status_code == 502 and caught.value.body["code"] == "upstream_unreachable"
-        assert upstream.requests == []
+        assert_refused_before_the_upstream(client, upstream)
     finally:
         proxy.close()
         upstream.close()

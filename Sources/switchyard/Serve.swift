@@ -155,6 +155,9 @@ struct Serve: AsyncParsableCommand {
         }
         defer { accessLog?.close() }
         try await group.run()
+        if let late = access?.recordsAfterFlush, late > 0 {
+            logger.critical("usage records arrived after the ledger was flushed and were NOT written", metadata: ["records": .stringConvertible(late)])
+        }
     }
 }
 

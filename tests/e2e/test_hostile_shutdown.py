@@ -23,6 +23,8 @@ from test_ledger import MODELS, streamed_cost
 
 ROUNDS = 10
 MISSING_STATUSES: list[int] = []
+# The gateway's shutdown lines of a round with missing rows (its ledger flush counts).
+MISSING_LOGS: list[str] = []
 CLIENTS = 30
 LOAD_SECONDS = 1.5
 
@@ -35,6 +37,7 @@ def one_round(launcher: Launcher, directory: Path, index: int) -> tuple[int, int
     secret, key_id = create_key(gateway.url, name=f"round-{index}", team="qa")
     answered: dict[str, Decimal | None] = {}
     statuses: dict[str, int] = {}
+    kinds: dict[str, str] = {}  # For a failure message: stream or not, and when it was answered.
     sent: set[str] = set()
     lock = threading.Lock()
     stop = threading.Event()
@@ -63,11 +66,13 @@ def one_round(launcher: Launcher, directory: Path, index: int) -> tuple[int, int
                 with lock:
                     answered[request_id] = value
                     statuses[request_id] = r.status_code
+                    kinds[request_id] = f"{'stream' if stream else 'json'}@{time.monotonic():.3f}"
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
     for thread in threads:
         thread.start()
     time.sleep(LOAD_SECONDS)
+    signalled = time.monotonic()
     gateway.popen.send_signal(signal.SIGTERM)
     code = gateway.popen.wait(timeout=60)
     stop.set()
@@ -83,6 +88,10 @@ def one_round(launcher: Launcher, directory: Path, index: int) -> tuple[int, int
     missing = set(answered) - set(ids)
     # For the failure message: what the client got for each request that has no row.
     MISSING_STATUSES.extend(sorted(statuses[m] for m in missing))
+    if missing:
+        lines = [line for line in gateway.output().splitlines() if "ledger" in line or "shutting down" in line or "critical" in line]
+        described = [f"{m} {kinds[m]} (SIGTERM@{signalled:.3f})" for m in sorted(missing)[:12]]
+        MISSING_LOGS.append(f"round {index}: missing {described}\n" + "\n".join(lines[-20:]))
     for request_id, shown in answered.items():
         if request_id in by_id and shown is not None:
             recorded = by_id[request_id]["cost_pusd"]
@@ -104,7 +113,7 @@ def test_sigterm_under_load_ten_times_loses_no_answered_request(tmp_path):
     missing = sum(m for _, _, m in totals)
     print(f"SIGTERM rounds={ROUNDS} answered={sum(a for a, _, _ in totals)} recorded={sum(r for _, r, _ in totals)} missing={missing}")
     assert missing == 0, (f"answered requests missing from the ledger per round: {[m for _, _, m in totals]}; "
-                          f"their statuses: {MISSING_STATUSES}")
+                          f"their statuses: {MISSING_STATUSES}\n" + "\n".join(MISSING_LOGS))
 
 
 def long_stream(gateway_url: str, request_id: str):

@@ -74,6 +74,10 @@ public final class AccessLayer: Sendable {
         return services
     }
 
+    /// Usage records that reached the ledger queue after its writer had stopped, and so were
+    /// never written. Always 0 unless the shutdown order is broken; logged at exit.
+    public var recordsAfterFlush: Int { ledger.late }
+
     func markSynced() { lastSync.withLock { $0 = .now } }
 
     /// Whether keys have been served from memory for longer than allowed.

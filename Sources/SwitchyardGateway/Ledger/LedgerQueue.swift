@@ -11,6 +11,10 @@ final class LedgerQueue: Sendable {
         var consumer: CheckedContinuation<Void, Never>?
         var closing = false
         var accepted = 0
+        var written = 0
+        /// The writer has stopped: a record arriving now cannot be written.
+        var finished = false
+        var late = 0
     }
 
     let capacity: Int
@@ -25,6 +29,10 @@ final class LedgerQueue: Sendable {
         while true {
             let (added, consumer) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
                 guard state.records.count < capacity else { return (false, nil) }
+                if state.finished {
+                    state.late += 1
+                    return (true, nil)
+                }
                 state.records.append(record)
                 state.accepted += 1
                 let consumer = state.consumer
@@ -88,8 +96,25 @@ final class LedgerQueue: Sendable {
         consumer?.resume()
     }
 
+    /// Records of `batch` reached the store.
+    func wrote(_ records: Int) {
+        state.withLock { $0.written += records }
+    }
+
+    /// The writer has stopped for good; returns the records it leaves unwritten.
+    func finish() -> Int {
+        state.withLock { state in
+            state.finished = true
+            return state.records.count
+        }
+    }
+
     var count: Int { state.withLock { $0.records.count } }
     var isClosing: Bool { state.withLock { $0.closing } }
     /// Records accepted since start.
     var accepted: Int { state.withLock { $0.accepted } }
+    /// Records written to the store since start.
+    var written: Int { state.withLock { $0.written } }
+    /// Records that arrived after the writer had stopped (never written: a shutdown-order bug).
+    var late: Int { state.withLock { $0.late } }
 }

@@ -24,6 +24,10 @@ struct LedgerWriter: Service {
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 await drain()
+                let left = queue.finish()
+                logger.notice("usage ledger flushed", metadata: [
+                    "accepted": .stringConvertible(queue.accepted), "written": .stringConvertible(queue.written),
+                    "unwritten": .stringConvertible(left)])
             } onGracefulShutdown: {
                 queue.close()
             }
@@ -47,6 +51,7 @@ struct LedgerWriter: Service {
             guard !batch.isEmpty else { continue }
             do {
                 try await store.append(batch)
+                queue.wrote(batch.count)
                 failures = 0
                 metrics.recordLedgerWrite(records: batch.count, queued: queue.count)
                 var costs: [String: Int64] = [:]

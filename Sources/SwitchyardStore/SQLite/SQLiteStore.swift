@@ -12,7 +12,7 @@ import SwitchyardCore
 /// writes), one connection, one operation at a time. For a single gateway process; several
 /// processes sharing limits need `PostgresStore`.
 public final class SQLiteStore: GatewayStore {
-    private let connection: SQLiteConnection
+    let connection: SQLiteConnection
     private let lock = AsyncLock()
     private let logger: Logger
     public let description: String
@@ -61,7 +61,7 @@ public final class SQLiteStore: GatewayStore {
             _ = try await connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL)")
             let applied = Set(try await connection.query("SELECT version FROM schema_migrations").compactMap { $0.column("version")?.integer }.map { Int($0) })
             for migration in SQLiteSchema.migrations where !applied.contains(migration.version) {
-                try await transaction {
+                try await transaction { [self] in
                     for statement in migration.statements { _ = try await connection.query(statement) }
                     _ = try await connection.query("INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?, ?)",
                                                    [.integer(.init(migration.version)), .integer(.init(KeyColumns.milliseconds(Date())))])
@@ -113,7 +113,7 @@ public final class SQLiteStore: GatewayStore {
             // Only a batch retried after a lost commit has rows already written; it is redone
             // row by row below, so that what was written before is not billed twice.
             do {
-                try await transaction {
+                try await transaction { [self] in
                     var written = 0
                     for slice in Self.slices(of: records) {
                         _ = try await connection.query(insertSQL(rows: slice.count), slice.flatMap(row))
@@ -123,7 +123,7 @@ public final class SQLiteStore: GatewayStore {
                     try await addSpend(records)
                 }
             } catch is PartlyWritten {
-                try await transaction {
+                try await transaction { [self] in
                     var inserted: [UsageRecord] = []
                     let byID = Dictionary(records.map { ($0.recordID, $0) }, uniquingKeysWith: { first, _ in first })
                     for slice in Self.slices(of: records) {
@@ -176,7 +176,7 @@ public final class SQLiteStore: GatewayStore {
 
     public func syncCounters(replica: String, minute: Int64, uses: [CounterUse], now: Date, liveSince: Date) async throws -> CounterSync {
         try await lock.withLock {
-            try await transaction {
+            try await transaction { [self] in
                 _ = try await connection.query(
                     "INSERT INTO replicas (id, seen_at_ms) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seen_at_ms = excluded.seen_at_ms",
                     [.text(replica), .integer(.init(KeyColumns.milliseconds(now)))])
@@ -315,15 +315,37 @@ public final class SQLiteStore: GatewayStore {
     // MARK: Helpers
 
     /// Runs `body` in a transaction; the caller holds the lock.
-    private func transaction<T>(_ body: () async throws -> T) async throws -> T {
-        _ = try await connection.query("BEGIN IMMEDIATE")
+    ///
+    /// The transaction runs in a task of its own, which the caller's cancellation does not
+    /// reach: sqlite-nio drops a statement whose task is cancelled before it runs, so a
+    /// cancelled caller (the sync loop stopping at shutdown) would otherwise leave `BEGIN`
+    /// without its `COMMIT` or `ROLLBACK`, and every later transaction on the one connection
+    /// would fail ("cannot start a transaction within a transaction") — the ledger's last
+    /// batches among them.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let connection = self.connection
+        return try await Task {
+            try await Self.begin(connection)
+            do {
+                let result = try await body()
+                _ = try await connection.query("COMMIT")
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        }.value
+    }
+
+    /// `BEGIN IMMEDIATE`; a transaction left open by a failure (a `ROLLBACK` that itself
+    /// failed) is rolled back first, once, instead of blocking the store for good.
+    private static func begin(_ connection: SQLiteConnection) async throws {
         do {
-            let result = try await body()
-            _ = try await connection.query("COMMIT")
-            return result
+            _ = try await connection.query("BEGIN IMMEDIATE")
         } catch {
+            guard String(describing: error).contains("within a transaction") else { throw error }
             _ = try? await connection.query("ROLLBACK")
-            throw error
+            _ = try await connection.query("BEGIN IMMEDIATE")
         }
     }
 

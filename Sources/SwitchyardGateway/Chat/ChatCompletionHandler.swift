@@ -231,6 +231,12 @@ struct ChatCompletionHandler: Sendable {
         metrics.recordRequest(model: model, deployment: call.trace.deployment?.name ?? "none", status: end.status, duration: .now - call.started)
         if let usage = end.usage { metrics.recordUsage(model: model, usage: usage, cost: end.cost ?? .unknown) }
         metrics.requestEnded()
+        if let deployment = call.trace.deployment, let model = call.trace.model {
+            metrics.recordGenAIOperation(GenAIConventions.labels(family: deployment.family, requestModel: model,
+                                                                 responseModel: deployment.models[model] ?? model),
+                                         duration: .now - call.started, usage: end.usage,
+                                         errorType: end.status >= 400 ? (end.errorClass ?? String(end.status)) : nil)
+        }
         guard let access else {
             accessLog?.write(AccessLogLine.json(record(call, end, costPicodollars: end.cost?.picodollars)))
             return

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import NIOCore
 import SwitchyardCore
 
@@ -25,10 +26,18 @@ struct StreamRelayTask: Sendable {
 
     func run(to client: some ChatClient) async -> CallEnd {
         let relay = start.relay
+        let deployment = candidate.deployment
+        let genAI = metrics.genAIStreamTimers(GenAIConventions.labels(family: deployment.family, requestModel: model.id,
+                                                                      responseModel: deployment.models[model.id] ?? model.id))
         var ttft: Duration?
+        /// When the last chunk with content arrived (time per output chunk counts from it).
+        var lastChunk = ContinuousClock.now
+        /// Content chunks counted so far (the relay counts one per delta with content).
+        var chunksSeen = relay.iterator.relayedTokens
         if relay.iterator.sawContent {
             ttft = .now - call.started
             metrics.recordTTFT(model: model.id, ttft!)
+            genAI.firstChunk.recordNanoseconds(ttft!.nanosecondsClamped)
         }
         var headers = call.trace.headers()
         headers.append(("content-type", "text/event-stream"))
@@ -55,7 +64,16 @@ struct StreamRelayTask: Sendable {
                 if ttft == nil && relay.iterator.sawContent {
                     ttft = .now - call.started
                     metrics.recordTTFT(model: model.id, ttft!)
+                    genAI.firstChunk.recordNanoseconds(ttft!.nanosecondsClamped)
+                    lastChunk = .now
+                } else if ttft != nil && relay.iterator.relayedTokens > chunksSeen {
+                    // One observation per content chunk; several in one read share its gap.
+                    let now = ContinuousClock.now
+                    let gap = (now - lastChunk).nanosecondsClamped / Int64(relay.iterator.relayedTokens - chunksSeen)
+                    for _ in chunksSeen..<relay.iterator.relayedTokens { genAI.perChunk.recordNanoseconds(gap) }
+                    lastChunk = now
                 }
+                chunksSeen = relay.iterator.relayedTokens
                 if !out.isEmpty { try await client.send(ByteBuffer(bytes: out), deadline: deadline) }
             }
         } catch {

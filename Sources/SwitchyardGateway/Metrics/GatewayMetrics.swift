@@ -10,6 +10,7 @@ public final class GatewayMetrics: Sendable {
     private let counters = HandleCache<Counter>()
     private let timers = HandleCache<Timer>()
     private let gauges = HandleCache<Gauge>()
+    private let recorders = HandleCache<Recorder>()
     private let inFlight: Meter
     private let overhead: Timer
     public static let overheadLabel = "switchyard_gateway_overhead_seconds"
@@ -26,6 +27,10 @@ public final class GatewayMetrics: Sendable {
 
     private func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
         timers.handle(label, dimensions) { Timer(label: $0, dimensions: $1, preferredDisplayUnit: .seconds, factory: factory) }
+    }
+
+    private func recorder(_ label: String, _ dimensions: [(String, String)]) -> Recorder {
+        recorders.handle(label, dimensions) { Recorder(label: $0, dimensions: $1, aggregate: true, factory: factory) }
     }
 
     private func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
@@ -72,6 +77,25 @@ public final class GatewayMetrics: Sendable {
         } else {
             counter("switchyard_unpriced_requests_total", [("model", model)]).increment()
         }
+    }
+
+    // MARK: OpenTelemetry GenAI client metrics
+
+    /// One call that reached a deployment: `gen_ai_client_operation_duration_seconds` (with
+    /// `error_type` when it failed) and `gen_ai_client_token_usage` (input and output) when
+    /// its usage is known. `labels` from `GenAIConventions.labels`.
+    public func recordGenAIOperation(_ labels: [(String, String)], duration: Duration, usage: TokenUsage?, errorType: String?) {
+        let timed = errorType.map { labels + [("error_type", $0)] } ?? labels
+        timer(GenAIConventions.operationDuration, timed).recordNanoseconds(duration.nanosecondsClamped)
+        guard let usage else { return }
+        recorder(GenAIConventions.tokenUsage, labels + [("gen_ai_token_type", "input")]).record(usage.promptTokens)
+        recorder(GenAIConventions.tokenUsage, labels + [("gen_ai_token_type", "output")]).record(usage.completionTokens)
+    }
+
+    /// The two stream timers of one deployment and model, looked up once per stream:
+    /// time to first chunk, and time per output chunk after the first.
+    public func genAIStreamTimers(_ labels: [(String, String)]) -> (firstChunk: Timer, perChunk: Timer) {
+        (timer(GenAIConventions.timeToFirstChunk, labels), timer(GenAIConventions.timePerOutputChunk, labels))
     }
 
     public func recordUpstreamError(deployment: String, errorClass: UpstreamErrorClass) {

@@ -142,6 +142,12 @@ extension Gateway {
             .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(200), .microseconds(300), .microseconds(500),
             .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(50),
         ]
+        // The OpenTelemetry GenAI metrics use the conventions' own boundaries.
+        let seconds = { (values: [Double]) in values.map { Duration.nanoseconds(Int64(($0 * 1e9).rounded())) } }
+        factory.durationHistogramBuckets[GenAIConventions.operationDuration] = seconds(GenAIConventions.durationBuckets)
+        factory.durationHistogramBuckets[GenAIConventions.timeToFirstChunk] = seconds(GenAIConventions.durationBuckets)
+        factory.durationHistogramBuckets[GenAIConventions.timePerOutputChunk] = seconds(GenAIConventions.chunkBuckets)
+        factory.valueHistogramBuckets[GenAIConventions.tokenUsage] = GenAIConventions.tokenBuckets
         return GatewayMetrics(factory: factory)
     }
 }

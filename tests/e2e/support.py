@@ -273,3 +273,24 @@ def check_messages_error_shape(response) -> dict:
                              "rate_limit_error", "api_error", "overloaded_error"}, error
     assert isinstance(error["message"], str) and error["message"], error
     return error
+
+
+# A simulator directive that answers in milliseconds: two tokens, no first-token wait.
+FAST = "[sim tps=100000 ttft_ms=0 tokens=2]"
+
+
+def add_fast_directive(body: object) -> None:
+    """Ends a chat body's messages, in place, with FAST in a user message, where the simulator
+    reads it (the last message whose role is "user": string content or text parts). Bodies that
+    are not chat requests with messages are left alone."""
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list) or not body["messages"]:
+        return
+    messages = body["messages"]
+    users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+    last = users[-1] if users else None
+    if last is not None and isinstance(last.get("content"), str):
+        last["content"] += " " + FAST
+    elif last is not None and isinstance(last.get("content"), list):
+        last["content"].append({"type": "text", "text": FAST})
+    else:
+        messages.append({"role": "user", "content": FAST})

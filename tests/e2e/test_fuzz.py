@@ -33,13 +33,12 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, seed, settings
 from hypothesis import strategies as st
 
-from support import Launcher, Process, check_error_shape, clean_env, write_config
+from support import FAST, Launcher, Process, add_fast_directive, check_error_shape, clean_env, write_config
 
 EXAMPLES = int(os.environ.get("SWITCHYARD_FUZZ_EXAMPLES", "5000"))
 AUTH_EXAMPLES = int(os.environ.get("SWITCHYARD_FUZZ_AUTH_EXAMPLES", "600"))
 ADMIN_KEY = "fuzz-admin-key-0123456789abcdef"
 MAX_BODY = 10 << 20  # server.max_body_bytes (default)
-FAST = "[sim tps=100000 ttft_ms=0 tokens=2]"
 REQUEST_TIMEOUT_S = 30
 # Exploration: record every kind of failure (one example each) instead of stopping at the first.
 COLLECT = os.environ.get("SWITCHYARD_FUZZ_COLLECT") == "1"
@@ -414,22 +413,9 @@ def mutated_body(draw) -> Any:
 
 
 def make_fast(body: Any) -> Any:
-    """Ends the body's messages with a fast directive in a user message, as the simulator reads
-    it (the last message whose role is "user", string content or text parts)."""
-    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-        return body
+    """A copy of the body ending with a fast directive (see `add_fast_directive`)."""
     body = copy.deepcopy(body)
-    messages = body["messages"]
-    if not messages:
-        return body
-    users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
-    last = users[-1] if users else None
-    if last is not None and isinstance(last.get("content"), str):
-        last["content"] += " " + FAST
-    elif last is not None and isinstance(last.get("content"), list):
-        last["content"].append({"type": "text", "text": FAST})
-    else:
-        messages.append({"role": "user", "content": FAST})
+    add_fast_directive(body)
     return body
 
 

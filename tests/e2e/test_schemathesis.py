@@ -29,11 +29,10 @@ import pytest
 import schemathesis
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from support import REPO_ROOT, Launcher, Process, check_error_shape, check_messages_error_shape, clean_env
+from support import REPO_ROOT, Launcher, Process, add_fast_directive, check_error_shape, check_messages_error_shape, clean_env
 
 ADMIN_KEY = "schemathesis-admin-key-0123456789abcdef"
 EXAMPLES = int(os.environ.get("SWITCHYARD_SCHEMATHESIS_EXAMPLES", "40"))
-FAST = "[sim tps=100000 ttft_ms=0 tokens=2]"
 UPSTREAM_5XX = re.compile(r"^(upstream_[a-z_]+|no_healthy_deployment)$")
 SWIFT_SOURCE = REPO_ROOT / "Sources/SwitchyardGateway/Server/OpenAPIDocument.swift"
 CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
@@ -119,17 +118,7 @@ def _schemathesis_node_id(request):
 def fast_chat(case) -> None:
     """Valid chat bodies reach the simulator: end the last user message with a fast directive,
     so that an answer takes milliseconds, not the simulated second or two."""
-    body = case.body
-    if not isinstance(body, dict) or not isinstance(body.get("messages"), list) or not body["messages"]:
-        return
-    users = [m for m in body["messages"] if isinstance(m, dict) and m.get("role") == "user"]
-    last = users[-1] if users else None
-    if last is not None and isinstance(last.get("content"), str):
-        last["content"] += " " + FAST
-    elif last is not None and isinstance(last.get("content"), list):
-        last["content"].append({"type": "text", "text": FAST})
-    else:
-        body["messages"].append({"role": "user", "content": FAST})
+    add_fast_directive(case.body)
 
 
 def header(response, name: str) -> str:

@@ -1,4 +1,5 @@
 import NIOCore
+import SwitchyardCore
 import NIOHTTP1
 
 /// One HTTP call whose response head has arrived; the body is read with `next`.
@@ -17,15 +18,15 @@ extension UpstreamConnections {
     /// POSTs `body` to `baseURL` + `path` on a pooled connection of the caller's event loop.
     /// `Host` and `Content-Length` are added to `headers`. Throws `.timeout` when the response
     /// head has not arrived by `headDeadline` (connecting and sending count against it).
-    public func post(_ baseURL: String, tls: UpstreamTarget.TLSOptions? = nil, proxy: UpstreamTarget.Proxy? = nil, path: String,
+    public func post(_ baseURL: String, tls: DeploymentTLS? = nil, proxy: EgressProxy? = nil, path: String,
                      headers: [(String, String)], body: ByteBuffer,
                      headDeadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> UpstreamCall {
         try await request(.POST, baseURL, tls: tls, proxy: proxy, path: path, headers: headers, body: body, headDeadline: headDeadline)
     }
 
     /// Sends `method` to `baseURL` + `path`, as `post` does; a nil `body` sends none (GET).
-    public func request(_ method: HTTPMethod, _ baseURL: String, tls: UpstreamTarget.TLSOptions? = nil,
-                        proxy: UpstreamTarget.Proxy? = nil, path: String,
+    public func request(_ method: HTTPMethod, _ baseURL: String, tls: DeploymentTLS? = nil,
+                        proxy: EgressProxy? = nil, path: String,
                         headers: [(String, String)], body: ByteBuffer?,
                         headDeadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> UpstreamCall {
         let home = home()
@@ -37,7 +38,7 @@ extension UpstreamConnections {
             if let body { fields.add(name: "content-length", value: String(body.readableBytes)) }
             for (name, value) in headers { fields.add(name: name, value: value) }
             if let proxy = target.origin.proxy, !target.origin.tls, let authorization = proxy.authorization {
-                fields.add(name: "proxy-authorization", value: authorization)
+                fields.add(name: "proxy-authorization", value: authorization.value)
             }
             let head = HTTPRequestHead(version: .http1_1, method: method, uri: target.requestURI(path), headers: fields)
             return home.send(head, body: body ?? ByteBuffer(), to: target, headDeadline: headDeadline)
@@ -70,8 +71,8 @@ public struct UpstreamResponse: Sendable {
 extension UpstreamConnections {
     /// Sends one request and reads its whole answer. Throws `.timeout` when the answer is not
     /// complete within `timeout`, and `.broken` when its body exceeds `maxBodyBytes`.
-    public func fetch(_ method: HTTPMethod, _ baseURL: String, tls: UpstreamTarget.TLSOptions? = nil,
-                      proxy: UpstreamTarget.Proxy? = nil, path: String,
+    public func fetch(_ method: HTTPMethod, _ baseURL: String, tls: DeploymentTLS? = nil,
+                      proxy: EgressProxy? = nil, path: String,
                       headers: [(String, String)] = [], body: ByteBuffer? = nil,
                       timeout: Duration, maxBodyBytes: Int = 1 << 20) async throws(UpstreamTransportError) -> UpstreamResponse {
         let deadline = ContinuousClock.now.advanced(by: timeout)

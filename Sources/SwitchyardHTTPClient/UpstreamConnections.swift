@@ -71,8 +71,8 @@ final class LoopConnections: @unchecked Sendable {
 
     private struct TargetKey: Hashable {
         var baseURL: String
-        var tls: UpstreamTarget.TLSOptions?
-        var proxy: UpstreamTarget.Proxy?
+        var tls: DeploymentTLS?
+        var proxy: EgressProxy?
     }
     private var sweeper: RepeatedTask?
     /// After `closeIdle`: connections whose answers end are closed, not pooled.
@@ -91,7 +91,7 @@ final class LoopConnections: @unchecked Sendable {
     }
 
     /// The parsed target of a `base_url` (cached).
-    func target(_ baseURL: String, tls: UpstreamTarget.TLSOptions? = nil, proxy: UpstreamTarget.Proxy? = nil) -> UpstreamTarget? {
+    func target(_ baseURL: String, tls: DeploymentTLS? = nil, proxy: EgressProxy? = nil) -> UpstreamTarget? {
         let key = TargetKey(baseURL: baseURL, tls: tls, proxy: proxy)
         if let known = targets[key] { return known }
         guard let parsed = UpstreamTarget(baseURL: baseURL, tls: tls, proxy: proxy) else { return nil }
@@ -251,7 +251,7 @@ final class LoopConnections: @unchecked Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     if let tunnel {
                         try channel.pipeline.syncOperations.addHandler(ProxyTunnelHandler(host: origin.host, port: origin.port,
-                                                                                          authorization: tunnel.authorization))
+                                                                                          authorization: tunnel.authorization?.value))
                     } else {
                         try addHandlers(channel)
                     }

@@ -1,44 +1,17 @@
 import Foundation
+import SwitchyardCore
 
 /// Where requests to a base URL go: the origin a connection is opened to and the path prefix,
 /// parsed once from a URL such as a deployment's `base_url`.
 public struct UpstreamTarget: Sendable, Hashable {
-    /// How an HTTPS upstream is verified when it is not by the system's trust roots and its
-    /// URL's host name (a deployment's `tls:`).
-    public struct TLSOptions: Sendable, Hashable {
-        /// PEM file of the CA certificates to trust for this upstream — and only these.
-        public var caFile: String?
-        /// The name sent as SNI and checked against the certificate, instead of the URL's host.
-        public var serverName: String?
-
-        public init(caFile: String? = nil, serverName: String? = nil) {
-            self.caFile = caFile
-            self.serverName = serverName
-        }
-    }
-
-    /// An HTTP proxy between the gateway and the upstream.
-    public struct Proxy: Sendable, Hashable {
-        public var host: String
-        public var port: Int
-        /// The `Proxy-Authorization` header's value, when the proxy needs one.
-        public var authorization: String?
-
-        public init(host: String, port: Int, authorization: String? = nil) {
-            self.host = host
-            self.port = port
-            self.authorization = authorization
-        }
-    }
-
     /// Where a connection goes and how it is secured: connections are pooled per origin.
     public struct Origin: Sendable, Hashable {
         public var tls: Bool
         public var host: String
         public var port: Int
-        public var tlsOptions: TLSOptions?
+        public var tlsOptions: DeploymentTLS?
         /// Through this proxy: a CONNECT tunnel for https, absolute-form requests for http.
-        public var proxy: Proxy?
+        public var proxy: EgressProxy?
     }
 
     public var origin: Origin
@@ -56,7 +29,7 @@ public struct UpstreamTarget: Sendable, Hashable {
 
     /// Parses `http://host[:port][/path]` or `https://…`; nil for anything else (the config
     /// validator has already refused such URLs, so this is a second line of defence).
-    public init?(baseURL: String, tls tlsOptions: TLSOptions? = nil, proxy: Proxy? = nil) {
+    public init?(baseURL: String, tls tlsOptions: DeploymentTLS? = nil, proxy: EgressProxy? = nil) {
         guard let components = URLComponents(string: baseURL), let scheme = components.scheme?.lowercased(),
               scheme == "http" || scheme == "https", var host = components.host, !host.isEmpty else { return nil }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

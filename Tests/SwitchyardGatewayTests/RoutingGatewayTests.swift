@@ -77,8 +77,10 @@ import Testing
     }
 
     @Test func hedgeWinsOverASlowDeployment() async throws {
+        // The first deployment would take a minute (past the call's 20 s): only the hedge can
+        // answer, however slow the machine running the test.
         var slow = quickProfile
-        slow.ttftMs = 3000
+        slow.ttftMs = 60_000
         let a = Simulator(options: .init(seed: 1, fast: false, profiles: ["glm-5": slow]))
         let b = Simulator(options: .init(seed: 2, fast: false, profiles: ["glm-5": quickProfile]))
         try await withSimulatorServers([a, b]) { ports in
@@ -87,13 +89,10 @@ import Testing
                   hedge: {enabled: true, delay_ms: 100, budget_percent: 100}
                 """, timeouts: "{connect_ms: 500, first_token_ms: 10000, total_ms: 20000}")
             try await withGateway(config) { client, _ in
-                let start = ContinuousClock.now
                 let r = try await post(client, chatBody("glm-5", "hi"))
-                let elapsed = ContinuousClock.now - start
                 #expect(r.status == .ok)
                 #expect(r.headers["x-switchyard-deployment"] == "d1")
                 #expect(r.headers["x-switchyard-attempts"] == "2")
-                #expect(elapsed < .seconds(2))
                 let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
                 #expect(metrics.contains("switchyard_hedges_total{outcome=\"won\"} 1"))
             }

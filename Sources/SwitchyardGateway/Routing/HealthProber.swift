@@ -41,7 +41,7 @@ public struct HealthProber: Service {
         var headers: [(String, String)] = []
         if let key = deployment.apiKey { headers.append(("authorization", "Bearer \(key.value)")) }
         do {
-            let response = try await connections.fetch(.GET, url, tls: deployment.tlsOptions, proxy: deployment.proxyRoute, path: "/models", headers: headers, timeout: .seconds(5))
+            let response = try await connections.fetch(.GET, url, tls: deployment.tls, proxy: deployment.proxy, path: "/models", headers: headers, timeout: .seconds(5))
             return response.status < 500 && response.status != 401 && response.status != 403
         } catch {
             return false

@@ -21,7 +21,7 @@ public struct HTTPUpstream: UpstreamTransport {
             ("user-agent", "switchyard"), ("x-request-id", request.requestID),
         ]
         if let key = request.deployment.apiKey { headers.append(("authorization", "Bearer \(key.value)")) }
-        let call = try await connections.post(baseURL, tls: request.deployment.tlsOptions, proxy: request.deployment.proxyRoute, path: "/chat/completions", headers: headers, body: ByteBuffer(bytes: request.body),
+        let call = try await connections.post(baseURL, tls: request.deployment.tls, proxy: request.deployment.proxy, path: "/chat/completions", headers: headers, body: ByteBuffer(bytes: request.body),
                                               headDeadline: request.headDeadline)
         var responseHeaders: [(String, String)] = []
         responseHeaders.reserveCapacity(call.head.headers.count)
@@ -29,17 +29,5 @@ public struct HTTPUpstream: UpstreamTransport {
         return UpstreamResponse(status: Int(call.head.status.code), headers: responseHeaders, body: UpstreamBody {
             { deadline async throws(UpstreamTransportError) -> ByteBuffer? in try await call.next(deadline: deadline) }
         })
-    }
-}
-
-extension DeploymentConfig {
-    /// The deployment's `tls:` for the HTTP client.
-    var tlsOptions: UpstreamTarget.TLSOptions? {
-        tls.map { UpstreamTarget.TLSOptions(caFile: $0.caFile, serverName: $0.serverName) }
-    }
-
-    /// The deployment's egress proxy for the HTTP client.
-    var proxyRoute: UpstreamTarget.Proxy? {
-        proxy.map { UpstreamTarget.Proxy(host: $0.host, port: $0.port, authorization: $0.authorization?.value) }
     }
 }

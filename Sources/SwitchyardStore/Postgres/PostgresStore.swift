@@ -166,6 +166,8 @@ public final class PostgresStore: GatewayStore {
                     bindings.append(r.stream)
                     bindings.append(r.usageSource?.rawValue)
                     bindings.append(r.front.rawValue)
+                    bindings.append(r.cacheHit)
+                    bindings.append(r.costSavedPicodollars)
                 }
                 // A batch retried after a lost COMMIT acknowledgement is skipped row by row, and
                 // only rows really inserted add to the keys' spend.

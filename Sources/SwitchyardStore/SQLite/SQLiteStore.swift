@@ -169,7 +169,8 @@ public final class SQLiteStore: GatewayStore {
          text(r.provider), text(r.deployment), text(r.region), text(r.route), int(Int64(r.attempts)), int(Int64(r.usage.promptTokens)),
          int(Int64(r.usage.completionTokens)), int(Int64(r.usage.cachedPromptTokens)), int(Int64(r.usage.reasoningTokens)),
          int(r.costPicodollars), int(r.latencyMicroseconds), int(r.ttftMicroseconds), int(Int64(r.status)), text(r.errorClass),
-         int(r.stream ? 1 : 0), text(r.usageSource?.rawValue), .text(r.front.rawValue)]
+         int(r.stream ? 1 : 0), text(r.usageSource?.rawValue), .text(r.front.rawValue),
+         int(r.cacheHit ? 1 : 0), int(r.costSavedPicodollars)]
     }
 
     // MARK: Counters and spend

@@ -2,7 +2,8 @@ import Foundation
 
 /// Builds a `CachedAnswer` from a chat stream as it is relayed (`StreamRelay` feeds it each
 /// chunk it parsed): each chunk's reasoning, content and tool-call arguments become pieces, in
-/// that order within a chunk. It gives up — and the answer is not cached — on anything it
+/// that order within a chunk (a chunk with nothing but `"content": ""` is an empty content
+/// piece). It gives up — and the answer is not cached — on anything it
 /// could not replay faithfully (more than one choice, log probabilities) and once the answer
 /// outgrows `limit` bytes (it could not be stored anyway), so recording never holds more.
 public struct AnswerRecorder: Sendable {
@@ -53,6 +54,7 @@ public struct AnswerRecorder: Sendable {
             current.pieces.append(.init(.reasoning, length: text.utf8.count))
             bytes += text.utf8.count + MemoryLayout<CachedAnswer.Piece>.stride
         }
+        let piecesBefore = current.pieces.count
         if let text = d.member("content", of: delta).flatMap(d.string), !text.isEmpty {
             current.content += text.utf8
             current.pieces.append(.init(.content, length: text.utf8.count))
@@ -78,6 +80,12 @@ public struct AnswerRecorder: Sendable {
                 current.pieces.append(.init(.tool, length: arguments.utf8.count, tool: index))
                 bytes += arguments.utf8.count + MemoryLayout<CachedAnswer.Piece>.stride
             }
+        }
+        // A chunk whose only text is `"content": ""` (the usual first chunk, with the role) is
+        // a chunk of its own in the replay too.
+        if current.pieces.count == piecesBefore, d.member("content", of: delta).flatMap(d.string) == "" {
+            current.pieces.append(.init(.content, length: 0))
+            bytes += MemoryLayout<CachedAnswer.Piece>.stride
         }
         return true
     }

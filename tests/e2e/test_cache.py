@@ -117,6 +117,9 @@ def test_a_repeated_call_is_a_hit_with_the_same_answer_cost_zero_and_a_ledger_ro
     # The key paid for two calls, not three.
     spent = Decimal(httpx.get(f"{gateway.url}/admin/keys/{key_id}", headers=admin_headers(), timeout=10).json()["spent_usd"])
     assert spent == (Decimal(made["cost_pusd"]) + Decimal(bypassed["cost_pusd"])) / PUSD
+    report = httpx.get(f"{gateway.url}/admin/usage?group_by=team", headers=admin_headers(), timeout=10).json()
+    team = next(group for group in report["groups"] if group["group"] == "a")
+    assert team["requests"] == 3 and team["cache_hits"] == 1 and Decimal(team["cost_saved_usd"]) == first_cost
     series = metrics(gateway.url)
     assert series[f'switchyard_cache_hits_total{{model="{MODEL}"}}'] == 1
     assert series[f'switchyard_cache_misses_total{{model="{MODEL}"}}'] == 1

@@ -2195,6 +2195,13 @@ enum OpenAPIDocument {
                 "unpriced_requests": {
                   "type": "integer"
                 },
+                "cache_hits": {
+                  "type": "integer",
+                  "description": "Requests answered from the response cache."
+                },
+                "cost_saved_usd": {
+                  "$ref": "#/components/schemas/Decimal"
+                },
                 "latency_ms": {
                   "type": "object",
                   "required": [

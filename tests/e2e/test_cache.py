@@ -99,6 +99,7 @@ def test_a_repeated_call_is_a_hit_with_the_same_answer_cost_zero_and_a_ledger_ro
     assert second_headers["x-switchyard-cache"] == "hit"
     assert second_headers["x-switchyard-cost-usd"] == "0"
     assert "x-switchyard-deployment" not in second_headers  # no upstream was called
+    assert int(second_headers["x-switchyard-overhead-us"]) >= 0  # all of a hit's time is the gateway's
     assert second.id == first.id  # the simulator numbers its answers: this one was not made again
     assert second.choices[0].message.content == first.choices[0].message.content
     assert second.choices[0].finish_reason == first.choices[0].finish_reason

@@ -275,6 +275,10 @@ struct ChatCompletionHandler: Sendable {
         }
         call.trace.cache = .hit
         call.trace.cost = .picodollars(0)
+        // All of a hit's time up to its answer is the gateway's own.
+        let overhead = ContinuousClock.now - call.started
+        call.trace.overhead = overhead
+        metrics.recordOverhead(overhead)
         var end = CallEnd(status: 200, cost: .picodollars(0))
         end.cacheHit = true
         end.costSaved = answer.costPicodollars

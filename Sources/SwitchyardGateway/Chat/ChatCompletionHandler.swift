@@ -6,7 +6,8 @@ import NIOHTTP1
 import SwitchyardCore
 
 /// `POST /v1/chat/completions`: parse the request, plan the models (explicit, fallbacks or
-/// task-aware `auto`), admit it (rate limits, budget reservation), let the executor find a
+/// task-aware `auto`), answer it from the response cache when it opted in and has an entry
+/// (`AnswerCache`; a complete answer to an opted-in call is stored), admit it (rate limits, budget reservation), let the executor find a
 /// deployment that answers, and relay the answer — whole, or streamed chunk by chunk — with
 /// usage, cost and tracing headers. Each call runs in one task (`serve`) and ends in one
 /// place (`finish`). `POST /v1/messages` is the same call with its request translated from the
@@ -167,8 +168,7 @@ struct ChatCompletionHandler: Sendable {
         // The cache: after the model and the key's right to it are settled, before admission.
         var cacheTicket: AnswerCache.Ticket?
         if let cache, let model = plan.models.first?.id {
-            let original = chat.document
-            cacheTicket = cache.decide(directive, chat: chat, request: call.front == .chat ? original : Self.clientDocument(body),
+            cacheTicket = cache.decide(directive, chat: chat, request: call.front == .chat ? chat.document : Self.clientDocument(body),
                                        front: call.front, model: model, key: call.key)
             if let ticket = cacheTicket {
                 call.trace.cache = .miss

@@ -140,7 +140,8 @@ struct ChatCompletionHandler: Sendable {
     private func answer(_ call: inout ChatCall, headers: HTTPHeaders, body: ByteBuffer, client: some ChatClient,
                         logger: Logger) async throws(OpenAIError) -> CallEnd {
         guard body.readableBytes <= maxBodyBytes else { throw .bodyTooLarge(limit: maxBodyBytes) }
-        let directive = cache == nil ? nil : try AnswerCache.directive(headers)
+        // Checked on every call, so that a wrong value is refused whether or not the cache is on.
+        let directive = try AnswerCache.directive(headers)
         var chat: ChatRequest
         switch call.front {
         case .chat:

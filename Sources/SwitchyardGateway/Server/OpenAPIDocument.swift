@@ -1189,7 +1189,7 @@ enum OpenAPIDocument {
         "name": "x-switchyard-cache",
         "in": "header",
         "required": false,
-        "description": "The exact-match response cache, when the config enables it for the model: `use` (look up; store the answer on a miss), `refresh` (skip the lookup, store the fresh answer), `no-store` (leave the cache alone). Ignored when the cache is off for the model; any other value is a 400 `invalid_value`.",
+        "description": "The exact-match response cache, when the config enables it for the model: `use` (look up; store the answer on a miss), `refresh` (skip the lookup, store the fresh answer), `no-store` (leave the cache alone). Ignored when the cache is off for the model; any other value is a 400 `invalid_value` (whether or not the cache is on).",
         "schema": {
           "type": "string",
           "enum": ["use", "no-store", "refresh"]

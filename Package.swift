@@ -34,7 +34,7 @@ let package = Package(
     targets: [
         .target(
             name: "SwitchyardCore",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Resources/catalog.json")],
             swiftSettings: upcoming
         ),

@@ -96,6 +96,12 @@ func record(_ i: Int, key: String?, model: String, at time: Date, cost: Int64?, 
                                  cost: i % 10 == 9 ? nil : 1_000_000 + Int64(i), latencyMs: Int64(i % 100 + 1),
                                  status: i % 50 == 0 ? 503 : 200)
                 if i % 3 == 0 { row.front = .messages }
+                if i % 4 == 1 {
+                    // A cache hit: cost 0, what it saved beside.
+                    row.cacheHit = true
+                    row.costSavedPicodollars = 2_000_000 + Int64(i)
+                    row.costPicodollars = 0
+                }
                 records.append(row)
             }
             try await store.append(Array(records[..<700]))
@@ -108,7 +114,12 @@ func record(_ i: Int, key: String?, model: String, at time: Date, cost: Int64?, 
             #expect(groups[0].promptTokens == 6000 && groups[0].cachedTokens == 1200 && groups[0].reasoningTokens == 600)
             let expectedCost = records.filter { $0.servedModel == "m1" }.compactMap(\.costPicodollars).reduce(Int64(0), +)
             #expect(groups[0].cost == Picodollars.usd(expectedCost))
-            #expect(groups[1].unpricedRequests == 120)
+            #expect(groups[1].unpricedRequests == records.filter { $0.servedModel == "m2" && $0.costPicodollars == nil && $0.status < 400 }.count)
+            // Cache hits (all of them m2 rows: i % 4 == 1 is odd) and what they saved, from the new columns.
+            let hits = records.filter(\.cacheHit)
+            #expect(groups[0].cacheHits == 0 && groups[0].costSaved == 0)
+            #expect(groups[1].cacheHits == hits.count && hits.count == 300)
+            #expect(groups[1].costSaved == Picodollars.usd(hits.compactMap(\.costSavedPicodollars).reduce(Int64(0), +)))
             // Latencies 1…100 ms, evenly: p50 = 50, p95 = 95, p99 = 99 (nearest rank).
             #expect(groups[0].latencyP50Ms == 49 || groups[0].latencyP50Ms == 50 || groups[0].latencyP50Ms == 51)
             #expect(abs(groups[0].latencyP99Ms - 99) <= 1)

@@ -216,6 +216,24 @@ def test_a_malformed_head_gets_a_400_in_openai_shape_and_a_close(embedded_gatewa
             assert reader.closed()
 
 
+def test_a_messages_request_with_broken_framing_gets_anthropics_error_shape(embedded_gateway):
+    head = b"POST /v1/messages HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+    cases = [(head + b"Transfer-Encoding: chunked\r\n\r\n5\r\n{\"mod\r\nzz\r\n", False),  # a bad chunk size
+             (head + b"Content-Length: 100\r\n\r\n{\"model\":", True)]  # half-closed before the body ended
+    for raw, half_close in cases:
+        with connect(embedded_gateway) as sock:
+            sock.sendall(raw)
+            if half_close:
+                sock.shutdown(socket.SHUT_WR)
+            reader = Reader(sock)
+            status, headers, body = reader.response()
+            assert status == 400 and headers.get("connection") == "close"
+            document = json.loads(body)
+            assert document["type"] == "error" and document["error"]["type"] == "invalid_request_error", document
+            assert set(document["error"]) == {"type", "message"}
+            assert reader.closed()
+
+
 def test_garbage_behind_pipelined_router_answers_gets_its_400_after_them(embedded_gateway):
     with connect(embedded_gateway) as sock:
         sock.sendall(get_request("/healthz") + get_request("/readyz") + b"GARBAGE\r\n\r\n")

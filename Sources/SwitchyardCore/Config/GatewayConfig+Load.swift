@@ -54,7 +54,7 @@ struct ConfigValidator {
 
     func validate(_ root: Node) throws(ConfigError) -> GatewayConfig {
         let top = try YAMLCursor(node: root, field: "", file: file)
-            .mapping(allowed: ["server", "timeouts", "models", "providers", "routing", "auth", "store", "ledger", "metrics", "log"])
+            .mapping(allowed: ["server", "timeouts", "models", "providers", "routing", "auth", "store", "ledger", "metrics", "log", "cache"])
         var config = GatewayConfig(catalog: catalog, providers: [], origin: file)
         config.access = try AccessValidator(file: file, environment: environment)
             .access(auth: top["auth"], store: top["store"], ledger: top["ledger"])
@@ -71,8 +71,17 @@ struct ConfigValidator {
         }
         if let log = top["log"] { config.accessLog = try accessLog(log) }
         if let timeouts = top["timeouts"] { config.timeouts = try upstreamTimeouts(timeouts, base: config.timeouts) }
+        if let cache = top["cache"] { try cacheSettings(cache, into: &config.cache) }
         if let models = top["models"] {
-            for entry in try models.sequence() { config.catalog.upsert(try model(entry, in: config.catalog)) }
+            for entry in try models.sequence() {
+                let model = try model(entry, in: config.catalog)
+                config.catalog.upsert(model)
+                if let cache = try entry.mapping(allowed: Self.modelFields)["cache"] {
+                    var override = CacheSettings.Override()
+                    try cacheSettings(cache, into: &override)
+                    config.cache.models[model.id] = override
+                }
+            }
         }
         guard let providers = top["providers"] else {
             throw YAMLCursor(node: root, field: "providers", file: file).error("is required: list at least one provider with a deployment")
@@ -174,10 +183,44 @@ struct ConfigValidator {
         return timeouts
     }
 
+    /// `cache:` at the top level: the response cache's global settings.
+    private func cacheSettings(_ cursor: YAMLCursor, into settings: inout CacheSettings) throws(ConfigError) {
+        let fields = try cursor.mapping(allowed: ["enabled", "ttl_s", "max_bytes", "shared", "default"])
+        if let v = fields["enabled"] { settings.enabled = try v.bool() }
+        if let v = fields["ttl_s"] { settings.ttl = .seconds(try v.int(in: Self.cacheTTLRange)) }
+        if let v = fields["max_bytes"] { settings.maxBytes = try v.int(in: Self.cacheBytesRange) }
+        if let v = fields["shared"] { settings.shared = try v.bool() }
+        if let v = fields["default"] { settings.defaultUse = try cacheDefault(v) }
+    }
+
+    /// A model entry's `cache:`: overrides of the global settings, plus `deterministic`.
+    private func cacheSettings(_ cursor: YAMLCursor, into settings: inout CacheSettings.Override) throws(ConfigError) {
+        let fields = try cursor.mapping(allowed: ["enabled", "ttl_s", "max_bytes", "shared", "default", "deterministic"])
+        if let v = fields["enabled"] { settings.enabled = try v.bool() }
+        if let v = fields["ttl_s"] { settings.ttl = .seconds(try v.int(in: Self.cacheTTLRange)) }
+        if let v = fields["max_bytes"] { settings.maxBytes = try v.int(in: Self.cacheBytesRange) }
+        if let v = fields["shared"] { settings.shared = try v.bool() }
+        if let v = fields["default"] { settings.defaultUse = try cacheDefault(v) }
+        if let v = fields["deterministic"] { settings.deterministic = try v.bool() }
+    }
+
+    private func cacheDefault(_ cursor: YAMLCursor) throws(ConfigError) -> CacheSettings.DefaultUse {
+        let text = try cursor.string()
+        guard let value = CacheSettings.DefaultUse(rawValue: text) else { throw cursor.error("must be use or off") }
+        return value
+    }
+
+    /// Up to 30 days; between 4 KiB and 64 GiB.
+    static let cacheTTLRange = 1...2_592_000
+    static let cacheBytesRange = 4096...(64 << 30)
+
+    static let modelFields: Set<String> = ["id", "name", "family", "aliases", "context_window", "capabilities", "pricing", "tokens_per_second",
+                                           "max_output_tokens", "notes", "cache"]
+
     /// A model entry: a new model (with `family` and `context_window`) or a change to a catalog
     /// model (any subset of fields, usually `pricing`).
     private func model(_ cursor: YAMLCursor, in catalog: Catalog) throws(ConfigError) -> CatalogModel {
-        let fields = try cursor.mapping(allowed: ["id", "name", "family", "aliases", "context_window", "capabilities", "pricing", "tokens_per_second", "max_output_tokens", "notes"])
+        let fields = try cursor.mapping(allowed: Self.modelFields)
         guard let idCursor = fields["id"] else { throw cursor.error("needs an id") }
         let id = try idCursor.string()
         var model: CatalogModel

@@ -16,6 +16,8 @@ public struct GatewayConfig: Sendable {
     public var metricsBearerToken: Secret?
     /// One JSON line per request (`log:`), off by default.
     public var accessLog = AccessLogSettings()
+    /// The exact-match response cache (`cache:`), off by default.
+    public var cache = CacheSettings()
 
     public init(server: ServerSettings = .init(), timeouts: UpstreamTimeouts = .init(), catalog: Catalog,
                 providers: [ProviderConfig], origin: String) {

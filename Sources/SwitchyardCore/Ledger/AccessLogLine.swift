@@ -32,6 +32,8 @@ public enum AccessLogLine {
         field("usage_source", record.usageSource?.rawValue)
         // Exact, as text: a JSON number would be read as a binary float.
         field("cost_usd", record.costPicodollars.map { Cost.plain($0) })
+        out += ",\"cache_hit\":" + (record.cacheHit ? "true" : "false")
+        field("cost_saved_usd", record.costSavedPicodollars.map { Cost.plain($0) })
         out += ",\"latency_ms\":" + milliseconds(record.latencyMicroseconds)
         out += ",\"ttft_ms\":" + (record.ttftMicroseconds.map(milliseconds) ?? "null")
         out += "}"

@@ -34,6 +34,10 @@ public struct UsageRecord: Sendable, Hashable {
     public var usageSource: UsageSource?
     /// The front door the call came through.
     public var front: Front = .chat
+    /// Answered from the response cache: no upstream call, no tokens spent, cost 0.
+    public var cacheHit = false
+    /// For a cache hit, what the answer cost when it was made (nil otherwise, or unpriced).
+    public var costSavedPicodollars: Int64?
 
     public init(recordID: String = UUID().uuidString.lowercased(), time: Date, requestID: String, keyID: String?, team: String?, requestedModel: String, servedModel: String?,
                 provider: String?, deployment: String?, region: String?, route: String?, attempts: Int, usage: TokenUsage,

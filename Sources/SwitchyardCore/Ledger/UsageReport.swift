@@ -15,6 +15,9 @@ public struct UsageGroup: Sendable, Hashable {
     public var latencyP50Ms: Double
     public var latencyP95Ms: Double
     public var latencyP99Ms: Double
+    /// Requests answered from the response cache, and what those answers cost when they were made.
+    public var cacheHits = 0
+    public var costSaved = Decimal(0)
 
     public init(group: String, requests: Int, errors: Int, promptTokens: Int, completionTokens: Int, cachedTokens: Int,
                 reasoningTokens: Int, cost: Decimal, unpricedRequests: Int, latencyP50Ms: Double, latencyP95Ms: Double,
@@ -76,7 +79,8 @@ public struct UsageReport: Sendable, Hashable {
                 + "\"error_rate\":\(Self.number(g.errorRate, digits: 4)),\"prompt_tokens\":\(g.promptTokens),"
                 + "\"completion_tokens\":\(g.completionTokens),\"cached_tokens\":\(g.cachedTokens),"
                 + "\"reasoning_tokens\":\(g.reasoningTokens),\"cost_usd\":\(JSONString.quoted(g.cost.plainString(scale: 12))),"
-                + "\"unpriced_requests\":\(g.unpricedRequests),\"latency_ms\":{\"p50\":\(Self.number(g.latencyP50Ms, digits: 3)),"
+                + "\"unpriced_requests\":\(g.unpricedRequests),\"cache_hits\":\(g.cacheHits),"
+                + "\"cost_saved_usd\":\(JSONString.quoted(g.costSaved.plainString(scale: 12))),\"latency_ms\":{\"p50\":\(Self.number(g.latencyP50Ms, digits: 3)),"
                 + "\"p95\":\(Self.number(g.latencyP95Ms, digits: 3)),\"p99\":\(Self.number(g.latencyP99Ms, digits: 3))}}"
         }.joined(separator: ",")
         out += "],\"total\":{\"requests\":\(totalRequests),\"cost_usd\":\(JSONString.quoted(totalCost.plainString(scale: 12)))}"

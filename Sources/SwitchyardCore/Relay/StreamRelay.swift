@@ -19,7 +19,8 @@ import Foundation
 ///   fails and the usage is not kept (the call is then billed by estimate);
 /// - every chunk that carries content or reasoning counts as one relayed completion token
 ///   (`relayedTokens`): OpenAI-compatible upstreams stream one token per delta, and a call cut
-///   short before its usage arrived is billed by that count.
+///   short before its usage arrived is billed by that count;
+/// - with a `recorder` (a call the response cache may store), every chunk is also recorded.
 public struct StreamRelay {
     public enum Outcome: Sendable, Equatable {
         case streaming
@@ -44,6 +45,8 @@ public struct StreamRelay {
     private var lastChunkHeader: (id: String, created: String, model: String)?
     /// Set when a finish reason says the answer was cut by a filter or an upstream fault.
     public private(set) var finishFailure: UpstreamErrorClass?
+    /// Records the answer for the response cache (nil, the usual case: nothing is recorded).
+    public var recorder: AnswerRecorder?
 
     public init(clientWantsUsage: Bool, adapter: any ProviderAdapter, pricing: Pricing?, contextWindow: Int? = nil) {
         self.clientWantsUsage = clientWantsUsage
@@ -111,6 +114,7 @@ public struct StreamRelay {
                 }
                 self.usage = usage.normalized
             }
+            if recorder != nil { recorder!.record(chunk) }
             if chunk.hasContent || chunk.hasReasoning { relayedTokens += 1 }
             if let reason = chunk.finishReason, let failure = adapter.failure(forFinishReason: reason) { finishFailure = failure }
             if chunk.hasContent { sawContent = true }

@@ -19,6 +19,9 @@ public struct ChatRequest: Sendable {
     /// Kimi), `enable_thinking` (Qwen), `reasoning_effort: medium` when on (OpenAI). Nil: the
     /// body says nothing.
     public var reasoning: Bool?
+    /// Set for a call the response cache may store: its stream is recorded (`AnswerRecorder`),
+    /// up to this many bytes. Nil: nothing is recorded.
+    public var recordAnswerLimit: Int?
 
     private let modelValue: JSONValue
     private let streamOptions: JSONValue?

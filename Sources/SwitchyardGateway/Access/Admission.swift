@@ -97,6 +97,43 @@ final class Admission: Sendable {
         }
     }
 
+    /// Admits a call answered from the response cache: it counts as a request against RPM,
+    /// and spends no tokens and no budget, so TPM and the budget are not checked (a key whose
+    /// budget is used up still gets its cached answers). Nothing to settle.
+    func admitCacheHit(_ key: VirtualKey, now: Date) -> (error: OpenAIError?, status: RateLimitStatus?) {
+        let seconds = now.timeIntervalSince1970
+        let minute = WindowCounter.minute(of: seconds)
+        let resetMs = max(0, Int(((Double(minute + 1) * 60) - seconds) * 1000))
+        return state.withLock { state in
+            let replicas = state.replicas
+            var entry = state.keys[key.id] ?? KeyState()
+            defer { state.keys[key.id] = entry }
+            if let limit = key.limits.requestsPerMinute {
+                if entry.requests == nil { entry.requests = WindowCounter(minute: minute, limit: limit, replicas: replicas) }
+                entry.requests!.roll(to: minute, limit: limit, replicas: replicas)
+            }
+            if let limit = key.limits.tokensPerMinute {
+                if entry.tokens == nil { entry.tokens = WindowCounter(minute: minute, limit: limit, replicas: replicas) }
+                entry.tokens!.roll(to: minute, limit: limit, replicas: replicas)
+            }
+            func status() -> RateLimitStatus? {
+                guard !key.limits.isUnlimited else { return nil }
+                return RateLimitStatus(
+                    limitRequests: key.limits.requestsPerMinute, remainingRequests: (key.limits.requestsPerMinute ?? 0) - (entry.requests?.clusterUsed ?? 0),
+                    limitTokens: key.limits.tokensPerMinute, remainingTokens: (key.limits.tokensPerMinute ?? 0) - (entry.tokens?.clusterUsed ?? 0),
+                    resetMilliseconds: resetMs)
+            }
+            if let limit = key.limits.requestsPerMinute, let counter = entry.requests, !counter.fits(1) {
+                entry.requests!.noteDemand(1)
+                let current = status()
+                return (Self.rateLimited("requests per minute (RPM)", kind: .keyRequestRateLimited, limit: limit, used: counter.clusterUsed, requested: 1,
+                                         retryAfter: current?.retryAfterSeconds ?? 1), current)
+            }
+            entry.requests?.add(1)
+            return (nil, status())
+        }
+    }
+
     private static func rateLimited(_ what: String, kind: APIError, limit: Int, used: Int, requested: Int, retryAfter: Int) -> OpenAIError {
         OpenAIError(kind, "Rate limit reached for this key on \(what): Limit \(limit), Used \(min(used, limit)), Requested \(requested). Please try again in \(retryAfter)s.",
                     retryAfterSeconds: retryAfter)

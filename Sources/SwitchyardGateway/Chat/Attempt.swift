@@ -113,6 +113,7 @@ struct Attempt: Sendable {
                              firstTokenDeadline: ContinuousClock.Instant) async throws(UpstreamFailure) -> StreamStart {
         var relay = StreamRelay(clientWantsUsage: chat.clientWantsUsage, adapter: adapter, pricing: candidate.pricing,
                                 contextWindow: candidate.model.contextWindow)
+        if let limit = chat.recordAnswerLimit { relay.recorder = AnswerRecorder(limit: limit) }
         let read = upstream.body.reader()
         var pending: [UInt8] = []
         while !relay.started {

@@ -48,6 +48,9 @@ struct CallEnd: Sendable {
     /// The upstream error class or the gateway's error code, for failures.
     var errorClass: String?
     var ttft: Duration?
+    /// Answered from the response cache, and what that answer cost when it was made.
+    var cacheHit = false
+    var costSaved: Int64?
 
     init(status: Int, usage: TokenUsage? = nil, usageSource: UsageRecord.UsageSource? = nil, cost: Cost? = nil,
          errorClass: String? = nil, ttft: Duration? = nil) {

@@ -6,7 +6,8 @@ import NIOHTTP1
 import SwitchyardCore
 
 /// `POST /v1/chat/completions`: parse the request, plan the models (explicit, fallbacks or
-/// task-aware `auto`), admit it (rate limits, budget reservation), let the executor find a
+/// task-aware `auto`), answer it from the response cache when it opted in and has an entry
+/// (`AnswerCache`; a complete answer to an opted-in call is stored), admit it (rate limits, budget reservation), let the executor find a
 /// deployment that answers, and relay the answer — whole, or streamed chunk by chunk — with
 /// usage, cost and tracing headers. Each call runs in one task (`serve`) and ends in one
 /// place (`finish`). `POST /v1/messages` is the same call with its request translated from the
@@ -21,6 +22,8 @@ struct ChatCompletionHandler: Sendable {
     let access: AccessLayer?
     /// One JSON line per call (`log: {access: json}`); nil when off.
     var accessLog: AccessLog? = nil
+    /// The exact-match response cache; nil when no model has it enabled.
+    var cache: AnswerCache? = nil
 
     /// How long a stream whose client left keeps reading the upstream for its usage.
     static let usageDrain: Duration = .seconds(2)
@@ -120,6 +123,7 @@ struct ChatCompletionHandler: Sendable {
         // Setting metadata re-renders the handler's metadata: only when something can be logged.
         if logger.logLevel <= .warning { logger[metadataKey: "request.id"] = .string(call.requestID) }
         call.front = front
+        call.trace.cache = .bypass
         metrics.requestStarted()
         let end: CallEnd
         do {
@@ -136,7 +140,9 @@ struct ChatCompletionHandler: Sendable {
     private func answer(_ call: inout ChatCall, headers: HTTPHeaders, body: ByteBuffer, client: some ChatClient,
                         logger: Logger) async throws(OpenAIError) -> CallEnd {
         guard body.readableBytes <= maxBodyBytes else { throw .bodyTooLarge(limit: maxBodyBytes) }
-        let chat: ChatRequest
+        // Checked on every call, so that a wrong value is refused whether or not the cache is on.
+        let directive = try AnswerCache.directive(headers)
+        var chat: ChatRequest
         switch call.front {
         case .chat:
             chat = try ChatRequest(body: Array(buffer: body))
@@ -160,6 +166,21 @@ struct ChatCompletionHandler: Sendable {
         }
         call.trace.route = plan.rule
         call.trace.model = plan.models.first?.id
+        // The cache: after the model and the key's right to it are settled, before admission.
+        var cacheTicket: AnswerCache.Ticket?
+        if let cache, let model = plan.models.first?.id {
+            cacheTicket = cache.decide(directive, chat: chat, request: call.front == .chat ? chat.document : Self.clientDocument(body),
+                                       front: call.front, model: model, key: call.key)
+            if let ticket = cacheTicket {
+                call.trace.cache = .miss
+                if let answer = cache.lookup(ticket) {
+                    let deadline = call.started + executor.timeouts(for: plan.models[0], route: plan.timeouts).total
+                    return try await replay(answer, call: &call, stream: chat.stream, includeUsage: chat.clientWantsUsage, deadline: deadline,
+                                            client: client)
+                }
+                chat.recordAnswerLimit = ticket.maxBytes
+            }
+        }
         let region = headers.first(name: "x-switchyard-region").flatMap { $0.isEmpty ? nil : String($0.prefix(64)) } ?? call.key?.region
         let (candidates, skipped) = pool.candidates(for: plan.models, preferredRegion: region)
         if let access, let key = call.key {
@@ -208,6 +229,11 @@ struct ChatCompletionHandler: Sendable {
             var responseHeaders = call.trace.headers()
             responseHeaders.append(("content-type", "application/json"))
             await client.sendWhole(status: 200, headers: responseHeaders, body: ByteBuffer(bytes: answerBody))
+            if let cacheTicket, let cache, var answer = CachedAnswer(completion: answerBody),
+               answer.finishReason.map({ ProviderAdapters.adapter(for: prepared.candidate.deployment.family).failure(forFinishReason: $0) == nil }) ?? true {
+                answer.costPicodollars = cost.picodollars
+                cache.store(cacheTicket, answer)
+            }
             return CallEnd(status: 200, usage: usage, usageSource: usage == nil ? nil : .upstream, cost: usage == nil ? nil : cost)
         case .stream(let start):
             var logger = logger
@@ -220,8 +246,63 @@ struct ChatCompletionHandler: Sendable {
             let relay = StreamRelayTask(call: call, start: start, candidate: prepared.candidate, metrics: metrics, pool: pool,
                                         timeouts: executor.timeouts(for: prepared.candidate.model, route: plan.timeouts),
                                         deadline: deadline, logger: logger)
-            return await relay.run(to: client)
+            let end = await relay.run(to: client)
+            // Only a stream that completed, whole, to a client that took it all.
+            if let cacheTicket, let cache, end.status == 200, end.errorClass == nil, start.relay.iterator.outcome == .completed,
+               let answer = start.relay.iterator.recorder?.finish(usage: start.relay.iterator.usage, costPicodollars: end.cost?.picodollars) {
+                cache.store(cacheTicket, answer)
+            }
+            return end
         }
+    }
+
+    /// The body of a Messages request as the client sent it (validated already): its cache key
+    /// is made from it, not from the chat translation.
+    private static func clientDocument(_ body: ByteBuffer) -> JSONDocument? {
+        try? JSONDocument(bytes: Array(buffer: body))
+    }
+
+    /// A cache hit: admitted as a request (RPM) that spends nothing, answered from the entry
+    /// in the form asked for, recorded at cost 0 with the cost it saved.
+    private func replay(_ answer: CachedAnswer, call: inout ChatCall, stream: Bool, includeUsage: Bool, deadline: ContinuousClock.Instant,
+                        client: some ChatClient) async throws(OpenAIError) -> CallEnd {
+        if let access, let key = call.key {
+            let (error, status) = access.admission.admitCacheHit(key, now: call.startedAt)
+            call.trace.rateLimit = status
+            if let error {
+                metrics.recordAdmission(refused: error.code ?? error.type)
+                throw error
+            }
+        }
+        call.trace.cache = .hit
+        call.trace.cost = .picodollars(0)
+        // All of a hit's time up to its answer is the gateway's own.
+        let overhead = ContinuousClock.now - call.started
+        call.trace.overhead = overhead
+        metrics.recordOverhead(overhead)
+        var end = CallEnd(status: 200, cost: .picodollars(0))
+        end.cacheHit = true
+        end.costSaved = answer.costPicodollars
+        var headers = call.trace.headers()
+        if stream {
+            headers.append(("content-type", "text/event-stream"))
+            headers.append(("cache-control", "no-cache"))
+            do {
+                try await client.startStream(headers: headers)
+                end.ttft = .now - call.started
+                try await client.send(ByteBuffer(bytes: CacheReplay.stream(answer, includeUsage: includeUsage)), deadline: deadline)
+            } catch {
+                metrics.recordClientDisconnect(model: call.trace.model ?? "unknown")
+                end.status = 499
+                end.errorClass = error.errorClass
+                return end
+            }
+            await client.endStream()
+        } else {
+            headers.append(("content-type", "application/json"))
+            await client.sendWhole(status: 200, headers: headers, body: ByteBuffer(bytes: CacheReplay.completion(answer)))
+        }
+        return end
     }
 
     /// The one ending of every call that got past authentication: metrics, the admission
@@ -288,6 +369,8 @@ struct ChatCompletionHandler: Sendable {
             status: end.status, errorClass: end.errorClass, stream: call.stream)
         record.usageSource = end.usageSource
         record.front = call.front
+        record.cacheHit = end.cacheHit
+        record.costSavedPicodollars = end.costSaved
         return record
     }
 
@@ -319,6 +402,9 @@ struct ResponseTrace: Sendable {
     var rateLimit: RateLimitStatus?
     /// Time spent inside the gateway up to the response head, upstream waits excluded.
     var overhead: Duration?
+    /// What the call did with the response cache (`x-switchyard-cache`); nil leaves it out
+    /// (answers that are not calls: a refusal before the body, a token count).
+    var cache: AnswerCache.Status?
 
     /// Upstream headers that may reach the client. Everything else — `set-cookie`, hop-by-hop
     /// headers, the upstream's own rate-limit headers — stays behind.
@@ -339,6 +425,7 @@ struct ResponseTrace: Sendable {
         if attempts > 0 { fields.append(("x-switchyard-attempts", String(attempts))) }
         if let cost { fields.append(("x-switchyard-cost-usd", cost.headerValue)) }
         if let overhead { fields.append(("x-switchyard-overhead-us", String(overhead.nanosecondsClamped / 1000))) }
+        if let cache { fields.append((AnswerCache.header, cache.rawValue)) }
         if let rateLimit { fields.append(contentsOf: rateLimit.headers) }
         for (name, value) in upstreamHeaders {
             if Self.passedUpstreamHeaders.contains(name), Self.isSafeValue(value) { fields.append((name, value)) }

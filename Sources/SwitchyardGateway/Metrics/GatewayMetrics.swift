@@ -128,6 +128,27 @@ public final class GatewayMetrics: Sendable {
         counter("switchyard_admission_refusals_total", [("code", code)]).increment()
     }
 
+    /// A response-cache lookup (a `refresh` counts as a miss).
+    public func recordCacheLookup(model: String, hit: Bool) {
+        counter(hit ? "switchyard_cache_hits_total" : "switchyard_cache_misses_total", [("model", model)]).increment()
+    }
+
+    /// A fresh answer offered to the cache: stored, or too large for it.
+    public func recordCacheStore(stored: Bool) {
+        counter("switchyard_cache_stores_total", [("result", stored ? "stored" : "too_large")]).increment()
+    }
+
+    /// Entries removed for room (`size`) or found past their TTL (`expired`).
+    public func recordCacheEvictions(reason: String, count: Int) {
+        counter("switchyard_cache_evictions_total", [("reason", reason)]).increment(by: count)
+    }
+
+    /// What the cache holds now, across its partitions.
+    public func recordCacheSize(bytes: Int, entries: Int) {
+        gauge("switchyard_cache_bytes", []).record(Double(bytes))
+        gauge("switchyard_cache_entries", []).record(Double(entries))
+    }
+
     public func recordClientDisconnect(model: String) {
         counter("switchyard_client_disconnects_total", [("model", model)]).increment()
     }

@@ -186,11 +186,17 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Answers `error` with `Connection: close` and closes once the answer is out. Only when
     /// nothing else is being written on the connection; otherwise it just closes.
+    /// A request whose head was read is answered in its own front door's shape (a Messages
+    /// request in Anthropic's).
     private func end(with error: OpenAIError, context: ChannelHandlerContext) {
         stopTimer()
         let canAnswer: Bool
+        var front = UsageRecord.Front.chat
         switch mode {
-        case .idle, .reading: canAnswer = routerAnswersDue.isEmpty
+        case .reading(let head, _, _):
+            canAnswer = routerAnswersDue.isEmpty
+            front = Self.route(head)?.front ?? .chat
+        case .idle: canAnswer = routerAnswersDue.isEmpty
         case .answering, .passing, .closing, .discarding: canAnswer = false
         }
         mode = .closing
@@ -199,7 +205,7 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
-        let (status, headers, body) = chat.refused(error)
+        let (status, headers, body) = chat.refused(error, front: front)
         writeFinal(status: status, headers: headers, body: body, context: context)
     }
 

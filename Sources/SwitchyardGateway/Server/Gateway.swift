@@ -61,6 +61,7 @@ public enum Gateway {
             planner: RoutePlanner(catalog: config.catalog, routing: config.routing, isServed: { pool.serves($0) }),
             executor: executor, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes, access: access)
         chatHandler.accessLog = accessLog
+        if config.cache.anyEnabled { chatHandler.cache = AnswerCache(settings: config.cache, metrics: metrics) }
         let chat = chatHandler
         let models = ModelsEndpoint(catalog: config.catalog, pool: pool)
         let admin = AdminEndpoints(access: access, catalog: config.catalog)

@@ -66,6 +66,9 @@ enum OpenAPIDocument {
           },
           {
             "$ref": "#/components/parameters/RoutingHint"
+          },
+          {
+            "$ref": "#/components/parameters/CacheDirective"
           }
         ],
         "requestBody": {
@@ -134,6 +137,9 @@ enum OpenAPIDocument {
           },
           {
             "$ref": "#/components/parameters/RoutingHint"
+          },
+          {
+            "$ref": "#/components/parameters/CacheDirective"
           }
         ],
         "requestBody": {
@@ -202,6 +208,9 @@ enum OpenAPIDocument {
           },
           {
             "$ref": "#/components/parameters/RoutingHint"
+          },
+          {
+            "$ref": "#/components/parameters/CacheDirective"
           }
         ],
         "requestBody": {
@@ -1174,6 +1183,16 @@ enum OpenAPIDocument {
         "description": "A routing hint for `model: auto`: `reasoning`, `code`, or any word a rule's `when: {hint: …}` names.",
         "schema": {
           "type": "string"
+        }
+      },
+      "CacheDirective": {
+        "name": "x-switchyard-cache",
+        "in": "header",
+        "required": false,
+        "description": "The exact-match response cache, when the config enables it for the model: `use` (look up; store the answer on a miss), `refresh` (skip the lookup, store the fresh answer), `no-store` (leave the cache alone). Ignored when the cache is off for the model; any other value is a 400 `invalid_value` (whether or not the cache is on).",
+        "schema": {
+          "type": "string",
+          "enum": ["use", "no-store", "refresh"]
         }
       }
     },
@@ -2176,6 +2195,13 @@ enum OpenAPIDocument {
                 "unpriced_requests": {
                   "type": "integer"
                 },
+                "cache_hits": {
+                  "type": "integer",
+                  "description": "Requests answered from the response cache."
+                },
+                "cost_saved_usd": {
+                  "$ref": "#/components/schemas/Decimal"
+                },
                 "latency_ms": {
                   "type": "object",
                   "required": [
@@ -2928,8 +2954,15 @@ enum OpenAPIDocument {
               "pattern": "^[0-9]+$"
             }
           },
+          "x-switchyard-cache": {
+            "description": "What the call did with the response cache: `hit` (answered from it, cost 0, no upstream call), `miss` (used it; the upstream answered) or `bypass` (not used).",
+            "schema": {
+              "type": "string",
+              "enum": ["hit", "miss", "bypass"]
+            }
+          },
           "x-switchyard-cost-usd": {
-            "description": "Non-streaming answers: the exact cost as a plain decimal (e.g. `0.0000035`), or `unknown` for an unpriced model. Streams carry it in the usage chunk's `usage.cost_usd`, or as the SSE comment `: x-switchyard-cost-usd=…`.",
+            "description": "Non-streaming answers: the exact cost as a plain decimal (e.g. `0.0000035`; `0` for a cache hit), or `unknown` for an unpriced model. Streams carry it in the usage chunk's `usage.cost_usd`, or as the SSE comment `: x-switchyard-cost-usd=…`.",
             "schema": {
               "type": "string",
               "pattern": "^([0-9]+(\\.[0-9]+)?|unknown)$"
@@ -3198,6 +3231,13 @@ enum OpenAPIDocument {
             "schema": {
               "type": "string",
               "pattern": "^[0-9]+$"
+            }
+          },
+          "x-switchyard-cache": {
+            "description": "What the call did with the response cache: `hit` (answered from it, cost 0, no upstream call), `miss` (used it; the upstream answered) or `bypass` (not used).",
+            "schema": {
+              "type": "string",
+              "enum": ["hit", "miss", "bypass"]
             }
           },
           "x-switchyard-cost-usd": {

@@ -49,6 +49,10 @@ enum PostgresSchema {
         (3, [
             "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS front TEXT NOT NULL DEFAULT 'chat'",
         ]),
+        (4, [
+            "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS cache_hit BOOLEAN NOT NULL DEFAULT false",
+            "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS cost_saved_pusd BIGINT",
+        ]),
     ]
 
     /// `usage_records_y2026m11` for the month containing `date`, with its bounds in ms.

@@ -166,6 +166,8 @@ public final class PostgresStore: GatewayStore {
                     bindings.append(r.stream)
                     bindings.append(r.usageSource?.rawValue)
                     bindings.append(r.front.rawValue)
+                    bindings.append(r.cacheHit)
+                    bindings.append(r.costSavedPicodollars)
                 }
                 // A batch retried after a lost COMMIT acknowledgement is skipped row by row, and
                 // only rows really inserted add to the keys' spend.
@@ -275,16 +277,20 @@ public final class PostgresStore: GatewayStore {
                    COALESCE(SUM(cached_tokens), 0)::bigint, COALESCE(SUM(reasoning_tokens), 0)::bigint,
                    COALESCE(SUM(cost_pusd), 0)::text, COUNT(*) FILTER (WHERE cost_pusd IS NULL AND status < 400),
                    percentile_disc(0.5) WITHIN GROUP (ORDER BY latency_us), percentile_disc(0.95) WITHIN GROUP (ORDER BY latency_us),
-                   percentile_disc(0.99) WITHIN GROUP (ORDER BY latency_us)
+                   percentile_disc(0.99) WITHIN GROUP (ORDER BY latency_us),
+                   COUNT(*) FILTER (WHERE cache_hit), COALESCE(SUM(cost_saved_pusd), 0)::text
             FROM usage_records WHERE ts_ms >= $1 AND ts_ms < $2 GROUP BY g
             """, binds: bindings), logger: logger)
         var groups: [UsageGroup] = []
-        for try await (name, n, errors, p, c, cached, reasoning, cost, unpriced, p50, p95, p99)
-            in rows.decode((String, Int64, Int64, Int64, Int64, Int64, Int64, String, Int64, Int64, Int64, Int64).self) {
-            groups.append(UsageGroup(
+        for try await (name, n, errors, p, c, cached, reasoning, cost, unpriced, p50, p95, p99, hits, saved)
+            in rows.decode((String, Int64, Int64, Int64, Int64, Int64, Int64, String, Int64, Int64, Int64, Int64, Int64, String).self) {
+            var group = UsageGroup(
                 group: name, requests: Int(n), errors: Int(errors), promptTokens: Int(p), completionTokens: Int(c), cachedTokens: Int(cached),
                 reasoningTokens: Int(reasoning), cost: Picodollars.usd(Int128(cost) ?? 0), unpricedRequests: Int(unpriced),
-                latencyP50Ms: Double(p50) / 1000, latencyP95Ms: Double(p95) / 1000, latencyP99Ms: Double(p99) / 1000))
+                latencyP50Ms: Double(p50) / 1000, latencyP95Ms: Double(p95) / 1000, latencyP99Ms: Double(p99) / 1000)
+            group.cacheHits = Int(hits)
+            group.costSaved = Picodollars.usd(Int128(saved) ?? 0)
+            groups.append(group)
         }
         return groups
     }

@@ -43,5 +43,10 @@ enum SQLiteSchema {
             // The front door a call came through: `chat` or `messages`.
             "ALTER TABLE usage_records ADD COLUMN front TEXT NOT NULL DEFAULT 'chat'",
         ]),
+        (4, [
+            // Answered from the response cache (1), and what that answer cost when it was made.
+            "ALTER TABLE usage_records ADD COLUMN cache_hit INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE usage_records ADD COLUMN cost_saved_pusd INTEGER",
+        ]),
     ]
 }

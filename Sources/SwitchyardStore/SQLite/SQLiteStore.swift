@@ -169,7 +169,8 @@ public final class SQLiteStore: GatewayStore {
          text(r.provider), text(r.deployment), text(r.region), text(r.route), int(Int64(r.attempts)), int(Int64(r.usage.promptTokens)),
          int(Int64(r.usage.completionTokens)), int(Int64(r.usage.cachedPromptTokens)), int(Int64(r.usage.reasoningTokens)),
          int(r.costPicodollars), int(r.latencyMicroseconds), int(r.ttftMicroseconds), int(Int64(r.status)), text(r.errorClass),
-         int(r.stream ? 1 : 0), text(r.usageSource?.rawValue), .text(r.front.rawValue)]
+         int(r.stream ? 1 : 0), text(r.usageSource?.rawValue), .text(r.front.rawValue),
+         int(r.cacheHit ? 1 : 0), int(r.costSavedPicodollars)]
     }
 
     // MARK: Counters and spend
@@ -275,7 +276,8 @@ public final class SQLiteStore: GatewayStore {
             let totals = try await connection.query("""
                 SELECT \(group) AS g, COUNT(*) AS n, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
                        SUM(prompt_tokens) AS p, SUM(completion_tokens) AS c, SUM(cached_tokens) AS ca, SUM(reasoning_tokens) AS r,
-                       SUM(cost_pusd) AS cost, SUM(CASE WHEN cost_pusd IS NULL AND status < 400 THEN 1 ELSE 0 END) AS unpriced
+                       SUM(cost_pusd) AS cost, SUM(CASE WHEN cost_pusd IS NULL AND status < 400 THEN 1 ELSE 0 END) AS unpriced,
+                       SUM(cache_hit) AS hits, SUM(cost_saved_pusd) AS saved
                 FROM usage_records WHERE ts_ms >= ? AND ts_ms < ? GROUP BY g
                 """, range)
             // SQLite has no percentile function: read each group's latencies in order.
@@ -290,13 +292,16 @@ public final class SQLiteStore: GatewayStore {
         return totals.map { row in
             let name = row.column("g")?.string ?? "(none)"
             let values = sorted[name] ?? []
-            return UsageGroup(
+            var group = UsageGroup(
                 group: name, requests: Int(int64(row, "n") ?? 0), errors: Int(int64(row, "errors") ?? 0),
                 promptTokens: Int(int64(row, "p") ?? 0), completionTokens: Int(int64(row, "c") ?? 0), cachedTokens: Int(int64(row, "ca") ?? 0),
                 reasoningTokens: Int(int64(row, "r") ?? 0), cost: Picodollars.usd(int64(row, "cost") ?? 0),
                 unpricedRequests: Int(int64(row, "unpriced") ?? 0),
                 latencyP50Ms: LatencyPercentiles.of(sorted: values, 0.50), latencyP95Ms: LatencyPercentiles.of(sorted: values, 0.95),
                 latencyP99Ms: LatencyPercentiles.of(sorted: values, 0.99))
+            group.cacheHits = Int(int64(row, "hits") ?? 0)
+            group.costSaved = Picodollars.usd(int64(row, "saved") ?? 0)
+            return group
         }
     }
 

@@ -484,13 +484,15 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let chat = self.chat
         let logger = self.logger
         let headers = head.headers
+        let maxBodyBytes = settings.maxBodyBytes
         let route = Self.route(head) ?? .chat
         calls.start {
             switch route {
             case .chat, .messages:
-                await chat.serve(headers: headers, caller: caller, body: body, front: route.front, client: client, logger: logger)
+                await chat.serve(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: route.front, client: client,
+                                 logger: logger)
             case .countTokens:
-                let (status, fields, answer) = chat.countTokens(headers: headers, caller: caller, body: body)
+                let (status, fields, answer) = chat.countTokens(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes)
                 await client.sendWhole(status: status, headers: fields, body: answer)
             }
             client.done()
@@ -697,7 +699,8 @@ struct GatewayChildChannel: ServerChildChannel {
     let http1: HTTP1Channel
     let chat: ChatCompletionHandler
     let calls: CallTracker
-    let settings: ChatFrontHandler.Settings
+    /// Each new connection takes the limits of the config in force when it opens.
+    let live: LiveConfig
     let connections: ConnectionCount
     let logger: Logger
 
@@ -712,7 +715,7 @@ struct GatewayChildChannel: ServerChildChannel {
         return http1.setup(channel: channel, logger: setupLogger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            let front = ChatFrontHandler(chat: chat, calls: calls, settings: settings, logger: logger)
+            let front = ChatFrontHandler(chat: chat, calls: calls, settings: live.current.front, logger: logger)
             try pipeline.addHandler(front, position: .after(decoder))
             try pipeline.addHandler(ReadWatch(front: front), position: .before(decoder))
             return value

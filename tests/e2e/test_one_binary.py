@@ -5,6 +5,7 @@ private mount namespace, so that no build-tree path can be reached — serves a 
 The release tarball's check (static Swift runtime: no libswift* in ldd, the toolchain hidden too)
 is `scripts/release-check`: a release build takes too long for every CI run."""
 
+import json
 import os
 import re
 import shutil
@@ -32,15 +33,27 @@ def test_version_names_the_version_and_the_commit():
     match = re.fullmatch(r"switchyard (\S+) \(([0-9a-f]{7,40}(-dirty)?|unknown)\)\n", result.stdout)
     assert match, result.stdout
     assert match.group(1) == source_version()
-    head = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True)
-    if head.returncode == 0 and match.group(2) != "unknown":
-        assert head.stdout.startswith(match.group(2).removesuffix("-dirty"))
+    commit = match.group(2).removesuffix("-dirty")
+    in_git = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--git-dir"], capture_output=True).returncode == 0
+    if in_git:
+        # Built from this checkout: the commit is one of its own (the binary may predate HEAD).
+        assert commit != "unknown", "git is here, but the binary does not know its commit"
+        found = subprocess.run(["git", "-C", str(REPO_ROOT), "cat-file", "-e", f"{commit}^{{commit}}"], capture_output=True)
+        assert found.returncode == 0, f"{commit} is not a commit of this repository"
 
 
 def test_the_binary_references_no_resource_bundle():
     data = binary_path().read_bytes()
     assert b".resources" not in data, "the binary names a resource bundle (Bundle.module), so it needs the build tree"
     assert b"Switchyard_SwitchyardCore" not in data
+
+
+def dockerfile_healthcheck(port: int) -> str:
+    """The bash command of the Dockerfile's HEALTHCHECK, aimed at `port`."""
+    text = (REPO_ROOT / "packaging" / "Dockerfile").read_text().replace("\\\n", " ")
+    command = json.loads(re.search(r"HEALTHCHECK .*?CMD (\[.*\])", text).group(1))
+    assert command[:2] == ["bash", "-c"] and "/healthz" in command[2], command
+    return command[2].replace("8080", str(port))
 
 
 def test_a_copy_of_the_binary_alone_serves_a_chat_call(tmp_path):
@@ -79,6 +92,9 @@ def test_a_copy_of_the_binary_alone_serves_a_chat_call(tmp_path):
         assert r.headers["x-switchyard-cost-usd"] not in ("", "unknown")
         models = httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=10).json()["data"]
         assert {"deepseek-v4-flash", "glm-5", "kimi-k2.5"} <= {m["id"] for m in models}
+        # The container's health check passes against it, and fails where nothing listens.
+        assert subprocess.run(["bash", "-c", dockerfile_healthcheck(port)], timeout=10).returncode == 0
+        assert subprocess.run(["bash", "-c", dockerfile_healthcheck(free_port())], timeout=10, stderr=subprocess.DEVNULL).returncode != 0
     finally:
         process.terminate()
         try:

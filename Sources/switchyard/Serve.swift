@@ -146,9 +146,9 @@ struct Serve: AsyncParsableCommand {
             services: (access?.services(logger: logger) ?? []) + [
                 UpstreamConnectionsService(connections: parts.upstream),
                 HealthProber(live: parts.live, connections: parts.upstream, logger: logger),
-                parts.callDrain(connectionWait: gatewayConfig.server.shutdownGrace),
+                parts.callDrain(),
                 application,
-                ShutdownGrace(calls: parts.calls, grace: gatewayConfig.server.shutdownGrace, logger: logger),
+                ShutdownGrace(calls: parts.calls, grace: parts.shutdownGrace, logger: logger),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)

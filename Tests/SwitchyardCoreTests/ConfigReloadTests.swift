@@ -90,11 +90,13 @@ import Testing
     }
 
     @Test func routingAndLimitsApplyLive() throws {
-        let next = try config(server: "{host: 127.0.0.1, port: 8080, header_timeout_ms: 500, public_health: true}",
+        let next = try config(server: "{host: 127.0.0.1, port: 8080, header_timeout_ms: 500, public_health: true, max_connections: 5, shutdown_grace_s: 2}",
                               extra: "routing: {strategy: ordered, breaker: {consecutive_failures: 2}}")
         let reload = ConfigReload(running: try config(), next: next)
         #expect(reload.needsRestart.isEmpty)
-        #expect(reload.applied == ["routing", "server.header_timeout_ms", "server.public_health"])
+        #expect(reload.applied == ["routing", "server.max_connections", "server.shutdown_grace_s", "server.header_timeout_ms", "server.public_health"])
+        #expect(reload.config.server.maxConnections == 5)
+        #expect(reload.config.server.shutdownGrace == .seconds(2))
         #expect(reload.config.routing.strategy == .ordered)
         #expect(reload.config.routing.breaker.consecutiveFailures == 2)
         #expect(reload.config.server.publicHealth)

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import signal
+import socket
 import sqlite3
 import textwrap
 import threading
@@ -15,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
+import pytest
 
 from support import clean_env, free_port, sim_prompt
 
@@ -213,12 +215,13 @@ def test_a_changed_listen_port_needs_a_restart(launcher, tmp_path):
     path.write_text(config_text(db, "1", "only", server=f"server: {{host: 127.0.0.1, port: {port}}}\n"))
     gateway = start(launcher, path, port=port)
 
-    path.write_text(config_text(db, "2", "only", server=f"server: {{host: 127.0.0.1, port: {other}, max_body_bytes: 4096}}\n"))
+    path.write_text(config_text(db, "2", "only",
+                                server=f"server: {{host: 127.0.0.1, port: {other}, max_body_bytes: 4096, max_connections: 2}}\n"))
     r = reload(gateway)
     assert r.status_code == 200, r.text
     answer = r.json()
     assert answer["needs_restart"] == [f"server.port ({port} kept, the file says {other})"]
-    assert answer["applied"] == [f"models ({MODEL})", "server.max_body_bytes"]
+    assert answer["applied"] == [f"models ({MODEL})", "server.max_connections", "server.max_body_bytes"]
     assert f"server.port ({port} kept, the file says {other})" in gateway.output()
     # Still on the old port, with the new price and the new body limit for new connections.
     served = chat(gateway)
@@ -230,6 +233,23 @@ def test_a_changed_listen_port_needs_a_restart(launcher, tmp_path):
         raise AssertionError(f"something answers on port {other}")
     except httpx.TransportError:
         pass
+    # The new connection limit: with two connections held open, a third is closed at once.
+    held = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+    try:
+        time.sleep(0.3)
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{gateway.url}/healthz", timeout=5)
+    finally:
+        for connection in held:
+            connection.close()
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            if httpx.get(f"{gateway.url}/healthz", timeout=5).status_code == 200:
+                break
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "connections stay refused after the held ones closed"
+            time.sleep(0.1)
 
 
 def test_the_embedded_default_has_nothing_to_reload(launcher, tmp_path):

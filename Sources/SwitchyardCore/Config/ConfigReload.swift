@@ -3,12 +3,13 @@
 ///
 /// Live: models and prices (the catalog), providers and deployments, routing (strategies,
 /// retries, breaker settings, hedging, rules, per-model settings, the probe interval), upstream
-/// timeouts other than `connect_ms`, the per-connection limits of new client connections
-/// (`max_body_bytes`, `header_timeout_ms`, `body_timeout_ms`, `idle_timeout_ms`,
-/// `client_stall_ms`), `public_health` and the metrics token.
+/// timeouts other than `connect_ms`, the limits of client connections opened from then on
+/// (`max_connections`, `max_body_bytes`, `header_timeout_ms`, `body_timeout_ms`,
+/// `idle_timeout_ms`, `client_stall_ms`), `shutdown_grace_s` (read when a shutdown starts),
+/// `public_health` and the metrics token.
 ///
 /// Restart: what was bound or opened at start-up — the listen address (`host`, `port`,
-/// `backlog`), `max_connections`, `shutdown_grace_s`, `timeouts.connect_ms` (the shared
+/// `backlog`), `timeouts.connect_ms` (the shared
 /// upstream connection pool), everything under `auth`, `store` and `ledger` (the store and the
 /// ledger writer), and `log` (the access log's file). Such a change is reported and its running
 /// value kept.
@@ -42,8 +43,6 @@ public struct ConfigReload: Sendable {
         keep("server.host", \.server.host) { $0 }
         keep("server.port", \.server.port) { String($0) }
         keep("server.backlog", \.server.backlog) { String($0) }
-        keep("server.max_connections", \.server.maxConnections) { String($0) }
-        keep("server.shutdown_grace_s", \.server.shutdownGrace) { String($0.components.seconds) }
         keep("timeouts.connect_ms", \.timeouts.connect) { Self.milliseconds($0) }
         keep("auth.required", \.access.authRequired) { String($0) }
         keep("auth.admin_key_env", \.access.adminKeyEnv) { $0 }
@@ -76,6 +75,8 @@ public struct ConfigReload: Sendable {
         liveTimeouts.connect = running.timeouts.connect
         if liveTimeouts != running.timeouts { applied.append("timeouts") }
         let limits: [(String, Bool)] = [
+            ("server.max_connections", running.server.maxConnections != next.server.maxConnections),
+            ("server.shutdown_grace_s", running.server.shutdownGrace != next.server.shutdownGrace),
             ("server.max_body_bytes", running.server.maxBodyBytes != next.server.maxBodyBytes),
             ("server.header_timeout_ms", running.server.headerTimeout != next.server.headerTimeout),
             ("server.body_timeout_ms", running.server.bodyTimeout != next.server.bodyTimeout),

@@ -705,7 +705,9 @@ struct GatewayChildChannel: ServerChildChannel {
     let logger: Logger
 
     func setup(channel: any Channel, logger setupLogger: Logger) -> EventLoopFuture<Value> {
-        guard connections.open() else {
+        // The config in force when the connection opens: its connection limit and read limits.
+        let snapshot = live.current
+        guard connections.open(limit: snapshot.config.server.maxConnections) else {
             // Refused cheaply: no handlers, no answer.
             channel.close(mode: .all, promise: nil)
             return channel.eventLoop.makeFailedFuture(ConnectionLimitReached())
@@ -715,7 +717,7 @@ struct GatewayChildChannel: ServerChildChannel {
         return http1.setup(channel: channel, logger: setupLogger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            let front = ChatFrontHandler(chat: chat, calls: calls, settings: live.current.front, logger: logger)
+            let front = ChatFrontHandler(chat: chat, calls: calls, settings: snapshot.front, logger: logger)
             try pipeline.addHandler(front, position: .after(decoder))
             try pipeline.addHandler(ReadWatch(front: front), position: .before(decoder))
             return value
@@ -727,15 +729,15 @@ struct GatewayChildChannel: ServerChildChannel {
     }
 }
 
-/// Open client connections, against `server.max_connections`.
+/// Open client connections, against `server.max_connections` (the limit of the config in force
+/// when a connection opens).
 final class ConnectionCount: Sendable {
     private let count = Atomic<Int>(0)
-    let limit: Int
 
-    init(limit: Int) { self.limit = limit }
+    init() {}
 
-    /// Counts a new connection; false (and not counted) past the limit.
-    func open() -> Bool {
+    /// Counts a new connection; false (and not counted) past `limit`.
+    func open(limit: Int) -> Bool {
         let now = count.wrappingAdd(1, ordering: .relaxed).newValue
         if now > limit {
             count.wrappingSubtract(1, ordering: .relaxed)

@@ -98,7 +98,7 @@ public actor ConfigReloader {
             "trigger": .string(trigger), "config": .string(path), "sha256": .string(loaded.1.sha256 ?? ""),
             "applied": .string(reload.applied.isEmpty ? "nothing changed" : reload.applied.joined(separator: "; ")),
             "deployments": .stringConvertible(reload.config.deployments.count),
-            "took_ms": .stringConvertible((ContinuousClock.now - started).milliseconds),
+            "took_us": .stringConvertible((ContinuousClock.now - started).microsecondsClamped),
         ])
         for setting in reload.needsRestart {
             logger.warning("config reload: this change needs a restart; the running value is kept", metadata: ["setting": .string(setting)])

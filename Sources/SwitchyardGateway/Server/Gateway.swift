@@ -32,7 +32,19 @@ public enum Gateway {
         /// The shutdown step that waits for the calls in flight and the client connections still
         /// open (at most `connectionWait`), so that every call's ledger row is written.
         public func callDrain(connectionWait: Duration) -> CallDrain {
-            CallDrain(calls: calls, connections: connections, connectionWait: connectionWait)
+            CallDrain(calls: calls, connections: connections, connectionWait: { connectionWait })
+        }
+
+        /// The same, waiting at most the running config's `shutdown_grace_s` (a reload may change it).
+        public func callDrain() -> CallDrain {
+            let live = self.live
+            return CallDrain(calls: calls, connections: connections, connectionWait: { live.current.config.server.shutdownGrace })
+        }
+
+        /// The running config's `shutdown_grace_s`, read when the shutdown starts.
+        public var shutdownGrace: @Sendable () -> Duration {
+            let live = self.live
+            return { live.current.config.server.shutdownGrace }
         }
     }
 
@@ -71,7 +83,7 @@ public enum Gateway {
         let chat = chatHandler
         let admin = AdminEndpoints(access: access, live: live)
         let calls = CallTracker()
-        let connections = ConnectionCount(limit: config.server.maxConnections)
+        let connections = ConnectionCount()
 
         let router = Router()
         let allowed = AllowedMethods()

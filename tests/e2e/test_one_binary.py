@@ -34,7 +34,8 @@ def test_version_names_the_version_and_the_commit():
     assert match, result.stdout
     assert match.group(1) == source_version()
     commit = match.group(2).removesuffix("-dirty")
-    in_git = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--git-dir"], capture_output=True).returncode == 0
+    in_git = shutil.which("git") is not None and \
+        subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--git-dir"], capture_output=True).returncode == 0
     if in_git:
         # Built from this checkout: the commit is one of its own (the binary may predate HEAD).
         assert commit != "unknown", "git is here, but the binary does not know its commit"

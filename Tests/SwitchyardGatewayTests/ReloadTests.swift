@@ -103,17 +103,27 @@ import Testing
             #expect(first.headers["x-switchyard-deployment"] == "a")
             let firstCost = try #require(first.headers["x-switchyard-cost-usd"].flatMap { Decimal(string: $0) })
 
-            try Self.yaml(price: "3", deployments: ["b"]).write(toFile: file, atomically: true, encoding: .utf8)
+            // b's breaker opens (two failures) before the reload; it must stay open after it.
+            let b = try #require(parts.live.pool.deployments.first { $0.name == "b" })
+            for _ in 0..<2 {
+                #expect(parts.live.pool.begin(b))
+                parts.live.pool.end(b, .failure(.server, retryAfter: nil))
+            }
+            try Self.yaml(price: "3", deployments: ["b", "c"]).write(toFile: file, atomically: true, encoding: .utf8)
             guard case .reloaded(let reload, let newSource) = await parts.reloader.reload(trigger: "test") else {
                 Issue.record("the valid file was not applied")
                 return
             }
-            #expect(reload.applied == ["models (deepseek-v4-flash)", "deployments (removed a)"])
+            #expect(reload.applied == ["models (deepseek-v4-flash)", "deployments (added c; removed a)"])
+            #expect(parts.live.pool.health.map(\.deployment.name) == ["b", "c"])
+            #expect(parts.live.pool.health[0].breaker == .open && parts.live.pool.health[0].failures == 2)
+            #expect(parts.live.pool.health[1].breaker == .closed)
             #expect(reload.needsRestart.isEmpty)
             #expect(newSource.sha256 != source.sha256)
             #expect(parts.live.source == newSource)
             let second = try await post(client, body)
-            #expect(second.headers["x-switchyard-deployment"] == "b")
+            // b's breaker is open: the new deployment c answers.
+            #expect(second.headers["x-switchyard-deployment"] == "c")
             let secondCost = try #require(second.headers["x-switchyard-cost-usd"].flatMap { Decimal(string: $0) })
             #expect(firstCost == (try Self.tokens(first)) * 1 / 1_000_000)
             #expect(secondCost == (try Self.tokens(second)) * 3 / 1_000_000)
@@ -129,7 +139,7 @@ import Testing
             #expect(error.description.contains("unknown family 'nope'"))
             #expect(parts.live.source == newSource)
             let third = try await post(client, body)
-            #expect(third.headers["x-switchyard-deployment"] == "b")
+            #expect(third.headers["x-switchyard-deployment"] == "c")
             #expect(third.headers["x-switchyard-cost-usd"].flatMap { Decimal(string: $0) } == (try Self.tokens(third)) * 3 / 1_000_000)
 
             let health = try await client.execute(uri: "/admin/health", method: .get)

@@ -35,9 +35,14 @@ let package = Package(
         .target(
             name: "SwitchyardCore",
             dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
-            resources: [.copy("Resources/catalog.json")],
-            swiftSettings: upcoming
+            // The catalog is compiled in (EmbedCatalog), not a resource bundle: the binary needs
+            // no file beside it.
+            exclude: ["Resources/catalog.json"],
+            swiftSettings: upcoming,
+            plugins: ["EmbedCatalog"]
         ),
+        .plugin(name: "EmbedCatalog", capability: .buildTool()),
+        .plugin(name: "BuildCommit", capability: .buildTool()),
         .target(
             name: "SwitchyardSimulator",
             dependencies: [
@@ -92,6 +97,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: upcoming
         ),
@@ -122,7 +128,8 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            swiftSettings: upcoming
+            swiftSettings: upcoming,
+            plugins: ["BuildCommit"]
         ),
         .testTarget(
             name: "SwitchyardCoreTests",

@@ -23,10 +23,12 @@ struct Serve: AsyncParsableCommand {
 
             With --config FILE, the providers and deployments in FILE. API keys are read from the \
             environment variables the file names. An invalid file stops start-up with a message \
-            naming the file, line and field.
+            naming the file, line and field. SIGHUP (or POST /admin/reload) re-reads FILE: models, \
+            prices, deployments, routing and timeouts change for new calls, calls in flight finish \
+            as they started; an invalid file is refused and the running config keeps serving.
 
             Endpoints: POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, \
-            GET /healthz, GET /readyz, GET /metrics, /admin/keys, /admin/usage, /admin/health.
+            GET /healthz, GET /readyz, GET /metrics, /admin/keys, /admin/usage, /admin/health, POST /admin/reload.
             """)
 
     @Option(help: "Address to listen on (overrides server.host in the config).")
@@ -52,25 +54,40 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = makeLogger(label: "switchyard", level: logLevel)
-        var gatewayConfig: GatewayConfig
-        if let config {
-            gatewayConfig = try loadConfigOrExit(config)
-        } else {
-            gatewayConfig = .embedded(environment: ProcessInfo.processInfo.environment)
-        }
-        if let host { gatewayConfig.server.host = host }
-        if let port { gatewayConfig.server.port = port }
         if let store {
-            // A password from the config's store.password_env still applies to --store.
-            var password: String?
-            if case .postgres(let configured) = gatewayConfig.access.store { password = configured.password }
             do {
-                gatewayConfig.access.store = try StoreLocation(parsing: store, password: password)
+                _ = try StoreLocation(parsing: store)
             } catch {
                 // Never echo the URL: it may carry a password.
                 printError("switchyard: --store: \(error.description)")
                 throw ExitCode(2)
             }
+        }
+        // What the command line overrides in the file: applied at start and to every reload.
+        let (hostFlag, portFlag, storeFlag) = (self.host, self.port, self.store)
+        let overrides: @Sendable (inout GatewayConfig) -> Void = { config in
+            if let hostFlag { config.server.host = hostFlag }
+            if let portFlag { config.server.port = portFlag }
+            if let store = storeFlag {
+                // A password from the config's store.password_env still applies to --store.
+                var password: String?
+                if case .postgres(let configured) = config.access.store { password = configured.password }
+                if let location = try? StoreLocation(parsing: store, password: password) { config.access.store = location }
+            }
+        }
+        var gatewayConfig: GatewayConfig
+        let source: ConfigSource
+        if let config {
+            do {
+                (gatewayConfig, source) = try ConfigReloader.load(path: config, environment: ProcessInfo.processInfo.environment, overrides: overrides)
+            } catch {
+                printError("switchyard: invalid config: \(error)")
+                throw ExitCode(2)
+            }
+        } else {
+            gatewayConfig = .embedded(environment: ProcessInfo.processInfo.environment)
+            overrides(&gatewayConfig)
+            source = ConfigSource(path: nil, sha256: nil)
         }
         if let adminKey = gatewayConfig.access.adminKey, adminKey.value.utf8.count < 16 {
             printError("switchyard: \(gatewayConfig.access.adminKeyEnv) is shorter than 16 characters; use a long random value")
@@ -110,13 +127,15 @@ struct Serve: AsyncParsableCommand {
         let host = gatewayConfig.server.host
         let origin = gatewayConfig.origin
         let (application, parts) = Gateway.buildApplication(
-            config: gatewayConfig, access: access, accessLog: accessLog, metrics: metrics, registry: registry, logger: logger,
+            config: gatewayConfig, origin: .init(path: config, overrides: overrides), source: source, access: access, accessLog: accessLog, metrics: metrics, registry: registry, logger: logger,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 printFlush("Switchyard listening on http://\(host):\(port) (\(origin))")
                             })
         logger.info("configuration loaded", metadata: [
+            "version": .string(Switchyard.version),
             "config": .string(gatewayConfig.origin),
+            "sha256": .string(source.sha256 ?? "none"),
             "models": .stringConvertible(gatewayConfig.catalog.models.filter { parts.pool.serves($0.id) }.count),
             "deployments": .stringConvertible(parts.pool.deployments.count),
         ])
@@ -126,10 +145,10 @@ struct Serve: AsyncParsableCommand {
         let group = ServiceGroup(
             services: (access?.services(logger: logger) ?? []) + [
                 UpstreamConnectionsService(connections: parts.upstream),
-                HealthProber(pool: parts.pool, connections: parts.upstream, interval: gatewayConfig.routing.probeInterval, logger: logger),
-                parts.callDrain(connectionWait: gatewayConfig.server.shutdownGrace),
+                HealthProber(live: parts.live, connections: parts.upstream, logger: logger),
+                parts.callDrain(),
                 application,
-                ShutdownGrace(calls: parts.calls, grace: gatewayConfig.server.shutdownGrace, logger: logger),
+                ShutdownGrace(calls: parts.calls, grace: parts.shutdownGrace, logger: logger),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
@@ -146,6 +165,13 @@ struct Serve: AsyncParsableCommand {
                     calls.cancelAll()
                 }
             }
+        }
+        // SIGHUP re-reads the config file, as POST /admin/reload does.
+        // (Trapped before the server starts: SIGHUP's default action would end the process.)
+        let reloader = parts.reloader
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        Task.detached {
+            for await _ in hangups { _ = await reloader.reload(trigger: "SIGHUP") }
         }
         // SIGUSR1 reopens the access log file (after logrotate moved it away).
         if let accessLog {

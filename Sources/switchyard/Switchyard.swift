@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import NIOCore
 import NIOPosix
+import SwitchyardCore
 
 /// The process entry point. Before any async code runs, NIO's event loops become the executor
 /// of Swift concurrency: a request's tasks then run on the loop that owns its connections
@@ -31,7 +32,12 @@ struct Switchyard: AsyncParsableCommand {
             simulated providers, so it works offline with no keys. Point it at real providers with \
             `--config switchyard.yaml` (see examples/).
             """,
+        version: Switchyard.version,
         subcommands: [Serve.self, Sim.self, Bench.self, Models.self, Route.self, CostCommand.self, Recommend.self, Keys.self, UsageCommand.self],
         defaultSubcommand: nil
     )
+
+    /// `switchyard VERSION (COMMIT)`: the version from `SwitchyardVersion`, the commit the
+    /// BuildCommit plugin recorded (`unknown` when built without git).
+    static let version = "switchyard \(SwitchyardVersion.number) (\(buildCommit))"
 }

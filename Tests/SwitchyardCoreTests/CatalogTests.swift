@@ -3,6 +3,15 @@ import Testing
 @testable import SwitchyardCore
 
 @Suite struct CatalogTests {
+    /// The catalog compiled into the binary (EmbedCatalog) is today's `Resources/catalog.json`,
+    /// byte for byte: no stale copy, no resource bundle.
+    @Test func theEmbeddedCatalogIsTheJSONFile() throws {
+        let file = URL(filePath: #filePath).deletingLastPathComponent().appending(path: "../../Sources/SwitchyardCore/Resources/catalog.json")
+        let onDisk = try Data(contentsOf: file.standardizedFileURL)
+        #expect(CatalogFile.builtInData() == onDisk)
+        #expect(try CatalogFile.decode(onDisk).models.map(\.id) == Catalog.builtIn.models.map(\.id))
+    }
+
     let catalog = Catalog.builtIn
 
     /// Every model of the seed with its figure copied exactly (shared/reference/seed-facts.md).

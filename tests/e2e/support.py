@@ -123,16 +123,19 @@ class Launcher:
     log_dir: Path
     processes: list[Process] = field(default_factory=list)
 
-    def start(self, name: str, args: list[str], env: dict[str, str] | None = None) -> Process:
+    def start(self, name: str, args: list[str], env: dict[str, str] | None = None, port: int | None = None) -> Process:
+        """Starts `switchyard ARGS --port P` on a free port; with `port`, the process is expected to
+        listen there by itself (its config says so) and no --port is added."""
         binary = binary_path()
         if not binary.exists():
             pytest.fail(f"switchyard binary not found at {binary}; run `swift build` or set SWITCHYARD_BIN")
-        port = free_port()
+        port_flag = [] if port is not None else ["--port"]
+        port = port if port is not None else free_port()
         stdout_path = self.log_dir / f"{name}-{port}.out"
         stderr_path = self.log_dir / f"{name}-{port}.err"
         with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
             popen = subprocess.Popen(
-                [str(binary), *args, "--port", str(port)],
+                [str(binary), *args, *port_flag, *([str(port)] if port_flag else [])],
                 cwd=REPO_ROOT,
                 env=env if env is not None else clean_env(),
                 stdin=subprocess.DEVNULL,

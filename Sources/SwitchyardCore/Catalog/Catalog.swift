@@ -2,9 +2,9 @@ import Foundation
 
 /// The set of models the gateway serves, looked up by ID or alias (case-insensitive).
 ///
-/// The built-in catalog is `Resources/catalog.json`; a config file can add models and override
+/// The built-in catalog is `Resources/catalog.json`, compiled into the binary; a config file can add models and override
 /// prices (see `GatewayConfig`).
-public struct Catalog: Sendable {
+public struct Catalog: Sendable, Equatable {
     public private(set) var models: [CatalogModel]
     public private(set) var families: [FamilyInfo]
     private var index: [String: Int]
@@ -21,6 +21,9 @@ public struct Catalog: Sendable {
         self.index = [:]
         for model in models { upsert(model) }
     }
+
+    /// Two catalogs are equal when they hold the same models and families (the index follows).
+    public static func == (a: Catalog, b: Catalog) -> Bool { a.models == b.models && a.families == b.families }
 
     /// Looks a model up by its ID or any alias, ignoring case.
     public func model(named name: String) -> CatalogModel? {
@@ -48,7 +51,7 @@ public struct Catalog: Sendable {
         do {
             return try CatalogFile.decode(CatalogFile.builtInData())
         } catch {
-            fatalError("The built-in catalog resource is invalid: \(error)")
+            fatalError("The built-in catalog (Resources/catalog.json) is invalid: \(error)")
         }
     }()
 }

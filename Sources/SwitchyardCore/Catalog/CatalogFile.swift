@@ -1,6 +1,7 @@
 import Foundation
 
-/// Decodes the catalog's JSON file (`Resources/catalog.json`).
+/// Decodes the catalog's JSON file (`Resources/catalog.json`, compiled into the binary as
+/// `catalogJSON` by the EmbedCatalog build plugin).
 enum CatalogFile {
     struct File: Decodable {
         var families: [Family]
@@ -33,12 +34,7 @@ enum CatalogFile {
         var description: String
     }
 
-    static func builtInData() throws -> Data {
-        guard let url = Bundle.module.url(forResource: "catalog", withExtension: "json") else {
-            throw Invalid(description: "catalog.json is missing from the SwitchyardCore resources")
-        }
-        return try Data(contentsOf: url)
-    }
+    static func builtInData() -> Data { Data(catalogJSON.utf8) }
 
     static func decode(_ data: Data) throws -> Catalog {
         let file = try JSONDecoder().decode(File.self, from: data)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// How requests are routed, retried and failed over (the `routing:` section).
-public struct RoutingSettings: Sendable {
+public struct RoutingSettings: Sendable, Hashable {
     /// Deployment order for models without their own strategy.
     public var strategy: DeploymentStrategy = .weighted
     public var retry = RetryPolicy()

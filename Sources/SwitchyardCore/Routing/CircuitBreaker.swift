@@ -28,7 +28,7 @@ public struct CircuitBreaker: Sendable {
         case halfOpen(probeInFlight: Bool)
     }
 
-    public let settings: Settings
+    public private(set) var settings: Settings
     private var phase: Phase = .closed
     private var consecutive = 0
     /// Outcomes in the window, counted in `bucketCount` time slices: O(1) per call at any rate.
@@ -36,6 +36,14 @@ public struct CircuitBreaker: Sendable {
     public private(set) var timesOpened = 0
 
     public init(settings: Settings = Settings()) {
+        self.settings = settings
+    }
+
+    /// New thresholds (a config reload) for the same deployment: its state — open, half-open,
+    /// failures in a row, times opened — is kept; the window's outcomes too unless its length
+    /// changed (they were counted in slices of the old length).
+    public mutating func reconfigure(_ settings: Settings) {
+        if settings.window != self.settings.window { window = OutcomeWindow() }
         self.settings = settings
     }
 

@@ -77,6 +77,10 @@ public struct APIError: Sendable, Hashable, CustomStringConvertible {
     public static let invalidAdminKey = APIError(401, invalid, "invalid_admin_key", retry: false)
     public static let keyNotFound = APIError(404, invalid, "key_not_found", retry: nil)
     public static let invalidMetricsToken = APIError(401, invalid, "invalid_metrics_token", retry: false)
+    /// `POST /admin/reload`: the config file is invalid or unreadable; the running config keeps serving.
+    public static let configInvalid = APIError(400, invalid, "config_invalid", retry: false)
+    /// `POST /admin/reload` on the embedded default: there is no config file to re-read.
+    public static let noConfigFile = APIError(409, invalid, "no_config_file", retry: false)
 
     // MARK: The gateway
 
@@ -106,7 +110,7 @@ public struct APIError: Sendable, Hashable, CustomStringConvertible {
         .requestTimeout, .incompleteRequest, .malformedRequest, .unknownURL, .methodNotAllowed,
         .modelNotFound, .fallbackModelNotFound, .contextLengthExceeded, .noCapableModel, .noHealthyDeployment,
         .invalidAPIKey, .modelNotAllowed, .insufficientQuota, .keyRequestRateLimited, .keyTokenRateLimited, .keyTokenLimitTooSmall,
-        .storeUnavailable, .adminDisabled, .invalidAdminKey, .keyNotFound, .invalidMetricsToken, .internalError, .gatewayShuttingDown,
+        .storeUnavailable, .adminDisabled, .invalidAdminKey, .keyNotFound, .invalidMetricsToken, .configInvalid, .noConfigFile, .internalError, .gatewayShuttingDown,
         .contentFilter, .upstreamRateLimited, .upstreamOverloaded, .upstreamError, .upstreamAuthenticationFailed,
         .upstreamInvalidRequest, .upstreamModelNotFound, .upstreamTimeout, .upstreamUnreachable,
         .upstreamBadResponse,

@@ -11,7 +11,8 @@ import SwitchyardStore
 /// there is no default admin key.
 struct AdminEndpoints: Sendable {
     let access: AccessLayer?
-    let catalog: Catalog
+    /// The catalog a new key's allowed models are checked against: the running config's.
+    let live: LiveConfig
 
     func register(on router: Router<some RequestContext>) {
         router.post("/admin/keys") { request, _ in try await guarded(request) { access in try await create(request, access: access) } }
@@ -51,7 +52,7 @@ struct AdminEndpoints: Sendable {
             throw OpenAIError.bodyTooLarge(limit: 64 << 10)
         }
         let now = Date()
-        let spec = try KeySpec(json: Array(buffer: body), catalog: catalog, now: now)
+        let spec = try KeySpec(json: Array(buffer: body), catalog: live.config.catalog, now: now)
         if spec.budget != nil && !access.settings.ledgerEnabled {
             // Spend is counted from the ledger's writes: without them a budget could not be shared or survive a restart.
             throw OpenAIError.invalidRequest("Budgets need the usage ledger, which is off (ledger.enabled: false).", param: "budget_usd")

@@ -12,12 +12,12 @@ import SwitchyardCore
 /// usage, cost and tracing headers. Each call runs in one task (`serve`) and ends in one
 /// place (`finish`). `POST /v1/messages` is the same call with its request translated from the
 /// Messages API and its answer translated back (`MessagesClient`).
+///
+/// A call takes the configuration snapshot (catalog, prices, deployments, routing, timeouts)
+/// once, at its start, and runs with it to its end: a reload meanwhile changes only later calls.
 struct ChatCompletionHandler: Sendable {
-    let pool: DeploymentPool
-    let planner: RoutePlanner
-    let executor: Executor
+    let live: LiveConfig
     let metrics: GatewayMetrics
-    let maxBodyBytes: Int
     /// Keys, admission and the ledger; nil runs without them (library use, some tests).
     let access: AccessLayer?
     /// One JSON line per call (`log: {access: json}`); nil when off.
@@ -68,9 +68,10 @@ struct ChatCompletionHandler: Sendable {
     /// `POST /v1/messages/count_tokens`: the gateway's prompt estimate for a Messages request
     /// (what admission reserves), after the same checks as a call (the model exists, the key
     /// may use it). Not a model call: no admission, no ledger row.
-    func countTokens(headers: HTTPHeaders, caller: AccessLayer.Caller, body: ByteBuffer)
+    func countTokens(headers: HTTPHeaders, caller: AccessLayer.Caller, body: ByteBuffer, maxBodyBytes: Int)
         -> (status: Int, headers: [(String, String)], body: ByteBuffer) {
         let trace = ResponseTrace(requestID: RequestID.from(headers))
+        let planner = live.current.planner
         do throws(OpenAIError) {
             guard body.readableBytes <= maxBodyBytes else { throw .bodyTooLarge(limit: maxBodyBytes) }
             let messages = try MessagesRequest(body: Array(buffer: body), counting: true)
@@ -104,16 +105,22 @@ struct ChatCompletionHandler: Sendable {
     /// Runs one call to its end: answers `client` in the shape of the call's front door, then
     /// records the call once. The Messages door is the chat pipeline with its request
     /// translated in and its answer translated out (`MessagesClient`).
-    func serve(headers: HTTPHeaders, caller: AccessLayer.Caller, body: ByteBuffer, front: UsageRecord.Front = .chat,
+    /// `maxBodyBytes` is the limit the client's connection read the body with.
+    func serve(headers: HTTPHeaders, caller: AccessLayer.Caller, body: ByteBuffer, maxBodyBytes: Int, front: UsageRecord.Front = .chat,
                client: some ChatClient, logger: Logger) async {
         switch front {
-        case .chat: await run(headers: headers, caller: caller, body: body, front: front, client: client, logger: logger)
-        case .messages: await run(headers: headers, caller: caller, body: body, front: front, client: MessagesClient(client), logger: logger)
+        case .chat:
+            await run(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: front, client: client, logger: logger)
+        case .messages:
+            await run(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: front, client: MessagesClient(client),
+                      logger: logger)
         }
     }
 
-    private func run(headers: HTTPHeaders, caller: AccessLayer.Caller, body: ByteBuffer, front: UsageRecord.Front,
+    private func run(headers: HTTPHeaders, caller: AccessLayer.Caller, body: ByteBuffer, maxBodyBytes: Int, front: UsageRecord.Front,
                      client: some ChatClient, logger: Logger) async {
+        // The one read of the configuration for this call.
+        let snapshot = live.current
         var call: ChatCall
         switch caller {
         case .key(let key): call = ChatCall(requestID: RequestID.from(headers), key: key)
@@ -127,7 +134,8 @@ struct ChatCompletionHandler: Sendable {
         metrics.requestStarted()
         let end: CallEnd
         do {
-            end = try await answer(&call, headers: headers, body: body, client: client, logger: logger)
+            end = try await answer(&call, snapshot: snapshot, headers: headers, body: body, maxBodyBytes: maxBodyBytes, client: client,
+                                   logger: logger)
         } catch {
             logger.info("request failed", metadata: ["error": .string(error.description)])
             await client.sendError(error, headers: Self.errorHeaders(error, trace: call.trace))
@@ -137,8 +145,9 @@ struct ChatCompletionHandler: Sendable {
     }
 
     /// Everything up to the answer; throws the error to answer with when nothing was sent yet.
-    private func answer(_ call: inout ChatCall, headers: HTTPHeaders, body: ByteBuffer, client: some ChatClient,
-                        logger: Logger) async throws(OpenAIError) -> CallEnd {
+    private func answer(_ call: inout ChatCall, snapshot: GatewaySnapshot, headers: HTTPHeaders, body: ByteBuffer, maxBodyBytes: Int,
+                        client: some ChatClient, logger: Logger) async throws(OpenAIError) -> CallEnd {
+        let (planner, pool, executor) = (snapshot.planner, snapshot.pool, snapshot.executor)
         guard body.readableBytes <= maxBodyBytes else { throw .bodyTooLarge(limit: maxBodyBytes) }
         // Checked on every call, so that a wrong value is refused whether or not the cache is on.
         let directive = try AnswerCache.directive(headers)

@@ -149,6 +149,17 @@ public final class GatewayMetrics: Sendable {
         gauge("switchyard_cache_entries", []).record(Double(entries))
     }
 
+    /// A config reload: applied (`ok`), or refused (an invalid file, or no file to re-read).
+    public func recordConfigReload(ok: Bool) {
+        counter("switchyard_config_reloads_total", [("result", ok ? "ok" : "refused")]).increment()
+    }
+
+    /// Both reload series from the start, at 0, so that a dashboard sees them before the first reload.
+    func registerConfigReloads() {
+        _ = counter("switchyard_config_reloads_total", [("result", "ok")])
+        _ = counter("switchyard_config_reloads_total", [("result", "refused")])
+    }
+
     public func recordClientDisconnect(model: String) {
         counter("switchyard_client_disconnects_total", [("model", model)]).increment()
     }

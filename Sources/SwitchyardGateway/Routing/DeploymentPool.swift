@@ -5,11 +5,48 @@ import SwitchyardCore
 /// The deployments of the running gateway and how each is doing: circuit breaker, latency,
 /// requests in flight, cool-down after balance or rate-limit errors. Every request asks it for
 /// an ordered list of candidates and reports back how each attempt went.
+///
+/// A config reload makes a new pool (`reloaded(deployments:routing:)`) for the new calls; the
+/// live state is kept per deployment name in a store both pools share, so a deployment that
+/// remains keeps its breaker, latency and load, and calls still running on the old pool report
+/// to the same state.
 public final class DeploymentPool: Sendable {
     public let deployments: [DeploymentConfig]
     private let byModel: [String: [Int]]
     private let routing: RoutingSettings
-    private let state: Mutex<[LiveState]>
+    /// Each deployment's slot in `state` (same order as `deployments`).
+    private let slots: [Int]
+    private let state: LiveStates
+
+    /// The live state of every deployment any pool of this gateway has had, by slot; a slot
+    /// belongs to one deployment name for good.
+    final class LiveStates: Sendable {
+        struct Store {
+            var states: [LiveState] = []
+            var slotByName: [String: Int] = [:]
+        }
+
+        private let store = Mutex(Store())
+
+        /// The slots of `deployments`, made for names not seen before; breakers get `breaker`.
+        func slots(for deployments: [DeploymentConfig], breaker: CircuitBreaker.Settings) -> [Int] {
+            store.withLock { store in
+                deployments.map { deployment in
+                    if let slot = store.slotByName[deployment.name] {
+                        if store.states[slot].breaker.settings != breaker { store.states[slot].breaker.reconfigure(breaker) }
+                        return slot
+                    }
+                    store.states.append(LiveState(breaker: CircuitBreaker(settings: breaker)))
+                    store.slotByName[deployment.name] = store.states.count - 1
+                    return store.states.count - 1
+                }
+            }
+        }
+
+        func withLock<T>(_ body: (inout [LiveState]) -> T) -> T {
+            store.withLock { body(&$0.states) }
+        }
+    }
 
     struct LiveState {
         var breaker: CircuitBreaker
@@ -42,7 +79,11 @@ public final class DeploymentPool: Sendable {
         case abandoned
     }
 
-    public init(deployments: [DeploymentConfig], routing: RoutingSettings = RoutingSettings()) {
+    public convenience init(deployments: [DeploymentConfig], routing: RoutingSettings = RoutingSettings()) {
+        self.init(deployments: deployments, routing: routing, state: LiveStates())
+    }
+
+    private init(deployments: [DeploymentConfig], routing: RoutingSettings, state: LiveStates) {
         self.deployments = deployments
         self.routing = routing
         var byModel: [String: [Int]] = [:]
@@ -50,7 +91,14 @@ public final class DeploymentPool: Sendable {
             for model in deployment.models.keys.sorted() { byModel[model, default: []].append(index) }
         }
         self.byModel = byModel
-        self.state = Mutex(deployments.map { _ in LiveState(breaker: CircuitBreaker(settings: routing.breaker)) })
+        self.state = state
+        self.slots = state.slots(for: deployments, breaker: routing.breaker)
+    }
+
+    /// The pool of a reloaded config: `deployments` with `routing`, each deployment that this
+    /// pool also has (same name) keeping its breaker, latency, load and cool-down.
+    public func reloaded(deployments: [DeploymentConfig], routing: RoutingSettings) -> DeploymentPool {
+        DeploymentPool(deployments: deployments, routing: routing, state: state)
     }
 
     public func serves(_ modelID: String) -> Bool { byModel[modelID] != nil }
@@ -68,17 +116,18 @@ public final class DeploymentPool: Sendable {
             guard let indices = byModel[model.id] else { continue }
             let snapshots = indices.map { i in
                 DeploymentSnapshot(name: deployments[i].name, region: deployments[i].region, weight: deployments[i].weight, position: i,
-                                   inFlight: live[i].inFlight + live[i].openStreams, latency: live[i].latency.value,
+                                   inFlight: live[slots[i]].inFlight + live[slots[i]].openStreams, latency: live[slots[i]].latency.value,
                                    price: deployments[i].pricing(for: model)?.blendedPer1M)
             }
             for snapshot in routing.strategy(for: model.id).order(snapshots, preferredRegion: preferredRegion, using: &rng) {
                 let i = snapshot.position
-                if let until = live[i].coolingUntil, until > now {
-                    skipped.append("\(deployments[i].name): cooling down after \(live[i].coolingReason?.rawValue ?? "errors") for \(Int((until - now).seconds)) s")
+                let s = live[slots[i]]
+                if let until = s.coolingUntil, until > now {
+                    skipped.append("\(deployments[i].name): cooling down after \(s.coolingReason?.rawValue ?? "errors") for \(Int((until - now).seconds)) s")
                     continue
                 }
-                if !live[i].breaker.wouldAllow(at: now) {
-                    skipped.append("\(deployments[i].name): circuit breaker \(live[i].breaker.state(at: now).rawValue)")
+                if !s.breaker.wouldAllow(at: now) {
+                    skipped.append("\(deployments[i].name): circuit breaker \(s.breaker.state(at: now).rawValue)")
                     continue
                 }
                 out.append(Candidate(model: model, deployment: deployments[i]))
@@ -202,7 +251,8 @@ public final class DeploymentPool: Sendable {
     public var health: [Health] {
         let now = ContinuousClock.now
         let live = state.withLock { $0 }
-        return zip(deployments, live).map { deployment, s in
+        return zip(deployments, slots).map { deployment, slot in
+            let s = live[slot]
             let cooling = s.coolingUntil.flatMap { $0 > now ? $0 - now : nil }
             return Health(deployment: deployment, breaker: s.breaker.state(at: now), timesOpened: s.breaker.timesOpened,
                           coolingFor: cooling, coolingReason: cooling == nil ? nil : s.coolingReason, inFlight: s.inFlight + s.openStreams,
@@ -213,8 +263,9 @@ public final class DeploymentPool: Sendable {
 
     public var hasHealthyDeployment: Bool { health.contains(where: \.isHealthy) }
 
+    /// The state slot of `deployment` (by name).
     private func index(of deployment: DeploymentConfig) -> Int? {
-        deployments.firstIndex { $0.name == deployment.name }
+        deployments.firstIndex { $0.name == deployment.name }.map { slots[$0] }
     }
 }
 

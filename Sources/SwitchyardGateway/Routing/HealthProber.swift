@@ -8,31 +8,37 @@ import SwitchyardCore
 /// Active health checks: every `interval`, `GET {base_url}/models` on each deployment with
 /// `probe: true`. A failed probe counts against the breaker like a failed call; a good one
 /// closes a half-open breaker sooner. Off by default, since some providers bill even that.
+/// Each round takes the deployments and the interval of the config in force (a reload can add
+/// or remove probed deployments).
 public struct HealthProber: Service {
-    let pool: DeploymentPool
+    let current: @Sendable () -> (pool: DeploymentPool, interval: Duration)
     let connections: UpstreamConnections
-    let interval: Duration
     let logger: Logger
 
     public init(pool: DeploymentPool, connections: UpstreamConnections, interval: Duration, logger: Logger) {
-        self.pool = pool
+        self.current = { (pool, interval) }
         self.connections = connections
-        self.interval = interval
+        self.logger = logger
+    }
+
+    /// Probes the deployments of the running config, whatever reloads change.
+    public init(live: LiveConfig, connections: UpstreamConnections, logger: Logger) {
+        self.current = {
+            let snapshot = live.current
+            return (snapshot.pool, snapshot.config.routing.probeInterval)
+        }
+        self.connections = connections
         self.logger = logger
     }
 
     public func run() async throws {
-        let targets = pool.deployments.filter { $0.probe }
-        guard !targets.isEmpty else {
-            // Nothing to probe; a service must still run until shutdown.
-            try? await gracefulShutdown()
-            return
-        }
         while !Task.isCancelledOrShuttingDown {
-            for deployment in targets {
+            let (pool, interval) = current()
+            for deployment in pool.deployments where deployment.probe {
                 pool.recordProbe(deployment, ok: await probe(deployment))
             }
-            try? await Task.sleep(for: interval)
+            // Shutdown does not wait for the next round.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 

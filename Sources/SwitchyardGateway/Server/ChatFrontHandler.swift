@@ -490,13 +490,15 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let chat = self.chat
         let logger = self.logger
         let headers = head.headers
+        let maxBodyBytes = settings.maxBodyBytes
         let route = Self.route(head) ?? .chat
         calls.start {
             switch route {
             case .chat, .messages:
-                await chat.serve(headers: headers, caller: caller, body: body, front: route.front, client: client, logger: logger)
+                await chat.serve(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: route.front, client: client,
+                                 logger: logger)
             case .countTokens:
-                let (status, fields, answer) = chat.countTokens(headers: headers, caller: caller, body: body)
+                let (status, fields, answer) = chat.countTokens(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes)
                 await client.sendWhole(status: status, headers: fields, body: answer)
             }
             client.done()
@@ -703,12 +705,15 @@ struct GatewayChildChannel: ServerChildChannel {
     let http1: HTTP1Channel
     let chat: ChatCompletionHandler
     let calls: CallTracker
-    let settings: ChatFrontHandler.Settings
+    /// Each new connection takes the limits of the config in force when it opens.
+    let live: LiveConfig
     let connections: ConnectionCount
     let logger: Logger
 
     func setup(channel: any Channel, logger setupLogger: Logger) -> EventLoopFuture<Value> {
-        guard connections.open() else {
+        // The config in force when the connection opens: its connection limit and read limits.
+        let snapshot = live.current
+        guard connections.open(limit: snapshot.config.server.maxConnections) else {
             // Refused cheaply: no handlers, no answer.
             channel.close(mode: .all, promise: nil)
             return channel.eventLoop.makeFailedFuture(ConnectionLimitReached())
@@ -718,7 +723,7 @@ struct GatewayChildChannel: ServerChildChannel {
         return http1.setup(channel: channel, logger: setupLogger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            let front = ChatFrontHandler(chat: chat, calls: calls, settings: settings, logger: logger)
+            let front = ChatFrontHandler(chat: chat, calls: calls, settings: snapshot.front, logger: logger)
             try pipeline.addHandler(front, position: .after(decoder))
             try pipeline.addHandler(ReadWatch(front: front), position: .before(decoder))
             return value
@@ -730,15 +735,15 @@ struct GatewayChildChannel: ServerChildChannel {
     }
 }
 
-/// Open client connections, against `server.max_connections`.
+/// Open client connections, against `server.max_connections` (the limit of the config in force
+/// when a connection opens).
 final class ConnectionCount: Sendable {
     private let count = Atomic<Int>(0)
-    let limit: Int
 
-    init(limit: Int) { self.limit = limit }
+    init() {}
 
-    /// Counts a new connection; false (and not counted) past the limit.
-    func open() -> Bool {
+    /// Counts a new connection; false (and not counted) past `limit`.
+    func open(limit: Int) -> Bool {
         let now = count.wrappingAdd(1, ordering: .relaxed).newValue
         if now > limit {
             count.wrappingSubtract(1, ordering: .relaxed)

@@ -15,6 +15,11 @@ public enum Gateway {
     /// Everything the running gateway is made of.
     public struct Parts: Sendable {
         public var registry: PrometheusCollectorRegistry
+        /// The configuration new calls take (swapped by a reload).
+        public var live: LiveConfig
+        /// Re-reads the config file (`SIGHUP`, `POST /admin/reload`).
+        public var reloader: ConfigReloader
+        /// The deployments at start-up, with their live state (after a reload: `live.pool`).
         public var pool: DeploymentPool
         public var simulator: Simulator
         /// The pooled upstream connections (closed by `UpstreamConnectionsService` at shutdown).
@@ -27,12 +32,28 @@ public enum Gateway {
         /// The shutdown step that waits for the calls in flight and the client connections still
         /// open (at most `connectionWait`), so that every call's ledger row is written.
         public func callDrain(connectionWait: Duration) -> CallDrain {
-            CallDrain(calls: calls, connections: connections, connectionWait: connectionWait)
+            CallDrain(calls: calls, connections: connections, connectionWait: { connectionWait })
+        }
+
+        /// The same, waiting at most the running config's `shutdown_grace_s` (a reload may change it).
+        public func callDrain() -> CallDrain {
+            let live = self.live
+            return CallDrain(calls: calls, connections: connections, connectionWait: { live.current.config.server.shutdownGrace })
+        }
+
+        /// The running config's `shutdown_grace_s`, read when the shutdown starts.
+        public var shutdownGrace: @Sendable () -> Duration {
+            let live = self.live
+            return { live.current.config.server.shutdownGrace }
         }
     }
 
+    /// `origin` says which file `config` came from (nil path: the embedded default, or a config
+    /// built in code) and what the command line overrides in it; `source` its hash.
     public static func buildApplication(
         config: GatewayConfig,
+        origin: ConfigReloader.Origin = .init(path: nil),
+        source: ConfigSource? = nil,
         simulator: Simulator? = nil,
         access: AccessLayer? = nil,
         accessLog: AccessLog? = nil,
@@ -49,83 +70,81 @@ public enum Gateway {
         if let token = config.metricsBearerToken { SecretScrubber.shared.register(token.value) }
         let registry = registry ?? PrometheusCollectorRegistry()
         let metrics = metrics ?? makeMetrics(registry: registry)
+        metrics.registerConfigReloads()
         let pool = DeploymentPool(deployments: config.deployments, routing: config.routing)
         let simulator = simulator ?? Simulator(catalog: config.catalog)
         let upstream = UpstreamConnections(settings: .init(connectTimeout: config.timeouts.connect))
-        let executor = Executor(
-            pool: pool, transports: .init(http: HTTPUpstream(connections: upstream), simulator: SimulatorUpstream(simulator: simulator)),
-            routing: config.routing, defaultTimeouts: config.timeouts, metrics: metrics,
-            hedgeBudget: HedgeBudget(share: config.routing.hedge.budget))
-        var chatHandler = ChatCompletionHandler(
-            pool: pool,
-            planner: RoutePlanner(catalog: config.catalog, routing: config.routing, isServed: { pool.serves($0) }),
-            executor: executor, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes, access: access)
+        let live = LiveConfig(GatewaySnapshot(
+            config: config, source: source ?? ConfigSource(path: origin.path, sha256: nil), pool: pool, simulator: simulator,
+            http: HTTPUpstream(connections: upstream), metrics: metrics))
+        let reloader = ConfigReloader(origin: origin, live: live, metrics: metrics, logger: logger)
+        var chatHandler = ChatCompletionHandler(live: live, metrics: metrics, access: access)
         chatHandler.accessLog = accessLog
         if config.cache.anyEnabled { chatHandler.cache = AnswerCache(settings: config.cache, metrics: metrics) }
         let chat = chatHandler
-        let models = ModelsEndpoint(catalog: config.catalog, pool: pool)
-        let admin = AdminEndpoints(access: access, catalog: config.catalog)
+        let admin = AdminEndpoints(access: access, live: live)
         let calls = CallTracker()
-        let connections = ConnectionCount(limit: config.server.maxConnections)
+        let connections = ConnectionCount()
 
         let router = Router()
         let allowed = AllowedMethods()
         router.add(middleware: OpenAIErrorMiddleware(maxBodyBytes: config.server.maxBodyBytes, allowed: allowed))
         // Chat completions are answered by `ChatFrontHandler`, in each connection's pipeline,
         // ahead of this router; everything else is routed here.
-        router.get("/v1/models") { _, _ in models.list() }
+        router.get("/v1/models") { _, _ in live.current.models.list() }
         router.get("/v1/models/**") { _, context in
-            models.one(context.parameters.getCatchAll().joined(separator: "/"))
+            live.current.models.one(context.parameters.getCatchAll().joined(separator: "/"))
         }
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
         }
         router.get("/readyz") { _, _ in
-            let ready = pool.hasHealthyDeployment
-            let body = "{\"status\":\"\(ready ? "ready" : "unavailable")\",\"deployments\":\(pool.deployments.count),\"config\":\(JSONString.quoted(config.origin))}"
+            let snapshot = live.current
+            let ready = snapshot.pool.hasHealthyDeployment
+            let body = "{\"status\":\"\(ready ? "ready" : "unavailable")\",\"deployments\":\(snapshot.pool.deployments.count),\"config\":\(JSONString.quoted(snapshot.config.origin))}"
             return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(string: body)))
         }
-        let publicHealth = config.server.publicHealth
         router.get("/admin/health") { request, _ in
+            let snapshot = live.current
             // Deployment names and their last errors are for operators: admin key required.
-            if !publicHealth { _ = try admin.authorize(request) }
-            return HealthEndpoint.render(pool.health)
+            if !snapshot.config.server.publicHealth { _ = try admin.authorize(request) }
+            return HealthEndpoint.render(snapshot.pool.health, source: snapshot.source)
+        }
+        router.post("/admin/reload") { request, _ in
+            _ = try admin.authorize(request)
+            return try ReloadEndpoint.render(await reloader.reload(trigger: "POST /admin/reload"))
         }
         admin.register(on: router)
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
-        let metricsToken = config.metricsBearerToken
         router.get("/metrics") { request, _ in
-            if let metricsToken {
+            let snapshot = live.current
+            if let metricsToken = snapshot.config.metricsBearerToken {
                 let presented = AccessLayer.presentedKey(request.headers).map(String.init) ?? ""
                 guard KeyHasher.constantTimeEquals(KeyHasher.digest(presented), KeyHasher.digest(metricsToken.value)) else {
                     throw OpenAIError(.invalidMetricsToken, "GET /metrics needs 'Authorization: Bearer <token>' (metrics.bearer_token_env).")
                 }
             }
-            metrics.recordDeploymentHealth(pool.health)
+            metrics.recordDeploymentHealth(snapshot.pool.health)
             var buffer: [UInt8] = []
             registry.emit(into: &buffer)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
         }
         allowed.record(router, chatPaths: ChatFrontHandler.paths)
-        let frontSettings = ChatFrontHandler.Settings(
-            maxBodyBytes: config.server.maxBodyBytes,
-            limits: .init(header: config.server.headerTimeout, body: config.server.bodyTimeout, idle: config.server.idleTimeout),
-            clientStall: config.server.clientStall)
         let application = Application(
             router: router,
             server: HTTPServerBuilder { responder in
-                GatewayChildChannel(http1: HTTP1Channel(responder: responder), chat: chat, calls: calls, settings: frontSettings,
+                GatewayChildChannel(http1: HTTP1Channel(responder: responder), chat: chat, calls: calls, live: live,
                                     connections: connections, logger: logger)
             },
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "switchyard",
                                  backlog: config.server.backlog),
             onServerRunning: onServerRunning,
             logger: logger)
-        return (application, Parts(registry: registry, pool: pool, simulator: simulator, upstream: upstream, calls: calls,
-                                   connections: connections))
+        return (application, Parts(registry: registry, live: live, reloader: reloader, pool: pool, simulator: simulator, upstream: upstream,
+                                   calls: calls, connections: connections))
     }
 }
 

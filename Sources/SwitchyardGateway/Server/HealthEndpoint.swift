@@ -2,9 +2,10 @@ import Hummingbird
 import NIOCore
 import SwitchyardCore
 
-/// `GET /admin/health`: every deployment's breaker, cool-down, load and latency.
+/// `GET /admin/health`: the version, the running config (its file's SHA-256 and when it was
+/// loaded), and every deployment's breaker, cool-down, load and latency.
 enum HealthEndpoint {
-    static func render(_ health: [DeploymentPool.Health]) -> Response {
+    static func render(_ health: [DeploymentPool.Health], source: ConfigSource) -> Response {
         let entries = health.map { h -> String in
             var s = "{\"deployment\":\(JSONString.quoted(h.deployment.name)),\"provider\":\(JSONString.quoted(h.deployment.provider))"
             s += ",\"region\":\(JSONString.quoted(h.deployment.region)),\"healthy\":\(h.isHealthy)"
@@ -17,7 +18,8 @@ enum HealthEndpoint {
             s += ",\"probe_ok\":" + (h.probeOK.map { String($0) } ?? "null") + "}"
             return s
         }
-        let body = "{\"deployments\":[\(entries.joined(separator: ","))]}"
+        let body = "{\"version\":\(JSONString.quoted(SwitchyardVersion.number)),\"config\":\(ReloadEndpoint.json(source))"
+            + ",\"deployments\":[\(entries.joined(separator: ","))]}"
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

@@ -595,6 +595,108 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/admin/reload": {
+      "post": {
+        "tags": [
+          "admin"
+        ],
+        "operationId": "adminReload",
+        "summary": "Re-read the config file the gateway was started with",
+        "description": "Like SIGHUP. A valid file applies at once to new calls (models, prices, providers, deployments, routing, timeouts, limits of new connections); calls in flight finish as they started. Settings that need a restart (listen address, store, ledger, access log, `timeouts.connect_ms`) keep their running values and are listed in `needs_restart`. An invalid file is refused with its located error (400 `config_invalid`) and the running config keeps serving.",
+        "security": [
+          {
+            "adminKey": []
+          },
+          {
+            "adminKeyHeader": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The file was applied (`status` is `unchanged` when nothing in it changed).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ReloadResult"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The file is invalid or unreadable (`config_invalid`); the message names the file, line and field.",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong admin key (`invalid_admin_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The admin API is off: `SWITCHYARD_ADMIN_KEY` is unset (`admin_disabled`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "The gateway runs the embedded default: no config file to re-read (`no_config_file`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/admin/keys": {
       "post": {
         "tags": [
@@ -1747,12 +1849,86 @@ enum OpenAPIDocument {
           }
         }
       },
+      "ConfigSource": {
+        "type": "object",
+        "required": [
+          "path",
+          "sha256",
+          "loaded_at"
+        ],
+        "properties": {
+          "path": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The config file; null for the embedded default."
+          },
+          "sha256": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "pattern": "^[0-9a-f]{64}$",
+            "description": "SHA-256 of the file's bytes as loaded."
+          },
+          "loaded_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When the running config was loaded (start-up or the last reload)."
+          }
+        }
+      },
+      "ReloadResult": {
+        "type": "object",
+        "required": [
+          "status",
+          "config",
+          "applied",
+          "needs_restart"
+        ],
+        "properties": {
+          "status": {
+            "type": "string",
+            "enum": [
+              "reloaded",
+              "unchanged"
+            ]
+          },
+          "config": {
+            "$ref": "#/components/schemas/ConfigSource"
+          },
+          "applied": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Changes that apply to new calls."
+          },
+          "needs_restart": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Changes whose running values are kept until a restart."
+          }
+        }
+      },
       "DeploymentHealthList": {
         "type": "object",
         "required": [
+          "version",
+          "config",
           "deployments"
         ],
         "properties": {
+          "version": {
+            "type": "string",
+            "description": "The gateway's version."
+          },
+          "config": {
+            "$ref": "#/components/schemas/ConfigSource"
+          },
           "deployments": {
             "type": "array",
             "items": {

@@ -7,13 +7,18 @@ import SwitchyardCore
 /// Bounds graceful shutdown. Put it last in the service group so that it hears the shutdown
 /// first (services are shut down in reverse order): it starts the grace period, after which
 /// every call still in flight is cancelled (each still writes its ledger row), then lets the
-/// HTTP server stop accepting and drain.
+/// HTTP server stop accepting and drain. The grace is read when the shutdown starts (a reload
+/// may have changed it).
 public struct ShutdownGrace: Service {
     let calls: CallTracker
-    let grace: Duration
+    let grace: @Sendable () -> Duration
     let logger: Logger
 
     public init(calls: CallTracker, grace: Duration, logger: Logger) {
+        self.init(calls: calls, grace: { grace }, logger: logger)
+    }
+
+    public init(calls: CallTracker, grace: @escaping @Sendable () -> Duration, logger: Logger) {
         self.calls = calls
         self.grace = grace
         self.logger = logger
@@ -21,6 +26,7 @@ public struct ShutdownGrace: Service {
 
     public func run() async throws {
         try? await gracefulShutdown()
+        let grace = self.grace()
         let inFlight = calls.count
         logger.notice("shutting down: no new connections; calls in flight may finish", metadata: [
             "calls": .stringConvertible(inFlight), "grace_s": .stringConvertible(grace.components.seconds)])
@@ -43,16 +49,17 @@ public struct ShutdownGrace: Service {
 public struct CallDrain: Service {
     let calls: CallTracker
     let connections: ConnectionCount?
-    /// How long to wait for client connections that are still open once the server has stopped.
-    let connectionWait: Duration
+    /// How long to wait for client connections that are still open once the server has stopped
+    /// (read when the shutdown starts).
+    let connectionWait: @Sendable () -> Duration
 
     public init(calls: CallTracker) {
         self.calls = calls
         self.connections = nil
-        self.connectionWait = .zero
+        self.connectionWait = { .zero }
     }
 
-    init(calls: CallTracker, connections: ConnectionCount, connectionWait: Duration) {
+    init(calls: CallTracker, connections: ConnectionCount, connectionWait: @escaping @Sendable () -> Duration) {
         self.calls = calls
         self.connections = connections
         self.connectionWait = connectionWait
@@ -66,7 +73,7 @@ public struct CallDrain: Service {
         // ledger row must still reach the writer. So wait for the connections too, then for
         // their calls.
         guard let connections else { return }
-        let deadline = ContinuousClock.now + connectionWait
+        let deadline = ContinuousClock.now + connectionWait()
         while connections.current > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }

@@ -95,6 +95,9 @@ import Testing
         // Replacing an entry counts its bytes once.
         #expect(store.insert(Self.key(3), Self.answer("short"), now: t, ttl: .seconds(60)).stored)
         #expect(store.bytes == big.byteCount + Self.answer("short").byteCount && store.count == 2)
+        // A refresh whose answer is too large still removes the stale entry.
+        #expect(store.insert(Self.key(3), huge, now: t, ttl: .seconds(60)) == .init(stored: false, evicted: 0))
+        #expect(store.keysByRecency == [Self.key(4)] && store.bytes == big.byteCount)
     }
 
     @Test func manyInsertsNeverExceedTheBoundAndReuseSlots() {

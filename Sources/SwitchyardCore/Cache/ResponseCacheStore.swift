@@ -17,7 +17,8 @@ public struct ResponseCacheStore: Sendable {
     }
 
     public struct Insert: Sendable, Hashable {
-        /// False when the entry alone is larger than `maxBytes` (nothing changed).
+        /// False when the entry alone is larger than `maxBytes` (not stored; an older entry of
+        /// its key is removed all the same).
         public var stored: Bool
         /// Entries removed to make room.
         public var evicted: Int
@@ -57,12 +58,14 @@ public struct ResponseCacheStore: Sendable {
         return .hit(answer)
     }
 
-    /// Stores `answer` under `key` until `now + ttl`, replacing any entry of that key, and
+    /// Stores `answer` under `key` until `now + ttl`, replacing any entry of that key (also
+    /// when `answer` is too large to store: a refreshed answer never leaves the stale one), and
     /// evicts the least recently used entries until the total fits `maxBytes`.
     public mutating func insert(_ key: CacheKey, _ answer: CachedAnswer, now: ContinuousClock.Instant, ttl: Duration) -> Insert {
         let size = answer.byteCount
-        guard size <= maxBytes else { return Insert(stored: false, evicted: 0) }
+        // An older entry of the key goes in any case: it is not the latest answer any more.
         if let slot = index[key] { remove(slot) }
+        guard size <= maxBytes else { return Insert(stored: false, evicted: 0) }
         var evicted = 0
         while bytes + size > maxBytes, oldest >= 0 {
             remove(oldest)

@@ -143,13 +143,9 @@ final class AnswerCache: Sendable {
             let result = store.insert(ticket.key, answer, now: now, ttl: ticket.ttl)
             return (result, store.bytes - bytes, store.count - count)
         }
-        guard result.stored else {
-            metrics.recordCacheStore(stored: false)
-            return
-        }
-        metrics.recordCacheStore(stored: true)
+        metrics.recordCacheStore(stored: result.stored)
         if result.evicted > 0 { metrics.recordCacheEvictions(reason: "size", count: result.evicted) }
-        adjustSize(bytes: bytesDelta, entries: entriesDelta)
+        if bytesDelta != 0 || entriesDelta != 0 { adjustSize(bytes: bytesDelta, entries: entriesDelta) }
     }
 
     private func adjustSize(bytes: Int, entries: Int) {

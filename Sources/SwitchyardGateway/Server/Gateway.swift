@@ -73,6 +73,8 @@ public enum Gateway {
         // Chat completions are answered by `ChatFrontHandler`, in each connection's pipeline,
         // ahead of this router; everything else is routed here.
         router.get("/v1/models") { _, _ in models.list() }
+        let embeddings = EmbeddingsEndpoint(chat: chat)
+        router.post("/v1/embeddings") { request, context in try await embeddings.handle(request, logger: context.logger) }
         router.get("/v1/models/**") { _, context in
             models.one(context.parameters.getCatchAll().joined(separator: "/"))
         }

@@ -94,6 +94,11 @@ public enum Gateway {
             return HealthEndpoint.render(pool.health)
         }
         admin.register(on: router)
+        if let access {
+            FilesEndpoints(access: access, directory: access.settings.resolvedFilesDirectory,
+                           maxBytes: access.settings.filesMaxBytes, maxLines: access.settings.filesMaxLines,
+                           maxLineBytes: config.server.maxBodyBytes + (64 << 10)).register(on: router)
+        }
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }

@@ -43,5 +43,14 @@ enum SQLiteSchema {
             // The front door a call came through: `chat` or `messages`.
             "ALTER TABLE usage_records ADD COLUMN front TEXT NOT NULL DEFAULT 'chat'",
         ]),
+        (5, [
+            // Uploaded files (`POST /v1/files`): metadata here, content in the files directory.
+            """
+            CREATE TABLE IF NOT EXISTS files (
+                id TEXT PRIMARY KEY, key_id TEXT, filename TEXT NOT NULL, purpose TEXT NOT NULL, bytes INTEGER NOT NULL,
+                lines INTEGER NOT NULL, created_at_ms INTEGER NOT NULL)
+            """,
+            "CREATE INDEX IF NOT EXISTS files_key_created ON files (key_id, created_at_ms)",
+        ]),
     ]
 }

@@ -84,28 +84,35 @@ public struct BatchInputValidator: Sendable {
             throw refuse("not valid JSON (\(error)).")
         }
         guard document.root.kind == .object else { throw refuse("must be a JSON object.") }
-        let allowed: Set<String> = ["custom_id", "method", "url", "body"]
-        for (key, _) in document.members(of: document.root) where !allowed.contains(key) {
-            throw refuse("unknown field '\(key.prefix(64))' (a line has custom_id, method, url and body).")
+        // One pass over the members: each lookup by name would scan the line again.
+        var idValue: JSONValue?, methodValue: JSONValue?, urlValue: JSONValue?, bodyValue: JSONValue?
+        for (key, value) in document.members(of: document.root) {
+            switch key {
+            case "custom_id": idValue = value
+            case "method": methodValue = value
+            case "url": urlValue = value
+            case "body": bodyValue = value
+            default: throw refuse("unknown field '\(key.prefix(64))' (a line has custom_id, method, url and body).")
+            }
         }
-        guard let idValue = document.member("custom_id", of: document.root) else { throw refuse("'custom_id' is missing.") }
+        guard let idValue else { throw refuse("'custom_id' is missing.") }
         guard let id = document.string(idValue), !id.isEmpty else { throw refuse("'custom_id' must be a non-empty string.") }
         guard id.utf8.count <= maxCustomIDBytes else { throw refuse("'custom_id' is longer than \(maxCustomIDBytes) bytes.") }
         if let first = seen[id] {
             throw refuse("the custom_id '\(id.prefix(64))' is also on line \(first); each custom_id must be unique in the file.")
         }
         seen[id] = number
-        guard let method = document.member("method", of: document.root).flatMap({ document.string($0) }) else {
+        guard let method = methodValue.flatMap({ document.string($0) }) else {
             throw refuse("'method' is missing or not a string; it must be \"POST\".")
         }
         guard method == "POST" else { throw refuse("'method' must be \"POST\", not '\(method.prefix(16))'.") }
-        guard let url = document.member("url", of: document.root).flatMap({ document.string($0) }) else {
+        guard let url = urlValue.flatMap({ document.string($0) }) else {
             throw refuse("'url' is missing or not a string.")
         }
         guard endpoints.contains(url) else {
             throw refuse("'url' must be /v1/chat/completions or /v1/embeddings, not '\(url.prefix(64))'.")
         }
-        guard let body = document.member("body", of: document.root) else { throw refuse("'body' is missing.") }
+        guard let body = bodyValue else { throw refuse("'body' is missing.") }
         guard body.kind == .object else { throw refuse("'body' must be a JSON object.") }
         guard let model = document.member("model", of: body).flatMap({ document.string($0) }), !model.isEmpty else {
             throw refuse("'body.model' is missing or not a string.")

@@ -8,7 +8,7 @@ import SwitchyardCore
 
 /// Serves a `Simulator` over HTTP: `switchyard sim`.
 ///
-/// Routes: `POST /v1/chat/completions` (also `/chat/completions`), `GET /v1/models`,
+/// Routes: `POST /v1/chat/completions` (also `/chat/completions`), `POST /v1/embeddings` (also `/embeddings`), `GET /v1/models`,
 /// `GET /healthz`, `GET /sim/stats` (`{"requests","in_flight","cancelled"}`).
 public enum SimulatorServer {
     public static func buildApplication(
@@ -41,6 +41,19 @@ public enum SimulatorServer {
             })
         }
         router.post("/v1/chat/completions", use: chat)
+        let embeddings: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+            let body = try await request.body.collect(upTo: 64 << 20)
+            let answer = simulator.respondEmbeddings(body: Array(buffer: body))
+            var fields = HTTPFields()
+            for (name, value) in answer.headers {
+                if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+            }
+            var bytes: [UInt8] = []
+            for try await chunk in answer.body { bytes += chunk }
+            return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        router.post("/v1/embeddings", use: embeddings)
+        router.post("/embeddings", use: embeddings)
         router.post("/chat/completions", use: chat)
         router.get("/v1/models") { _, _ -> Response in
             let data = simulator.catalog.models.map {

@@ -36,6 +36,16 @@ public protocol GatewayStore: Sendable {
     /// Priced spend from `from` to `to` (picodollars), for the month's projection.
     func cost(from: Date, to: Date) async throws -> Int128
 
+    // MARK: Files (metadata; the content is in the files directory)
+
+    func insertFile(_ file: StoredFile) async throws
+    func file(id: String) async throws -> StoredFile?
+    /// The files of one key (nil: the files uploaded without a key), newest first, those after
+    /// the file `after` in that order, at most `limit`.
+    func files(keyID: String?, purpose: String?, after: String?, limit: Int) async throws -> [StoredFile]
+    /// False when there was no such file.
+    func deleteFile(id: String) async throws -> Bool
+
     func close() async
 }
 

@@ -154,5 +154,7 @@ struct ModelFilter {
         return (names.isEmpty ? catalog.models : selected)
             .filter { familyFilter == nil || $0.family == familyFilter }
             .filter { required.isSubset(of: $0.capabilities) }
+            // Embeddings models are priced on input only: listed when asked for by name or capability.
+            .filter { !names.isEmpty || $0.chats || required.contains(.embeddings) }
     }
 }

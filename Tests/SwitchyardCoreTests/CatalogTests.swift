@@ -53,7 +53,7 @@ import Testing
         #expect(catalog.model(named: "Qwen/Qwen3-Omni-30B")?.capabilities.isSuperset(of: [.audio, .video]) == true)
         #expect(catalog.model(named: "kimi-k2.5")?.capabilities.contains(.reasoning) == true)
         #expect(catalog.model(named: "kimi-k2.5")?.capabilities.contains(.vision) == false)
-        #expect(catalog.models.count == 15)
+        #expect(catalog.models.count == 16)
         // The seed says "up to 128K"; where the provider documents a window, the catalog follows
         // it and names the source.
         #expect(catalog.model(named: "deepseek-v4-flash")?.contextWindow == 1_048_576)
@@ -73,7 +73,7 @@ import Testing
         catalog.upsert(model)
         #expect(catalog.model(named: "my-glm")?.id == "glm-5")
         #expect(catalog.model(named: "zai-org/GLM-5") == nil)
-        #expect(catalog.models.count == 15)
+        #expect(catalog.models.count == 16)
     }
 
     /// Default reasoning from the providers' docs (provider-apis.md §7.4).

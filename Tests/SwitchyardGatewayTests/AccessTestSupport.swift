@@ -92,6 +92,13 @@ final class SwitchableStore: GatewayStore {
     func spend(now: Date) async throws -> [String: [BudgetPeriod: Int64]] { try check(); return try await inner.spend(now: now) }
     func usage(_ query: UsageQuery) async throws -> [UsageGroup] { try check(); return try await inner.usage(query) }
     func cost(from: Date, to: Date) async throws -> Int128 { try check(); return try await inner.cost(from: from, to: to) }
+    func insertFile(_ file: StoredFile) async throws { try check(); try await inner.insertFile(file) }
+    func file(id: String) async throws -> StoredFile? { try check(); return try await inner.file(id: id) }
+    func files(keyID: String?, purpose: String?, after: String?, limit: Int) async throws -> [StoredFile] {
+        try check()
+        return try await inner.files(keyID: keyID, purpose: purpose, after: after, limit: limit)
+    }
+    func deleteFile(id: String) async throws -> Bool { try check(); return try await inner.deleteFile(id: id) }
     func close() async { await inner.close() }
 }
 

@@ -241,6 +241,29 @@ def check_valid_usage_refusal(case, error: dict) -> None:
     assert param == "from" and "before 'to'" in error["message"], f"a usage query valid by the document was refused: {error}"
 
 
+def check_valid_embeddings_refusal(case, error: dict) -> None:
+    """Replaces positive_data_acceptance on POST /v1/embeddings: a body valid by the schema is
+    refused only for what no JSON Schema of this document states — a model that is not in the
+    catalog or does not create embeddings, a fallback that is not in the catalog, a family's own
+    limits (Qwen: at most 10 inputs, text only), a model name of whitespace or over 256 bytes,
+    or a whole number written with a fraction."""
+    body = case.body if isinstance(case.body, dict) else {}
+    code, param = error["code"], error["param"] or ""
+    allowed = code in ("model_not_found", "no_capable_model", "invalid_request") \
+        or ((param == "model" or param.startswith("models")) and code in ("invalid_type", "invalid_value")) \
+        or (code == "invalid_type" and (written_as_fraction(case, param) or "." in json.dumps(body.get("input"))))
+    assert allowed, f"an embeddings request valid by the document was refused: {error}"
+
+
+def check_valid_file_refusal(case, error: dict) -> None:
+    """Replaces positive_data_acceptance on POST /v1/files: any bytes are a valid `file` to JSON
+    Schema, but a batch input file must hold one JSON request per line; the refusal must name
+    the line (or say the file holds no request)."""
+    message = error["message"]
+    assert error["param"] == "file" and (message.startswith("Line ") or "no requests" in message), \
+        f"an upload valid by the document was refused: {error}"
+
+
 @schema.parametrize()
 def test_gateway_meets_its_openapi_document(case, gateway):
     declared = case.method.upper() == case.operation.method.upper()  # else an undeclared-method probe
@@ -270,6 +293,14 @@ def test_gateway_meets_its_openapi_document(case, gateway):
             check_valid_key_refusal(case, error)
         if response.status_code == 201:
             check_created_key(case, response)
+    elif declared and operation == "POST /v1/embeddings":
+        excluded.append(openapi_checks.positive_data_acceptance)
+        if error is not None and positive and response.status_code in (400, 404):
+            check_valid_embeddings_refusal(case, error)
+    elif declared and operation == "POST /v1/files":
+        excluded.append(openapi_checks.positive_data_acceptance)
+        if refused and positive:
+            check_valid_file_refusal(case, error)
     elif declared and operation == "GET /admin/usage":
         excluded.append(openapi_checks.positive_data_acceptance)
         if refused and positive:

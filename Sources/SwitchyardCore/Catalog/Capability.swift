@@ -8,6 +8,8 @@ public enum Capability: String, Sendable, Hashable, CaseIterable, Codable, Compa
     case code
     case reasoning
     case chinese
+    /// Turns text into vectors (`POST /v1/embeddings`); such a model does not chat.
+    case embeddings
 
     public static func < (lhs: Capability, rhs: Capability) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!

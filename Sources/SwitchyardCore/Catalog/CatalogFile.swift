@@ -27,6 +27,9 @@ enum CatalogFile {
         var tokens_per_second: Int?
         var max_output_tokens: Int?
         var thinking: String?
+        var price_source: String?
+        var embedding_dimensions: Int?
+        var max_embedding_inputs: Int?
         var notes: String
     }
 
@@ -60,16 +63,26 @@ enum CatalogFile {
             }
             var pricing: Pricing?
             if let figure = m.price_per_1m {
-                guard let value = Decimal(exactly: figure), m.price_rule == "flat-from-seed" else {
-                    throw Invalid(description: "model \(m.id): bad price \(figure) / rule \(m.price_rule)")
+                guard let value = Decimal(exactly: figure) else { throw Invalid(description: "model \(m.id): bad price \(figure)") }
+                switch (m.price_rule, m.price_basis) {
+                case ("flat-from-seed", _):
+                    let basis = m.price_basis == "output" ? "per 1M output tokens" : "per 1M tokens"
+                    pricing = .flat(value, source: "seed: $\(figure) \(basis); applied flat to input, output and cached input")
+                case ("provider-price-page", "input"):
+                    // An input-only price (embeddings): the provider's page, named in `price_source`.
+                    guard let source = m.price_source, !source.isEmpty else {
+                        throw Invalid(description: "model \(m.id): a provider-price-page price needs its price_source")
+                    }
+                    pricing = Pricing(inputPer1M: value, outputPer1M: 0, cachedInputPer1M: value, source: source)
+                default:
+                    throw Invalid(description: "model \(m.id): unknown price rule \(m.price_rule) / basis \(m.price_basis)")
                 }
-                let basis = m.price_basis == "output" ? "per 1M output tokens" : "per 1M tokens"
-                pricing = .flat(value, source: "seed: $\(figure) \(basis); applied flat to input, output and cached input")
             }
             models.append(CatalogModel(
                 id: m.id, name: m.name, family: family, aliases: m.aliases, contextWindow: m.context_window,
                 capabilities: capabilities, pricing: pricing, tokensPerSecond: m.tokens_per_second, notes: m.notes,
-                maxOutputTokens: m.max_output_tokens, thinking: thinking))
+                maxOutputTokens: m.max_output_tokens, thinking: thinking, embeddingDimensions: m.embedding_dimensions,
+                maxEmbeddingInputs: m.max_embedding_inputs))
         }
         return Catalog(models: models, families: families)
     }

@@ -18,6 +18,13 @@ public struct CatalogModel: Sendable, Hashable {
     public var maxOutputTokensSetting: Int?
     /// Whether and by default how the model reasons (provider documentation, named in `notes`).
     public var thinking: Thinking
+    /// Embedding models: the vector length when a request sets no `dimensions`.
+    public var embeddingDimensions: Int?
+    /// Embedding models: the most inputs one upstream request may carry (Qwen: 10).
+    public var maxEmbeddingInputs: Int?
+
+    /// Whether the model answers chat completions (every model but an embeddings-only one).
+    public var chats: Bool { capabilities.contains(.text) }
 
     /// The output cap when none is set: 8,192 tokens, or a quarter of the context window when
     /// that is smaller.
@@ -37,8 +44,12 @@ public struct CatalogModel: Sendable, Hashable {
         tokensPerSecond: Int? = nil,
         notes: String = "",
         maxOutputTokens: Int? = nil,
-        thinking: Thinking = .none
+        thinking: Thinking = .none,
+        embeddingDimensions: Int? = nil,
+        maxEmbeddingInputs: Int? = nil
     ) {
+        self.embeddingDimensions = embeddingDimensions
+        self.maxEmbeddingInputs = maxEmbeddingInputs
         self.thinking = thinking
         self.maxOutputTokensSetting = maxOutputTokens
         self.id = id

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Keys, the store and the usage ledger (`auth:`, `store:` and `ledger:` in the config).
 public struct AccessSettings: Sendable, Hashable {
     /// Whether chat requests need a virtual key. On by default with a config file; off in the
@@ -21,6 +23,25 @@ public struct AccessSettings: Sendable, Hashable {
     public var ledgerFlushInterval: Duration = .milliseconds(200)
     /// PostgreSQL only: monthly ledger partitions older than this are dropped. nil keeps all.
     public var retentionMonths: Int?
+    /// Where uploaded files' content is kept (`store.files_dir`); nil: `switchyard-files` next
+    /// to the SQLite database (or in the config's folder with PostgreSQL).
+    public var filesDirectory: String?
+    /// The largest upload (`store.files_max_bytes`) and the most requests in a batch input file
+    /// (`store.files_max_lines`): OpenAI's 200 MB and 50,000 by default.
+    public var filesMaxBytes = 200 << 20
+    public var filesMaxLines = 50_000
+
+    /// The files directory in use.
+    public var resolvedFilesDirectory: String {
+        if let filesDirectory { return filesDirectory }
+        switch store {
+        case .sqlite(let path):
+            let folder = (path as NSString).deletingLastPathComponent
+            return folder.isEmpty ? "switchyard-files" : (folder as NSString).appendingPathComponent("switchyard-files")
+        case .memory: return (NSTemporaryDirectory() as NSString).appendingPathComponent("switchyard-files-\(ProcessInfo.processInfo.processIdentifier)")
+        case .postgres: return "switchyard-files"
+        }
+    }
 
     public init(authRequired: Bool, store: StoreLocation = .sqlite(path: "switchyard.db")) {
         self.authRequired = authRequired

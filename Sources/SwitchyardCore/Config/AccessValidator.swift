@@ -12,6 +12,9 @@ internal import Yams
 ///   password_env: SWITCHYARD_DB_PASSWORD # optional, for postgres
 ///   sync_ms: 1000
 ///   max_stale_s: 300
+///   files_dir: switchyard-files          # uploaded files' content (default: next to the SQLite file)
+///   files_max_bytes: 209715200           # the largest upload (200 MB, also the most allowed)
+///   files_max_lines: 50000               # the most requests in a batch input file
 /// ledger:
 ///   enabled: true
 ///   queue_capacity: 10000
@@ -38,7 +41,7 @@ struct AccessValidator {
             settings.adminKey = Secret(value)
         }
         if let store {
-            let fields = try store.mapping(allowed: ["url", "password_env", "sync_ms", "max_stale_s"])
+            let fields = try store.mapping(allowed: ["url", "password_env", "sync_ms", "max_stale_s", "files_dir", "files_max_bytes", "files_max_lines"])
             var password: String?
             if let v = fields["password_env"] {
                 let name = try v.string()
@@ -58,6 +61,13 @@ struct AccessValidator {
             }
             if let v = fields["sync_ms"] { settings.syncInterval = .milliseconds(try v.int(in: 50...3_000)) }
             if let v = fields["max_stale_s"] { settings.maxStale = .seconds(try v.int(in: 1...86_400)) }
+            if let v = fields["files_dir"] {
+                let path = try v.string()
+                guard !path.isEmpty else { throw v.error("must name a directory") }
+                settings.filesDirectory = resolve(path)
+            }
+            if let v = fields["files_max_bytes"] { settings.filesMaxBytes = try v.int(in: 1...(200 << 20)) }
+            if let v = fields["files_max_lines"] { settings.filesMaxLines = try v.int(in: 1...50_000) }
         }
         if let ledger {
             let fields = try ledger.mapping(allowed: ["enabled", "queue_capacity", "batch_size", "flush_ms", "retention_months"])

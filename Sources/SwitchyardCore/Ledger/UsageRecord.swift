@@ -68,6 +68,8 @@ public struct UsageRecord: Sendable, Hashable {
     public enum Front: String, Sendable, Hashable, CaseIterable {
         case chat
         case messages
+        /// `POST /v1/embeddings`.
+        case embeddings
     }
 
     public enum UsageSource: String, Sendable, Hashable {

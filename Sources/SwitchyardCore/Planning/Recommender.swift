@@ -81,6 +81,10 @@ public enum Recommender {
     static func evaluate(_ model: CatalogModel, _ r: Requirements, preference: Int?, rule: String) -> Recommendation {
         var reasons: [String] = []
         var eligible = true
+        if !model.chats && !r.needs.contains(.embeddings) {
+            reasons.append("✗ an embeddings model: it does not chat")
+            eligible = false
+        }
         for need in r.needs.sorted() {
             if model.capabilities.contains(need) {
                 reasons.append("✓ has \(need.rawValue)")

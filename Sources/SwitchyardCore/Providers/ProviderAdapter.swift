@@ -14,11 +14,27 @@ public protocol ProviderAdapter: Sendable {
     /// documented rule would make a plain OpenAI client fail, the adapter fixes the body when it
     /// safely can, or rejects it with a message that says what to send (README, "Normalisations").
     func prepare(_ body: [UInt8], for model: CatalogModel, stream: Bool) -> PreparedBody
+    /// An embeddings request as it goes upstream (after `EmbeddingsRequest.upstreamBody`): the
+    /// model's documented limits (`max_embedding_inputs` in the catalog) and the family's rules.
+    func prepareEmbeddings(_ body: [UInt8], request: EmbeddingsRequest, for model: CatalogModel) -> PreparedBody
 }
 
 extension ProviderAdapter {
     public func failure(forFinishReason reason: String) -> UpstreamErrorClass? { nil }
     public func prepare(_ body: [UInt8], for model: CatalogModel, stream: Bool) -> PreparedBody { .send(body) }
+    public func prepareEmbeddings(_ body: [UInt8], request: EmbeddingsRequest, for model: CatalogModel) -> PreparedBody {
+        EmbeddingsRules.limits(body, request: request, for: model)
+    }
+}
+
+/// The checks every family's embeddings request gets: the model's input limit.
+public enum EmbeddingsRules {
+    public static func limits(_ body: [UInt8], request: EmbeddingsRequest, for model: CatalogModel) -> PreparedBody {
+        if let most = model.maxEmbeddingInputs, request.inputs.count > most {
+            return .reject("'input' holds \(request.inputs.count) items; \(model.id) takes at most \(most) per request. Split the input.")
+        }
+        return .send(body)
+    }
 }
 
 public enum ProviderAdapters {

@@ -30,4 +30,13 @@ public struct QwenAdapter: ProviderAdapter {
         edits.insert(",\"enable_thinking\":false", at: document.root.range.upperBound - 1)
         return .send(edits.applied(to: document.bytes))
     }
+
+    /// Qwen's embedding models take text: a string or an array of strings (Model Studio,
+    /// "OpenAI compatible - Embedding"), not token IDs.
+    public func prepareEmbeddings(_ body: [UInt8], request: EmbeddingsRequest, for model: CatalogModel) -> PreparedBody {
+        if request.hasTokenInput {
+            return .reject("\(model.id) takes text input only (a string or an array of strings), not token IDs.")
+        }
+        return EmbeddingsRules.limits(body, request: request, for: model)
+    }
 }

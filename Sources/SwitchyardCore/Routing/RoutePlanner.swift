@@ -49,6 +49,9 @@ public struct RoutePlanner: Sendable {
         guard let primary = catalog.model(named: request.model), isServed(primary.id) else {
             throw OpenAIError.modelNotFound(request.model)
         }
+        guard primary.chats else {
+            throw OpenAIError(.noCapableModel, "'\(primary.id)' is an embeddings model: it answers POST /v1/embeddings, not chat completions.", param: "model")
+        }
         var notes: [String] = []
         var models: [CatalogModel] = []
         var contextTooSmall = false
@@ -78,6 +81,47 @@ public struct RoutePlanner: Sendable {
             throw OpenAIError.modelNotFound(request.model)
         }
         return Plan(rule: "explicit", models: models, notes: notes, timeouts: nil)
+    }
+
+    /// The embeddings models to try, in order: the requested one, the request's `models`, then
+    /// the config's fallbacks that create embeddings. `auto` takes the served embeddings models,
+    /// cheapest first.
+    public func planEmbeddings(_ request: EmbeddingsRequest) throws(OpenAIError) -> Plan {
+        let canEmbed = { (model: CatalogModel) in model.capabilities.contains(.embeddings) && self.isServed(model.id) }
+        var models: [CatalogModel] = []
+        var notes: [String] = []
+        let rule: String
+        if Self.autoModelNames.contains(request.model.lowercased()) {
+            rule = "embeddings"
+            models = catalog.models.filter(canEmbed)
+                .sorted { ($0.pricing?.inputPer1M ?? .greatestFiniteMagnitude, $0.id) < ($1.pricing?.inputPer1M ?? .greatestFiniteMagnitude, $1.id) }
+        } else {
+            rule = "explicit"
+            guard let primary = catalog.model(named: request.model), isServed(primary.id) else { throw OpenAIError.modelNotFound(request.model) }
+            guard primary.capabilities.contains(.embeddings) else {
+                throw OpenAIError(.noCapableModel, "The model '\(primary.id)' does not create embeddings; GET /v1/models lists those that do (capability 'embeddings').", param: "model")
+            }
+            models = [primary]
+            for name in routing.fallbacks(for: primary.id) {
+                guard let model = catalog.model(named: name) else { continue }
+                if !canEmbed(model) { notes.append("skip fallback \(model.id): does not create embeddings"); continue }
+                if !models.contains(where: { $0.id == model.id }) { models.append(model) }
+            }
+        }
+        var extra: [CatalogModel] = []
+        for (index, name) in request.fallbackModels.enumerated() {
+            guard let model = catalog.model(named: name) else {
+                throw OpenAIError(.fallbackModelNotFound, "'models[\(index)]': the model '\(name.prefix(256))' does not exist. GET /v1/models lists the valid IDs.", param: "models[\(index)]")
+            }
+            if !canEmbed(model) { notes.append("skip \(model.id): does not create embeddings"); continue }
+            if !models.contains(where: { $0.id == model.id }) && !extra.contains(where: { $0.id == model.id }) { extra.append(model) }
+        }
+        // The request's own list comes before the config's chain, as on chat.
+        if rule == "explicit" { models = [models[0]] + extra + models.dropFirst() } else { models += extra }
+        guard !models.isEmpty else {
+            throw OpenAIError(.noCapableModel, "No served model creates embeddings.", param: "model")
+        }
+        return Plan(rule: rule, models: models, notes: notes, timeouts: nil)
     }
 
     private static func unknownFallback(_ name: String, _ request: ChatRequest) -> OpenAIError {

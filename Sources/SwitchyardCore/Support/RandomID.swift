@@ -15,6 +15,13 @@ public enum RandomID {
         return [bytes[0..<4], bytes[4..<6], bytes[6..<8], bytes[8..<10], bytes[10..<16]].map { Hex.lowercase($0) }.joined(separator: "-")
     }
 
+    /// `prefix` and `count` random base-62 characters (about 5.95 bits each).
+    public static func base62(prefix: String, count: Int) -> String {
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        var generator = SystemRandomNumberGenerator()
+        return prefix + String((0..<count).map { _ in alphabet[Int.random(in: 0..<62, using: &generator)] })
+    }
+
     private static func randomBytes() -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         return (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }

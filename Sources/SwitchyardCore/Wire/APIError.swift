@@ -76,6 +76,11 @@ public struct APIError: Sendable, Hashable, CustomStringConvertible {
     public static let adminDisabled = APIError(403, invalid, "admin_disabled", retry: false)
     public static let invalidAdminKey = APIError(401, invalid, "invalid_admin_key", retry: false)
     public static let keyNotFound = APIError(404, invalid, "key_not_found", retry: nil)
+
+    // MARK: Files and batches
+
+    /// No such file for this key (another key's files are not found either).
+    public static let fileNotFound = APIError(404, invalid, "file_not_found", retry: nil)
     public static let invalidMetricsToken = APIError(401, invalid, "invalid_metrics_token", retry: false)
     /// `POST /admin/reload`: the config file is invalid or unreadable; the running config keeps serving.
     public static let configInvalid = APIError(400, invalid, "config_invalid", retry: false)
@@ -110,7 +115,7 @@ public struct APIError: Sendable, Hashable, CustomStringConvertible {
         .requestTimeout, .incompleteRequest, .malformedRequest, .unknownURL, .methodNotAllowed,
         .modelNotFound, .fallbackModelNotFound, .contextLengthExceeded, .noCapableModel, .noHealthyDeployment,
         .invalidAPIKey, .modelNotAllowed, .insufficientQuota, .keyRequestRateLimited, .keyTokenRateLimited, .keyTokenLimitTooSmall,
-        .storeUnavailable, .adminDisabled, .invalidAdminKey, .keyNotFound, .invalidMetricsToken, .configInvalid, .noConfigFile, .internalError, .gatewayShuttingDown,
+        .storeUnavailable, .adminDisabled, .invalidAdminKey, .keyNotFound, .fileNotFound, .invalidMetricsToken, .configInvalid, .noConfigFile, .internalError, .gatewayShuttingDown,
         .contentFilter, .upstreamRateLimited, .upstreamOverloaded, .upstreamError, .upstreamAuthenticationFailed,
         .upstreamInvalidRequest, .upstreamModelNotFound, .upstreamTimeout, .upstreamUnreachable,
         .upstreamBadResponse,

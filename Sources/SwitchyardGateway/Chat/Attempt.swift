@@ -9,7 +9,7 @@ import SwitchyardCore
 /// `UpstreamFailure` the executor may retry elsewhere.
 struct Attempt: Sendable {
     let candidate: DeploymentPool.Candidate
-    let chat: ChatRequest
+    let operation: UpstreamOperation
     let transport: any UpstreamTransport
     let timeouts: UpstreamTimeouts
     let requestID: String
@@ -50,11 +50,12 @@ struct Attempt: Sendable {
         let upstreamModel = deployment.models[candidate.model.id] ?? candidate.model.id
         let adapter = ProviderAdapters.adapter(for: deployment.family)
         let requestBody: [UInt8]
-        switch adapter.prepare(chat.upstreamBody(model: upstreamModel, family: deployment.family), for: candidate.model, stream: chat.stream) {
+        switch operation.body(model: upstreamModel, adapter: adapter, for: candidate.model, family: deployment.family) {
         case .send(let bytes): requestBody = bytes
         case .reject(let message): throw failure(.invalidRequest, message: message)
         }
-        let request = UpstreamRequest(deployment: deployment, body: requestBody, requestID: requestID, headDeadline: firstTokenDeadline)
+        let request = UpstreamRequest(deployment: deployment, body: requestBody, requestID: requestID, path: operation.path,
+                                      headDeadline: firstTokenDeadline)
         let upstream: UpstreamResponse
         let sent = ContinuousClock.now
         do {
@@ -72,8 +73,8 @@ struct Attempt: Sendable {
                 retryAfterSeconds: upstream.header("retry-after").flatMap { Int($0) },
                 provider: deployment.provider, deployment: deployment.name)
         }
-        if chat.stream {
-            let start = try await startStream(upstream, adapter: adapter, firstTokenDeadline: firstTokenDeadline)
+        if case .chat(let chat) = operation, chat.stream {
+            let start = try await startStream(upstream, chat: chat, adapter: adapter, firstTokenDeadline: firstTokenDeadline)
             let now = ContinuousClock.now
             return Prepared(answer: .stream(start), candidate: candidate, upstreamHeaders: upstream.headers, latency: now - started,
                             upstreamWait: now - sent)
@@ -91,9 +92,16 @@ struct Attempt: Sendable {
         guard let document = try? JSONDocument(bytes: trimmed), document.root.kind == .object else {
             throw failure(.badResponse, message: "the response body is not a JSON object")
         }
-        if document.member("error", of: document.root) != nil, document.member("choices", of: document.root) == nil {
+        if document.member("error", of: document.root) != nil, document.member(operation.answerMember, of: document.root) == nil {
             let errorBody = UpstreamErrorBody(document: document, object: document.root)
             throw failure(adapter.classify(status: 500, error: errorBody), message: errorBody.message)
+        }
+        if case .embeddings(let request) = operation {
+            do throws(EmbeddingsResponse.Problem) {
+                _ = try EmbeddingsResponse(document: document, expected: request.inputs.count)
+            } catch {
+                throw failure(.badResponse, message: "the embeddings answer is not usable: \(error)")
+            }
         }
         var usage = UsageReader.usage(in: document, object: document.root)
         if let reported = usage {
@@ -109,7 +117,7 @@ struct Attempt: Sendable {
     }
 
     /// Reads the stream until it starts, within the first-token deadline.
-    private func startStream(_ upstream: UpstreamResponse, adapter: any ProviderAdapter,
+    private func startStream(_ upstream: UpstreamResponse, chat: ChatRequest, adapter: any ProviderAdapter,
                              firstTokenDeadline: ContinuousClock.Instant) async throws(UpstreamFailure) -> StreamStart {
         var relay = StreamRelay(clientWantsUsage: chat.clientWantsUsage, adapter: adapter, pricing: candidate.pricing,
                                 contextWindow: candidate.model.contextWindow)
@@ -139,5 +147,37 @@ struct Attempt: Sendable {
     private func failure(_ errorClass: UpstreamErrorClass, message: String? = nil) -> UpstreamFailure {
         UpstreamFailure(errorClass: errorClass, upstreamMessage: message, provider: candidate.deployment.provider,
                         deployment: candidate.deployment.name)
+    }
+}
+
+/// What an attempt asks the upstream for: a chat completion or embeddings. Everything else
+/// about an attempt — deployments, timeouts, retries, breakers, hedging — is the same.
+enum UpstreamOperation: Sendable {
+    case chat(ChatRequest)
+    case embeddings(EmbeddingsRequest)
+
+    var path: String {
+        switch self {
+        case .chat: return "/chat/completions"
+        case .embeddings: return "/embeddings"
+        }
+    }
+
+    /// The member a successful answer has (an answer with `error` and without it is an error).
+    var answerMember: String {
+        switch self {
+        case .chat: return "choices"
+        case .embeddings: return "data"
+        }
+    }
+
+    /// The body for one deployment, after the family adapter's rules.
+    func body(model: String, adapter: any ProviderAdapter, for catalogModel: CatalogModel, family: ModelFamily) -> PreparedBody {
+        switch self {
+        case .chat(let chat):
+            return adapter.prepare(chat.upstreamBody(model: model, family: family), for: catalogModel, stream: chat.stream)
+        case .embeddings(let request):
+            return adapter.prepareEmbeddings(request.upstreamBody(model: model), request: request, for: catalogModel)
+        }
     }
 }

@@ -57,7 +57,7 @@ struct ChatCompletionHandler: Sendable {
         let requestID = headers.map(RequestID.from) ?? RandomID.hex(prefix: "req_")
         let errorHeaders = Self.errorHeaders(error, trace: ResponseTrace(requestID: requestID))
         switch front {
-        case .chat:
+        case .chat, .embeddings:
             return (error.status, errorHeaders, ByteBuffer(string: error.body))
         case .messages:
             let (status, body) = MessagesResponse.error(error)
@@ -114,6 +114,8 @@ struct ChatCompletionHandler: Sendable {
         case .messages:
             await run(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: front, client: MessagesClient(client),
                       logger: logger)
+        case .embeddings:
+            await run(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: front, client: client, logger: logger)
         }
     }
 
@@ -134,8 +136,13 @@ struct ChatCompletionHandler: Sendable {
         metrics.requestStarted()
         let end: CallEnd
         do {
-            end = try await answer(&call, snapshot: snapshot, headers: headers, body: body, maxBodyBytes: maxBodyBytes, client: client,
-                                   logger: logger)
+            if front == .embeddings {
+                end = try await answerEmbeddings(&call, snapshot: snapshot, headers: headers, body: body, maxBodyBytes: maxBodyBytes,
+                                                 client: client, logger: logger)
+            } else {
+                end = try await answer(&call, snapshot: snapshot, headers: headers, body: body, maxBodyBytes: maxBodyBytes, client: client,
+                                       logger: logger)
+            }
         } catch {
             logger.info("request failed", metadata: ["error": .string(error.description)])
             await client.sendError(error, headers: Self.errorHeaders(error, trace: call.trace))
@@ -153,7 +160,7 @@ struct ChatCompletionHandler: Sendable {
         let directive = try AnswerCache.directive(headers)
         var chat: ChatRequest
         switch call.front {
-        case .chat:
+        case .chat, .embeddings:
             chat = try ChatRequest(body: Array(buffer: body))
         case .messages:
             let messages = try MessagesRequest(body: Array(buffer: body))
@@ -316,7 +323,7 @@ struct ChatCompletionHandler: Sendable {
 
     /// The one ending of every call that got past authentication: metrics, the admission
     /// settle (real tokens and cost replace the reservation) and the ledger row.
-    private func finish(_ call: ChatCall, _ end: CallEnd) async {
+    func finish(_ call: ChatCall, _ end: CallEnd) async {
         let model = call.trace.model ?? "unknown"
         metrics.recordRequest(model: model, deployment: call.trace.deployment?.name ?? "none", status: end.status, duration: .now - call.started)
         if let usage = end.usage { metrics.recordUsage(model: model, usage: usage, cost: end.cost ?? .unknown) }

@@ -46,6 +46,12 @@ struct Executor: Sendable {
 
     func execute(_ chat: ChatRequest, candidates: [DeploymentPool.Candidate], skipped: [String], requestID: String,
                  routeTimeouts: UpstreamTimeouts?, deadline: ContinuousClock.Instant, logger: Logger) async throws(Failure) -> Success {
+        try await execute(.chat(chat), candidates: candidates, skipped: skipped, requestID: requestID, routeTimeouts: routeTimeouts,
+                          deadline: deadline, logger: logger)
+    }
+
+    func execute(_ chat: UpstreamOperation, candidates: [DeploymentPool.Candidate], skipped: [String], requestID: String,
+                 routeTimeouts: UpstreamTimeouts?, deadline: ContinuousClock.Instant, logger: Logger) async throws(Failure) -> Success {
         var attempts = 0
         var failures: [UpstreamFailure] = []
         var position = 0
@@ -126,9 +132,9 @@ struct Executor: Sendable {
     }
 
     /// One attempt, reported to the pool and the metrics. `candidate`'s slot is already taken.
-    private func attempt(_ candidate: DeploymentPool.Candidate, chat: ChatRequest, requestID: String, routeTimeouts: UpstreamTimeouts?,
+    private func attempt(_ candidate: DeploymentPool.Candidate, chat: UpstreamOperation, requestID: String, routeTimeouts: UpstreamTimeouts?,
                          deadline: ContinuousClock.Instant, logger: Logger) async -> Result<Attempt.Prepared, UpstreamFailure> {
-        let attempt = Attempt(candidate: candidate, chat: chat, transport: transports.transport(for: candidate.deployment),
+        let attempt = Attempt(candidate: candidate, operation: chat, transport: transports.transport(for: candidate.deployment),
                               timeouts: timeouts(for: candidate.model, route: routeTimeouts), requestID: requestID, deadline: deadline, logger: logger)
         do {
             let prepared = try await attempt.run()
@@ -154,7 +160,7 @@ struct Executor: Sendable {
     /// deployment's observed p95) and the budget allows, also runs `backup`. The first success
     /// wins and the other attempt is cancelled. Returns whether a hedge was sent, and the
     /// losing attempt when it reached the upstream (it is billed).
-    private func race(_ primary: DeploymentPool.Candidate, _ backup: DeploymentPool.Candidate, chat: ChatRequest, requestID: String,
+    private func race(_ primary: DeploymentPool.Candidate, _ backup: DeploymentPool.Candidate, chat: UpstreamOperation, requestID: String,
                       routeTimeouts: UpstreamTimeouts?, deadline: ContinuousClock.Instant,
                       logger: Logger) async -> (Result<Attempt.Prepared, UpstreamFailure>, Bool, HedgeLoser?) {
         hedgeBudget.noteRequest()

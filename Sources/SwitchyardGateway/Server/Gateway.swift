@@ -92,6 +92,8 @@ public enum Gateway {
         // Chat completions are answered by `ChatFrontHandler`, in each connection's pipeline,
         // ahead of this router; everything else is routed here.
         router.get("/v1/models") { _, _ in live.current.models.list() }
+        let embeddings = EmbeddingsEndpoint(chat: chat)
+        router.post("/v1/embeddings") { request, context in try await embeddings.handle(request, logger: context.logger) }
         router.get("/v1/models/**") { _, context in
             live.current.models.one(context.parameters.getCatchAll().joined(separator: "/"))
         }
@@ -116,6 +118,11 @@ public enum Gateway {
             return try ReloadEndpoint.render(await reloader.reload(trigger: "POST /admin/reload"))
         }
         admin.register(on: router)
+        if let access {
+            FilesEndpoints(access: access, directory: access.settings.resolvedFilesDirectory,
+                           maxBytes: access.settings.filesMaxBytes, maxLines: access.settings.filesMaxLines,
+                           maxLineBytes: config.server.maxBodyBytes + (64 << 10)).register(on: router)
+        }
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }

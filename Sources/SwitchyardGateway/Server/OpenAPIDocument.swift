@@ -28,6 +28,14 @@ enum OpenAPIDocument {
       "description": "The Anthropic Messages API, translated to and from chat completions for any upstream family."
     },
     {
+      "name": "embeddings",
+      "description": "OpenAI-compatible embeddings, on the same pipeline as chat."
+    },
+    {
+      "name": "files",
+      "description": "OpenAI's Files API for batch input files; a file belongs to the key that uploaded it."
+    },
+    {
       "name": "models",
       "description": "The catalog models this gateway serves."
     },
@@ -318,6 +326,753 @@ enum OpenAPIDocument {
           }
         },
         "operationId": "countMessageTokens"
+      }
+    },
+    "/v1/embeddings": {
+      "post": {
+        "tags": [
+          "embeddings"
+        ],
+        "operationId": "createEmbeddings",
+        "summary": "Create embeddings (OpenAI-compatible)",
+        "description": "Routed among the catalog models with the `embeddings` capability, limited by the key's models, RPM, TPM and budget, billed and recorded in the ledger like chat (`front` `embeddings`). The gateway asks the upstream for floats and encodes `base64` itself.",
+        "security": [
+          {
+            "virtualKey": []
+          },
+          {
+            "virtualKeyHeader": []
+          },
+          {}
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestID"
+          },
+          {
+            "$ref": "#/components/parameters/PreferredRegion"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/EmbeddingsRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The vectors, in input order.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EmbeddingList"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed JSON (`invalid_json`); a missing or invalid field (`missing_required_parameter`, `invalid_type`, `invalid_value`, `empty_array`; `param` names it); a model that does not create embeddings (`no_capable_model`); an unknown fallback (`model_not_found`, `param` `models[i]`); more inputs than the model takes, or token IDs to a model that takes text (`invalid_request`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong virtual key (`invalid_api_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The key may not use the model (`model_not_allowed`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Unknown model (`model_not_found`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "408": {
+            "description": "The body arrived too slowly (`request_timeout`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body over `max_body_bytes` (`request_too_large`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Budget used up (`insufficient_quota`), the key over its RPM/TPM, or the upstream's rate limit (`rate_limit_exceeded`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "502": {
+            "description": "The upstream failed (`upstream_error`, `upstream_unreachable`, `upstream_bad_response`, …).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "No healthy deployment (`no_healthy_deployment`), the upstream overloaded, or the key store unavailable.",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "504": {
+            "description": "Upstream timeout (`upstream_timeout`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/files": {
+      "post": {
+        "tags": [
+          "files"
+        ],
+        "operationId": "uploadFile",
+        "summary": "Upload a batch input file",
+        "description": "Multipart upload, checked line by line as it streams to disk; the first bad line ends it with a 400 naming the line (counted from 1).",
+        "security": [
+          {
+            "virtualKey": []
+          },
+          {
+            "virtualKeyHeader": []
+          },
+          {}
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "multipart/form-data": {
+              "schema": {
+                "$ref": "#/components/schemas/FileUpload"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The stored file.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/File"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Not multipart/form-data, a missing `file` or `purpose`, a purpose other than `batch`, or a bad line (`invalid_value`, the message names the line; `param` `file`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong virtual key (`invalid_api_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "408": {
+            "description": "The body arrived too slowly (`request_timeout`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "The file is larger than 200 MB (`request_too_large`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store failed (`store_unavailable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      },
+      "get": {
+        "tags": [
+          "files"
+        ],
+        "operationId": "listFiles",
+        "summary": "List the caller's files, newest first",
+        "security": [
+          {
+            "virtualKey": []
+          },
+          {
+            "virtualKeyHeader": []
+          },
+          {}
+        ],
+        "parameters": [
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 10000
+            }
+          },
+          {
+            "name": "after",
+            "in": "query",
+            "required": false,
+            "description": "A file ID: list the files after it.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "purpose",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The files.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/FileList"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A bad `limit` (`invalid_value`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong virtual key (`invalid_api_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store failed (`store_unavailable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/files/{id}": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "description": "The file's ID (`file-…`).",
+          "schema": {
+            "type": "string",
+            "minLength": 1
+          },
+          "example": "file-0123456789abcdefABCDEFgh"
+        }
+      ],
+      "get": {
+        "tags": [
+          "files"
+        ],
+        "operationId": "getFile",
+        "summary": "One file",
+        "security": [
+          {
+            "virtualKey": []
+          },
+          {
+            "virtualKeyHeader": []
+          },
+          {}
+        ],
+        "responses": {
+          "200": {
+            "description": "The file.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/File"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong virtual key (`invalid_api_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such file for this key (`file_not_found`): another key's files are not found either.",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store failed (`store_unavailable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      },
+      "delete": {
+        "tags": [
+          "files"
+        ],
+        "operationId": "deleteFile",
+        "summary": "Delete a file",
+        "security": [
+          {
+            "virtualKey": []
+          },
+          {
+            "virtualKeyHeader": []
+          },
+          {}
+        ],
+        "responses": {
+          "200": {
+            "description": "Deleted.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/FileDeleted"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong virtual key (`invalid_api_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such file for this key (`file_not_found`): another key's files are not found either.",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store failed (`store_unavailable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/files/{id}/content": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "description": "The file's ID (`file-…`).",
+          "schema": {
+            "type": "string",
+            "minLength": 1
+          },
+          "example": "file-0123456789abcdefABCDEFgh"
+        }
+      ],
+      "get": {
+        "tags": [
+          "files"
+        ],
+        "operationId": "getFileContent",
+        "summary": "A file's content, as uploaded",
+        "security": [
+          {
+            "virtualKey": []
+          },
+          {
+            "virtualKeyHeader": []
+          },
+          {}
+        ],
+        "responses": {
+          "200": {
+            "description": "The content.",
+            "content": {
+              "application/jsonl": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong virtual key (`invalid_api_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such file for this key (`file_not_found`): another key's files are not found either.",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store failed (`store_unavailable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
       }
     },
     "/v1/models": {
@@ -1757,7 +2512,8 @@ enum OpenAPIDocument {
                 "video",
                 "code",
                 "reasoning",
-                "chinese"
+                "chinese",
+                "embeddings"
               ]
             }
           },
@@ -3059,6 +3815,285 @@ enum OpenAPIDocument {
                 "minimum": 0
               }
             }
+          }
+        }
+      },
+      "EmbeddingsRequest": {
+        "type": "object",
+        "required": [
+          "model",
+          "input"
+        ],
+        "description": "OpenAI's embeddings request. Fields other than these (`user`, …) are passed to the upstream unchecked; null reads as absent.",
+        "properties": {
+          "model": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 256,
+            "description": "A catalog model with the `embeddings` capability (ID or alias), or `auto`.",
+            "example": "text-embedding-v4"
+          },
+          "input": {
+            "description": "A string, an array of strings, an array of token IDs, or an array of token arrays (at most 2,048 items).",
+            "oneOf": [
+              {
+                "type": "string",
+                "minLength": 1
+              },
+              {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 2048,
+                "items": {
+                  "type": "string",
+                  "minLength": 1
+                }
+              },
+              {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 10000000
+                },
+                "maxItems": 2048
+              },
+              {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 2048,
+                "items": {
+                  "type": "array",
+                  "minItems": 1,
+                  "items": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 10000000
+                  }
+                }
+              }
+            ],
+            "example": [
+              "first text",
+              "second text"
+            ]
+          },
+          "encoding_format": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "float",
+              "base64",
+              null
+            ],
+            "description": "`base64`: little-endian 32-bit floats. Default (absent or null) `float`."
+          },
+          "dimensions": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 8192
+          },
+          "models": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "maxItems": 16,
+            "items": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 256
+            },
+            "description": "Fallback models, tried in order."
+          }
+        }
+      },
+      "EmbeddingList": {
+        "type": "object",
+        "required": [
+          "object",
+          "data",
+          "model",
+          "usage"
+        ],
+        "properties": {
+          "object": {
+            "const": "list"
+          },
+          "data": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "object",
+                "index",
+                "embedding"
+              ],
+              "properties": {
+                "object": {
+                  "const": "embedding"
+                },
+                "index": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "embedding": {
+                  "oneOf": [
+                    {
+                      "type": "array",
+                      "items": {
+                        "type": "number"
+                      }
+                    },
+                    {
+                      "type": "string"
+                    }
+                  ]
+                }
+              }
+            }
+          },
+          "model": {
+            "type": "string"
+          },
+          "usage": {
+            "type": "object",
+            "required": [
+              "prompt_tokens",
+              "total_tokens"
+            ],
+            "properties": {
+              "prompt_tokens": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "total_tokens": {
+                "type": "integer",
+                "minimum": 0
+              }
+            }
+          }
+        }
+      },
+      "File": {
+        "type": "object",
+        "required": [
+          "id",
+          "object",
+          "bytes",
+          "created_at",
+          "filename",
+          "purpose",
+          "status"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "pattern": "^file-[0-9A-Za-z]{24}$"
+          },
+          "object": {
+            "const": "file"
+          },
+          "bytes": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "created_at": {
+            "type": "integer"
+          },
+          "filename": {
+            "type": "string"
+          },
+          "purpose": {
+            "type": "string"
+          },
+          "status": {
+            "type": "string"
+          },
+          "status_details": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "FileList": {
+        "type": "object",
+        "required": [
+          "object",
+          "data",
+          "has_more"
+        ],
+        "properties": {
+          "object": {
+            "const": "list"
+          },
+          "data": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/File"
+            }
+          },
+          "first_id": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "last_id": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "has_more": {
+            "type": "boolean"
+          }
+        }
+      },
+      "FileDeleted": {
+        "type": "object",
+        "required": [
+          "id",
+          "object",
+          "deleted"
+        ],
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "object": {
+            "const": "file"
+          },
+          "deleted": {
+            "type": "boolean"
+          }
+        }
+      },
+      "FileUpload": {
+        "type": "object",
+        "required": [
+          "file",
+          "purpose"
+        ],
+        "properties": {
+          "file": {
+            "type": "string",
+            "format": "binary",
+            "description": "A batch input file: one JSON request per line, `{\"custom_id\",\"method\":\"POST\",\"url\",\"body\"}`; up to 200 MB and 50,000 lines."
+          },
+          "purpose": {
+            "type": "string",
+            "enum": [
+              "batch"
+            ]
           }
         }
       }

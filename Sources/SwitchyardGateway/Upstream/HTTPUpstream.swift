@@ -21,7 +21,7 @@ public struct HTTPUpstream: UpstreamTransport {
             ("user-agent", "switchyard"), ("x-request-id", request.requestID),
         ]
         if let key = request.deployment.apiKey { headers.append(("authorization", "Bearer \(key.value)")) }
-        let call = try await connections.post(baseURL, tls: request.deployment.tls, proxy: request.deployment.proxy, path: "/chat/completions", headers: headers, body: ByteBuffer(bytes: request.body),
+        let call = try await connections.post(baseURL, tls: request.deployment.tls, proxy: request.deployment.proxy, path: request.path, headers: headers, body: ByteBuffer(bytes: request.body),
                                               headDeadline: request.headDeadline)
         var responseHeaders: [(String, String)] = []
         responseHeaders.reserveCapacity(call.head.headers.count)

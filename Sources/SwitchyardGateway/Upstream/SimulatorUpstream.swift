@@ -14,7 +14,8 @@ public struct SimulatorUpstream: UpstreamTransport {
     public func send(_ request: UpstreamRequest, logger: Logger) async throws(UpstreamTransportError) -> UpstreamResponse {
         // No credentials go to the in-process simulator: it needs none.
         let headers = [("content-type", "application/json"), ("x-request-id", request.requestID)]
-        let answer = simulator.respond(body: request.body, headers: headers)
+        let answer = request.path == "/embeddings" ? simulator.respondEmbeddings(body: request.body)
+            : simulator.respond(body: request.body, headers: headers)
         let body = answer.body
         return UpstreamResponse(status: answer.status, headers: answer.headers.map { ($0.0.lowercased(), $0.1) }, body: UpstreamBody {
             let player = body.player()

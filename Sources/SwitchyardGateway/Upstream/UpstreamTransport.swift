@@ -14,6 +14,8 @@ public struct UpstreamRequest: Sendable {
     public var deployment: DeploymentConfig
     public var body: [UInt8]
     public var requestID: String
+    /// The path under the deployment's base URL: `/chat/completions` or `/embeddings`.
+    public var path: String = "/chat/completions"
     /// When the response head must have arrived (reading the body has its own deadlines).
     public var headDeadline: ContinuousClock.Instant
 }

@@ -53,6 +53,15 @@ enum PostgresSchema {
             "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS cache_hit BOOLEAN NOT NULL DEFAULT false",
             "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS cost_saved_pusd BIGINT",
         ]),
+        (5, [
+            // Uploaded files (`POST /v1/files`): metadata here, content in the files directory.
+            """
+            CREATE TABLE IF NOT EXISTS files (
+                id TEXT PRIMARY KEY, key_id TEXT, filename TEXT NOT NULL, purpose TEXT NOT NULL, bytes BIGINT NOT NULL,
+                lines INTEGER NOT NULL, created_at_ms BIGINT NOT NULL)
+            """,
+            "CREATE INDEX IF NOT EXISTS files_key_created ON files (key_id, created_at_ms)",
+        ]),
     ]
 
     /// `usage_records_y2026m11` for the month containing `date`, with its bounds in ms.

@@ -117,6 +117,48 @@ public final class PostgresStore: GatewayStore {
         return keys
     }
 
+    // MARK: Files
+
+    public func insertFile(_ file: StoredFile) async throws {
+        let ms = KeyColumns.milliseconds(file.createdAt)
+        let lines = Int32(clamping: file.lines)
+        try await client.query("""
+            INSERT INTO files (id, key_id, filename, purpose, bytes, lines, created_at_ms)
+            VALUES (\(file.id), \(file.keyID), \(file.filename), \(file.purpose), \(file.bytes), \(lines), \(ms))
+            """, logger: logger)
+    }
+
+    public func file(id: String) async throws -> StoredFile? {
+        let rows = try await client.query("SELECT id, key_id, filename, purpose, bytes, lines, created_at_ms FROM files WHERE id = \(id)", logger: logger)
+        for try await row in rows { return try storedFile(row) }
+        return nil
+    }
+
+    public func files(keyID: String?, purpose: String?, after: String?, limit: Int) async throws -> [StoredFile] {
+        let limit = Int64(limit)
+        let rows = try await client.query("""
+            SELECT id, key_id, filename, purpose, bytes, lines, created_at_ms FROM files
+            WHERE key_id IS NOT DISTINCT FROM \(keyID) AND (\(purpose)::text IS NULL OR purpose = \(purpose))
+              AND (\(after)::text IS NULL OR (created_at_ms, id) < (SELECT created_at_ms, id FROM files WHERE id = \(after)))
+            ORDER BY created_at_ms DESC, id DESC LIMIT \(limit)
+            """, logger: logger)
+        var out: [StoredFile] = []
+        for try await row in rows { out.append(try storedFile(row)) }
+        return out
+    }
+
+    public func deleteFile(id: String) async throws -> Bool {
+        let rows = try await client.query("DELETE FROM files WHERE id = \(id) RETURNING id", logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    private func storedFile(_ row: PostgresRow) throws -> StoredFile {
+        let (id, keyID, filename, purpose, bytes, lines, created) = try row.decode((String, String?, String, String, Int64, Int32, Int64).self)
+        return StoredFile(id: id, keyID: keyID, filename: filename, purpose: purpose, bytes: bytes, lines: Int(lines),
+                          createdAt: Date(timeIntervalSince1970: Double(created) / 1000))
+    }
+
     public func revokeKey(id: String, at date: Date) async throws -> Bool {
         let ms = KeyColumns.milliseconds(date)
         let rows = try await client.query("UPDATE api_keys SET revoked_at_ms = COALESCE(revoked_at_ms, \(ms)) WHERE id = \(id) RETURNING id", logger: logger)

@@ -48,5 +48,14 @@ enum SQLiteSchema {
             "ALTER TABLE usage_records ADD COLUMN cache_hit INTEGER NOT NULL DEFAULT 0",
             "ALTER TABLE usage_records ADD COLUMN cost_saved_pusd INTEGER",
         ]),
+        (5, [
+            // Uploaded files (`POST /v1/files`): metadata here, content in the files directory.
+            """
+            CREATE TABLE IF NOT EXISTS files (
+                id TEXT PRIMARY KEY, key_id TEXT, filename TEXT NOT NULL, purpose TEXT NOT NULL, bytes INTEGER NOT NULL,
+                lines INTEGER NOT NULL, created_at_ms INTEGER NOT NULL)
+            """,
+            "CREATE INDEX IF NOT EXISTS files_key_created ON files (key_id, created_at_ms)",
+        ]),
     ]
 }

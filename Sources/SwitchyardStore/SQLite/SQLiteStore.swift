@@ -354,6 +354,52 @@ public final class SQLiteStore: GatewayStore {
         }
     }
 
+    // MARK: Files
+
+    public func insertFile(_ file: StoredFile) async throws {
+        try await lock.withLock {
+            _ = try await connection.query(
+                "INSERT INTO files (id, key_id, filename, purpose, bytes, lines, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [.text(file.id), text(file.keyID), .text(file.filename), .text(file.purpose), .integer(.init(file.bytes)),
+                 .integer(.init(file.lines)), .integer(.init(KeyColumns.milliseconds(file.createdAt)))])
+        }
+    }
+
+    public func file(id: String) async throws -> StoredFile? {
+        let rows = try await lock.withLock {
+            try await connection.query("SELECT id, key_id, filename, purpose, bytes, lines, created_at_ms FROM files WHERE id = ?", [.text(id)])
+        }
+        return rows.first.map(storedFile)
+    }
+
+    public func files(keyID: String?, purpose: String?, after: String?, limit: Int) async throws -> [StoredFile] {
+        var sql = "SELECT id, key_id, filename, purpose, bytes, lines, created_at_ms FROM files WHERE key_id IS ?"
+        var binds: [SQLiteData] = [text(keyID)]
+        if let purpose { sql += " AND purpose = ?"; binds.append(.text(purpose)) }
+        if let after {
+            sql += " AND (created_at_ms, id) < (SELECT created_at_ms, id FROM files WHERE id = ?)"
+            binds.append(.text(after))
+        }
+        sql += " ORDER BY created_at_ms DESC, id DESC LIMIT ?"
+        binds.append(.integer(.init(limit)))
+        let query = sql
+        let values = binds
+        let rows = try await lock.withLock { try await connection.query(query, values) }
+        return rows.map(storedFile)
+    }
+
+    public func deleteFile(id: String) async throws -> Bool {
+        try await lock.withLock {
+            !(try await connection.query("DELETE FROM files WHERE id = ? RETURNING id", [.text(id)]).isEmpty)
+        }
+    }
+
+    private func storedFile(_ row: SQLiteRow) -> StoredFile {
+        StoredFile(id: row.column("id")?.string ?? "", keyID: row.column("key_id")?.string, filename: row.column("filename")?.string ?? "",
+                   purpose: row.column("purpose")?.string ?? "", bytes: int64(row, "bytes") ?? 0, lines: Int(int64(row, "lines") ?? 0),
+                   createdAt: Date(timeIntervalSince1970: Double(int64(row, "created_at_ms") ?? 0) / 1000))
+    }
+
     private func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
     private func int(_ value: Int64?) -> SQLiteData { value.map { .integer(.init($0)) } ?? .null }
     /// A column as an integer, never trapping: SQLite stores an integer that overflowed as REAL

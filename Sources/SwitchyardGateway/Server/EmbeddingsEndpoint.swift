@@ -22,9 +22,12 @@ struct EmbeddingsEndpoint: Sendable {
             let refused = chat.refused(error, headers: headers, front: .embeddings)
             return WholeAnswer.response(status: refused.status, headers: refused.headers, body: refused.body)
         }
-        let body = try await request.body.collect(upTo: chat.maxBodyBytes)
+        // The body limit of the config in force (a reload may change it).
+        let maxBodyBytes = chat.live.current.config.server.maxBodyBytes
+        let body = try await request.body.collect(upTo: maxBodyBytes)
         let answer = WholeAnswer()
-        await chat.serve(headers: headers, caller: caller, body: body, front: .embeddings, client: answer, logger: logger)
+        await chat.serve(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: .embeddings, client: answer,
+                         logger: logger)
         return answer.response()
     }
 }

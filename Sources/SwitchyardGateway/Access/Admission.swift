@@ -10,6 +10,36 @@ final class Admission: Sendable {
         var requests: WindowCounter?
         var tokens: WindowCounter?
         var spend = SpendCounter()
+
+        /// Brings the key's RPM and TPM windows to `minute` (created at first use).
+        mutating func roll(_ key: VirtualKey, to minute: Int64, replicas: Int) {
+            if let limit = key.limits.requestsPerMinute {
+                if requests == nil { requests = WindowCounter(minute: minute, limit: limit, replicas: replicas) }
+                requests!.roll(to: minute, limit: limit, replicas: replicas)
+            }
+            if let limit = key.limits.tokensPerMinute {
+                if tokens == nil { tokens = WindowCounter(minute: minute, limit: limit, replicas: replicas) }
+                tokens!.roll(to: minute, limit: limit, replicas: replicas)
+            }
+        }
+
+        /// The rate-limit headers' values now (nil for a key without limits).
+        func status(_ key: VirtualKey, resetMilliseconds: Int) -> RateLimitStatus? {
+            guard !key.limits.isUnlimited else { return nil }
+            return RateLimitStatus(
+                limitRequests: key.limits.requestsPerMinute, remainingRequests: (key.limits.requestsPerMinute ?? 0) - (requests?.clusterUsed ?? 0),
+                limitTokens: key.limits.tokensPerMinute, remainingTokens: (key.limits.tokensPerMinute ?? 0) - (tokens?.clusterUsed ?? 0),
+                resetMilliseconds: resetMilliseconds)
+        }
+
+        /// The refusal when one more request would pass the key's RPM (counted as demand).
+        mutating func requestRefusal(_ key: VirtualKey, resetMilliseconds: Int) -> (OpenAIError, RateLimitStatus?)? {
+            guard let limit = key.limits.requestsPerMinute, let counter = requests, !counter.fits(1) else { return nil }
+            requests!.noteDemand(1)
+            let current = status(key, resetMilliseconds: resetMilliseconds)
+            return (Admission.rateLimited("requests per minute (RPM)", kind: .keyRequestRateLimited, limit: limit, used: counter.clusterUsed,
+                                          requested: 1, retryAfter: current?.retryAfterSeconds ?? 1), current)
+        }
     }
 
     struct State {
@@ -59,27 +89,9 @@ final class Admission: Sendable {
                 let reserved = Picodollars.usd(entry.spend.reserved)
                 return .refused(OpenAIError(.insufficientQuota, "This call could cost up to $\(Picodollars.usd(worstCase).plainString(scale: 12)) (prompt estimate plus max_tokens at the model's prices), more than is left of this key's budget of $\(budget.amount.priceString) \(period) ($\(spent.plainString(scale: 6)) spent, $\(reserved.plainString(scale: 6)) reserved by calls in flight). Lower max_tokens, or raise the budget."), nil)
             }
-            if let limit = key.limits.requestsPerMinute {
-                if entry.requests == nil { entry.requests = WindowCounter(minute: minute, limit: limit, replicas: replicas) }
-                entry.requests!.roll(to: minute, limit: limit, replicas: replicas)
-            }
-            if let limit = key.limits.tokensPerMinute {
-                if entry.tokens == nil { entry.tokens = WindowCounter(minute: minute, limit: limit, replicas: replicas) }
-                entry.tokens!.roll(to: minute, limit: limit, replicas: replicas)
-            }
-            func status() -> RateLimitStatus? {
-                guard !key.limits.isUnlimited else { return nil }
-                return RateLimitStatus(
-                    limitRequests: key.limits.requestsPerMinute, remainingRequests: (key.limits.requestsPerMinute ?? 0) - (entry.requests?.clusterUsed ?? 0),
-                    limitTokens: key.limits.tokensPerMinute, remainingTokens: (key.limits.tokensPerMinute ?? 0) - (entry.tokens?.clusterUsed ?? 0),
-                    resetMilliseconds: resetMs)
-            }
-            if let limit = key.limits.requestsPerMinute, let counter = entry.requests, !counter.fits(1) {
-                entry.requests!.noteDemand(1)
-                let current = status()
-                return .refused(Self.rateLimited("requests per minute (RPM)", kind: .keyRequestRateLimited, limit: limit, used: counter.clusterUsed, requested: 1,
-                                                 retryAfter: current?.retryAfterSeconds ?? 1), current)
-            }
+            entry.roll(key, to: minute, replicas: replicas)
+            func status() -> RateLimitStatus? { entry.status(key, resetMilliseconds: resetMs) }
+            if let (error, current) = entry.requestRefusal(key, resetMilliseconds: resetMs) { return .refused(error, current) }
             if let limit = key.limits.tokensPerMinute, let counter = entry.tokens, !counter.fits(estimate) {
                 entry.tokens!.noteDemand(estimate)
                 let current = status()
@@ -108,33 +120,14 @@ final class Admission: Sendable {
             let replicas = state.replicas
             var entry = state.keys[key.id] ?? KeyState()
             defer { state.keys[key.id] = entry }
-            if let limit = key.limits.requestsPerMinute {
-                if entry.requests == nil { entry.requests = WindowCounter(minute: minute, limit: limit, replicas: replicas) }
-                entry.requests!.roll(to: minute, limit: limit, replicas: replicas)
-            }
-            if let limit = key.limits.tokensPerMinute {
-                if entry.tokens == nil { entry.tokens = WindowCounter(minute: minute, limit: limit, replicas: replicas) }
-                entry.tokens!.roll(to: minute, limit: limit, replicas: replicas)
-            }
-            func status() -> RateLimitStatus? {
-                guard !key.limits.isUnlimited else { return nil }
-                return RateLimitStatus(
-                    limitRequests: key.limits.requestsPerMinute, remainingRequests: (key.limits.requestsPerMinute ?? 0) - (entry.requests?.clusterUsed ?? 0),
-                    limitTokens: key.limits.tokensPerMinute, remainingTokens: (key.limits.tokensPerMinute ?? 0) - (entry.tokens?.clusterUsed ?? 0),
-                    resetMilliseconds: resetMs)
-            }
-            if let limit = key.limits.requestsPerMinute, let counter = entry.requests, !counter.fits(1) {
-                entry.requests!.noteDemand(1)
-                let current = status()
-                return (Self.rateLimited("requests per minute (RPM)", kind: .keyRequestRateLimited, limit: limit, used: counter.clusterUsed, requested: 1,
-                                         retryAfter: current?.retryAfterSeconds ?? 1), current)
-            }
+            entry.roll(key, to: minute, replicas: replicas)
+            if let (error, current) = entry.requestRefusal(key, resetMilliseconds: resetMs) { return (error, current) }
             entry.requests?.add(1)
-            return (nil, status())
+            return (nil, entry.status(key, resetMilliseconds: resetMs))
         }
     }
 
-    private static func rateLimited(_ what: String, kind: APIError, limit: Int, used: Int, requested: Int, retryAfter: Int) -> OpenAIError {
+    static func rateLimited(_ what: String, kind: APIError, limit: Int, used: Int, requested: Int, retryAfter: Int) -> OpenAIError {
         OpenAIError(kind, "Rate limit reached for this key on \(what): Limit \(limit), Used \(min(used, limit)), Requested \(requested). Please try again in \(retryAfter)s.",
                     retryAfterSeconds: retryAfter)
     }

@@ -180,7 +180,13 @@ struct Serve: AsyncParsableCommand {
             }
         }
         defer { accessLog?.close() }
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EACCES || error.errnoCode == EADDRNOTAVAIL {
+            // The listening socket could not be bound: say where and why, not a stack of services.
+            printError("switchyard: cannot listen on \(host):\(gatewayConfig.server.port): \(String(cString: strerror(error.errnoCode)))")
+            throw ExitCode(1)
+        }
         if let late = access?.recordsAfterFlush, late > 0 {
             logger.critical("usage records arrived after the ledger was flushed and were NOT written", metadata: ["records": .stringConvertible(late)])
         }

@@ -119,3 +119,20 @@ def test_key_never_reaches_client_or_logs(launcher, fast_sim, tmp_path):
     seen.append(gateway.process.output())
 
     assert SECRET not in "\n".join(seen)
+
+
+def test_a_port_in_use_is_a_clear_error_not_a_crash(launcher, tmp_path):
+    """A second gateway on a port already taken says so and exits 1, with its store closed
+    (it used to trap while tearing down the SQLite connection)."""
+    first = launcher.gateway()
+    port = first.port
+    db = tmp_path / "second.db"
+    result = subprocess.run(
+        [str(binary_path()), "serve", "--host", "127.0.0.1", "--port", str(port), "--store", f"sqlite:{db}"],
+        cwd=tmp_path, env=clean_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, (result.returncode, result.stderr[-2000:])
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
+    assert "Assertion failed" not in result.stderr and "Fatal error" not in result.stderr
+    # Closed cleanly: SQLite folded its write-ahead log back into the database.
+    assert db.exists() and not (tmp_path / "second.db-wal").exists()
+    assert httpx.get(f"{first.url}/healthz").status_code == 200

@@ -314,7 +314,11 @@ public final class SQLiteStore: GatewayStore {
     }
 
     public func close() async {
-        try? await connection.close()
+        // In a task of its own: sqlite-nio drops the close of a cancelled task (the service
+        // group cancels everything when the server cannot start), and an unclosed connection
+        // traps in debug builds and skips the WAL checkpoint.
+        let connection = self.connection
+        await Task { try? await connection.close() }.value
     }
 
     // MARK: Helpers

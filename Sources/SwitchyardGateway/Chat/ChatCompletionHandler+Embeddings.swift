@@ -41,26 +41,8 @@ extension ChatCompletionHandler {
             }
         }
         let deadline = call.started + executor.timeouts(for: plan.models[0]).total
-        let success: Executor.Success
-        do {
-            success = try await executor.execute(.embeddings(request), candidates: candidates, skipped: skipped, requestID: call.requestID,
-                                                 routeTimeouts: nil, deadline: deadline, logger: logger)
-        } catch {
-            call.trace.attempts = error.attempts
-            call.trace.deployment = error.lastDeployment
-            if Task.isCancelled { throw .shuttingDown }
-            throw error.error
-        }
-        let prepared = success.prepared
-        call.trace.deployment = prepared.candidate.deployment
-        call.trace.model = prepared.candidate.model.id
-        call.trace.attempts = success.attempts
-        call.trace.upstreamHeaders = prepared.upstreamHeaders
-        call.pricing = prepared.candidate.pricing
-        call.hedgeLoser = success.hedgeLoser
-        let overhead = max(.zero, (.now - call.started) - success.outsideGateway)
-        call.trace.overhead = overhead
-        metrics.recordOverhead(overhead)
+        let prepared = try await attempt(.embeddings(request), call: &call, executor: executor, candidates: candidates, skipped: skipped,
+                                         routeTimeouts: nil, deadline: deadline, logger: logger)
         // The attempt checked the answer's shape (`Attempt.run`); a streamed answer cannot happen.
         guard case .complete(let answerBody, let reported) = prepared.answer,
               let document = try? JSONDocument(bytes: answerBody),

@@ -217,27 +217,8 @@ struct ChatCompletionHandler: Sendable {
         }
         let primaryTimeouts = executor.timeouts(for: plan.models[0], route: plan.timeouts)
         let deadline = call.started + primaryTimeouts.total
-        let success: Executor.Success
-        do {
-            success = try await executor.execute(chat, candidates: candidates, skipped: skipped, requestID: call.requestID,
-                                                 routeTimeouts: plan.timeouts, deadline: deadline, logger: logger)
-        } catch {
-            call.trace.attempts = error.attempts
-            call.trace.deployment = error.lastDeployment
-            if Task.isCancelled { throw .shuttingDown }
-            throw error.error
-        }
-        let prepared = success.prepared
-        call.trace.deployment = prepared.candidate.deployment
-        call.trace.model = prepared.candidate.model.id
-        call.trace.attempts = success.attempts
-        call.trace.upstreamHeaders = prepared.upstreamHeaders
-        call.pricing = prepared.candidate.pricing
-        call.hedgeLoser = success.hedgeLoser
-        // The gateway's own time so far: everything but the upstream waits and back-off.
-        let overhead = max(.zero, (.now - call.started) - success.outsideGateway)
-        call.trace.overhead = overhead
-        metrics.recordOverhead(overhead)
+        let prepared = try await attempt(.chat(chat), call: &call, executor: executor, candidates: candidates, skipped: skipped,
+                                         routeTimeouts: plan.timeouts, deadline: deadline, logger: logger)
         switch prepared.answer {
         case .complete(let answerBody, let usage):
             let cost = usage.map { Cost.of($0, at: prepared.candidate.pricing) } ?? .unknown
@@ -270,6 +251,36 @@ struct ChatCompletionHandler: Sendable {
             }
             return end
         }
+    }
+
+    /// Runs the call's attempts and records on it what they did: the deployment and model that
+    /// answered (or the last one tried), the attempts, the price, a hedge's loser and the
+    /// gateway's own time. Shared by chat and embeddings.
+    func attempt(_ operation: UpstreamOperation, call: inout ChatCall, executor: Executor, candidates: [DeploymentPool.Candidate],
+                 skipped: [String], routeTimeouts: UpstreamTimeouts?, deadline: ContinuousClock.Instant,
+                 logger: Logger) async throws(OpenAIError) -> Attempt.Prepared {
+        let success: Executor.Success
+        do {
+            success = try await executor.execute(operation, candidates: candidates, skipped: skipped, requestID: call.requestID,
+                                                 routeTimeouts: routeTimeouts, deadline: deadline, logger: logger)
+        } catch {
+            call.trace.attempts = error.attempts
+            call.trace.deployment = error.lastDeployment
+            if Task.isCancelled { throw .shuttingDown }
+            throw error.error
+        }
+        let prepared = success.prepared
+        call.trace.deployment = prepared.candidate.deployment
+        call.trace.model = prepared.candidate.model.id
+        call.trace.attempts = success.attempts
+        call.trace.upstreamHeaders = prepared.upstreamHeaders
+        call.pricing = prepared.candidate.pricing
+        call.hedgeLoser = success.hedgeLoser
+        // The gateway's own time so far: everything but the upstream waits and back-off.
+        let overhead = max(.zero, (.now - call.started) - success.outsideGateway)
+        call.trace.overhead = overhead
+        metrics.recordOverhead(overhead)
+        return prepared
     }
 
     /// The body of a Messages request as the client sent it (validated already): its cache key

@@ -44,12 +44,6 @@ struct Executor: Sendable {
         route ?? routing.models[model.id]?.timeouts ?? defaultTimeouts
     }
 
-    func execute(_ chat: ChatRequest, candidates: [DeploymentPool.Candidate], skipped: [String], requestID: String,
-                 routeTimeouts: UpstreamTimeouts?, deadline: ContinuousClock.Instant, logger: Logger) async throws(Failure) -> Success {
-        try await execute(.chat(chat), candidates: candidates, skipped: skipped, requestID: requestID, routeTimeouts: routeTimeouts,
-                          deadline: deadline, logger: logger)
-    }
-
     func execute(_ chat: UpstreamOperation, candidates: [DeploymentPool.Candidate], skipped: [String], requestID: String,
                  routeTimeouts: UpstreamTimeouts?, deadline: ContinuousClock.Instant, logger: Logger) async throws(Failure) -> Success {
         var attempts = 0

@@ -164,6 +164,7 @@ let package = Package(
                 "SwitchyardGateway",
                 "SwitchyardHTTPClient",
                 "SwitchyardStore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 "SwitchyardSimulator",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

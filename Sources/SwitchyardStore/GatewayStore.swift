@@ -15,9 +15,18 @@ public protocol GatewayStore: Sendable {
     func migrate() async throws
 
     func insertKey(_ key: VirtualKey) async throws
+    /// Inserts every key or none (one transaction): a bulk import.
+    func insertKeys(_ keys: [VirtualKey]) async throws
     func allKeys() async throws -> [VirtualKey]
     /// Marks a key revoked; false when there is no such key.
     func revokeKey(id: String, at: Date) async throws -> Bool
+
+    /// The keys created or changed after change `version` (`KeyChanges.everything`: every key),
+    /// and the newest change read. Every write to a key, by any process or by hand, takes the
+    /// next number of one store-wide sequence (a trigger), in commit order, so a replica that
+    /// asks for what came after the last number it saw never misses a change, and an idle
+    /// replica reads nothing however many keys exist.
+    func keyChanges(after version: Int64) async throws -> KeyChanges
 
     /// Writes usage records and adds their cost to the keys' daily spend, in one transaction.
     func append(_ records: [UsageRecord]) async throws
@@ -29,6 +38,16 @@ public protocol GatewayStore: Sendable {
 
     /// Every key's spend in the current day, month and in total (picodollars).
     func spend(now: Date) async throws -> [String: [BudgetPeriod: Int64]]
+
+    /// The spend (as `spend(now:)`) of the keys whose spend rows were written at or after
+    /// `since` (milliseconds on the store's clock; nil: every key), and the store's clock when
+    /// the read began. Callers ask again from a little before that time (`SpendChanges.overlap`),
+    /// so that a write still committing during the read is not missed.
+    func spendChanges(since: Int64?, now: Date) async throws -> SpendChanges
+
+    /// Calls `changed` whenever another process changes a key, until cancelled; returns at
+    /// once when the store has no such notifications (one SQLite process needs none).
+    func watchKeyChanges(_ changed: @escaping @Sendable () -> Void) async throws
 
     /// Totals per group over a time range.
     func usage(_ query: UsageQuery) async throws -> [UsageGroup]
@@ -47,6 +66,37 @@ public protocol GatewayStore: Sendable {
     func deleteFile(id: String) async throws -> Bool
 
     func close() async
+}
+
+/// Keys changed after a version, and the newest version among them (the version asked about
+/// when nothing changed).
+public struct KeyChanges: Sendable {
+    /// Asks for every key.
+    public static let everything: Int64 = -1
+
+    public var keys: [VirtualKey]
+    public var version: Int64
+
+    public init(keys: [VirtualKey], version: Int64) {
+        self.keys = keys
+        self.version = version
+    }
+}
+
+/// Spend of the keys whose spend changed, and where the next read starts.
+public struct SpendChanges: Sendable {
+    /// How far before the previous read's start the next one looks again (ms): longer than any
+    /// ledger transaction takes to commit, and than the clock steps of a store's host.
+    public static let overlap: Int64 = 30_000
+
+    public var spend: [String: [BudgetPeriod: Int64]]
+    /// The store's clock when the read began (ms).
+    public var readAt: Int64
+
+    public init(spend: [String: [BudgetPeriod: Int64]], readAt: Int64) {
+        self.spend = spend
+        self.readAt = readAt
+    }
 }
 
 /// This replica's use of one key's limits in the current window.

@@ -13,8 +13,10 @@ struct Keys: AsyncParsableCommand {
               switchyard keys create --name checkout --team payments --rpm 600 --tpm 200000 --budget 50 --budget-period day
               switchyard keys list
               switchyard keys revoke key_0123456789abcdef
+              switchyard keys import customers.csv > secrets.csv    # thousands at once; secrets printed once
+              switchyard keys export > keys.csv                     # never secrets
             """,
-        subcommands: [Create.self, List.self, Show.self, Revoke.self])
+        subcommands: [Create.self, List.self, Show.self, Revoke.self, Import.self, Export.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key and print it (once).")
@@ -126,6 +128,98 @@ struct Keys: AsyncParsableCommand {
             let answer = try await AdminClient.call("DELETE", "/admin/keys/\(id.pathSegmentEncoded)", options: admin)
             let key = answer as? [String: Any] ?? [:]
             print("revoked \(field(key, "id")) (\(field(key, "name"))) at \(field(key, "revoked_at"))")
+        }
+    }
+}
+
+extension Keys {
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create many keys from a CSV file and print their secrets (once) as CSV.",
+            discussion: """
+                The first line names the columns: \(KeyCSV.importColumns.joined(separator: ",")) (only name is required; \
+                models are separated by ';'). Every row is checked by the same rules as `keys create`, and each request of \
+                up to \(KeyCSV.maxRowsPerRequest) rows is stored all or nothing, so a bad row stops the import with its line \
+                number and nothing of its part stored. The output (line,id,name,key) is the only copy of the secrets: \
+                redirect it to a file you protect.
+
+                  name,team,models,rpm,budget_usd,budget_period
+                  acme,resellers,deepseek;qwen,600,25,month
+                  "Globex, Inc.",resellers,,120,,
+                """)
+
+        @OptionGroup var admin: AdminOptions
+
+        @Argument(help: "The CSV file ('-' for standard input).")
+        var file: String
+
+        func run() async throws {
+            let text: String
+            if file == "-" {
+                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            } else {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    printError("switchyard: cannot read \(file)")
+                    throw ExitCode(2)
+                }
+                text = String(decoding: data, as: UTF8.self)
+            }
+            let bodies: [(line: Int, json: String)]
+            do {
+                bodies = try KeyCSV.importBodies(text)
+            } catch {
+                printError("switchyard: \(file): \(error)")
+                throw ExitCode(2)
+            }
+            print(KeyCSV.line(["line", "id", "name", "key"]))
+            var imported = 0
+            for start in stride(from: 0, to: bodies.count, by: KeyCSV.maxRowsPerRequest) {
+                let part = bodies[start..<min(bodies.count, start + KeyCSV.maxRowsPerRequest)]
+                // Each row sits on its own line number of the file (blank lines before it are
+                // skipped by the API), so the gateway's errors and answers name the file's lines.
+                var body = ""
+                var current = 1
+                for entry in part {
+                    if current < entry.line { body += String(repeating: "\n", count: entry.line - current) }
+                    body += entry.json + "\n"
+                    current = entry.line + 1
+                }
+                let answer: Any
+                do {
+                    answer = try await AdminClient.call("POST", "/admin/keys/import", body: body, options: admin)
+                } catch {
+                    printError("switchyard: \(imported) keys were imported (their secrets are above); none from line \(part.first!.line) on")
+                    throw error
+                }
+                for entry in (answer as? [String: Any])?["data"] as? [[String: Any]] ?? [] {
+                    print(KeyCSV.line([field(entry, "line"), field(entry, "id"), field(entry, "name"), field(entry, "key")]))
+                    imported += 1
+                }
+            }
+            printError("switchyard: imported \(imported) keys")
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print every key as CSV: limits, budget, spend, status; never a secret.")
+
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            let answer = try await AdminClient.call("GET", "/admin/keys", options: admin)
+            let keys = (answer as? [String: Any])?["data"] as? [[String: Any]] ?? []
+            print(KeyCSV.line(KeyCSV.exportColumns))
+            for key in keys {
+                print(KeyCSV.line(KeyCSV.exportColumns.map { column in
+                    switch key[column] {
+                    case let text as String: return text
+                    case let number as NSNumber: return number.stringValue
+                    case let list as [Any]: return list.map { "\($0)" }.joined(separator: ";")
+                    default: return ""  // null: not set
+                    }
+                }))
+            }
         }
     }
 }

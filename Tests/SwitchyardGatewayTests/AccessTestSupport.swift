@@ -74,6 +74,10 @@ func bearer(_ secret: String) -> HTTPFields { [.authorization: "Bearer \(secret)
 final class SwitchableStore: GatewayStore {
     let inner: any GatewayStore
     let down = Mutex(false)
+    /// How many keys each `keyChanges` read returned, and how many keys' spend each
+    /// `spendChanges` read returned.
+    let keyReads = Mutex<[Int]>([])
+    let spendReads = Mutex<[Int]>([])
     var description: String { "switchable(\(inner.description))" }
 
     init(_ inner: any GatewayStore) { self.inner = inner }
@@ -82,8 +86,22 @@ final class SwitchableStore: GatewayStore {
 
     func migrate() async throws { try check(); try await inner.migrate() }
     func insertKey(_ key: VirtualKey) async throws { try check(); try await inner.insertKey(key) }
+    func insertKeys(_ keys: [VirtualKey]) async throws { try check(); try await inner.insertKeys(keys) }
     func allKeys() async throws -> [VirtualKey] { try check(); return try await inner.allKeys() }
     func revokeKey(id: String, at: Date) async throws -> Bool { try check(); return try await inner.revokeKey(id: id, at: at) }
+    func keyChanges(after version: Int64) async throws -> KeyChanges {
+        try check()
+        let changes = try await inner.keyChanges(after: version)
+        keyReads.withLock { $0.append(changes.keys.count) }
+        return changes
+    }
+    func watchKeyChanges(_ changed: @escaping @Sendable () -> Void) async throws { try check(); try await inner.watchKeyChanges(changed) }
+    func spendChanges(since: Int64?, now: Date) async throws -> SpendChanges {
+        try check()
+        let changes = try await inner.spendChanges(since: since, now: now)
+        spendReads.withLock { $0.append(changes.spend.count) }
+        return changes
+    }
     func append(_ records: [UsageRecord]) async throws { try check(); try await inner.append(records) }
     func syncCounters(replica: String, minute: Int64, uses: [CounterUse], now: Date, liveSince: Date) async throws -> CounterSync {
         try check()

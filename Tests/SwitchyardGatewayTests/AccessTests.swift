@@ -4,10 +4,11 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import SQLiteNIO
 import SwitchyardCore
 @testable import SwitchyardGateway
 import SwitchyardSimulator
-import SwitchyardStore
+@testable import SwitchyardStore
 import Synchronization
 import Testing
 
@@ -206,6 +207,48 @@ import Testing
         await store.close()
     }
 
+    /// Sync by change (issue 18): once loaded, a sync with nothing changed reads no key and no
+    /// spend, however many keys exist; a key revoked by another replica is refused after the
+    /// next sync, which reads that one key.
+    @Test func anIdleSyncReadsNothingAndARevocationElsewhereArrives() async throws {
+        let sqlite = try await SQLiteStore.open(path: nil, logger: .init(label: "t"))
+        let store = SwitchableStore(sqlite)
+        try await store.migrate()
+        var made: [(secret: String, key: VirtualKey)] = []
+        for i in 0..<200 {
+            let next = KeyGenerator.make(KeySpec(name: "customer-\(i)"), now: Date())
+            try await store.insertKey(next.key)
+            made.append(next)
+        }
+        // Every key has spent something, long enough ago to be outside the re-read overlap.
+        try await store.append(made.enumerated().map { i, m in spendRecord(i, key: m.key.id, cost: 1_000) })
+        _ = try await sqlite.connection.query("UPDATE key_spend SET updated_at_ms = updated_at_ms - 3600000")
+        let settings = accessSettings { $0.ledgerFlushInterval = .milliseconds(1) }
+        try await withAccessGateway(settings, store: store) { [made] client, access in
+            let sync = StoreSync(access: access, logger: .init(label: "t"))
+            await sync.syncOnce()  // the first: every key and every key's spend
+            #expect(access.keys.count == 200)
+            #expect(store.keyReads.withLock { $0.last } == 200)
+            #expect(store.spendReads.withLock { $0.last } == 200)
+            await sync.syncOnce()
+            await sync.syncOnce()
+            #expect(store.keyReads.withLock { Array($0.suffix(2)) } == [0, 0])
+            #expect(store.spendReads.withLock { Array($0.suffix(2)) } == [0, 0])
+            #expect(access.admission.spent(made[3].key) == Decimal(string: "0.000000001"))
+
+            let (secret, key) = made[7]
+            #expect(try await post(client, chatBody("glm-5", "hi"), headers: bearer(secret)).status == .ok)
+            _ = try await store.inner.revokeKey(id: key.id, at: Date())  // another replica revokes it
+            await sync.syncOnce()
+            #expect(store.keyReads.withLock { $0.last } == 1)
+            let refused = try await post(client, chatBody("glm-5", "hi"), headers: bearer(secret))
+            #expect(refused.status == .unauthorized)
+            // The call's spend was re-read for that key alone.
+            #expect(store.spendReads.withLock { $0.last } == 1)
+        }
+        await store.close()
+    }
+
     @Test func pastMaxStaleKeyedRequestsGet503() async throws {
         let store = SwitchableStore(try await SQLiteStore.open(path: nil, logger: .init(label: "t")))
         let settings = accessSettings { $0.maxStale = .seconds(2) }
@@ -225,6 +268,35 @@ import Testing
 }
 
 @Suite struct AdminAPITests {
+    /// Bulk import: one key per line, all or nothing, the bad line named; the secrets work.
+    @Test func keysImportAllOrNothing() async throws {
+        try await withAccessGateway { client, access in
+            func importing(_ body: String) async throws -> TestResponse {
+                try await client.execute(uri: "/admin/keys/import", method: .post, headers: adminHeaders(), body: ByteBuffer(string: body))
+            }
+            let bad = try await importing(#"{"name":"a"}"# + "\n" + #"{"name":"b","rpm":"many"}"# + "\n")
+            #expect(bad.status == .badRequest)
+            #expect(String(buffer: bad.body).contains("Line 2:"))
+            #expect(access.keys.count == 0)
+            #expect(try await access.store.allKeys().isEmpty)
+
+            let good = try await importing(#"{"name":"a","rpm":5}"# + "\r\n\n" + #"{"name":"b","models":["glm-5"]}"# + "\n")
+            #expect(good.status == .created)
+            let document = try JSONDocument(bytes: Array(buffer: good.body))
+            let data = try #require(document.value(at: "data"))
+            let entries = document.elements(of: data)
+            #expect(entries.count == 2)
+            #expect(entries.compactMap { document.value(at: "line", from: $0).flatMap(document.int) } == [1, 3])
+            let secret = try #require(entries.last.flatMap { document.value(at: "key", from: $0) }.flatMap(document.string))
+            #expect(try await post(client, chatBody("glm-5", "hi"), headers: bearer(secret)).status == .ok)
+            #expect(try await access.store.allKeys().count == 2)
+
+            let tooMany = try await importing(String(repeating: #"{"name":"x"}"# + "\n", count: KeyCSV.maxRowsPerRequest + 1))
+            #expect(tooMany.status == .badRequest)
+            #expect(try await access.store.allKeys().count == 2)
+        }
+    }
+
     @Test func theAdminAPINeedsTheAdminKey() async throws {
         try await withAccessGateway(accessSettings { $0.adminKey = nil }) { client, _ in
             let off = try await client.execute(uri: "/admin/keys", method: .get, headers: adminHeaders())
@@ -344,4 +416,12 @@ final class LockedDecimal: Sendable {
             #expect(metrics.contains("switchyard_gateway_overhead_seconds_count 2"))
         }
     }
+}
+
+/// A ledger row of `key` costing `cost` picodollars, now.
+private func spendRecord(_ i: Int, key: String, cost: Int64) -> UsageRecord {
+    UsageRecord(time: Date(), requestID: "req_\(i)", keyID: key, team: nil, requestedModel: "glm-5", servedModel: "glm-5", provider: "p",
+                deployment: "d", region: "r", route: "explicit", attempts: 1,
+                usage: TokenUsage(promptTokens: 1, completionTokens: 1, cachedPromptTokens: 0, reasoningTokens: 0),
+                costPicodollars: cost, latencyMicroseconds: 1_000, ttftMicroseconds: nil, status: 200, errorClass: nil, stream: false)
 }

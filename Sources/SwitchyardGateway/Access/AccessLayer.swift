@@ -20,6 +20,9 @@ public final class AccessLayer: Sendable {
     /// This process in the cluster's replica table.
     let replicaID: String
     private let lastSync = Mutex<ContinuousClock.Instant>(.now)
+    /// Where the next spend read starts: the store's clock at the last read, and the day it
+    /// was (a new day or month reads every key's spend again, as each key's period restarts).
+    private let spendCursor = Mutex<(readAt: Int64, day: Int64)?>(nil)
 
     init(settings: AccessSettings, store: any GatewayStore, metrics: GatewayMetrics) {
         self.settings = settings
@@ -45,8 +48,8 @@ public final class AccessLayer: Sendable {
                 do {
                     try await store.migrate()
                     let access = AccessLayer(settings: settings, store: store, metrics: metrics)
-                    access.keys.replaceAll(try await store.allKeys())
-                    access.admission.applySpend(try await store.spend(now: Date()))
+                    access.keys.apply(try await store.keyChanges(after: KeyChanges.everything), readAt: access.keys.position)
+                    try await access.syncSpend(now: Date())
                     return access
                 } catch {
                     await store.close()
@@ -79,6 +82,16 @@ public final class AccessLayer: Sendable {
     public var recordsAfterFlush: Int { ledger.late }
 
     func markSynced() { lastSync.withLock { $0 = .now } }
+
+    /// Reads the spend of the keys whose spend changed since the last read (every key's at the
+    /// first read and when the day changes) into admission.
+    func syncSpend(now: Date) async throws {
+        let day = Int64((now.timeIntervalSince1970 / 86_400).rounded(.down))
+        let since = spendCursor.withLock { cursor in cursor.flatMap { $0.day == day ? $0.readAt - SpendChanges.overlap : nil } }
+        let changes = try await store.spendChanges(since: since, now: now)
+        admission.applySpend(changes.spend, everyKey: since == nil)
+        spendCursor.withLock { $0 = (changes.readAt, day) }
+    }
 
     /// Whether keys have been served from memory for longer than allowed.
     var isStale: Bool { lastSync.withLock { ContinuousClock.now - $0 > settings.maxStale } }

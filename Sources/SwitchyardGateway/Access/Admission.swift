@@ -158,28 +158,29 @@ final class Admission: Sendable {
     // MARK: Sync with the store
 
     /// This replica's use of every limited key that is active here or elsewhere in `minute`.
-    func uses(minute: Int64, keys: [VirtualKey]) -> [CounterUse] {
+    func uses(minute: Int64, limits: (String) -> RateLimits?) -> [CounterUse] {
         state.withLock { state in
-            keys.compactMap { key -> CounterUse? in
-                guard !key.limits.isUnlimited else { return nil }
-                let entry = state.keys[key.id]
+            // Only keys with a window here in `minute`, or claimed elsewhere in it: never every key.
+            var ids = state.activeElsewhere
+            for (id, entry) in state.keys where entry.requests?.minute == minute || entry.tokens?.minute == minute { ids.insert(id) }
+            return ids.compactMap { id -> CounterUse? in
+                guard let keyLimits = limits(id), !keyLimits.isUnlimited else { return nil }
+                let entry = state.keys[id]
                 let requests = entry?.requests.flatMap { $0.minute == minute ? $0 : nil }
                 let tokens = entry?.tokens.flatMap { $0.minute == minute ? $0 : nil }
-                guard requests != nil || tokens != nil || state.activeElsewhere.contains(key.id) else { return nil }
-                return CounterUse(keyID: key.id, requests: requests?.used ?? 0, tokens: tokens?.used ?? 0,
-                                  requestLimit: key.limits.requestsPerMinute, tokenLimit: key.limits.tokensPerMinute,
+                return CounterUse(keyID: id, requests: requests?.used ?? 0, tokens: tokens?.used ?? 0,
+                                  requestLimit: keyLimits.requestsPerMinute, tokenLimit: keyLimits.tokensPerMinute,
                                   requestDemand: requests?.demand ?? 0, tokenDemand: tokens?.demand ?? 0)
             }
         }
     }
 
-    func endSync(minute: Int64, _ sync: CounterSync, keys: [VirtualKey]) {
-        let limits = Dictionary(keys.map { ($0.id, $0.limits) }, uniquingKeysWith: { a, _ in a })
+    func endSync(minute: Int64, _ sync: CounterSync, limits: (String) -> RateLimits?) {
         state.withLock { state in
             state.replicas = sync.replicas
             state.activeElsewhere = sync.activeKeys
             for (id, grant) in sync.grants {
-                guard let keyLimits = limits[id] else { continue }
+                guard let keyLimits = limits(id) else { continue }
                 var entry = state.keys[id] ?? KeyState()
                 if let limit = keyLimits.requestsPerMinute, let claim = grant.requests {
                     if entry.requests == nil { entry.requests = WindowCounter(minute: minute, limit: limit, replicas: sync.replicas) }
@@ -196,9 +197,13 @@ final class Admission: Sendable {
         }
     }
 
-    /// Spend per key as the store has it.
-    func applySpend(_ spend: [String: [BudgetPeriod: Int64]]) {
+    /// Spend per key as the store has it: of the keys whose spend changed, or of every key
+    /// (`everyKey`: keys absent from `spend` have spent nothing in the current periods).
+    func applySpend(_ spend: [String: [BudgetPeriod: Int64]], everyKey: Bool = false) {
         state.withLock { state in
+            if everyKey {
+                for id in state.keys.keys where spend[id] == nil { state.keys[id]?.spend.stored = [:] }
+            }
             for (id, periods) in spend { state.keys[id, default: KeyState()].spend.stored = periods.mapValues { Picodollars.repaired($0).value } }
         }
     }

@@ -3,36 +3,49 @@ import SwitchyardCore
 import SwitchyardStore
 
 /// Every virtual key, in memory, by hash: authentication never waits on the store. The sync
-/// loop replaces the whole set every interval; the admin API updates it at once on this
-/// replica (other replicas see a change within one sync interval).
+/// loop applies the keys changed in the store since the last change it saw (`keyChanges`), so
+/// an idle replica reads nothing however many keys exist; the admin API updates a key here at
+/// once (other replicas see it at the next sync, or at once on PostgreSQL, which notifies them).
 final class KeyDirectory: Sendable {
     private struct State {
         var byHash: [String: VirtualKey] = [:]
+        var hashByID: [String: String] = [:]
         /// Bumped by every local change, so that a sync that read the store before the change
         /// does not undo it.
         var generation = 0
+        /// The store's newest key change applied here.
+        var version = KeyChanges.everything
+
+        mutating func put(_ key: VirtualKey) {
+            if let old = hashByID[key.id], old != key.hash { byHash[old] = nil }
+            byHash[key.hash] = key
+            hashByID[key.id] = key.hash
+        }
     }
 
     private let state = Mutex(State())
 
-    var generation: Int { state.withLock { $0.generation } }
+    /// (local generation, store version): what a sync passes back to `apply`.
+    var position: (generation: Int, version: Int64) { state.withLock { ($0.generation, $0.version) } }
 
-    /// Replaces every key with `keys`, read from the store when the directory was at
-    /// `generation`; skipped (false) when a local change came in between — the next sync
-    /// reads it back from the store.
+    var count: Int { state.withLock { $0.byHash.count } }
+
+    /// Applies keys read from the store with `keyChanges(after: position.version)` when the
+    /// directory was at `position`. Skipped (false) when a local change or another sync came
+    /// in between: the next sync reads the same changes again.
     @discardableResult
-    func replaceAll(_ keys: [VirtualKey], readAt generation: Int? = nil) -> Bool {
-        let table = Dictionary(keys.map { ($0.hash, $0) }, uniquingKeysWith: { first, _ in first })
-        return state.withLock { state in
-            if let generation, generation != state.generation { return false }
-            state.byHash = table
+    func apply(_ changes: KeyChanges, readAt position: (generation: Int, version: Int64)) -> Bool {
+        state.withLock { state in
+            guard state.generation == position.generation, state.version == position.version else { return false }
+            for key in changes.keys { state.put(key) }
+            state.version = max(state.version, changes.version)
             return true
         }
     }
 
     func upsert(_ key: VirtualKey) {
         state.withLock { state in
-            state.byHash[key.hash] = key
+            state.put(key)
             state.generation += 1
         }
     }
@@ -47,7 +60,7 @@ final class KeyDirectory: Sendable {
     }
 
     func key(id: String) -> VirtualKey? {
-        state.withLock { state in state.byHash.values.first { $0.id == id } }
+        state.withLock { state in state.hashByID[id].flatMap { state.byHash[$0] } }
     }
 
     var all: [VirtualKey] { state.withLock { Array($0.byHash.values) }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) } }

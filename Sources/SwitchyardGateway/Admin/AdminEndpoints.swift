@@ -1,11 +1,12 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import SwitchyardCore
 import SwitchyardStore
 
-/// The admin API: `/admin/keys` (create, list, show, revoke) and `/admin/usage`. Every call
+/// The admin API: `/admin/keys` (create, bulk import, list, show, revoke) and `/admin/usage`. Every call
 /// needs `Authorization: Bearer <admin key>`, the value of the environment variable named by
 /// `auth.admin_key_env` (`SWITCHYARD_ADMIN_KEY`). Without that variable the admin API is off:
 /// there is no default admin key.
@@ -16,6 +17,7 @@ struct AdminEndpoints: Sendable {
 
     func register(on router: Router<some RequestContext>) {
         router.post("/admin/keys") { request, _ in try await guarded(request) { access in try await create(request, access: access) } }
+        router.post("/admin/keys/import") { request, _ in try await guarded(request) { access in try await importKeys(request, access: access) } }
         router.get("/admin/keys") { request, _ in try await guarded(request) { access in list(access) } }
         router.get("/admin/keys/:id") { request, context in
             let id = context.parameters.get("id") ?? ""
@@ -69,6 +71,55 @@ struct AdminEndpoints: Sendable {
         return Self.json("{\"key\":" + JSONString.quoted(secret) + "," + json.dropFirst(), status: .created)
     }
 
+    /// Bulk import (`switchyard keys import`): one key per line of the body, each the JSON
+    /// object `POST /admin/keys` takes, at most `KeyCSV.maxRowsPerRequest`. Every line is
+    /// validated first and the keys are stored in one transaction: all of them, or none and a
+    /// 400 naming the first bad line. The answer lists each key's secret, once.
+    private func importKeys(_ request: Request, access: AccessLayer) async throws -> Response {
+        let limit = 16 << 20
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limit)
+        } catch {
+            throw OpenAIError.bodyTooLarge(limit: limit)
+        }
+        let now = Date()
+        let catalog = live.config.catalog
+        var made: [(line: Int, secret: String, key: VirtualKey)] = []
+        var lineNumber = 0
+        for line in body.readableBytesView.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let bytes = Array(line.last == UInt8(ascii: "\r") ? line.dropLast() : line)
+            if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
+            guard made.count < KeyCSV.maxRowsPerRequest else {
+                throw OpenAIError.invalidRequest("At most \(KeyCSV.maxRowsPerRequest) keys per import request; send the rest in another request.")
+            }
+            let spec: KeySpec
+            do {
+                spec = try KeySpec(json: bytes, catalog: catalog, now: now)
+            } catch {
+                throw OpenAIError.invalidRequest("Line \(lineNumber): \(error.message) Nothing was imported.", param: error.param.map { "line \(lineNumber).\($0)" } ?? "line \(lineNumber)")
+            }
+            if spec.budget != nil && !access.settings.ledgerEnabled {
+                throw OpenAIError.invalidRequest("Line \(lineNumber): budgets need the usage ledger, which is off (ledger.enabled: false). Nothing was imported.", param: "line \(lineNumber).budget_usd")
+            }
+            let (secret, key) = KeyGenerator.make(spec, now: now)
+            made.append((lineNumber, secret, key))
+        }
+        guard !made.isEmpty else { throw OpenAIError.invalidRequest("The body has no keys: send one JSON object per line, as POST /admin/keys takes.") }
+        do {
+            try await access.store.insertKeys(made.map(\.key))
+        } catch {
+            throw Self.storeError(error)
+        }
+        for entry in made { access.keys.upsert(entry.key) }
+        // The secrets are in this response only; the store keeps their hashes.
+        let entries = made.map { entry in
+            "{\"line\":\(entry.line),\"key\":" + JSONString.quoted(entry.secret) + "," + entry.key.json(spent: 0, now: now).dropFirst()
+        }
+        return Self.json("{\"object\":\"list\",\"data\":[" + entries.joined(separator: ",") + "]}", status: .created)
+    }
+
     private func list(_ access: AccessLayer) -> Response {
         let now = Date()
         let entries = access.keys.all.map { $0.json(spent: access.admission.spent($0), now: now) }
@@ -89,7 +140,11 @@ struct AdminEndpoints: Sendable {
             throw Self.storeError(error)
         }
         var key = access.keys.key(id: id)
-        if key == nil, found { key = (try? await access.store.allKeys())?.first { $0.id == id } }
+        if key == nil, found {
+            // Created on another replica and not synced here yet: read the store's changes.
+            await StoreSync.syncKeys(access, logger: Logger(label: "switchyard.admin"))
+            key = access.keys.key(id: id)
+        }
         guard found, var key else { throw Self.unknownKey(id) }
         if key.revokedAt == nil { key.revokedAt = now }
         access.keys.upsert(key)

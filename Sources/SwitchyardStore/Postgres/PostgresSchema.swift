@@ -9,6 +9,11 @@ enum PostgresSchema {
     /// A lock number all gateway processes take while migrating, so that two starting at once
     /// do not race.
     static let migrationLock: Int64 = 0x5357_5943_4844
+    /// The lock every write to a key takes (in the trigger) before it takes its change number
+    /// and until it commits, so that change numbers become visible in order.
+    static let keyChangeLock: Int64 = 0x5357_4B45_5953
+    /// The channel a key change is announced on (`LISTEN`), at its commit.
+    static let keyChannel = "switchyard_keys"
 
     static let migrations: [(version: Int, statements: [String])] = [
         (1, [
@@ -61,6 +66,30 @@ enum PostgresSchema {
                 lines INTEGER NOT NULL, created_at_ms BIGINT NOT NULL)
             """,
             "CREATE INDEX IF NOT EXISTS files_key_created ON files (key_id, created_at_ms)",
+        ]),
+        (8, [
+            // Sync by change (`keyChanges(after:)`): every insert or update of a key, whoever
+            // makes it, takes the next change number under one lock held until commit, so
+            // numbers become visible in order; the commit wakes the other replicas (NOTIFY).
+            "ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS change_seq BIGINT NOT NULL DEFAULT 0",
+            "CREATE SEQUENCE IF NOT EXISTS api_keys_change_seq",
+            "UPDATE api_keys SET change_seq = nextval('api_keys_change_seq')",
+            "CREATE INDEX IF NOT EXISTS api_keys_change_seq_idx ON api_keys (change_seq)",
+            """
+            CREATE OR REPLACE FUNCTION switchyard_key_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_advisory_xact_lock(\(keyChangeLock));
+                NEW.change_seq := nextval('api_keys_change_seq');
+                PERFORM pg_notify('\(keyChannel)', '');
+                RETURN NEW;
+            END $$
+            """,
+            "DROP TRIGGER IF EXISTS api_keys_changed ON api_keys",
+            "CREATE TRIGGER api_keys_changed BEFORE INSERT OR UPDATE ON api_keys FOR EACH ROW EXECUTE FUNCTION switchyard_key_changed()",
+            // Spend by change (`spendChanges(since:)`): when each spend row was last written, on
+            // the database's clock.
+            "ALTER TABLE key_spend ADD COLUMN IF NOT EXISTS updated_at_ms BIGINT NOT NULL DEFAULT 0",
+            "CREATE INDEX IF NOT EXISTS key_spend_updated ON key_spend (updated_at_ms)",
         ]),
     ]
 

@@ -89,8 +89,19 @@ public final class PostgresStore: GatewayStore {
     // MARK: Keys
 
     public func insertKey(_ key: VirtualKey) async throws {
+        try await insertKeys([key])
+    }
+
+    public func insertKeys(_ keys: [VirtualKey]) async throws {
+        guard !keys.isEmpty else { return }
+        try await client.withTransaction(logger: logger) { connection in
+            for key in keys { try await Self.insert(key, on: connection, logger: logger) }
+        }
+    }
+
+    private static func insert(_ key: VirtualKey, on connection: PostgresConnection, logger: Logger) async throws {
         let c = KeyColumns(key)
-        try await client.query("""
+        try await connection.query("""
             INSERT INTO api_keys (id, key_hash, key_hint, name, team, models, region, rpm, tpm, budget_pusd, budget_period, expires_at_ms, revoked_at_ms, created_at_ms)
             VALUES (\(c.id), \(c.hash), \(c.hint), \(c.name), \(c.team), \(c.models), \(c.region), \(c.rpm), \(c.tpm), \(c.budgetPicodollars),
                     \(c.budgetPeriod), \(c.expiresAtMs), \(c.revokedAtMs), \(c.createdAtMs))
@@ -98,8 +109,16 @@ public final class PostgresStore: GatewayStore {
     }
 
     public func allKeys() async throws -> [VirtualKey] {
-        let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT \(KeyColumns.columnList) FROM api_keys"), logger: logger)
+        try await keyChanges(after: KeyChanges.everything).keys
+    }
+
+    public func keyChanges(after version: Int64) async throws -> KeyChanges {
+        let rows = try await client.query(
+            PostgresQuery(unsafeSQL: "SELECT \(KeyColumns.columnList), change_seq FROM api_keys WHERE change_seq > $1 ORDER BY change_seq",
+                          binds: { var b = PostgresBindings(); b.append(version); return b }()),
+            logger: logger)
         var keys: [VirtualKey] = []
+        var newest = version
         for try await row in rows {
             let (id, hash, hint, name, team, models, region) = try row.decode((String, String, String, String, String?, String, String?).self)
             let columns = row.makeRandomAccess()
@@ -110,11 +129,22 @@ public final class PostgresStore: GatewayStore {
             let expires = try columns[11].decode(Int64?.self)
             let revoked = try columns[12].decode(Int64?.self)
             let created = try columns[13].decode(Int64.self)
+            newest = max(newest, try columns[14].decode(Int64.self))
             keys.append(KeyColumns(id: id, hash: hash, hint: hint, name: name, team: team, models: models, region: region, rpm: rpm, tpm: tpm,
                                    budgetPicodollars: budget, budgetPeriod: period, expiresAtMs: expires, revokedAtMs: revoked,
                                    createdAtMs: created).key)
         }
-        return keys
+        return KeyChanges(keys: keys, version: newest)
+    }
+
+    /// Holds one connection that listens for key changes (`NOTIFY` from the key trigger).
+    public func watchKeyChanges(_ changed: @escaping @Sendable () -> Void) async throws {
+        try await client.withConnection { connection in
+            try await connection.listen(on: PostgresSchema.keyChannel) { notifications in
+                changed()  // whatever changed before the listener started
+                for try await _ in notifications { changed() }
+            }
+        }
     }
 
     // MARK: Files
@@ -224,8 +254,10 @@ public final class PostgresStore: GatewayStore {
             }
             for (key, cost) in inserted.spendByKeyAndDay.sorted(by: { ($0.key.keyID, $0.key.day) < ($1.key.keyID, $1.key.day) }) {
                 try await connection.query("""
-                    INSERT INTO key_spend (key_id, day, spent_pusd) VALUES (\(key.keyID), \(key.day), \(cost))
-                    ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = LEAST(key_spend.spent_pusd::numeric + EXCLUDED.spent_pusd, \(Picodollars.ceiling))::bigint
+                    INSERT INTO key_spend (key_id, day, spent_pusd, updated_at_ms)
+                    VALUES (\(key.keyID), \(key.day), \(cost), (extract(epoch from clock_timestamp()) * 1000)::bigint)
+                    ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = LEAST(key_spend.spent_pusd::numeric + EXCLUDED.spent_pusd, \(Picodollars.ceiling))::bigint,
+                        updated_at_ms = EXCLUDED.updated_at_ms
                     """, logger: logger)
             }
         }
@@ -280,22 +312,33 @@ public final class PostgresStore: GatewayStore {
     }
 
     public func spend(now: Date) async throws -> [String: [BudgetPeriod: Int64]] {
+        try await spendChanges(since: nil, now: now).spend
+    }
+
+    public func spendChanges(since: Int64?, now: Date) async throws -> SpendChanges {
+        var readAt = KeyColumns.milliseconds(now)
+        for try await ms in try await client.query("SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint", logger: logger).decode(Int64.self) {
+            readAt = ms
+        }
         let today = EpochDay.of(now)
         let monthStart = EpochDay.of(BudgetPeriod.month.start(containing: now))
-        let rows = try await client.query("""
+        var bindings = PostgresBindings()
+        bindings.append(since ?? Int64.min)
+        let rows = try await client.query(PostgresQuery(unsafeSQL: """
             SELECT key_id, LEAST(COALESCE(SUM(spent_pusd) FILTER (WHERE day >= \(today)), 0), \(Picodollars.ceiling))::bigint,
                    LEAST(COALESCE(SUM(spent_pusd) FILTER (WHERE day >= \(monthStart)), 0), \(Picodollars.ceiling))::bigint,
                    LEAST(COALESCE(SUM(spent_pusd), 0), \(Picodollars.ceiling))::bigint,
                    COUNT(*) FILTER (WHERE spent_pusd < 0 OR spent_pusd > \(Picodollars.ceiling))
-            FROM key_spend GROUP BY key_id
-            """, logger: logger)
+            FROM key_spend \(since == nil ? "WHERE $1::bigint IS NOT NULL" : "WHERE key_id IN (SELECT key_id FROM key_spend WHERE updated_at_ms >= $1)")
+            GROUP BY key_id
+            """, binds: bindings), logger: logger)
         var out: [String: [BudgetPeriod: Int64]] = [:]
         var outOfRange: Int64 = 0
         for try await (key, day, month, total, bad) in rows.decode((String, Int64, Int64, Int64, Int64).self) {
             out[key] = [.day: Picodollars.repaired(day).value, .month: Picodollars.repaired(month).value, .total: Picodollars.repaired(total).value]
             outOfRange += bad
         }
-        guard outOfRange > 0 else { return out }
+        guard outOfRange > 0 else { return SpendChanges(spend: out, readAt: readAt) }
         // Rows out of range (a hand edit, an older version): clamped in place, reported, summed again.
         try await client.query("""
             UPDATE key_spend SET spent_pusd = LEAST(GREATEST(spent_pusd, 0), \(Picodollars.ceiling))
@@ -303,7 +346,7 @@ public final class PostgresStore: GatewayStore {
             """, logger: logger)
         logger.warning("key spend rows out of range were repaired (clamped to 0…$9M)", metadata: [
             "rows": .stringConvertible(outOfRange), "store": .string(description)])
-        return try await spend(now: now)
+        return try await spendChanges(since: since, now: now)
     }
 
     // MARK: Usage queries

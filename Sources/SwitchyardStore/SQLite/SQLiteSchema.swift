@@ -57,5 +57,26 @@ enum SQLiteSchema {
             """,
             "CREATE INDEX IF NOT EXISTS files_key_created ON files (key_id, created_at_ms)",
         ]),
+        (8, [
+            // Sync by change (`keyChanges(after:)`): every insert or update of a key, whoever
+            // makes it, takes the next change number. SQLite has one writer at a time, so the
+            // numbers follow commit order.
+            "ALTER TABLE api_keys ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0",
+            "UPDATE api_keys SET change_seq = rowid",
+            "CREATE INDEX IF NOT EXISTS api_keys_change_seq ON api_keys (change_seq)",
+            """
+            CREATE TRIGGER IF NOT EXISTS api_keys_inserted AFTER INSERT ON api_keys BEGIN
+                UPDATE api_keys SET change_seq = (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM api_keys) WHERE rowid = NEW.rowid;
+            END
+            """,
+            """
+            CREATE TRIGGER IF NOT EXISTS api_keys_updated AFTER UPDATE ON api_keys WHEN NEW.change_seq = OLD.change_seq BEGIN
+                UPDATE api_keys SET change_seq = (SELECT MAX(change_seq) + 1 FROM api_keys) WHERE rowid = NEW.rowid;
+            END
+            """,
+            // Spend by change (`spendChanges(since:)`): when each key's spend row was last written.
+            "ALTER TABLE key_spend ADD COLUMN updated_at_ms INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX IF NOT EXISTS key_spend_updated ON key_spend (updated_at_ms)",
+        ]),
     ]
 }

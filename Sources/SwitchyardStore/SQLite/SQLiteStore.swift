@@ -73,19 +73,37 @@ public final class SQLiteStore: GatewayStore {
     // MARK: Keys
 
     public func insertKey(_ key: VirtualKey) async throws {
-        let c = KeyColumns(key)
+        try await insertKeys([key])
+    }
+
+    public func insertKeys(_ keys: [VirtualKey]) async throws {
+        guard !keys.isEmpty else { return }
         try await lock.withLock {
-            _ = try await connection.query(
-                "INSERT INTO api_keys (\(KeyColumns.columnList)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [.text(c.id), .text(c.hash), .text(c.hint), .text(c.name), text(c.team), .text(c.models), text(c.region), int(c.rpm),
-                 int(c.tpm), int(c.budgetPicodollars), text(c.budgetPeriod), int(c.expiresAtMs), int(c.revokedAtMs), int(c.createdAtMs)])
+            try await transaction { [self] in
+                for key in keys {
+                    let c = KeyColumns(key)
+                    _ = try await connection.query(
+                        "INSERT INTO api_keys (\(KeyColumns.columnList)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [.text(c.id), .text(c.hash), .text(c.hint), .text(c.name), text(c.team), .text(c.models), text(c.region), int(c.rpm),
+                         int(c.tpm), int(c.budgetPicodollars), text(c.budgetPeriod), int(c.expiresAtMs), int(c.revokedAtMs), int(c.createdAtMs)])
+                }
+            }
         }
     }
 
     public func allKeys() async throws -> [VirtualKey] {
-        let rows = try await lock.withLock { try await connection.query("SELECT \(KeyColumns.columnList) FROM api_keys") }
-        return rows.map { row in
-            KeyColumns(
+        try await keyChanges(after: KeyChanges.everything).keys
+    }
+
+    public func keyChanges(after version: Int64) async throws -> KeyChanges {
+        let rows = try await lock.withLock {
+            try await connection.query("SELECT \(KeyColumns.columnList), change_seq FROM api_keys WHERE change_seq > ? ORDER BY change_seq",
+                                       [.integer(.init(version))])
+        }
+        var newest = version
+        let keys = rows.map { row in
+            newest = max(newest, int64(row, "change_seq") ?? newest)
+            return KeyColumns(
                 id: row.column("id")?.string ?? "", hash: row.column("key_hash")?.string ?? "", hint: row.column("key_hint")?.string ?? "",
                 name: row.column("name")?.string ?? "", team: row.column("team")?.string, models: row.column("models")?.string ?? "",
                 region: row.column("region")?.string, rpm: int64(row, "rpm"), tpm: int64(row, "tpm"),
@@ -93,7 +111,11 @@ public final class SQLiteStore: GatewayStore {
                 expiresAtMs: int64(row, "expires_at_ms"), revokedAtMs: int64(row, "revoked_at_ms"), createdAtMs: int64(row, "created_at_ms") ?? 0
             ).key
         }
+        return KeyChanges(keys: keys, version: newest)
     }
+
+    /// One process owns a SQLite file: its own admin API changes its keys, nothing to watch.
+    public func watchKeyChanges(_ changed: @escaping @Sendable () -> Void) async throws {}
 
     public func revokeKey(id: String, at date: Date) async throws -> Bool {
         try await lock.withLock {
@@ -157,10 +179,11 @@ public final class SQLiteStore: GatewayStore {
     }
 
     private func addSpend(_ records: [UsageRecord]) async throws {
+        let now = SQLiteData.integer(.init(KeyColumns.milliseconds(Date())))
         for (key, cost) in records.spendByKeyAndDay {
             _ = try await connection.query(
-                "INSERT INTO key_spend (key_id, day, spent_pusd) VALUES (?, ?, ?) ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = CASE WHEN spent_pusd > \(Picodollars.ceiling) - excluded.spent_pusd THEN \(Picodollars.ceiling) ELSE spent_pusd + excluded.spent_pusd END",
-                [.text(key.keyID), .integer(.init(key.day)), .integer(.init(cost))])
+                "INSERT INTO key_spend (key_id, day, spent_pusd, updated_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = CASE WHEN spent_pusd > \(Picodollars.ceiling) - excluded.spent_pusd THEN \(Picodollars.ceiling) ELSE spent_pusd + excluded.spent_pusd END, updated_at_ms = excluded.updated_at_ms",
+                [.text(key.keyID), .integer(.init(key.day)), .integer(.init(cost)), now])
         }
     }
 
@@ -208,18 +231,26 @@ public final class SQLiteStore: GatewayStore {
     }
 
     public func spend(now: Date) async throws -> [String: [BudgetPeriod: Int64]] {
+        try await spendChanges(since: nil, now: now).spend
+    }
+
+    public func spendChanges(since: Int64?, now: Date) async throws -> SpendChanges {
+        let readAt = KeyColumns.milliseconds(Date())
         let today = EpochDay.of(now)
         let monthStart = EpochDay.of(BudgetPeriod.month.start(containing: now))
         // Summed in SQL, one row per key. Rows out of range or of the wrong type (a REAL an older
         // version let overflow, a hand edit) and sums past SQLite's integer range (SUM fails on
         // overflow) take the slow path, which repairs the rows and sums with saturation.
+        let changed = since == nil ? "" : "WHERE key_id IN (SELECT key_id FROM key_spend WHERE updated_at_ms >= ?)"
+        var bindings: [SQLiteData] = [.integer(.init(today)), .integer(.init(monthStart))]
+        if let since { bindings.append(.integer(.init(since))) }
         let sums = try? await lock.withLock {
             try await connection.query("""
                 SELECT key_id, SUM(CASE WHEN day >= ? THEN spent_pusd ELSE 0 END) AS d, SUM(CASE WHEN day >= ? THEN spent_pusd ELSE 0 END) AS m,
                        SUM(spent_pusd) AS t,
                        SUM(CASE WHEN typeof(spent_pusd) = 'integer' AND spent_pusd BETWEEN 0 AND \(Picodollars.ceiling) THEN 0 ELSE 1 END) AS bad
-                FROM key_spend GROUP BY key_id
-                """, [.integer(.init(today)), .integer(.init(monthStart))])
+                FROM key_spend \(changed) GROUP BY key_id
+                """, bindings)
         }
         if let sums, !sums.contains(where: { (int64($0, "bad") ?? 0) > 0 }) {
             var out: [String: [BudgetPeriod: Int64]] = [:]
@@ -228,9 +259,9 @@ public final class SQLiteStore: GatewayStore {
                 out[key] = [.day: Picodollars.clamp(int64(row, "d") ?? 0), .month: Picodollars.clamp(int64(row, "m") ?? 0),
                             .total: Picodollars.clamp(int64(row, "t") ?? 0)]
             }
-            return out
+            return SpendChanges(spend: out, readAt: readAt)
         }
-        return try await spendRepairingRows(today: today, monthStart: monthStart)
+        return SpendChanges(spend: try await spendRepairingRows(today: today, monthStart: monthStart), readAt: readAt)
     }
 
     /// Reads every spend row, repairs those out of range or of the wrong type (with a warning)

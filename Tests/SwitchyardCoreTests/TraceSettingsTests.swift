@@ -197,4 +197,15 @@ import Testing
         #expect(HTTPServerSpan.endFields(status: 502, errorType: "upstream_unreachable")["error.type"] == .string("upstream_unreachable"))
         #expect(HTTPServerSpan.endFields(status: 503, errorType: nil)["http.response.status_code"] == .int(503))
     }
+
+    @Test func theAccessLogNamesTheTraceOnlyWhenThereIsOne() throws {
+        var record = UsageRecord(
+            time: Date(timeIntervalSince1970: 1_764_547_200), requestID: "req_1", keyID: nil, team: nil, requestedModel: "m", servedModel: "m",
+            provider: "p", deployment: "d", region: "r", route: nil, attempts: 1, usage: TokenUsage(), costPicodollars: 0,
+            latencyMicroseconds: 1, ttftMicroseconds: nil, status: 200, errorClass: nil, stream: false)
+        #expect(!AccessLogLine.json(record).contains("trace_id"))
+        record.traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(AccessLogLine.json(record).utf8)) as? [String: Any])
+        #expect(object["trace_id"] as? String == "4bf92f3577b34da6a3ce929d0e0e4736")
+    }
 }

@@ -402,3 +402,15 @@ def test_a_bad_otel_variable_stops_start_up_with_its_name(launcher, tmp_path, up
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert "OTEL_EXPORTER_OTLP_PROTOCOL" in result.stderr and "grpc" in result.stderr
+
+
+def test_the_access_log_names_each_calls_trace(launcher, tmp_path, upstream, collector):
+    gateway = start(launcher, tmp_path, upstream, fast_export(collector), telemetry="log: {access: json}")
+    trace_id = trace_id_for(9)
+    assert call(gateway, trace_id, model="deepseek-v4-flash", messages=[user(sim_prompt(tokens=2))]).status_code == 200
+    deadline = time.monotonic() + 10
+    lines = []
+    while time.monotonic() < deadline and not lines:
+        lines = [json.loads(line) for line in gateway.process.stdout_path.read_text().splitlines() if line.startswith("{")]
+        time.sleep(0.05)
+    assert [line["trace_id"] for line in lines] == [trace_id]

@@ -423,6 +423,7 @@ struct ChatCompletionHandler: Sendable {
         record.front = call.front
         record.cacheHit = end.cacheHit
         record.costSavedPicodollars = end.costSaved
+        record.traceID = call.span?.traceID
         return record
     }
 

@@ -122,6 +122,9 @@ final class TraceSpan: @unchecked Sendable {
 
     var context: InstrumentationContext { span.context }
 
+    /// The trace's ID, 32 hex digits.
+    var traceID: String? { span.context.otelTraceID }
+
     private let firstChunkAt = Mutex<ContinuousClock.Instant?>(nil)
 
     /// The first chunk with content arrived (a stream's `gen_ai.response.time_to_first_chunk`).

@@ -88,6 +88,12 @@ struct Serve: AsyncParsableCommand {
             gatewayConfig = .embedded(environment: ProcessInfo.processInfo.environment)
             overrides(&gatewayConfig)
             source = ConfigSource(path: nil, sha256: nil)
+            do {
+                gatewayConfig.traces = try TraceSettings.resolve(file: nil, environment: ProcessInfo.processInfo.environment)
+            } catch {
+                printError("switchyard: invalid config: \(error)")
+                throw ExitCode(2)
+            }
         }
         if let adminKey = gatewayConfig.access.adminKey, adminKey.value.utf8.count < 16 {
             printError("switchyard: \(gatewayConfig.access.adminKeyEnv) is shorter than 16 characters; use a long random value")
@@ -124,10 +130,28 @@ struct Serve: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
+        // Traces: their exporter runs first in the service group, so that it shuts down last
+        // and exports the spans of the calls the shutdown waited for.
+        var tracer: GatewayTracer?
+        var traceServices: [any Service] = []
+        if gatewayConfig.traces.enabled {
+            do {
+                let (made, service) = try GatewayTracer.make(settings: gatewayConfig.traces, metrics: metrics, logger: logger)
+                tracer = made
+                traceServices = [service]
+            } catch {
+                printError("switchyard: traces: \(error)")
+                throw ExitCode(2)
+            }
+            logger.info("traces on", metadata: [
+                "endpoint": .string(URLRedaction.safe(gatewayConfig.traces.tracesURL)), "protocol": .string(gatewayConfig.traces.wireProtocol.rawValue),
+                "sampler": .string(gatewayConfig.traces.sampler.name), "service": .string(gatewayConfig.traces.serviceName),
+            ])
+        }
         let host = gatewayConfig.server.host
         let origin = gatewayConfig.origin
         let (application, parts) = Gateway.buildApplication(
-            config: gatewayConfig, origin: .init(path: config, overrides: overrides), source: source, access: access, accessLog: accessLog, metrics: metrics, registry: registry, logger: logger,
+            config: gatewayConfig, origin: .init(path: config, overrides: overrides), source: source, access: access, accessLog: accessLog, metrics: metrics, registry: registry, tracer: tracer, logger: logger,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 printFlush("Switchyard listening on http://\(host):\(port) (\(origin))")
@@ -143,7 +167,7 @@ struct Serve: AsyncParsableCommand {
         // accepting and drains, CallDrain waits for calls whose clients had left, and the ledger
         // writer flushes last.
         let group = ServiceGroup(
-            services: (access?.services(logger: logger) ?? []) + [
+            services: traceServices + (access?.services(logger: logger) ?? []) + [
                 UpstreamConnectionsService(connections: parts.upstream),
                 HealthProber(live: parts.live, connections: parts.upstream, logger: logger),
                 parts.callDrain(),

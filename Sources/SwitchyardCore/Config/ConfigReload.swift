@@ -57,6 +57,7 @@ public struct ConfigReload: Sendable {
         keep("ledger.retention_months", \.access.retentionMonths) { $0.map(String.init) ?? "none" }
         keep("log.access", \.accessLog.enabled) { $0 ? "json" : "off" }
         keep("log.access_file", \.accessLog.file) { $0 ?? "stdout" }
+        keep("telemetry", \.traces) { _ in nil }
         // Whatever the access settings hold beyond the fields above stays as it runs.
         config.access = running.access
         config.accessLog = running.accessLog

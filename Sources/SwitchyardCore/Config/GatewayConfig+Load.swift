@@ -54,7 +54,7 @@ struct ConfigValidator {
 
     func validate(_ root: Node) throws(ConfigError) -> GatewayConfig {
         let top = try YAMLCursor(node: root, field: "", file: file)
-            .mapping(allowed: ["server", "timeouts", "models", "providers", "routing", "auth", "store", "ledger", "metrics", "log", "cache"])
+            .mapping(allowed: ["server", "timeouts", "models", "providers", "routing", "auth", "store", "ledger", "metrics", "log", "cache", "telemetry"])
         var config = GatewayConfig(catalog: catalog, providers: [], origin: file)
         config.access = try AccessValidator(file: file, environment: environment)
             .access(auth: top["auth"], store: top["store"], ledger: top["ledger"])
@@ -70,6 +70,9 @@ struct ConfigValidator {
             }
         }
         if let log = top["log"] { config.accessLog = try accessLog(log) }
+        var telemetrySection: TraceSettings.FileSection?
+        if let cursor = top["telemetry"] { telemetrySection = try telemetry(cursor) }
+        config.traces = try TraceSettings.resolve(file: telemetrySection, environment: environment)
         if let timeouts = top["timeouts"] { config.timeouts = try upstreamTimeouts(timeouts, base: config.timeouts) }
         if let cache = top["cache"] { try cacheSettings(cache, into: &config.cache) }
         if let models = top["models"] {
@@ -129,6 +132,44 @@ struct ConfigValidator {
         }
         guard tls.caFile != nil || tls.serverName != nil else { throw cursor.error("needs ca_file or server_name") }
         return tls
+    }
+
+    /// `telemetry:`: OpenTelemetry traces (the `OTEL_*` environment variables override it).
+    private func telemetry(_ cursor: YAMLCursor) throws(ConfigError) -> TraceSettings.FileSection {
+        let fields = try cursor.mapping(allowed: ["enabled", "endpoint", "traces_endpoint", "protocol", "service_name", "resource_attributes",
+                                                  "sampler", "sampler_arg", "max_queue_size", "export_timeout_ms", "capture_content"])
+        var section = TraceSettings.FileSection()
+        if let v = fields["enabled"] { section.enabled = try v.bool() }
+        for (name, path) in [("endpoint", \TraceSettings.FileSection.endpoint), ("traces_endpoint", \TraceSettings.FileSection.tracesEndpoint)] {
+            guard let v = fields[name] else { continue }
+            let url = try v.string()
+            guard TraceSettings.isHTTPURL(url) else { throw v.error("must be an http:// or https:// URL (OTLP/HTTP, e.g. http://127.0.0.1:4318)") }
+            section[keyPath: path] = url
+        }
+        if let v = fields["protocol"] {
+            let text = try v.string()
+            guard let parsed = TraceSettings.WireProtocol(rawValue: text) else {
+                throw v.error(text == "grpc" ? "grpc is not supported: this build exports over OTLP/HTTP (http/protobuf or http/json)"
+                                             : "must be http/protobuf or http/json")
+            }
+            section.wireProtocol = parsed
+        }
+        if let v = fields["service_name"] { section.serviceName = try v.string() }
+        if let v = fields["resource_attributes"] {
+            for (key, value) in try v.pairs() { section.resourceAttributes[key] = try value.string() }
+        }
+        if let v = fields["sampler"] {
+            let name = try v.string()
+            guard TraceSettings.Sampler(name: name, ratio: nil) != nil else {
+                throw v.error("must be one of: \(TraceSettings.Sampler.names.joined(separator: ", "))")
+            }
+            section.sampler = name
+        }
+        if let v = fields["sampler_arg"] { section.samplerArg = try v.number(in: 0...1) }
+        if let v = fields["max_queue_size"] { section.maxQueueSize = try v.int(in: 1...1_000_000) }
+        if let v = fields["export_timeout_ms"] { section.exportTimeout = .milliseconds(try v.int(in: 1...600_000)) }
+        if let v = fields["capture_content"] { section.captureContent = try v.bool() }
+        return section
     }
 
     /// `log: {access: json | off, access_file: PATH}`.

@@ -36,6 +36,7 @@ public enum AccessLogLine {
         field("cost_saved_usd", record.costSavedPicodollars.map { Cost.plain($0) })
         out += ",\"latency_ms\":" + milliseconds(record.latencyMicroseconds)
         out += ",\"ttft_ms\":" + (record.ttftMicroseconds.map(milliseconds) ?? "null")
+        if let traceID = record.traceID { field("trace_id", traceID) }
         out += "}"
         return out
     }

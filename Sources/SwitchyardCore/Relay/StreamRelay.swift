@@ -43,6 +43,8 @@ public struct StreamRelay {
     public private(set) var outcome: Outcome = .streaming
     private var forwardedUsageOnlyChunk = false
     private var lastChunkHeader: (id: String, created: String, model: String)?
+    /// The finish reasons the stream gave, in order (for traces).
+    public private(set) var finishReasons: [String] = []
     /// Set when a finish reason says the answer was cut by a filter or an upstream fault.
     public private(set) var finishFailure: UpstreamErrorClass?
     /// Records the answer for the response cache (nil, the usual case: nothing is recorded).
@@ -85,6 +87,11 @@ public struct StreamRelay {
 
     public var cost: Cost? { usage.map { Cost.of($0, at: pricing) } }
 
+    /// The `id` of the stream's first chunk that had one.
+    public var responseID: String? { lastChunkHeader?.id }
+    /// The `model` the upstream named on its chunks.
+    public var responseModel: String? { lastChunkHeader?.model }
+
     private mutating func handle(_ event: SSEEvent) -> [UInt8] {
         switch event {
         case .comment(let text):
@@ -116,7 +123,10 @@ public struct StreamRelay {
             }
             if recorder != nil { recorder!.record(chunk) }
             if chunk.hasContent || chunk.hasReasoning { relayedTokens += 1 }
-            if let reason = chunk.finishReason, let failure = adapter.failure(forFinishReason: reason) { finishFailure = failure }
+            if let reason = chunk.finishReason {
+                if finishReasons.count < 16 { finishReasons.append(reason) }
+                if let failure = adapter.failure(forFinishReason: reason) { finishFailure = failure }
+            }
             if chunk.hasContent { sawContent = true }
             if chunk.hasContent || chunk.hasReasoning || chunk.finishReason != nil || chunk.isUsageOnly { started = true }
             if chunk.isUsageOnly {

@@ -16,6 +16,11 @@ struct Attempt: Sendable {
     /// The end of the whole request (all attempts).
     let deadline: ContinuousClock.Instant
     let logger: Logger
+    /// The attempt's CLIENT span (nil: traces off) and the `traceparent` headers that continue
+    /// it upstream. A whole answer ends the span here; a started stream hands it on
+    /// (`Prepared.span`); a failure is ended by the executor.
+    var span: TraceSpan? = nil
+    var traceHeaders: [(String, String)] = []
 
     /// Upstream responses larger than this are refused (a non-streaming answer is buffered).
     static let maxUpstreamBody = 64 << 20
@@ -33,6 +38,8 @@ struct Attempt: Sendable {
         /// Time spent waiting for the upstream: from sending the request to the whole body (or
         /// the stream's start). The rest of `latency` is the gateway's own work.
         var upstreamWait: Duration
+        /// A started stream's CLIENT span, ended when the stream ends (`StreamRelayTask`).
+        var span: TraceSpan? = nil
     }
 
     /// A stream that has started: the relay state, the rest of the upstream body and the
@@ -54,8 +61,9 @@ struct Attempt: Sendable {
         case .send(let bytes): requestBody = bytes
         case .reject(let message): throw failure(.invalidRequest, message: message)
         }
-        let request = UpstreamRequest(deployment: deployment, body: requestBody, requestID: requestID, path: operation.path,
+        var request = UpstreamRequest(deployment: deployment, body: requestBody, requestID: requestID, path: operation.path,
                                       headDeadline: firstTokenDeadline)
+        request.traceHeaders = traceHeaders
         let upstream: UpstreamResponse
         let sent = ContinuousClock.now
         do {
@@ -77,7 +85,7 @@ struct Attempt: Sendable {
             let start = try await startStream(upstream, chat: chat, adapter: adapter, firstTokenDeadline: firstTokenDeadline)
             let now = ContinuousClock.now
             return Prepared(answer: .stream(start), candidate: candidate, upstreamHeaders: upstream.headers, latency: now - started,
-                            upstreamWait: now - sent)
+                            upstreamWait: now - sent, span: span)
         }
         // The first byte of a non-streaming answer must come within the first-token timeout
         // (most providers send nothing before the whole answer is ready); the rest by the deadline.
@@ -112,6 +120,7 @@ struct Attempt: Sendable {
             }
             usage = reported.normalized
         }
+        if let span { endSpan(span, document: document, usage: usage) }
         return Prepared(answer: .complete(body: trimmed, usage: usage), candidate: candidate, upstreamHeaders: upstream.headers,
                         latency: .now - started, upstreamWait: received - sent)
     }
@@ -142,6 +151,17 @@ struct Attempt: Sendable {
             }
         }
         return StreamStart(relay: IteratorBox(relay), read: read, pending: pending)
+    }
+
+    /// A whole answer ends the attempt's span: what the upstream said it was, and its usage.
+    private func endSpan(_ span: TraceSpan, document: JSONDocument, usage: TokenUsage?) {
+        var outcome = GenAISpan.Outcome()
+        if case .chat = operation { outcome.read(completion: document) }
+        outcome.usage = usage
+        outcome.cost = usage.map { Cost.of($0, at: candidate.pricing) }
+        var fields = GenAISpan.endFields(outcome)
+        if span.capturesContent, case .chat = operation { fields.append(GenAISpan.contentFields(request: nil, completion: document)) }
+        span.end(fields)
     }
 
     private func failure(_ errorClass: UpstreamErrorClass, message: String? = nil) -> UpstreamFailure {

@@ -27,6 +27,8 @@ struct ChatCall: Sendable {
     /// The attempt that lost a hedge race, billed with a ledger row of its own.
     var hedgeLoser: Executor.HedgeLoser?
     var trace: ResponseTrace
+    /// The request's SERVER span (nil: traces off), ended by `finish`.
+    var span: TraceSpan?
 
     init(requestID: String, key: VirtualKey?) {
         self.requestID = requestID

@@ -24,6 +24,8 @@ struct ChatCompletionHandler: Sendable {
     var accessLog: AccessLog? = nil
     /// The exact-match response cache; nil when no model has it enabled.
     var cache: AnswerCache? = nil
+    /// OpenTelemetry traces; nil when off.
+    var tracer: GatewayTracer? = nil
 
     /// How long a stream whose client left keeps reading the upstream for its usage.
     static let usageDrain: Duration = .seconds(2)
@@ -106,21 +108,24 @@ struct ChatCompletionHandler: Sendable {
     /// records the call once. The Messages door is the chat pipeline with its request
     /// translated in and its answer translated out (`MessagesClient`).
     /// `maxBodyBytes` is the limit the client's connection read the body with.
+    /// `span` is the request's SERVER span (traces on), which `finish` ends.
     func serve(headers: HTTPHeaders, caller: AccessLayer.Caller, body: ByteBuffer, maxBodyBytes: Int, front: UsageRecord.Front = .chat,
-               client: some ChatClient, logger: Logger) async {
+               span: TraceSpan? = nil, client: some ChatClient, logger: Logger) async {
         switch front {
         case .chat:
-            await run(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: front, client: client, logger: logger)
-        case .messages:
-            await run(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: front, client: MessagesClient(client),
+            await run(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: front, span: span, client: client,
                       logger: logger)
+        case .messages:
+            await run(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: front, span: span,
+                      client: MessagesClient(client), logger: logger)
         case .embeddings:
-            await run(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: front, client: client, logger: logger)
+            await run(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: front, span: span, client: client,
+                      logger: logger)
         }
     }
 
     private func run(headers: HTTPHeaders, caller: AccessLayer.Caller, body: ByteBuffer, maxBodyBytes: Int, front: UsageRecord.Front,
-                     client: some ChatClient, logger: Logger) async {
+                     span: TraceSpan?, client: some ChatClient, logger: Logger) async {
         // The one read of the configuration for this call.
         let snapshot = live.current
         var call: ChatCall
@@ -132,6 +137,7 @@ struct ChatCompletionHandler: Sendable {
         // Setting metadata re-renders the handler's metadata: only when something can be logged.
         if logger.logLevel <= .warning { logger[metadataKey: "request.id"] = .string(call.requestID) }
         call.front = front
+        call.span = span
         call.trace.cache = .bypass
         metrics.requestStarted()
         let end: CallEnd
@@ -242,7 +248,7 @@ struct ChatCompletionHandler: Sendable {
             defer { lease.end() }
             let relay = StreamRelayTask(call: call, start: start, candidate: prepared.candidate, metrics: metrics, pool: pool,
                                         timeouts: executor.timeouts(for: prepared.candidate.model, route: plan.timeouts),
-                                        deadline: deadline, logger: logger)
+                                        deadline: deadline, span: prepared.span, logger: logger)
             let end = await relay.run(to: client)
             // Only a stream that completed, whole, to a client that took it all.
             if let cacheTicket, let cache, end.status == 200, end.errorClass == nil, start.relay.iterator.outcome == .completed,
@@ -261,8 +267,12 @@ struct ChatCompletionHandler: Sendable {
                  logger: Logger) async throws(OpenAIError) -> Attempt.Prepared {
         let success: Executor.Success
         do {
+            var tracing: AttemptTracing?
+            if let tracer, let span = call.span {
+                tracing = AttemptTracing(tracer: tracer, parent: span, route: call.trace.route, keyID: call.key?.id, team: call.key?.team)
+            }
             success = try await executor.execute(operation, candidates: candidates, skipped: skipped, requestID: call.requestID,
-                                                 routeTimeouts: routeTimeouts, deadline: deadline, logger: logger)
+                                                 routeTimeouts: routeTimeouts, deadline: deadline, tracing: tracing, logger: logger)
         } catch {
             call.trace.attempts = error.attempts
             call.trace.deployment = error.lastDeployment
@@ -335,6 +345,7 @@ struct ChatCompletionHandler: Sendable {
     /// The one ending of every call that got past authentication: metrics, the admission
     /// settle (real tokens and cost replace the reservation) and the ledger row.
     func finish(_ call: ChatCall, _ end: CallEnd) async {
+        if let span = call.span { Self.endSpan(span, call: call, end: end) }
         let model = call.trace.model ?? "unknown"
         metrics.recordRequest(model: model, deployment: call.trace.deployment?.name ?? "none", status: end.status, duration: .now - call.started)
         if let usage = end.usage { metrics.recordUsage(model: model, usage: usage, cost: end.cost ?? .unknown) }
@@ -384,6 +395,20 @@ struct ChatCompletionHandler: Sendable {
         }
     }
 
+    /// The SERVER span's end: the status, and what the call was.
+    private static func endSpan(_ span: TraceSpan, call: ChatCall, end: CallEnd) {
+        var fields = HTTPServerSpan.endFields(status: end.status, errorType: end.errorClass)
+        fields.set("switchyard.request_id", call.requestID)
+        fields.set("switchyard.requested_model", call.requestedModel.isEmpty ? nil : call.requestedModel)
+        fields.set("switchyard.model", call.trace.model)
+        fields.set("switchyard.attempts", call.trace.attempts)
+        fields.set("switchyard.key_id", call.key?.id)
+        fields.set("switchyard.team", call.key?.team)
+        if let cache = call.trace.cache, cache != .bypass { fields.set("switchyard.cache", cache.rawValue) }
+        if let picodollars = end.cost?.picodollars { fields.set("switchyard.cost_usd", Double(picodollars) / 1e12) }
+        span.end(fields, error: end.status >= 500 ? (end.errorClass ?? String(end.status)) : nil)
+    }
+
     /// The call's row: what the ledger stores and the access log prints.
     private func record(_ call: ChatCall, _ end: CallEnd, costPicodollars: Int64?) -> UsageRecord {
         let served = end.status < 400 || end.usage != nil
@@ -398,6 +423,7 @@ struct ChatCompletionHandler: Sendable {
         record.front = call.front
         record.cacheHit = end.cacheHit
         record.costSavedPicodollars = end.costSaved
+        record.traceID = call.span?.traceID
         return record
     }
 

@@ -45,7 +45,8 @@ struct Executor: Sendable {
     }
 
     func execute(_ chat: UpstreamOperation, candidates: [DeploymentPool.Candidate], skipped: [String], requestID: String,
-                 routeTimeouts: UpstreamTimeouts?, deadline: ContinuousClock.Instant, logger: Logger) async throws(Failure) -> Success {
+                 routeTimeouts: UpstreamTimeouts?, deadline: ContinuousClock.Instant, tracing: AttemptTracing? = nil,
+                 logger: Logger) async throws(Failure) -> Success {
         var attempts = 0
         var failures: [UpstreamFailure] = []
         var position = 0
@@ -87,10 +88,11 @@ struct Executor: Sendable {
             var loser: HedgeLoser?
             if attempts == 1, routing.hedge.enabled, let hedge = hedgeCandidate(after: candidate, in: candidates) {
                 (outcome, hedged, loser) = await race(candidate, hedge, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts,
-                                                      deadline: deadline, logger: logger)
+                                                      deadline: deadline, tracing: tracing, logger: logger)
                 if hedged { attempts += 1 }
             } else {
-                outcome = await attempt(candidate, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts, deadline: deadline, logger: logger)
+                outcome = await attempt(candidate, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts, deadline: deadline,
+                                        trace: tracing?.attempt(attempts), logger: logger)
             }
             switch outcome {
             case .success(let prepared):
@@ -126,15 +128,23 @@ struct Executor: Sendable {
     }
 
     /// One attempt, reported to the pool and the metrics. `candidate`'s slot is already taken.
+    /// With `trace`, the attempt has a CLIENT span, ended here when it fails.
     private func attempt(_ candidate: DeploymentPool.Candidate, chat: UpstreamOperation, requestID: String, routeTimeouts: UpstreamTimeouts?,
-                         deadline: ContinuousClock.Instant, logger: Logger) async -> Result<Attempt.Prepared, UpstreamFailure> {
-        let attempt = Attempt(candidate: candidate, operation: chat, transport: transports.transport(for: candidate.deployment),
+                         deadline: ContinuousClock.Instant, trace: AttemptTracing.Numbered?, logger: Logger) async -> Result<Attempt.Prepared, UpstreamFailure> {
+        var attempt = Attempt(candidate: candidate, operation: chat, transport: transports.transport(for: candidate.deployment),
                               timeouts: timeouts(for: candidate.model, route: routeTimeouts), requestID: requestID, deadline: deadline, logger: logger)
+        if let trace {
+            let span = trace.start(candidate, operation: chat)
+            attempt.span = span
+            attempt.traceHeaders = trace.tracing.tracer.propagationHeaders(span)
+        }
         do {
             let prepared = try await attempt.run()
             pool.end(candidate.deployment, .success(latency: prepared.latency))
             return .success(prepared)
         } catch {
+            attempt.span?.end(GenAISpan.endFields(.failed(Task.isCancelled ? "cancelled" : error.errorClass.rawValue)),
+                              error: Task.isCancelled ? "cancelled" : error.errorClass.rawValue)
             if Task.isCancelled {
                 pool.end(candidate.deployment, .abandoned)
             } else {
@@ -155,11 +165,12 @@ struct Executor: Sendable {
     /// wins and the other attempt is cancelled. Returns whether a hedge was sent, and the
     /// losing attempt when it reached the upstream (it is billed).
     private func race(_ primary: DeploymentPool.Candidate, _ backup: DeploymentPool.Candidate, chat: UpstreamOperation, requestID: String,
-                      routeTimeouts: UpstreamTimeouts?, deadline: ContinuousClock.Instant,
+                      routeTimeouts: UpstreamTimeouts?, deadline: ContinuousClock.Instant, tracing: AttemptTracing?,
                       logger: Logger) async -> (Result<Attempt.Prepared, UpstreamFailure>, Bool, HedgeLoser?) {
         hedgeBudget.noteRequest()
         guard let delay = routing.hedge.delay ?? pool.p95Latency(of: primary.deployment) else {
-            return (await attempt(primary, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts, deadline: deadline, logger: logger), false, nil)
+            return (await attempt(primary, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts, deadline: deadline,
+                                  trace: tracing?.attempt(1), logger: logger), false, nil)
         }
         enum Event: Sendable {
             case answered(Int, Result<Attempt.Prepared, UpstreamFailure>)
@@ -168,14 +179,16 @@ struct Executor: Sendable {
         let hedgeStarted = Flag()
         return await withTaskGroup(of: Event.self) { group in
             group.addTask {
-                .answered(0, await self.attempt(primary, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts, deadline: deadline, logger: logger))
+                .answered(0, await self.attempt(primary, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts, deadline: deadline,
+                                                trace: tracing?.attempt(1), logger: logger))
             }
             group.addTask {
                 do { try await Task.sleep(for: delay) } catch { return .hedgeNotSent }
                 guard self.hedgeBudget.take(), self.pool.begin(backup.deployment) else { return .hedgeNotSent }
                 hedgeStarted.set()
                 self.metrics.recordHedge(outcome: "sent")
-                return .answered(1, await self.attempt(backup, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts, deadline: deadline, logger: logger))
+                return .answered(1, await self.attempt(backup, chat: chat, requestID: requestID, routeTimeouts: routeTimeouts, deadline: deadline,
+                                                       trace: tracing?.attempt(2, hedge: true), logger: logger))
             }
             var hedgeSent = false
             var firstFailure: UpstreamFailure?
@@ -197,6 +210,8 @@ struct Executor: Sendable {
                         let candidate = other == 0 ? primary : backup
                         switch result {
                         case .success(let late):
+                            // A stream that started too late is dropped: its span ends here.
+                            late.span?.end(GenAISpan.endFields(.failed("hedge_cancelled")), error: "hedge_cancelled")
                             if case .complete(_, let usage) = late.answer {
                                 loser = HedgeLoser(candidate: candidate, usage: usage)
                             } else {

@@ -20,11 +20,30 @@ struct StreamRelayTask: Sendable {
     let pool: DeploymentPool
     let timeouts: UpstreamTimeouts
     let deadline: ContinuousClock.Instant
+    /// The attempt's CLIENT span (nil: traces off), ended with the stream.
+    let span: TraceSpan?
     let logger: Logger
 
     private var model: CatalogModel { candidate.model }
 
     func run(to client: some ChatClient) async -> CallEnd {
+        guard let span else { return await relayStream(to: client, span: nil) }
+        let end = await relayStream(to: client, span: span)
+        let relay = start.relay
+        var outcome = GenAISpan.Outcome()
+        outcome.responseID = relay.iterator.responseID
+        outcome.responseModel = relay.iterator.responseModel
+        outcome.finishReasons = relay.iterator.finishReasons
+        outcome.usage = end.usage
+        outcome.cost = end.cost
+        outcome.timeToFirstChunk = span.firstChunk
+        let failed = end.status != 200 || end.errorClass != nil
+        if failed { outcome.errorType = end.errorClass ?? String(end.status) }
+        span.end(GenAISpan.endFields(outcome), error: failed ? outcome.errorType : nil)
+        return end
+    }
+
+    private func relayStream(to client: some ChatClient, span: TraceSpan?) async -> CallEnd {
         let relay = start.relay
         let deployment = candidate.deployment
         let genAI = metrics.genAIStreamTimers(GenAIConventions.labels(family: deployment.family, requestModel: model.id,
@@ -38,6 +57,7 @@ struct StreamRelayTask: Sendable {
             ttft = .now - call.started
             metrics.recordTTFT(model: model.id, ttft!)
             genAI.firstChunk.recordNanoseconds(ttft!.nanosecondsClamped)
+            span?.noteFirstChunk()
         }
         var headers = call.trace.headers()
         headers.append(("content-type", "text/event-stream"))
@@ -65,6 +85,7 @@ struct StreamRelayTask: Sendable {
                     ttft = .now - call.started
                     metrics.recordTTFT(model: model.id, ttft!)
                     genAI.firstChunk.recordNanoseconds(ttft!.nanosecondsClamped)
+                    span?.noteFirstChunk()
                     lastChunk = .now
                 } else if ttft != nil && relay.iterator.relayedTokens > chunksSeen {
                     // One observation per content chunk; several in one read share its gap.

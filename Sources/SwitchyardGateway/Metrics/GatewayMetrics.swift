@@ -48,6 +48,25 @@ public final class GatewayMetrics: Sendable {
         }
     }
 
+    /// The trace counters, at zero, so that they show in `/metrics` from the start.
+    func registerTraceCounters() {
+        _ = counter("switchyard_trace_spans_exported_total", [])
+        for reason in ["queue_full", "export_failed"] { _ = counter("switchyard_trace_spans_dropped_total", [("reason", reason)]) }
+    }
+
+    /// Spans the trace exporter delivered to the collector.
+    func recordSpansExported(_ count: Int) {
+        guard count > 0 else { return }
+        counter("switchyard_trace_spans_exported_total", []).increment(by: Int64(count))
+    }
+
+    /// Spans that never reached the collector: the export queue was full, or their batch's
+    /// export failed (collector down, slow or refusing).
+    func recordSpansDropped(_ count: Int, reason: String) {
+        guard count > 0 else { return }
+        counter("switchyard_trace_spans_dropped_total", [("reason", reason)]).increment(by: Int64(count))
+    }
+
     public func requestStarted() { inFlight.increment() }
     public func requestEnded() { inFlight.decrement() }
 

@@ -6,6 +6,7 @@ import Foundation
 import NIOHTTP1
 import Synchronization
 import SwitchyardCore
+import Tracing
 
 /// Serves chat completions — and the Messages API's calls and token counts, which run the same
 /// chat pipeline behind a translating client — straight from the HTTP/1 pipeline, ahead of Hummingbird's router,
@@ -97,6 +98,8 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     fileprivate var closedBecause: ClientGone?
     /// Whether the answer in hand announced keep-alive (a stream on HTTP/1.0 cannot).
     fileprivate var answerKeepAlive = true
+    /// When the chat request being read arrived (its SERVER span starts there); only with traces on.
+    private var headArrived: DefaultTracerClock.Timestamp?
 
     init(chat: ChatCompletionHandler, calls: CallTracker, settings: Settings, logger: Logger) {
         self.chat = chat
@@ -278,12 +281,17 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     return
                 }
                 apply(deadline.headReceived(), context: context)
+                if chat.tracer != nil { headArrived = DefaultTracerClock.now }
                 switch chat.authenticate(head.headers) {
                 case .failure(let error):
                     // Refused from the head alone: the body is never buffered. A small one (it is
                     // usually here already) is read and dropped to keep the connection; a large
                     // or unannounced one ends the connection.
                     let (status, headers, body) = chat.refused(error, headers: head.headers, front: Self.route(head)?.front ?? .chat)
+                    if let tracer = chat.tracer {
+                        tracer.startServer(Self.spanRequest(head, context: context), propagation: TracePropagation(head.headers))
+                            .end(HTTPServerSpan.endFields(status: status, errorType: error.code))
+                    }
                     let length = head.headers.first(name: "content-length").flatMap(Int.init)
                     if let length, length <= Self.discardableBody, head.isKeepAlive, !closeWhenIdle {
                         mode = .discarding
@@ -492,17 +500,35 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let headers = head.headers
         let maxBodyBytes = settings.maxBodyBytes
         let route = Self.route(head) ?? .chat
+        let span = chat.tracer.map { tracer in
+            tracer.startServer(Self.spanRequest(head, context: context), propagation: TracePropagation(headers),
+                               at: headArrived ?? DefaultTracerClock.now)
+        }
+        headArrived = nil
         calls.start {
             switch route {
             case .chat, .messages:
-                await chat.serve(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: route.front, client: client,
-                                 logger: logger)
+                await chat.serve(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: route.front, span: span,
+                                 client: client, logger: logger)
             case .countTokens:
                 let (status, fields, answer) = chat.countTokens(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes)
                 await client.sendWhole(status: status, headers: fields, body: answer)
+                span?.end(HTTPServerSpan.endFields(status: status, errorType: nil))
             }
             client.done()
         }
+    }
+
+    /// The SERVER span's request attributes (the route is the path: one of `paths`).
+    private static func spanRequest(_ head: HTTPRequestHead, context: ChannelHandlerContext) -> HTTPServerSpan.Request {
+        let uri = head.uri
+        let path = uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(uri[..<$0]) } ?? uri
+        var request = HTTPServerSpan.Request(method: head.method.rawValue, path: path, route: paths.contains(path) ? path : nil)
+        request.serverPort = context.channel.localAddress?.port
+        request.clientAddress = context.channel.remoteAddress?.ipAddress
+        request.userAgent = head.headers.first(name: "user-agent")
+        request.protocolVersion = "\(head.version.major).\(head.version.minor)"
+        return request
     }
 
     /// The handler and its context, used only on the connection's loop.

@@ -26,8 +26,8 @@ struct EmbeddingsEndpoint: Sendable {
         let maxBodyBytes = chat.live.current.config.server.maxBodyBytes
         let body = try await request.body.collect(upTo: maxBodyBytes)
         let answer = WholeAnswer()
-        await chat.serve(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: .embeddings, client: answer,
-                         logger: logger)
+        await chat.serve(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: .embeddings,
+                         span: TraceSpan.current, client: answer, logger: logger)
         return answer.response()
     }
 }

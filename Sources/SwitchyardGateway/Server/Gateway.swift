@@ -59,6 +59,7 @@ public enum Gateway {
         accessLog: AccessLog? = nil,
         metrics: GatewayMetrics? = nil,
         registry: PrometheusCollectorRegistry? = nil,
+        tracer: GatewayTracer? = nil,
         logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> (application: some ApplicationProtocol, parts: Parts) {
@@ -80,6 +81,7 @@ public enum Gateway {
         let reloader = ConfigReloader(origin: origin, live: live, metrics: metrics, logger: logger)
         var chatHandler = ChatCompletionHandler(live: live, metrics: metrics, access: access)
         chatHandler.accessLog = accessLog
+        chatHandler.tracer = tracer
         if config.cache.anyEnabled { chatHandler.cache = AnswerCache(settings: config.cache, metrics: metrics) }
         let chat = chatHandler
         let admin = AdminEndpoints(access: access, live: live)
@@ -88,6 +90,8 @@ public enum Gateway {
 
         let router = Router()
         let allowed = AllowedMethods()
+        // Outermost: the SERVER span sees every answer's status, errors included.
+        if let tracer { router.add(middleware: ServerSpanMiddleware(tracer: tracer, serverPort: config.server.port)) }
         router.add(middleware: OpenAIErrorMiddleware(maxBodyBytes: config.server.maxBodyBytes, allowed: allowed))
         // Chat completions are answered by `ChatFrontHandler`, in each connection's pipeline,
         // ahead of this router; everything else is routed here.

@@ -21,6 +21,7 @@ public struct HTTPUpstream: UpstreamTransport {
             ("user-agent", "switchyard"), ("x-request-id", request.requestID),
         ]
         if let key = request.deployment.apiKey { headers.append(("authorization", "Bearer \(key.value)")) }
+        headers += request.traceHeaders
         let call = try await connections.post(baseURL, tls: request.deployment.tls, proxy: request.deployment.proxy, path: request.path, headers: headers, body: ByteBuffer(bytes: request.body),
                                               headDeadline: request.headDeadline)
         var responseHeaders: [(String, String)] = []

@@ -13,7 +13,7 @@ public struct SimulatorUpstream: UpstreamTransport {
 
     public func send(_ request: UpstreamRequest, logger: Logger) async throws(UpstreamTransportError) -> UpstreamResponse {
         // No credentials go to the in-process simulator: it needs none.
-        let headers = [("content-type", "application/json"), ("x-request-id", request.requestID)]
+        let headers = [("content-type", "application/json"), ("x-request-id", request.requestID)] + request.traceHeaders
         let answer = request.path == "/embeddings" ? simulator.respondEmbeddings(body: request.body)
             : simulator.respond(body: request.body, headers: headers)
         let body = answer.body

@@ -18,6 +18,8 @@ public struct UpstreamRequest: Sendable {
     public var path: String = "/chat/completions"
     /// When the response head must have arrived (reading the body has its own deadlines).
     public var headDeadline: ContinuousClock.Instant
+    /// `traceparent`/`tracestate` continuing the call's trace (empty when traces are off).
+    public var traceHeaders: [(String, String)] = []
 }
 
 public struct UpstreamResponse: Sendable {

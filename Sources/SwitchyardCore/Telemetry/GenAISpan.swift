@@ -1,0 +1,206 @@
+import Foundation
+
+/// The attributes of the CLIENT span of one upstream attempt, after the OpenTelemetry GenAI
+/// semantic conventions, plus Switchyard's own (`switchyard.*`). Pure: the gateway fills in what
+/// it knows and sets the result on the span. Message contents appear only when
+/// `TraceSettings.captureContent` is on (`contentFields`).
+public enum GenAISpan {
+    /// `{gen_ai.operation.name} {gen_ai.request.model}`, e.g. `chat deepseek-v4-flash`.
+    public static func name(operation: String, model: String) -> String {
+        operation + " " + model
+    }
+
+    /// What an attempt is known to be before it is sent.
+    public struct Attempt: Sendable {
+        public var operation: String
+        public var family: ModelFamily
+        /// The catalog ID attempted.
+        public var requestModel: String
+        public var deployment: String
+        public var region: String
+        /// The deployment's base URL; nil for the in-process simulator.
+        public var baseURL: String?
+        public var route: String?
+        /// 1 for the first attempt of the call, then 2, 3, …
+        public var attempt: Int
+        /// The attempt is the hedge sent alongside a slow first attempt.
+        public var hedge: Bool
+        public var keyID: String?
+        public var team: String?
+        public var stream: Bool?
+        public var maxTokens: Int?
+        public var temperature: Double?
+        public var topP: Double?
+
+        public init(operation: String, family: ModelFamily, requestModel: String, deployment: String, region: String, baseURL: String?,
+                    route: String?, attempt: Int, hedge: Bool, keyID: String?, team: String?) {
+            self.operation = operation
+            self.family = family
+            self.requestModel = requestModel
+            self.deployment = deployment
+            self.region = region
+            self.baseURL = baseURL
+            self.route = route
+            self.attempt = attempt
+            self.hedge = hedge
+            self.keyID = keyID
+            self.team = team
+        }
+
+        /// `max_tokens` (or `max_completion_tokens`), `temperature`, `top_p` and `stream` of a
+        /// chat request.
+        public mutating func read(_ request: ChatRequest) {
+            let document = request.document
+            stream = request.stream
+            maxTokens = request.maxOutputTokens
+            temperature = document.member("temperature", of: document.root).flatMap(document.double)
+            topP = document.member("top_p", of: document.root).flatMap(document.double)
+        }
+    }
+
+    /// What an attempt turned out to be.
+    public struct Outcome: Sendable {
+        /// The model the upstream says answered (its response's `model`).
+        public var responseModel: String?
+        public var responseID: String?
+        public var finishReasons: [String] = []
+        public var usage: TokenUsage?
+        /// From sending the request to the first chunk with content (streams only).
+        public var timeToFirstChunk: Duration?
+        public var cost: Cost?
+        /// Why the attempt failed (an upstream error class such as `timeout`, `rate_limit`).
+        public var errorType: String?
+
+        public init() {}
+
+        /// An attempt that failed for `errorType`.
+        public static func failed(_ errorType: String) -> Outcome {
+            var outcome = Outcome()
+            outcome.errorType = errorType
+            return outcome
+        }
+
+        /// The `id`, `model` and finish reasons of a whole (non-streamed) chat completion.
+        public mutating func read(completion document: JSONDocument) {
+            let root = document.root
+            responseID = document.member("id", of: root).flatMap(document.string)
+            responseModel = document.member("model", of: root).flatMap(document.string)
+            if let choices = document.member("choices", of: root) {
+                for choice in document.elements(of: choices) {
+                    if let reason = document.member("finish_reason", of: choice).flatMap(document.string) { finishReasons.append(reason) }
+                }
+            }
+        }
+    }
+
+    public static func startFields(_ attempt: Attempt) -> SpanFields {
+        var fields = SpanFields()
+        fields.set("gen_ai.operation.name", attempt.operation)
+        fields.set("gen_ai.provider.name", GenAIConventions.providerName(attempt.family))
+        fields.set("gen_ai.request.model", attempt.requestModel)
+        fields.set("gen_ai.request.stream", attempt.stream)
+        fields.set("gen_ai.request.max_tokens", attempt.maxTokens)
+        fields.set("gen_ai.request.temperature", attempt.temperature)
+        fields.set("gen_ai.request.top_p", attempt.topP)
+        if let baseURL = attempt.baseURL, let url = URLComponents(string: baseURL), let host = url.host {
+            fields.set("server.address", host)
+            fields.set("server.port", url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80))
+        }
+        fields.set("switchyard.deployment", attempt.deployment)
+        fields.set("switchyard.region", attempt.region)
+        fields.set("switchyard.route", attempt.route)
+        fields.set("switchyard.attempt", attempt.attempt)
+        fields.set("switchyard.hedge", attempt.hedge)
+        fields.set("switchyard.key_id", attempt.keyID)
+        fields.set("switchyard.team", attempt.team)
+        return fields
+    }
+
+    public static func endFields(_ outcome: Outcome) -> SpanFields {
+        var fields = SpanFields()
+        fields.set("gen_ai.response.model", outcome.responseModel)
+        fields.set("gen_ai.response.id", outcome.responseID)
+        if !outcome.finishReasons.isEmpty { fields.set("gen_ai.response.finish_reasons", outcome.finishReasons) }
+        if let usage = outcome.usage {
+            fields.set("gen_ai.usage.input_tokens", usage.promptTokens)
+            fields.set("gen_ai.usage.output_tokens", usage.completionTokens)
+            fields.set("gen_ai.usage.cache_read.input_tokens", usage.cachedPromptTokens)
+            fields.set("gen_ai.usage.reasoning.output_tokens", usage.reasoningTokens)
+        }
+        if let ttft = outcome.timeToFirstChunk { fields.set("gen_ai.response.time_to_first_chunk", ttft.seconds) }
+        if let picodollars = outcome.cost?.picodollars { fields.set("switchyard.cost_usd", Double(picodollars) / 1e12) }
+        fields.set("error.type", outcome.errorType)
+        return fields
+    }
+
+    /// Message contents are attached up to this many bytes each (the rest is cut).
+    public static let maxContentBytes = 64 << 10
+
+    /// `gen_ai.input.messages` (the request's `messages`, as sent) and, for a whole answer,
+    /// `gen_ai.output.messages` (its `choices`). Only with `captureContent` on.
+    public static func contentFields(request: ChatRequest?, completion: JSONDocument?) -> SpanFields {
+        var fields = SpanFields()
+        if let request, let messages = request.document.member("messages", of: request.document.root) {
+            fields.set("gen_ai.input.messages", clipped(request.document.raw(messages)))
+        }
+        if let completion, let choices = completion.member("choices", of: completion.root) {
+            fields.set("gen_ai.output.messages", clipped(completion.raw(choices)))
+        }
+        return fields
+    }
+
+    private static func clipped(_ bytes: some Collection<UInt8>) -> String {
+        String(decoding: bytes.prefix(maxContentBytes), as: UTF8.self)
+    }
+}
+
+/// The attributes of the SERVER span of one HTTP request (the HTTP semantic conventions).
+public enum HTTPServerSpan {
+    /// `{method} {route}`, e.g. `POST /v1/chat/completions`; the method alone without a route.
+    public static func name(method: String, route: String?) -> String {
+        route.map { method + " " + $0 } ?? method
+    }
+
+    public struct Request: Sendable {
+        public var method: String
+        public var path: String
+        public var route: String?
+        public var serverAddress: String?
+        public var serverPort: Int?
+        public var clientAddress: String?
+        public var userAgent: String?
+        /// `1.1`, `1.0`.
+        public var protocolVersion: String?
+        public var requestID: String?
+
+        public init(method: String, path: String, route: String?) {
+            self.method = method
+            self.path = path
+            self.route = route
+        }
+    }
+
+    public static func startFields(_ request: Request) -> SpanFields {
+        var fields = SpanFields()
+        fields.set("http.request.method", request.method)
+        fields.set("url.path", request.path)
+        fields.set("url.scheme", "http")
+        fields.set("http.route", request.route)
+        fields.set("server.address", request.serverAddress)
+        fields.set("server.port", request.serverPort)
+        fields.set("client.address", request.clientAddress)
+        fields.set("user_agent.original", request.userAgent.map { String($0.prefix(256)) })
+        fields.set("network.protocol.version", request.protocolVersion)
+        fields.set("switchyard.request_id", request.requestID)
+        return fields
+    }
+
+    /// The status; `error.type` for answers the conventions count as server errors (5xx):
+    /// the gateway's error code when it has one, else the status.
+    public static func endFields(status: Int, errorType: String?) -> SpanFields {
+        var fields = SpanFields()
+        fields.set("http.response.status_code", status)
+        if status >= 500 { fields.set("error.type", errorType ?? String(status)) }
+        return fields
+    }
+}

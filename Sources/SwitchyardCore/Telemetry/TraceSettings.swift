@@ -1,0 +1,228 @@
+import Foundation
+
+/// OpenTelemetry traces: whether they are on, where they go, how they are sampled. Built from
+/// the config file's optional `telemetry:` section and the standard `OTEL_*` environment
+/// variables (`TraceSettings.resolve`); off unless one of them asks for traces.
+public struct TraceSettings: Sendable, Hashable {
+    /// The OTLP encodings this build exports (OTLP/gRPC is not built in).
+    public enum WireProtocol: String, Sendable, Hashable {
+        case httpProtobuf = "http/protobuf"
+        case httpJSON = "http/json"
+    }
+
+    /// `OTEL_TRACES_SAMPLER`'s values this gateway supports.
+    public enum Sampler: Sendable, Hashable {
+        case alwaysOn, alwaysOff, traceIDRatio(Double)
+        case parentBasedAlwaysOn, parentBasedAlwaysOff, parentBasedTraceIDRatio(Double)
+
+        public static let names = ["always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off",
+                                   "parentbased_traceidratio"]
+
+        /// The sampler called `name`, with `ratio` for the ratio-based ones (default 1.0).
+        public init?(name: String, ratio: Double?) {
+            switch name {
+            case "always_on": self = .alwaysOn
+            case "always_off": self = .alwaysOff
+            case "traceidratio": self = .traceIDRatio(ratio ?? 1)
+            case "parentbased_always_on": self = .parentBasedAlwaysOn
+            case "parentbased_always_off": self = .parentBasedAlwaysOff
+            case "parentbased_traceidratio": self = .parentBasedTraceIDRatio(ratio ?? 1)
+            default: return nil
+            }
+        }
+
+        /// The same sampler with another ratio (ratio-based ones only).
+        func with(ratio: Double) -> Sampler {
+            switch self {
+            case .traceIDRatio: return .traceIDRatio(ratio)
+            case .parentBasedTraceIDRatio: return .parentBasedTraceIDRatio(ratio)
+            default: return self
+            }
+        }
+
+        public var name: String {
+            switch self {
+            case .alwaysOn: "always_on"
+            case .alwaysOff: "always_off"
+            case .traceIDRatio: "traceidratio"
+            case .parentBasedAlwaysOn: "parentbased_always_on"
+            case .parentBasedAlwaysOff: "parentbased_always_off"
+            case .parentBasedTraceIDRatio: "parentbased_traceidratio"
+            }
+        }
+    }
+
+    /// Traces are exported (false: no span is made, and each request pays one nil check).
+    public var enabled = false
+    /// The full URL spans are POSTed to (`…/v1/traces`).
+    public var tracesURL = "http://localhost:4318/v1/traces"
+    public var wireProtocol = WireProtocol.httpProtobuf
+    public var serviceName = "switchyard"
+    public var resourceAttributes: [String: String] = [:]
+    public var sampler = Sampler.parentBasedAlwaysOn
+    /// Spans waiting for export; past it new spans are dropped (and counted), never waited for.
+    public var maxQueueSize = 2048
+    /// How long one export may take before it is given up (the queue keeps filling meanwhile).
+    public var exportTimeout: Duration = .seconds(10)
+    /// Message contents (`gen_ai.input.messages`, `gen_ai.output.messages`) on the spans.
+    /// Off unless asked for: prompts and answers are the callers' data.
+    public var captureContent = false
+
+    public init() {}
+
+    /// The default OTLP/HTTP endpoint (a collector on this host).
+    public static let defaultEndpoint = "http://localhost:4318"
+
+    /// The environment variables that configure traces (they override the file).
+    public static let environmentVariables = [
+        "OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES",
+        "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_BSP_MAX_QUEUE_SIZE", "SWITCHYARD_TRACE_CONTENT",
+    ]
+
+    /// What the file's `telemetry:` section said (nil: not given).
+    public struct FileSection: Sendable, Hashable {
+        public var enabled: Bool?
+        public var endpoint: String?
+        public var tracesEndpoint: String?
+        public var wireProtocol: WireProtocol?
+        public var serviceName: String?
+        public var resourceAttributes: [String: String] = [:]
+        public var sampler: String?
+        public var samplerArg: Double?
+        public var maxQueueSize: Int?
+        public var exportTimeout: Duration?
+        public var captureContent: Bool?
+
+        public init() {}
+    }
+
+    /// The settings from the file's section (nil: none) and the environment, which overrides
+    /// the file as OpenTelemetry SDKs do. Traces are on when the file enables them or names an
+    /// endpoint, or when `OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`
+    /// is set; `enabled: false`, `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none` turn
+    /// them off. A bad environment value is a `ConfigError` naming the variable.
+    public static func resolve(file section: FileSection?, environment: [String: String]) throws(ConfigError) -> TraceSettings {
+        func env(_ name: String) -> String? {
+            guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+            return value
+        }
+        func bad(_ name: String, _ message: String) -> ConfigError {
+            ConfigError(file: "environment", line: nil, column: nil, field: name, message: message)
+        }
+        var settings = TraceSettings()
+        let file = section ?? FileSection()
+
+        // Where: a signal-specific URL is used as is; a base endpoint gets /v1/traces.
+        var tracesURL: String?
+        if let url = file.tracesEndpoint { tracesURL = url }
+        if let base = file.endpoint, file.tracesEndpoint == nil { tracesURL = Self.tracesURL(base: base) }
+        if let base = env("OTEL_EXPORTER_OTLP_ENDPOINT") {
+            guard Self.isHTTPURL(base) else { throw bad("OTEL_EXPORTER_OTLP_ENDPOINT", "must be an http:// or https:// URL") }
+            tracesURL = Self.tracesURL(base: base)
+        }
+        if let url = env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+            guard Self.isHTTPURL(url) else { throw bad("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "must be an http:// or https:// URL") }
+            tracesURL = url
+        }
+        var enabled = file.enabled ?? (tracesURL != nil)
+        if file.enabled == nil, env("OTEL_EXPORTER_OTLP_ENDPOINT") != nil || env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != nil { enabled = true }
+        if let disabled = env("OTEL_SDK_DISABLED") {
+            switch disabled.lowercased() {
+            case "true": enabled = false
+            case "false": break
+            default: throw bad("OTEL_SDK_DISABLED", "must be true or false")
+            }
+        }
+        if let exporter = env("OTEL_TRACES_EXPORTER") {
+            switch exporter.lowercased() {
+            case "none": enabled = false
+            case "otlp": break
+            default: throw bad("OTEL_TRACES_EXPORTER", "must be otlp or none (this build exports OTLP only)")
+            }
+        }
+        settings.enabled = enabled
+        settings.tracesURL = tracesURL ?? Self.tracesURL(base: Self.defaultEndpoint)
+
+        settings.wireProtocol = file.wireProtocol ?? .httpProtobuf
+        for name in ["OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] {
+            guard let value = env(name) else { continue }
+            guard let parsed = WireProtocol(rawValue: value) else {
+                throw bad(name, value == "grpc" ? "grpc is not supported: this build exports over OTLP/HTTP (http/protobuf or http/json)"
+                                                : "must be http/protobuf or http/json")
+            }
+            settings.wireProtocol = parsed
+        }
+
+        settings.resourceAttributes = file.resourceAttributes
+        if let text = env("OTEL_RESOURCE_ATTRIBUTES") {
+            guard let parsed = Self.parseResourceAttributes(text) else {
+                throw bad("OTEL_RESOURCE_ATTRIBUTES", "must be a comma-separated list of key=value pairs")
+            }
+            settings.resourceAttributes.merge(parsed) { _, new in new }
+        }
+        // The service name: OTEL_SERVICE_NAME, else service.name among the resource attributes,
+        // else the file's, else "switchyard".
+        settings.serviceName = env("OTEL_SERVICE_NAME") ?? file.serviceName ?? settings.resourceAttributes["service.name"] ?? "switchyard"
+
+        var sampler = Sampler(name: file.sampler ?? "parentbased_always_on", ratio: file.samplerArg) ?? .parentBasedAlwaysOn
+        if let name = env("OTEL_TRACES_SAMPLER") {
+            guard let parsed = Sampler(name: name.lowercased(), ratio: nil) else {
+                throw bad("OTEL_TRACES_SAMPLER", "must be one of: \(Sampler.names.joined(separator: ", "))")
+            }
+            sampler = parsed.with(ratio: file.samplerArg ?? 1)
+        }
+        if let arg = env("OTEL_TRACES_SAMPLER_ARG") {
+            guard let ratio = Double(arg), ratio.isFinite, (0...1).contains(ratio) else {
+                throw bad("OTEL_TRACES_SAMPLER_ARG", "must be a number between 0 and 1")
+            }
+            sampler = sampler.with(ratio: ratio)
+        }
+        settings.sampler = sampler
+
+        settings.maxQueueSize = file.maxQueueSize ?? settings.maxQueueSize
+        if let size = env("OTEL_BSP_MAX_QUEUE_SIZE") {
+            guard let n = Int(size), (1...1_000_000).contains(n) else {
+                throw bad("OTEL_BSP_MAX_QUEUE_SIZE", "must be a whole number between 1 and 1000000")
+            }
+            settings.maxQueueSize = n
+        }
+        settings.exportTimeout = file.exportTimeout ?? settings.exportTimeout
+        settings.captureContent = file.captureContent ?? false
+        if let content = env("SWITCHYARD_TRACE_CONTENT") {
+            switch content.lowercased() {
+            case "true", "1": settings.captureContent = true
+            case "false", "0": settings.captureContent = false
+            default: throw bad("SWITCHYARD_TRACE_CONTENT", "must be true or false")
+            }
+        }
+        return settings
+    }
+
+    /// `base` + `/v1/traces` (the OTLP/HTTP rule for the shared endpoint).
+    public static func tracesURL(base: String) -> String {
+        base.hasSuffix("/") ? base + "v1/traces" : base + "/v1/traces"
+    }
+
+    /// An absolute http(s) URL with a host.
+    public static func isHTTPURL(_ text: String) -> Bool {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = url.host, !host.isEmpty else { return false }
+        return true
+    }
+
+    /// `key1=value1,key2=value2` (values percent-decoded, per the OTel spec); nil when a pair
+    /// has no `=` or an empty key.
+    public static func parseResourceAttributes(_ text: String) -> [String: String]? {
+        var result: [String: String] = [:]
+        for pair in text.split(separator: ",", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { return nil }
+            let key = parts[0].trimmingCharacters(in: .whitespaces)
+            guard !key.isEmpty else { return nil }
+            let raw = parts[1].trimmingCharacters(in: .whitespaces)
+            result[key] = raw.removingPercentEncoding ?? raw
+        }
+        return result
+    }
+}

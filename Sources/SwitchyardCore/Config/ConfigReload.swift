@@ -57,6 +57,8 @@ public struct ConfigReload: Sendable {
         keep("ledger.retention_months", \.access.retentionMonths) { $0.map(String.init) ?? "none" }
         keep("log.access", \.accessLog.enabled) { $0 ? "json" : "off" }
         keep("log.access_file", \.accessLog.file) { $0 ?? "stdout" }
+        keep("batch.lease_s", \.batch.lease) { String($0.components.seconds) }
+        keep("batch.poll_ms", \.batch.poll) { Self.milliseconds($0) }
         // Whatever the access settings hold beyond the fields above stays as it runs.
         config.access = running.access
         config.accessLog = running.accessLog
@@ -86,6 +88,7 @@ public struct ConfigReload: Sendable {
         ]
         applied += limits.filter(\.1).map(\.0)
         if running.metricsBearerToken != next.metricsBearerToken { applied.append("metrics.bearer_token_env") }
+        if running.batch != config.batch { applied.append("batch") }
 
         self.config = config
         self.applied = applied

@@ -38,6 +38,9 @@ public struct UsageRecord: Sendable, Hashable {
     public var cacheHit = false
     /// For a cache hit, what the answer cost when it was made (nil otherwise, or unpriced).
     public var costSavedPicodollars: Int64?
+    /// A batch line's call: the batch and the line's `custom_id` (nil for live calls).
+    public var batchID: String?
+    public var customID: String?
 
     public init(recordID: String = UUID().uuidString.lowercased(), time: Date, requestID: String, keyID: String?, team: String?, requestedModel: String, servedModel: String?,
                 provider: String?, deployment: String?, region: String?, route: String?, attempts: Int, usage: TokenUsage,

@@ -27,6 +27,8 @@ struct ChatCall: Sendable {
     /// The attempt that lost a hedge race, billed with a ledger row of its own.
     var hedgeLoser: Executor.HedgeLoser?
     var trace: ResponseTrace
+    /// A batch line's call: its rows go to the batch's commit, not to the ledger queue.
+    var batch: BatchLineContext?
 
     init(requestID: String, key: VirtualKey?) {
         self.requestID = requestID

@@ -441,3 +441,53 @@ def test_cli_lists_shows_watches_and_cancels(setup):
     assert watched.returncode == 0 and "cancelled" in watched.stdout
     missing = run("show", "batch_" + "x" * 24)
     assert missing.returncode == 1 and "No such batch" in missing.stderr
+
+
+# MARK: Cluster: leases
+
+
+POSTGRES_URL = os.environ.get("SWITCHYARD_TEST_POSTGRES_URL")
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason="needs SWITCHYARD_TEST_POSTGRES_URL (scripts/test starts a server)")
+def test_a_replica_that_dies_loses_its_batches_to_another(tmp_path, launcher):
+    database = f"batches_{int(time.time() * 1000) % 10**9}_{os.getpid()}"
+    subprocess.run(["psql", POSTGRES_URL, "-qc", f"CREATE DATABASE {database}"], check=True, capture_output=True)
+    url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + database
+    settings = {
+        "providers": [{"name": "deepseek", "family": "deepseek", "deployments": [
+            {"name": "sim-deepseek", "simulated": True, "models": {CHAT: CHAT}}]}],
+        "auth": {"required": True, "admin_key_env": "SWITCHYARD_ADMIN_KEY"},
+        # The replicas share the files directory (a network volume in production).
+        "store": {"url": url, "sync_ms": 200, "files_dir": str(tmp_path / "files")},
+        "ledger": {"flush_ms": 20},
+        "batch": {"poll_ms": 100, "lease_s": 2, "concurrency": 4},
+    }
+    path = tmp_path / "cluster.yaml"
+    path.write_text(to_yaml(settings) + "\n")
+    a = launcher.gateway(path, env())
+    b = launcher.gateway(path, env())
+    secret, _ = create_key(a.url)
+    time.sleep(0.6)  # B loads the key at its next sync
+    api = client(a, secret)
+    ids = [f"c{i:04d}" for i in range(300)]
+    batch = api.batches.create(input_file_id=upload(api, [chat_line(i, sim_prompt(tokens=2, ttft_ms=30)) for i in ids]),
+                               endpoint="/v1/chat/completions", completion_window="24h")
+    wait_for(api, batch.id, until=lambda x: x.request_counts.completed >= 40)
+    # One replica holds the batch's lease and runs it; kill -9 it.
+    holder, other = (a, b) if batch.id in a.output() else (b, a)
+    assert batch.id not in other.output()
+    holder.popen.kill()
+    holder.popen.wait(timeout=10)
+    # The other replica takes it over once the lease lapses, and finishes it.
+    api = client(other, secret)
+    finished = wait_for(api, batch.id, timeout=120)
+    assert finished.status == "completed"
+    assert batch.id in other.output()
+    output, errors = jsonl(api, finished.output_file_id), jsonl(api, finished.error_file_id)
+    assert sorted(line["custom_id"] for line in output + errors) == ids and not errors
+    rows = subprocess.run(["psql", url, "-tAc", f"SELECT custom_id, status, cost_pusd FROM usage_records WHERE batch_id = '{finished.id}'"],
+                          check=True, capture_output=True, text=True).stdout.split()
+    successful = sorted(r.split("|")[0] for r in rows if r.split("|")[1] == "200")
+    assert successful == ids, "exactly one successful ledger row per line"
+    assert Decimal(finished.usage.model_extra["cost_usd"]) == sum(Decimal(r.split("|")[2] or 0) for r in rows) / PUSD

@@ -100,7 +100,9 @@ import Testing
         #expect(paused.code == BatchError.budgetExhausted && paused.message.contains("budget of $1 per day is used up"))
         #expect(BatchLineVerdict.of(status: 429, errorCode: nil, refusal: nil, maxCost: cap, cancelled: false) == .stopForMaxCost(cap))
         #expect(BatchLineVerdict.of(status: 503, errorCode: "gateway_shutting_down", refusal: nil, maxCost: nil, cancelled: false) == .abandon)
-        #expect(BatchLineVerdict.of(status: 200, errorCode: nil, refusal: nil, maxCost: nil, cancelled: true) == .abandon)
+        #expect(BatchLineVerdict.of(status: 502, errorCode: "upstream_error", refusal: nil, maxCost: nil, cancelled: true) == .abandon)
+        // Answered just as the shutdown came: the answer is kept (running it again would bill it twice).
+        #expect(BatchLineVerdict.of(status: 200, errorCode: nil, refusal: nil, maxCost: nil, cancelled: true) == .record(ok: true))
     }
 
     @Test func outputLinesHaveOpenAIsFormat() throws {

@@ -61,8 +61,8 @@ public enum BatchLineVerdict: Sendable, Hashable {
     /// The line could cost more than is left of `switchyard_max_cost_usd`: the batch is
     /// cancelled with this reason, the line never runs.
     case stopForMaxCost(BatchError)
-    /// The gateway is shutting down and the call was cut: no result; the line runs again after
-    /// the restart (the ledger rows of what it spent are kept).
+    /// The gateway is shutting down and the call was cut before it was answered: no result; the
+    /// line runs again after the restart (the ledger rows of what it spent are kept).
     case abandon
 
     /// `status` is what the call answered; `refusal` the admission's refusal when admission
@@ -79,7 +79,9 @@ public enum BatchLineVerdict: Sendable, Hashable {
                               reason: BatchError(code: BatchError.rateLimited, message: "Waiting: \(refusal.message)"))
             }
         }
+        // An answer that came is the line's, even at shutdown: running it again would bill it twice.
+        if status == 200 { return .record(ok: true) }
         if cancelled || errorCode == APIError.gatewayShuttingDown.code { return .abandon }
-        return .record(ok: status == 200)
+        return .record(ok: false)
     }
 }

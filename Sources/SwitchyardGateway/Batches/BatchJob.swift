@@ -272,6 +272,8 @@ final class BatchJob: Sendable {
         } else if expired {
             await finish(.expired)
         } else if remaining == 0 {
+            // Every line has its result in the store (a line whose commit never landed runs again).
+            guard let committed = try? await runner.store.batchLineNumbers(batchID: id), committed.count == input.lines.count else { return }
             await save { $0.move(to: .finalizing, at: Date()) }
         } else if let window, window.nextOpening(atOrAfter: Date()) == nil {
             await finish(.expired)

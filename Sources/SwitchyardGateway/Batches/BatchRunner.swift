@@ -79,7 +79,12 @@ final class BatchRunner: Service, Sendable {
         }
         for batch in claimed {
             let job = state.withLock { state -> BatchJob? in
-                guard !state.stopping, state.jobs[batch.id] == nil else { return nil }
+                if let running = state.jobs[batch.id] {
+                    // Cancelled on another replica: the job here stops dispatching now.
+                    if batch.status == .cancelling { running.cancelRequested() }
+                    return nil
+                }
+                guard !state.stopping else { return nil }
                 let job = BatchJob(batch: batch, runner: self)
                 state.jobs[batch.id] = job
                 return job

@@ -65,6 +65,37 @@ public protocol GatewayStore: Sendable {
     /// False when there was no such file.
     func deleteFile(id: String) async throws -> Bool
 
+    // MARK: Batches (`POST /v1/batches`; the runner's leases and line results)
+
+    func insertBatch(_ batch: Batch) async throws
+    func batch(id: String) async throws -> Batch?
+    /// Batches newest first, those after the batch `after` in that order, at most `limit`:
+    /// of one key (`.key(nil)`: created without a key), or of every key (the admin API).
+    func batches(_ owner: BatchOwner, after: String?, limit: Int) async throws -> [Batch]
+    /// A validating or in-progress batch becomes `cancelling` (at `at`); the batch as it is
+    /// afterwards (nil: no such batch).
+    func cancelBatch(id: String, at: Date, reason: BatchError?) async throws -> Batch?
+    /// Takes the lease of up to `limit` unfinished batches whose lease is free, expired (its
+    /// holder stopped renewing it), or already `owner`'s — every unfinished batch with
+    /// `takeOver` (a single-process store after a restart) — until `until`.
+    func claimBatches(owner: String, now: Date, until: Date, takeOver: Bool, limit: Int) async throws -> [Batch]
+    /// Extends `owner`'s lease; the batch as stored, or nil when the lease is no longer `owner`'s.
+    func renewBatchLease(id: String, owner: String, until: Date) async throws -> Batch?
+    func releaseBatchLease(id: String, owner: String) async throws
+    /// Writes the batch's status, timestamps, errors and output files (never its counts and
+    /// usage, which only `commitBatchLine` adds to), with `files` inserted in the same
+    /// transaction; only while the batch is `expecting` and its lease is `owner`'s (false otherwise).
+    func updateBatch(_ batch: Batch, expecting: BatchStatus, owner: String, files: [StoredFile]) async throws -> Bool
+    /// Commits one line in one transaction: its result (nil: the line is to run again, only
+    /// its ledger rows are kept), its ledger rows with their spend (when `ledger`), and their
+    /// counts, tokens and cost added to the batch. Nothing is written when the lease is not
+    /// `owner`'s or the line already has a result.
+    func commitBatchLine(batchID: String, owner: String, result: BatchLineResult?, records: [UsageRecord], ledger: Bool) async throws -> BatchCommit
+    /// The line numbers that have a result.
+    func batchLineNumbers(batchID: String) async throws -> Set<Int>
+    /// Every line result of a batch, in line order.
+    func batchLines(batchID: String) async throws -> [BatchLineResult]
+
     func close() async
 }
 
@@ -96,6 +127,39 @@ public struct SpendChanges: Sendable {
     public init(spend: [String: [BudgetPeriod: Int64]], readAt: Int64) {
         self.spend = spend
         self.readAt = readAt
+    }
+}
+
+/// Whose batches a listing shows.
+public enum BatchOwner: Sendable, Hashable {
+    /// One key's (nil: the batches created without a key).
+    case key(String?)
+    /// Every key's.
+    case any
+}
+
+/// What `commitBatchLine` did.
+public enum BatchCommit: Sendable, Hashable {
+    case committed
+    /// The line already had a result: nothing was written.
+    case duplicate
+    /// Another replica holds the batch's lease now: nothing was written.
+    case leaseLost
+}
+
+/// The batch's counts and usage after adding `records` and `result`.
+extension Batch {
+    public static func usageDelta(_ records: [UsageRecord]) -> (usage: TokenUsage, cost: Int64) {
+        var usage = TokenUsage()
+        var cost: Int64 = 0
+        for record in records {
+            usage.promptTokens += record.usage.promptTokens
+            usage.completionTokens += record.usage.completionTokens
+            usage.cachedPromptTokens += record.usage.cachedPromptTokens
+            usage.reasoningTokens += record.usage.reasoningTokens
+            if let c = record.costPicodollars { cost = Picodollars.add(cost, max(0, c)) }
+        }
+        return (usage, cost)
     }
 }
 

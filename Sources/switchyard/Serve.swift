@@ -28,7 +28,8 @@ struct Serve: AsyncParsableCommand {
             as they started; an invalid file is refused and the running config keeps serving.
 
             Endpoints: POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, \
-            GET /healthz, GET /readyz, GET /metrics, /admin/keys, /admin/usage, /admin/health, POST /admin/reload.
+            POST /v1/embeddings, /v1/files, /v1/batches, GET /healthz, GET /readyz, GET /metrics, /admin/keys, /admin/usage, \
+            /admin/batches, /admin/health, POST /admin/reload.
             """)
 
     @Option(help: "Address to listen on (overrides server.host in the config).")
@@ -163,8 +164,8 @@ struct Serve: AsyncParsableCommand {
             "models": .stringConvertible(gatewayConfig.catalog.models.filter { parts.pool.serves($0.id) }.count),
             "deployments": .stringConvertible(parts.pool.deployments.count),
         ])
-        // Shut down in reverse order: ShutdownGrace starts the grace period, the server stops
-        // accepting and drains, CallDrain waits for calls whose clients had left, and the ledger
+        // Shut down in reverse order: ShutdownGrace starts the grace period, the batch runner
+        // stops dispatching lines, the server stops accepting and drains, CallDrain waits for calls whose clients had left, and the ledger
         // writer flushes last.
         let group = ServiceGroup(
             services: traceServices + (access?.services(logger: logger) ?? []) + [
@@ -172,6 +173,7 @@ struct Serve: AsyncParsableCommand {
                 HealthProber(live: parts.live, connections: parts.upstream, logger: logger),
                 parts.callDrain(),
                 application,
+            ] + (parts.batches.map { [$0] } ?? []) + [
                 ShutdownGrace(calls: parts.calls, grace: parts.shutdownGrace, logger: logger),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -33,7 +33,7 @@ struct Switchyard: AsyncParsableCommand {
             `--config switchyard.yaml` (see examples/).
             """,
         version: Switchyard.version,
-        subcommands: [Serve.self, Sim.self, Bench.self, Models.self, Route.self, CostCommand.self, Recommend.self, Keys.self, UsageCommand.self],
+        subcommands: [Serve.self, Sim.self, Bench.self, Models.self, Route.self, CostCommand.self, Recommend.self, Keys.self, UsageCommand.self, BatchesCommand.self],
         defaultSubcommand: nil
     )
 

@@ -117,6 +117,35 @@ final class SwitchableStore: GatewayStore {
         return try await inner.files(keyID: keyID, purpose: purpose, after: after, limit: limit)
     }
     func deleteFile(id: String) async throws -> Bool { try check(); return try await inner.deleteFile(id: id) }
+    func insertBatch(_ batch: Batch) async throws { try check(); try await inner.insertBatch(batch) }
+    func batch(id: String) async throws -> Batch? { try check(); return try await inner.batch(id: id) }
+    func batches(_ owner: BatchOwner, after: String?, limit: Int) async throws -> [Batch] {
+        try check()
+        return try await inner.batches(owner, after: after, limit: limit)
+    }
+    func cancelBatch(id: String, at: Date, reason: BatchError?) async throws -> Batch? {
+        try check()
+        return try await inner.cancelBatch(id: id, at: at, reason: reason)
+    }
+    func claimBatches(owner: String, now: Date, until: Date, takeOver: Bool, limit: Int) async throws -> [Batch] {
+        try check()
+        return try await inner.claimBatches(owner: owner, now: now, until: until, takeOver: takeOver, limit: limit)
+    }
+    func renewBatchLease(id: String, owner: String, until: Date) async throws -> Batch? {
+        try check()
+        return try await inner.renewBatchLease(id: id, owner: owner, until: until)
+    }
+    func releaseBatchLease(id: String, owner: String) async throws { try check(); try await inner.releaseBatchLease(id: id, owner: owner) }
+    func updateBatch(_ batch: Batch, expecting: BatchStatus, owner: String, files: [StoredFile]) async throws -> Bool {
+        try check()
+        return try await inner.updateBatch(batch, expecting: expecting, owner: owner, files: files)
+    }
+    func commitBatchLine(batchID: String, owner: String, result: BatchLineResult?, records: [UsageRecord], ledger: Bool) async throws -> BatchCommit {
+        try check()
+        return try await inner.commitBatchLine(batchID: batchID, owner: owner, result: result, records: records, ledger: ledger)
+    }
+    func batchLineNumbers(batchID: String) async throws -> Set<Int> { try check(); return try await inner.batchLineNumbers(batchID: batchID) }
+    func batchLines(batchID: String) async throws -> [BatchLineResult] { try check(); return try await inner.batchLines(batchID: batchID) }
     func close() async { await inner.close() }
 }
 

@@ -264,6 +264,15 @@ def check_valid_file_refusal(case, error: dict) -> None:
         f"an upload valid by the document was refused: {error}"
 
 
+def check_valid_batch_refusal(case, error: dict) -> None:
+    """Replaces positive_data_acceptance on POST /v1/batches: a body valid by the schema names an
+    input file, which must be one the caller uploaded (a generated ID is not found), and the
+    metadata keys `switchyard_max_cost_usd` and `switchyard_window` must hold what they mean."""
+    param = error["param"] or ""
+    assert (error["code"] == "file_not_found" and param == "input_file_id") or param.startswith("metadata.switchyard_"), \
+        f"a batch valid by the document was refused: {error}"
+
+
 @schema.parametrize()
 def test_gateway_meets_its_openapi_document(case, gateway):
     declared = case.method.upper() == case.operation.method.upper()  # else an undeclared-method probe
@@ -301,6 +310,10 @@ def test_gateway_meets_its_openapi_document(case, gateway):
         excluded.append(openapi_checks.positive_data_acceptance)
         if refused and positive:
             check_valid_file_refusal(case, error)
+    elif declared and operation == "POST /v1/batches":
+        excluded.append(openapi_checks.positive_data_acceptance)
+        if error is not None and positive and response.status_code in (400, 404):
+            check_valid_batch_refusal(case, error)
     elif declared and operation == "GET /admin/usage":
         excluded.append(openapi_checks.positive_data_acceptance)
         if refused and positive:

@@ -6,13 +6,13 @@
 /// timeouts other than `connect_ms`, the limits of client connections opened from then on
 /// (`max_connections`, `max_body_bytes`, `header_timeout_ms`, `body_timeout_ms`,
 /// `idle_timeout_ms`, `client_stall_ms`), `shutdown_grace_s` (read when a shutdown starts),
-/// `public_health` and the metrics token.
+/// `public_health`, the metrics token, and `batch` but for `lease_s` and `poll_ms`.
 ///
 /// Restart: what was bound or opened at start-up — the listen address (`host`, `port`,
 /// `backlog`), `timeouts.connect_ms` (the shared
 /// upstream connection pool), everything under `auth`, `store` and `ledger` (the store and the
-/// ledger writer), and `log` (the access log's file). Such a change is reported and its running
-/// value kept.
+/// ledger writer), `log` (the access log's file), `batch.lease_s` and `batch.poll_ms`. Such a change is
+/// reported and its running value kept.
 public struct ConfigReload: Sendable {
     /// The config to run from now on: the new one, with every setting that needs a restart
     /// kept at its running value.
@@ -58,6 +58,8 @@ public struct ConfigReload: Sendable {
         keep("log.access", \.accessLog.enabled) { $0 ? "json" : "off" }
         keep("log.access_file", \.accessLog.file) { $0 ?? "stdout" }
         keep("telemetry", \.traces) { _ in nil }
+        keep("batch.lease_s", \.batch.lease) { String($0.components.seconds) }
+        keep("batch.poll_ms", \.batch.poll) { Self.milliseconds($0) }
         // Whatever the access settings hold beyond the fields above stays as it runs.
         config.access = running.access
         config.accessLog = running.accessLog
@@ -87,6 +89,7 @@ public struct ConfigReload: Sendable {
         ]
         applied += limits.filter(\.1).map(\.0)
         if running.metricsBearerToken != next.metricsBearerToken { applied.append("metrics.bearer_token_env") }
+        if running.batch != config.batch { applied.append("batch") }
 
         self.config = config
         self.applied = applied

@@ -54,7 +54,7 @@ struct ConfigValidator {
 
     func validate(_ root: Node) throws(ConfigError) -> GatewayConfig {
         let top = try YAMLCursor(node: root, field: "", file: file)
-            .mapping(allowed: ["server", "timeouts", "models", "providers", "routing", "auth", "store", "ledger", "metrics", "log", "cache", "telemetry"])
+            .mapping(allowed: ["server", "timeouts", "models", "providers", "routing", "auth", "store", "ledger", "metrics", "log", "cache", "telemetry", "batch"])
         var config = GatewayConfig(catalog: catalog, providers: [], origin: file)
         config.access = try AccessValidator(file: file, environment: environment)
             .access(auth: top["auth"], store: top["store"], ledger: top["ledger"])
@@ -75,6 +75,7 @@ struct ConfigValidator {
         config.traces = try TraceSettings.resolve(file: telemetrySection, environment: environment)
         if let timeouts = top["timeouts"] { config.timeouts = try upstreamTimeouts(timeouts, base: config.timeouts) }
         if let cache = top["cache"] { try cacheSettings(cache, into: &config.cache) }
+        if let batch = top["batch"] { config.batch = try batchSettings(batch) }
         if let models = top["models"] {
             for entry in try models.sequence() {
                 let model = try model(entry, in: config.catalog)

@@ -20,6 +20,8 @@ public struct GatewayConfig: Sendable {
     public var cache = CacheSettings()
     /// OpenTelemetry traces (`telemetry:` and the `OTEL_*` variables), off by default.
     public var traces = TraceSettings()
+    /// Batch jobs (`batch:`).
+    public var batch = BatchSettings()
 
     public init(server: ServerSettings = .init(), timeouts: UpstreamTimeouts = .init(), catalog: Catalog,
                 providers: [ProviderConfig], origin: String) {

@@ -41,6 +41,9 @@ public struct UsageRecord: Sendable, Hashable {
     /// The call's trace (32 hex digits) when traces are on: the access log prints it, the
     /// ledger does not keep it.
     public var traceID: String?
+    /// A batch line's call: the batch and the line's `custom_id` (nil for live calls).
+    public var batchID: String?
+    public var customID: String?
 
     public init(recordID: String = UUID().uuidString.lowercased(), time: Date, requestID: String, keyID: String?, team: String?, requestedModel: String, servedModel: String?,
                 provider: String?, deployment: String?, region: String?, route: String?, attempts: Int, usage: TokenUsage,

@@ -81,6 +81,10 @@ public struct APIError: Sendable, Hashable, CustomStringConvertible {
 
     /// No such file for this key (another key's files are not found either).
     public static let fileNotFound = APIError(404, invalid, "file_not_found", retry: nil)
+    /// No such batch for this key (another key's batches are not found either).
+    public static let batchNotFound = APIError(404, invalid, "batch_not_found", retry: nil)
+    /// `POST /v1/batches/{id}/cancel` of a batch that is finalizing or over.
+    public static let batchNotCancellable = APIError(409, invalid, "batch_not_cancellable", retry: false)
     public static let invalidMetricsToken = APIError(401, invalid, "invalid_metrics_token", retry: false)
     /// `POST /admin/reload`: the config file is invalid or unreadable; the running config keeps serving.
     public static let configInvalid = APIError(400, invalid, "config_invalid", retry: false)
@@ -115,7 +119,7 @@ public struct APIError: Sendable, Hashable, CustomStringConvertible {
         .requestTimeout, .incompleteRequest, .malformedRequest, .unknownURL, .methodNotAllowed,
         .modelNotFound, .fallbackModelNotFound, .contextLengthExceeded, .noCapableModel, .noHealthyDeployment,
         .invalidAPIKey, .modelNotAllowed, .insufficientQuota, .keyRequestRateLimited, .keyTokenRateLimited, .keyTokenLimitTooSmall,
-        .storeUnavailable, .adminDisabled, .invalidAdminKey, .keyNotFound, .fileNotFound, .invalidMetricsToken, .configInvalid, .noConfigFile, .internalError, .gatewayShuttingDown,
+        .storeUnavailable, .adminDisabled, .invalidAdminKey, .keyNotFound, .fileNotFound, .batchNotFound, .batchNotCancellable, .invalidMetricsToken, .configInvalid, .noConfigFile, .internalError, .gatewayShuttingDown,
         .contentFilter, .upstreamRateLimited, .upstreamOverloaded, .upstreamError, .upstreamAuthenticationFailed,
         .upstreamInvalidRequest, .upstreamModelNotFound, .upstreamTimeout, .upstreamUnreachable,
         .upstreamBadResponse,

@@ -10,6 +10,10 @@ final class Admission: Sendable {
         var requests: WindowCounter?
         var tokens: WindowCounter?
         var spend = SpendCounter()
+        /// What the key's batch lines used of its RPM and TPM in `batchMinute` (`batch.max_share`).
+        var batchMinute: Int64 = 0
+        var batchRequests = 0
+        var batchTokens = 0
 
         /// Brings the key's RPM and TPM windows to `minute` (created at first use).
         mutating func roll(_ key: VirtualKey, to minute: Int64, replicas: Int) {
@@ -58,6 +62,8 @@ final class Admission: Sendable {
         var estimatedTokens: Int
         /// The call's worst-case cost, reserved against the budget until it settles.
         var reservedPicodollars: Int64
+        /// A batch line's call: its tokens count against the key's batch share too.
+        var batch = false
     }
 
     enum Decision: Sendable {
@@ -71,7 +77,11 @@ final class Admission: Sendable {
     /// against TPM and `worstCase` (those tokens at the most expensive candidate's prices) is
     /// reserved against the budget, both until `settle` replaces them with the real numbers:
     /// concurrent calls cannot overshoot a budget or a TPM limit together.
-    func admit(_ key: VirtualKey, estimatedTokens: Int, worstCase: Int64, now: Date) -> Decision {
+    ///
+    /// A batch line's call (`batchShare`, the config's `batch.max_share`) is also refused when
+    /// the key's batch lines have used that share of its RPM or TPM in this minute: interactive
+    /// calls of the key keep the rest.
+    func admit(_ key: VirtualKey, estimatedTokens: Int, worstCase: Int64, now: Date, batchShare: Double? = nil) -> Decision {
         let seconds = now.timeIntervalSince1970
         let minute = WindowCounter.minute(of: seconds)
         let resetMs = max(0, Int(((Double(minute + 1) * 60) - seconds) * 1000))
@@ -101,11 +111,28 @@ final class Admission: Sendable {
                 return .refused(Self.rateLimited("tokens per minute (TPM)", kind: .keyTokenRateLimited, limit: limit, used: counter.clusterUsed, requested: estimate,
                                                  retryAfter: current?.retryAfterSeconds ?? 1), current)
             }
+            if let share = batchShare {
+                if entry.batchMinute != minute { (entry.batchMinute, entry.batchRequests, entry.batchTokens) = (minute, 0, 0) }
+                let retryAfter = max(1, (resetMs + 999) / 1000)
+                if let limit = key.limits.requestsPerMinute, entry.batchRequests + 1 > Self.batchAllowance(limit, share: share) {
+                    return .refused(OpenAIError(.keyRequestRateLimited, "This key's batches may use \(Self.batchAllowance(limit, share: share)) of its \(limit) requests per minute (batch.max_share \(share)); they used them in this minute. Please try again in \(retryAfter)s.", retryAfterSeconds: retryAfter), status())
+                }
+                if let limit = key.limits.tokensPerMinute, entry.batchTokens + estimate > Self.batchAllowance(limit, share: share) {
+                    let allowance = Self.batchAllowance(limit, share: share)
+                    if estimate > allowance {
+                        return .refused(OpenAIError(.keyTokenLimitTooSmall, "This request needs about \(estimate) tokens (prompt estimate plus max_tokens), more than this key's batches may use in a minute (\(allowance) of its \(limit) tokens per minute, batch.max_share \(share)). Lower max_tokens or shorten the prompt."), status())
+                    }
+                    return .refused(OpenAIError(.keyTokenRateLimited, "This key's batches may use \(allowance) of its \(limit) tokens per minute (batch.max_share \(share)); they used \(entry.batchTokens) in this minute and this request needs about \(estimate). Please try again in \(retryAfter)s.", retryAfterSeconds: retryAfter), status())
+                }
+                entry.batchRequests += 1
+                entry.batchTokens += estimate
+            }
             entry.requests?.add(1)
             entry.tokens?.add(estimate)
             let reserved = key.budget == nil ? 0 : max(0, worstCase)
             entry.spend.reserve(reserved)
-            return .admitted(Ticket(keyID: key.id, minute: minute, estimatedTokens: estimate, reservedPicodollars: reserved), status())
+            return .admitted(Ticket(keyID: key.id, minute: minute, estimatedTokens: estimate, reservedPicodollars: reserved, batch: batchShare != nil),
+                             status())
         }
     }
 
@@ -127,6 +154,11 @@ final class Admission: Sendable {
         }
     }
 
+    /// A key's batch allowance of `limit` per minute: at least 1.
+    static func batchAllowance(_ limit: Int, share: Double) -> Int {
+        max(1, Int((Double(limit) * share).rounded(.down)))
+    }
+
     static func rateLimited(_ what: String, kind: APIError, limit: Int, used: Int, requested: Int, retryAfter: Int) -> OpenAIError {
         OpenAIError(kind, "Rate limit reached for this key on \(what): Limit \(limit), Used \(min(used, limit)), Requested \(requested). Please try again in \(retryAfter)s.",
                     retryAfterSeconds: retryAfter)
@@ -140,6 +172,10 @@ final class Admission: Sendable {
             if entry.tokens?.minute == ticket.minute {
                 let (difference, overflow) = max(0, tokens).subtractingReportingOverflow(ticket.estimatedTokens)
                 if !overflow { entry.tokens?.add(difference) }
+            }
+            if ticket.batch, entry.batchMinute == ticket.minute {
+                let (difference, overflow) = max(0, tokens).subtractingReportingOverflow(ticket.estimatedTokens)
+                if !overflow { entry.batchTokens = max(0, entry.batchTokens + difference) }
             }
             entry.spend.release(ticket.reservedPicodollars)
             if let costPicodollars, costPicodollars > 0 { entry.spend.spend(costPicodollars) }

@@ -29,6 +29,8 @@ struct ChatCall: Sendable {
     var trace: ResponseTrace
     /// The request's SERVER span (nil: traces off), ended by `finish`.
     var span: TraceSpan?
+    /// A batch line's call: its rows go to the batch's commit, not to the ledger queue.
+    var batch: BatchLineContext?
 
     init(requestID: String, key: VirtualKey?) {
         self.requestID = requestID

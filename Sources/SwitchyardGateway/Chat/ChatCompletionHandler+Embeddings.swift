@@ -27,18 +27,10 @@ extension ChatCompletionHandler {
         call.trace.model = plan.models.first?.id
         let region = headers.first(name: "x-switchyard-region").flatMap { $0.isEmpty ? nil : String($0.prefix(64)) } ?? call.key?.region
         let (candidates, skipped) = pool.candidates(for: plan.models, preferredRegion: region)
-        if let access, let key = call.key {
+        if let access, call.key != nil || call.batch != nil {
             // Embeddings have no output: the worst case is the input estimate at the dearest candidate.
             let worstCase = candidates.compactMap { Cost.of(TokenUsage(promptTokens: estimate), at: $0.pricing).picodollars }.max() ?? 0
-            switch access.admission.admit(key, estimatedTokens: estimate, worstCase: worstCase, now: call.startedAt) {
-            case .refused(let error, let status):
-                call.trace.rateLimit = status
-                metrics.recordAdmission(refused: error.code ?? error.type)
-                throw error
-            case .admitted(let ticket, let status):
-                call.ticket = ticket
-                call.trace.rateLimit = status
-            }
+            try admit(&call, access: access, estimatedTokens: estimate, worstCase: worstCase)
         }
         let deadline = call.started + executor.timeouts(for: plan.models[0]).total
         let prepared = try await attempt(.embeddings(request), call: &call, executor: executor, candidates: candidates, skipped: skipped,

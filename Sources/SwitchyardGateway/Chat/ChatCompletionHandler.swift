@@ -108,24 +108,27 @@ struct ChatCompletionHandler: Sendable {
     /// records the call once. The Messages door is the chat pipeline with its request
     /// translated in and its answer translated out (`MessagesClient`).
     /// `maxBodyBytes` is the limit the client's connection read the body with.
-    /// `span` is the request's SERVER span (traces on), which `finish` ends.
+    /// `span` is the request's SERVER span (traces on), which `finish` ends. A batch line runs
+    /// here too (`batch`), with a client that keeps the whole answer: the same admission,
+    /// routing, attempts and accounting as a live call of the batch's key; its ledger rows go
+    /// to the batch's line commit (`BatchLineContext`) instead of the ledger queue.
     func serve(headers: HTTPHeaders, caller: AccessLayer.Caller, body: ByteBuffer, maxBodyBytes: Int, front: UsageRecord.Front = .chat,
-               span: TraceSpan? = nil, client: some ChatClient, logger: Logger) async {
+               span: TraceSpan? = nil, client: some ChatClient, logger: Logger, batch: BatchLineContext? = nil) async {
         switch front {
         case .chat:
             await run(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: front, span: span, client: client,
-                      logger: logger)
+                      logger: logger, batch: batch)
         case .messages:
             await run(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: front, span: span,
-                      client: MessagesClient(client), logger: logger)
+                      client: MessagesClient(client), logger: logger, batch: batch)
         case .embeddings:
             await run(headers: headers, caller: caller, body: body, maxBodyBytes: maxBodyBytes, front: front, span: span, client: client,
-                      logger: logger)
+                      logger: logger, batch: batch)
         }
     }
 
     private func run(headers: HTTPHeaders, caller: AccessLayer.Caller, body: ByteBuffer, maxBodyBytes: Int, front: UsageRecord.Front,
-                     span: TraceSpan?, client: some ChatClient, logger: Logger) async {
+                     span: TraceSpan?, client: some ChatClient, logger: Logger, batch: BatchLineContext?) async {
         // The one read of the configuration for this call.
         let snapshot = live.current
         var call: ChatCall
@@ -138,6 +141,7 @@ struct ChatCompletionHandler: Sendable {
         if logger.logLevel <= .warning { logger[metadataKey: "request.id"] = .string(call.requestID) }
         call.front = front
         call.span = span
+        call.batch = batch
         call.trace.cache = .bypass
         metrics.requestStarted()
         let end: CallEnd
@@ -205,21 +209,13 @@ struct ChatCompletionHandler: Sendable {
         }
         let region = headers.first(name: "x-switchyard-region").flatMap { $0.isEmpty ? nil : String($0.prefix(64)) } ?? call.key?.region
         let (candidates, skipped) = pool.candidates(for: plan.models, preferredRegion: region)
-        if let access, let key = call.key {
+        if let access, call.key != nil || call.batch != nil {
             // The worst case: the prompt estimate plus the output cap, at the dearest candidate.
             let outputCap = chat.maxOutputTokens ?? plan.models.map(\.maxOutputTokens).max() ?? 0
             let worst = TokenUsage(promptTokens: features.estimatedPromptTokens, completionTokens: outputCap)
             let worstCase = candidates.compactMap { Cost.of(worst, at: $0.pricing).picodollars }.max() ?? 0
             let (tokens, overflow) = features.estimatedPromptTokens.addingReportingOverflow(outputCap)
-            switch access.admission.admit(key, estimatedTokens: overflow ? .max : tokens, worstCase: worstCase, now: call.startedAt) {
-            case .refused(let error, let status):
-                call.trace.rateLimit = status
-                metrics.recordAdmission(refused: error.code ?? error.type)
-                throw error
-            case .admitted(let ticket, let status):
-                call.ticket = ticket
-                call.trace.rateLimit = status
-            }
+            try admit(&call, access: access, estimatedTokens: overflow ? .max : tokens, worstCase: worstCase)
         }
         let primaryTimeouts = executor.timeouts(for: plan.models[0], route: plan.timeouts)
         let deadline = call.started + primaryTimeouts.total
@@ -256,6 +252,26 @@ struct ChatCompletionHandler: Sendable {
                 cache.store(cacheTicket, answer)
             }
             return end
+        }
+    }
+
+    /// Admission of a call of a key: its rate limits and budget (`Admission.admit`); for a batch
+    /// line, first the batch's own cost limit, and the key's batch share of its limits.
+    func admit(_ call: inout ChatCall, access: AccessLayer, estimatedTokens: Int, worstCase: Int64) throws(OpenAIError) {
+        if let batch = call.batch, let refusal = batch.reserve(worstCase: worstCase) {
+            throw refusal
+        }
+        guard let key = call.key else { return }
+        switch access.admission.admit(key, estimatedTokens: estimatedTokens, worstCase: worstCase, now: call.startedAt,
+                                      batchShare: call.batch?.share) {
+        case .refused(let error, let status):
+            call.trace.rateLimit = status
+            call.batch?.refusedByAdmission(error)
+            metrics.recordAdmission(refused: error.code ?? error.type)
+            throw error
+        case .admitted(let ticket, let status):
+            call.ticket = ticket
+            call.trace.rateLimit = status
         }
     }
 
@@ -375,11 +391,10 @@ struct ChatCompletionHandler: Sendable {
             if let key = call.key, let picodollars = cost.picodollars { access.admission.charge(key.id, picodollars: picodollars) }
             return (loser, usage, cost)
         }
-        guard access.settings.ledgerEnabled || accessLog != nil else { return }
+        guard access.settings.ledgerEnabled || accessLog != nil || call.batch != nil else { return }
         let record = record(call, end, costPicodollars: picodollars)
         accessLog?.write(AccessLogLine.json(record))
-        guard access.settings.ledgerEnabled else { return }
-        await access.ledger.enqueue(record)
+        var rows = [record]
         if let (loser, usage, cost) = loser {
             // A row of its own (same request ID): the provider bills the losing attempt too.
             let deployment = loser.candidate.deployment
@@ -391,8 +406,17 @@ struct ChatCompletionHandler: Sendable {
                 errorClass: "hedge_cancelled", stream: call.stream)
             row.usageSource = loser.usage == nil ? .estimated : .upstream
             row.front = call.front
-            await access.ledger.enqueue(row)
+            row.batchID = call.batch?.batchID
+            row.customID = call.batch?.customID
+            rows.append(row)
         }
+        // A batch line's rows are committed with its result, in one transaction (`BatchJob`).
+        if let batch = call.batch {
+            batch.finished(rows)
+            return
+        }
+        guard access.settings.ledgerEnabled else { return }
+        for row in rows { await access.ledger.enqueue(row) }
     }
 
     /// The SERVER span's end: the status, and what the call was.
@@ -424,6 +448,8 @@ struct ChatCompletionHandler: Sendable {
         record.cacheHit = end.cacheHit
         record.costSavedPicodollars = end.costSaved
         record.traceID = call.span?.traceID
+        record.batchID = call.batch?.batchID
+        record.customID = call.batch?.customID
         return record
     }
 

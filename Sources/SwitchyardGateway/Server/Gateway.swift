@@ -28,6 +28,10 @@ public enum Gateway {
         public var calls: CallTracker
         /// Open client connections.
         var connections: ConnectionCount
+        /// Runs batch jobs (with a store only). Put it after the application in the service
+        /// group: at shutdown it stops dispatching lines first; `CallDrain` waits for the lines
+        /// in flight.
+        public var batches: (any Service)?
 
         /// The shutdown step that waits for the calls in flight and the client connections still
         /// open (at most `connectionWait`), so that every call's ledger row is written.
@@ -122,10 +126,15 @@ public enum Gateway {
             return try ReloadEndpoint.render(await reloader.reload(trigger: "POST /admin/reload"))
         }
         admin.register(on: router)
+        var batches: BatchRunner?
         if let access {
             FilesEndpoints(access: access, directory: access.settings.resolvedFilesDirectory,
                            maxBytes: access.settings.filesMaxBytes, maxLines: access.settings.filesMaxLines,
                            maxLineBytes: config.server.maxBodyBytes + (64 << 10)).register(on: router)
+            let runner = BatchRunner(access: access, chat: chat, calls: calls, live: live, logger: logger)
+            batches = runner
+            BatchEndpoints(access: access, admin: admin, live: live, runner: runner, directory: access.settings.resolvedFilesDirectory)
+                .register(on: router)
         }
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
@@ -155,7 +164,7 @@ public enum Gateway {
             onServerRunning: onServerRunning,
             logger: logger)
         return (application, Parts(registry: registry, live: live, reloader: reloader, pool: pool, simulator: simulator, upstream: upstream,
-                                   calls: calls, connections: connections))
+                                   calls: calls, connections: connections, batches: batches))
     }
 }
 

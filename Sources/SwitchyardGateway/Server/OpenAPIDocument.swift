@@ -36,6 +36,10 @@ enum OpenAPIDocument {
       "description": "OpenAI's Files API for batch input files; a file belongs to the key that uploaded it."
     },
     {
+      "name": "batches",
+      "description": "OpenAI's Batches API, run by the gateway through its own pipeline; a batch belongs to the key that created it."
+    },
+    {
       "name": "models",
       "description": "The catalog models this gateway serves."
     },
@@ -45,7 +49,7 @@ enum OpenAPIDocument {
     },
     {
       "name": "admin",
-      "description": "Virtual keys and usage (admin key required; off while `SWITCHYARD_ADMIN_KEY` is unset)."
+      "description": "Virtual keys, usage and every key's batches (admin key required; off while `SWITCHYARD_ADMIN_KEY` is unset)."
     }
   ],
   "paths": {
@@ -1075,6 +1079,454 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/v1/batches": {
+      "post": {
+        "tags": [
+          "batches"
+        ],
+        "operationId": "createBatch",
+        "summary": "Create a batch",
+        "description": "Runs every line of an input file (uploaded with `purpose=batch`) through the gateway's own pipeline as a live call of the caller's key: its models, routing, fallbacks, retries, breakers, RPM/TPM (at most `batch.max_share` of them), budget and ledger. Everything is checked at once: the file is the caller's and every line's `url` is the batch's `endpoint`. The batch starts `validating`; poll `GET /v1/batches/{id}`.\n\n`metadata.switchyard_max_cost_usd` cancels the batch before its cost could pass the amount; `metadata.switchyard_window` (`off_peak`, a daily UTC range `HH:MM-HH:MM`, or `FROM/TO` in ISO 8601) runs its lines only inside the window.",
+        "security": [
+          {
+            "virtualKey": []
+          },
+          {
+            "virtualKeyHeader": []
+          },
+          {}
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/BatchCreate"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The new batch.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Batch"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A missing or bad field (`missing_required_parameter`, `invalid_type`, `invalid_value`; `param` names it): an endpoint other than /v1/chat/completions or /v1/embeddings, a window other than 24h, bad metadata, a file that is not a batch input file, or a line whose url is not the endpoint (the message names the line).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong virtual key (`invalid_api_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such file for this key (`file_not_found`, `param` `input_file_id`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "The body is larger than 64 KB (`request_too_large`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store failed (`store_unavailable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      },
+      "get": {
+        "tags": [
+          "batches"
+        ],
+        "operationId": "listBatches",
+        "summary": "List the caller's batches, newest first",
+        "security": [
+          {
+            "virtualKey": []
+          },
+          {
+            "virtualKeyHeader": []
+          },
+          {}
+        ],
+        "parameters": [
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "description": "At most this many (default 20).",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100
+            }
+          },
+          {
+            "name": "after",
+            "in": "query",
+            "required": false,
+            "description": "A batch ID: list the batches after it.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The batches.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/BatchList"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A bad `limit` (`invalid_value`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong virtual key (`invalid_api_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store failed (`store_unavailable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/batches/{id}": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "description": "The batch's ID (`batch_…`).",
+          "schema": {
+            "type": "string",
+            "minLength": 1
+          },
+          "example": "batch_0123456789abcdefABCDEFGH"
+        }
+      ],
+      "get": {
+        "tags": [
+          "batches"
+        ],
+        "operationId": "getBatch",
+        "summary": "One batch: status, counts, files, usage and cost",
+        "security": [
+          {
+            "virtualKey": []
+          },
+          {
+            "virtualKeyHeader": []
+          },
+          {}
+        ],
+        "responses": {
+          "200": {
+            "description": "The batch.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Batch"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong virtual key (`invalid_api_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such batch for this key (`batch_not_found`): another key's batches are not found either.",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store failed (`store_unavailable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/batches/{id}/cancel": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "description": "The batch's ID (`batch_…`).",
+          "schema": {
+            "type": "string",
+            "minLength": 1
+          },
+          "example": "batch_0123456789abcdefABCDEFGH"
+        }
+      ],
+      "post": {
+        "tags": [
+          "batches"
+        ],
+        "operationId": "cancelBatch",
+        "summary": "Cancel a batch",
+        "description": "A validating or in-progress batch becomes `cancelling`: the lines in flight finish, the others never run (they go to the error file as `batch_cancelled`), then it is `cancelled`. Cancelling a cancelling or cancelled batch changes nothing.",
+        "security": [
+          {
+            "virtualKey": []
+          },
+          {
+            "virtualKeyHeader": []
+          },
+          {}
+        ],
+        "responses": {
+          "200": {
+            "description": "The batch.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Batch"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong virtual key (`invalid_api_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such batch for this key (`batch_not_found`): another key's batches are not found either.",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "The batch is finalizing or over: only a validating or in-progress batch can be cancelled (`batch_not_cancellable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store failed (`store_unavailable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/v1/models": {
       "get": {
         "tags": [
@@ -1822,6 +2274,384 @@ enum OpenAPIDocument {
           },
           "503": {
             "description": "The key store is unavailable (`store_unavailable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/admin/batches": {
+      "get": {
+        "tags": [
+          "admin"
+        ],
+        "operationId": "adminListBatches",
+        "summary": "Every key's batches, newest first",
+        "security": [
+          {
+            "adminKey": []
+          },
+          {
+            "adminKeyHeader": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "description": "At most this many (default 20).",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100
+            }
+          },
+          {
+            "name": "after",
+            "in": "query",
+            "required": false,
+            "description": "A batch ID: list the batches after it.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "key_id",
+            "in": "query",
+            "required": false,
+            "description": "Only this key's batches.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The batches.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/BatchList"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A bad `limit` (`invalid_value`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong admin key (`invalid_admin_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The admin API is off (`admin_disabled`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store failed (`store_unavailable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/admin/batches/{id}": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "description": "The batch's ID (`batch_…`).",
+          "schema": {
+            "type": "string",
+            "minLength": 1
+          },
+          "example": "batch_0123456789abcdefABCDEFGH"
+        }
+      ],
+      "get": {
+        "tags": [
+          "admin"
+        ],
+        "operationId": "adminGetBatch",
+        "summary": "One batch of any key",
+        "security": [
+          {
+            "adminKey": []
+          },
+          {
+            "adminKeyHeader": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The batch.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Batch"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong admin key (`invalid_admin_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The admin API is off (`admin_disabled`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such batch (`batch_not_found`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store failed (`store_unavailable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/admin/batches/{id}/cancel": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "description": "The batch's ID (`batch_…`).",
+          "schema": {
+            "type": "string",
+            "minLength": 1
+          },
+          "example": "batch_0123456789abcdefABCDEFGH"
+        }
+      ],
+      "post": {
+        "tags": [
+          "admin"
+        ],
+        "operationId": "adminCancelBatch",
+        "summary": "Cancel a batch of any key",
+        "security": [
+          {
+            "adminKey": []
+          },
+          {
+            "adminKeyHeader": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The batch.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Batch"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong admin key (`invalid_admin_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The admin API is off (`admin_disabled`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such batch (`batch_not_found`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "The batch is finalizing or over: only a validating or in-progress batch can be cancelled (`batch_not_cancellable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store failed (`store_unavailable`).",
             "headers": {
               "x-should-retry": {
                 "$ref": "#/components/headers/XShouldRetry"
@@ -4094,6 +4924,332 @@ enum OpenAPIDocument {
             "enum": [
               "batch"
             ]
+          }
+        }
+      },
+      "BatchCreate": {
+        "type": "object",
+        "required": [
+          "input_file_id",
+          "endpoint",
+          "completion_window"
+        ],
+        "properties": {
+          "input_file_id": {
+            "type": "string",
+            "description": "A file the caller uploaded with `purpose=batch`."
+          },
+          "endpoint": {
+            "type": "string",
+            "enum": [
+              "/v1/chat/completions",
+              "/v1/embeddings"
+            ]
+          },
+          "completion_window": {
+            "type": "string",
+            "enum": [
+              "24h"
+            ]
+          },
+          "metadata": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "maxProperties": 16,
+            "propertyNames": {
+              "minLength": 1,
+              "maxLength": 64
+            },
+            "additionalProperties": {
+              "type": "string",
+              "maxLength": 512
+            },
+            "description": "Up to 16 string pairs. `switchyard_max_cost_usd` (an amount such as \"2.50\") and `switchyard_window` (`off_peak`, `22:00-06:00`, or `2026-12-01T22:00:00Z/2026-12-02T06:00:00Z`) are read by the gateway."
+          },
+          "output_expires_after": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "description": "Accepted and not used: output files live until deleted."
+          }
+        },
+        "additionalProperties": false
+      },
+      "BatchError": {
+        "type": "object",
+        "required": [
+          "code",
+          "message"
+        ],
+        "properties": {
+          "code": {
+            "type": "string"
+          },
+          "message": {
+            "type": "string"
+          },
+          "param": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "line": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          }
+        }
+      },
+      "Batch": {
+        "type": "object",
+        "required": [
+          "id",
+          "object",
+          "endpoint",
+          "errors",
+          "input_file_id",
+          "completion_window",
+          "status",
+          "output_file_id",
+          "error_file_id",
+          "created_at",
+          "in_progress_at",
+          "expires_at",
+          "finalizing_at",
+          "completed_at",
+          "failed_at",
+          "expired_at",
+          "cancelling_at",
+          "cancelled_at",
+          "request_counts",
+          "metadata",
+          "usage"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "pattern": "^batch_[0-9A-Za-z]{24}$"
+          },
+          "object": {
+            "const": "batch"
+          },
+          "endpoint": {
+            "type": "string"
+          },
+          "errors": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "type": "object",
+                "required": [
+                  "object",
+                  "data"
+                ],
+                "properties": {
+                  "object": {
+                    "const": "list"
+                  },
+                  "data": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/BatchError"
+                    }
+                  }
+                }
+              }
+            ],
+            "description": "Why the batch failed, was cancelled by the gateway (`max_cost_reached`, `key_revoked`), or is waiting (`budget_exhausted`, `rate_limited`, `waiting_for_window`: present only while it waits)."
+          },
+          "input_file_id": {
+            "type": "string"
+          },
+          "completion_window": {
+            "type": "string"
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "validating",
+              "failed",
+              "in_progress",
+              "finalizing",
+              "completed",
+              "expired",
+              "cancelling",
+              "cancelled"
+            ]
+          },
+          "output_file_id": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "error_file_id": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "created_at": {
+            "type": "integer"
+          },
+          "in_progress_at": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "expires_at": {
+            "type": "integer"
+          },
+          "finalizing_at": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "completed_at": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "failed_at": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "expired_at": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "cancelling_at": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "cancelled_at": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "request_counts": {
+            "type": "object",
+            "required": [
+              "total",
+              "completed",
+              "failed"
+            ],
+            "properties": {
+              "total": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "completed": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "failed": {
+                "type": "integer",
+                "minimum": 0
+              }
+            }
+          },
+          "metadata": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "additionalProperties": {
+              "type": "string"
+            }
+          },
+          "usage": {
+            "type": "object",
+            "required": [
+              "input_tokens",
+              "output_tokens",
+              "total_tokens",
+              "cost_usd"
+            ],
+            "properties": {
+              "input_tokens": {
+                "type": "integer"
+              },
+              "output_tokens": {
+                "type": "integer"
+              },
+              "total_tokens": {
+                "type": "integer"
+              },
+              "input_tokens_details": {
+                "type": "object",
+                "properties": {
+                  "cached_tokens": {
+                    "type": "integer"
+                  }
+                }
+              },
+              "output_tokens_details": {
+                "type": "object",
+                "properties": {
+                  "reasoning_tokens": {
+                    "type": "integer"
+                  }
+                }
+              },
+              "cost_usd": {
+                "type": "string",
+                "description": "The sum of the cost of the batch's ledger rows (USD, exact)."
+              }
+            }
+          }
+        }
+      },
+      "BatchList": {
+        "type": "object",
+        "required": [
+          "object",
+          "data",
+          "has_more"
+        ],
+        "properties": {
+          "object": {
+            "const": "list"
+          },
+          "data": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Batch"
+            }
+          },
+          "first_id": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "last_id": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "has_more": {
+            "type": "boolean"
           }
         }
       }

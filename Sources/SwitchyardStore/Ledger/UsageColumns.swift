@@ -5,10 +5,10 @@ enum UsageColumns {
     static let names = ["record_id", "ts_ms", "request_id", "key_id", "team", "requested_model", "served_model", "provider", "deployment",
                         "region", "route", "attempts", "prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens",
                         "cost_pusd", "latency_us", "ttft_us", "status", "error_class", "stream", "usage_source", "front",
-                        "cache_hit", "cost_saved_pusd"]
+                        "cache_hit", "cost_saved_pusd", "batch_id", "custom_id"]
     static let list = names.joined(separator: ", ")
 
-    /// Rows per INSERT statement: 26 binds each stays far below both databases' limits.
+    /// Rows per INSERT statement: 28 binds each stays far below both databases' limits.
     static let rowsPerStatement = 500
 
     /// A ledger column that `group_by` may name, as an expression that never yields NULL.

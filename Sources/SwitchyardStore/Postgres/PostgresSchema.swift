@@ -67,6 +67,31 @@ enum PostgresSchema {
             """,
             "CREATE INDEX IF NOT EXISTS files_key_created ON files (key_id, created_at_ms)",
         ]),
+        (6, [
+            // Batch jobs (`POST /v1/batches`): the batch, its runner's lease, and one row per
+            // line whose result is committed (the output and error files are written from them).
+            """
+            CREATE TABLE IF NOT EXISTS batches (
+                id TEXT PRIMARY KEY, key_id TEXT, endpoint TEXT NOT NULL, input_file_id TEXT NOT NULL, completion_window TEXT NOT NULL,
+                status TEXT NOT NULL, metadata TEXT, errors TEXT NOT NULL DEFAULT '[]', output_file_id TEXT, error_file_id TEXT,
+                created_at_ms BIGINT NOT NULL, in_progress_at_ms BIGINT, expires_at_ms BIGINT NOT NULL, finalizing_at_ms BIGINT,
+                completed_at_ms BIGINT, failed_at_ms BIGINT, expired_at_ms BIGINT, cancelling_at_ms BIGINT, cancelled_at_ms BIGINT,
+                total BIGINT NOT NULL, completed BIGINT NOT NULL DEFAULT 0, failed BIGINT NOT NULL DEFAULT 0,
+                prompt_tokens BIGINT NOT NULL DEFAULT 0, completion_tokens BIGINT NOT NULL DEFAULT 0, cached_tokens BIGINT NOT NULL DEFAULT 0,
+                reasoning_tokens BIGINT NOT NULL DEFAULT 0, cost_pusd BIGINT NOT NULL DEFAULT 0, lease_owner TEXT, lease_until_ms BIGINT)
+            """,
+            "CREATE INDEX IF NOT EXISTS batches_key_created ON batches (key_id, created_at_ms)",
+            "CREATE INDEX IF NOT EXISTS batches_status ON batches (status)",
+            """
+            CREATE TABLE IF NOT EXISTS batch_lines (
+                batch_id TEXT NOT NULL, line INTEGER NOT NULL, custom_id TEXT NOT NULL, ok BOOLEAN NOT NULL, output TEXT NOT NULL,
+                PRIMARY KEY (batch_id, line), UNIQUE (batch_id, custom_id))
+            """,
+            // A batch line's ledger rows name the batch and the line's custom_id.
+            "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS batch_id TEXT",
+            "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS custom_id TEXT",
+            "CREATE INDEX IF NOT EXISTS usage_records_batch ON usage_records (batch_id) WHERE batch_id IS NOT NULL",
+        ]),
         (8, [
             // Sync by change (`keyChanges(after:)`): every insert or update of a key, whoever
             // makes it, takes the next change number under one lock held until commit, so

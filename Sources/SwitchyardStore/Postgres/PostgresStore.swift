@@ -7,9 +7,9 @@ import SwitchyardCore
 /// The cluster store: every gateway process connects to the same PostgreSQL database and
 /// shares keys, rate-limit counters, spend and the ledger through it.
 public final class PostgresStore: GatewayStore {
-    private let client: PostgresClient
+    let client: PostgresClient
     private let runner: Task<Void, Never>
-    private let logger: Logger
+    let logger: Logger
     public let description: String
 
     public init(_ location: PostgresLocation, logger: Logger) throws {
@@ -200,66 +200,74 @@ public final class PostgresStore: GatewayStore {
 
     public func append(_ records: [UsageRecord]) async throws {
         guard !records.isEmpty else { return }
-        let byID = Dictionary(records.map { ($0.recordID, $0) }, uniquingKeysWith: { first, _ in first })
         try await client.withTransaction(logger: logger) { connection in
-            var inserted: [UsageRecord] = []
-            var start = 0
-            while start < records.count {
-                let slice = records[start..<min(records.count, start + UsageColumns.rowsPerStatement)]
-                var bindings = PostgresBindings(capacity: slice.count * UsageColumns.names.count)
-                var values: [String] = []
-                values.reserveCapacity(slice.count)
-                var index = 1
-                for r in slice {
-                    let placeholders = (index..<(index + UsageColumns.names.count)).map { "$\($0)" }.joined(separator: ", ")
-                    values.append("(" + placeholders + ")")
-                    index += UsageColumns.names.count
-                    bindings.append(r.recordID)
-                    bindings.append(r.timeMilliseconds)
-                    bindings.append(r.requestID)
-                    bindings.append(r.keyID)
-                    bindings.append(r.team)
-                    bindings.append(r.requestedModel)
-                    bindings.append(r.servedModel)
-                    bindings.append(r.provider)
-                    bindings.append(r.deployment)
-                    bindings.append(r.region)
-                    bindings.append(r.route)
-                    bindings.append(Int32(clamping: r.attempts))
-                    bindings.append(Int64(r.usage.promptTokens))
-                    bindings.append(Int64(r.usage.completionTokens))
-                    bindings.append(Int64(r.usage.cachedPromptTokens))
-                    bindings.append(Int64(r.usage.reasoningTokens))
-                    bindings.append(r.costPicodollars)
-                    bindings.append(r.latencyMicroseconds)
-                    bindings.append(r.ttftMicroseconds)
-                    bindings.append(Int32(clamping: r.status))
-                    bindings.append(r.errorClass)
-                    bindings.append(r.stream)
-                    bindings.append(r.usageSource?.rawValue)
-                    bindings.append(r.front.rawValue)
-                    bindings.append(r.cacheHit)
-                    bindings.append(r.costSavedPicodollars)
-                }
-                // A batch retried after a lost COMMIT acknowledgement is skipped row by row, and
-                // only rows really inserted add to the keys' spend.
-                let rows = try await connection.query(
-                    PostgresQuery(unsafeSQL: "INSERT INTO usage_records (\(UsageColumns.list)) VALUES " + values.joined(separator: ", ")
-                        + " ON CONFLICT (record_id, ts_ms) DO NOTHING RETURNING record_id", binds: bindings),
-                    logger: logger)
-                for try await id in rows.decode(String.self) {
-                    if let record = byID[id] { inserted.append(record) }
-                }
-                start += slice.count
+            try await insertRecords(records, connection: connection)
+        }
+    }
+
+    /// Inserts ledger rows and adds the cost of those really inserted to their keys' spend, in
+    /// the caller's transaction.
+    func insertRecords(_ records: [UsageRecord], connection: PostgresConnection) async throws {
+        let byID = Dictionary(records.map { ($0.recordID, $0) }, uniquingKeysWith: { first, _ in first })
+        var inserted: [UsageRecord] = []
+        var start = 0
+        while start < records.count {
+            let slice = records[start..<min(records.count, start + UsageColumns.rowsPerStatement)]
+            var bindings = PostgresBindings(capacity: slice.count * UsageColumns.names.count)
+            var values: [String] = []
+            values.reserveCapacity(slice.count)
+            var index = 1
+            for r in slice {
+                let placeholders = (index..<(index + UsageColumns.names.count)).map { "$\($0)" }.joined(separator: ", ")
+                values.append("(" + placeholders + ")")
+                index += UsageColumns.names.count
+                bindings.append(r.recordID)
+                bindings.append(r.timeMilliseconds)
+                bindings.append(r.requestID)
+                bindings.append(r.keyID)
+                bindings.append(r.team)
+                bindings.append(r.requestedModel)
+                bindings.append(r.servedModel)
+                bindings.append(r.provider)
+                bindings.append(r.deployment)
+                bindings.append(r.region)
+                bindings.append(r.route)
+                bindings.append(Int32(clamping: r.attempts))
+                bindings.append(Int64(r.usage.promptTokens))
+                bindings.append(Int64(r.usage.completionTokens))
+                bindings.append(Int64(r.usage.cachedPromptTokens))
+                bindings.append(Int64(r.usage.reasoningTokens))
+                bindings.append(r.costPicodollars)
+                bindings.append(r.latencyMicroseconds)
+                bindings.append(r.ttftMicroseconds)
+                bindings.append(Int32(clamping: r.status))
+                bindings.append(r.errorClass)
+                bindings.append(r.stream)
+                bindings.append(r.usageSource?.rawValue)
+                bindings.append(r.front.rawValue)
+                bindings.append(r.cacheHit)
+                bindings.append(r.costSavedPicodollars)
+                bindings.append(r.batchID)
+                bindings.append(r.customID)
             }
-            for (key, cost) in inserted.spendByKeyAndDay.sorted(by: { ($0.key.keyID, $0.key.day) < ($1.key.keyID, $1.key.day) }) {
-                try await connection.query("""
-                    INSERT INTO key_spend (key_id, day, spent_pusd, updated_at_ms)
-                    VALUES (\(key.keyID), \(key.day), \(cost), (extract(epoch from clock_timestamp()) * 1000)::bigint)
-                    ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = LEAST(key_spend.spent_pusd::numeric + EXCLUDED.spent_pusd, \(Picodollars.ceiling))::bigint,
-                        updated_at_ms = EXCLUDED.updated_at_ms
-                    """, logger: logger)
+            // A batch retried after a lost COMMIT acknowledgement is skipped row by row, and
+            // only rows really inserted add to the keys' spend.
+            let rows = try await connection.query(
+                PostgresQuery(unsafeSQL: "INSERT INTO usage_records (\(UsageColumns.list)) VALUES " + values.joined(separator: ", ")
+                    + " ON CONFLICT (record_id, ts_ms) DO NOTHING RETURNING record_id", binds: bindings),
+                logger: logger)
+            for try await id in rows.decode(String.self) {
+                if let record = byID[id] { inserted.append(record) }
             }
+            start += slice.count
+        }
+        for (key, cost) in inserted.spendByKeyAndDay.sorted(by: { ($0.key.keyID, $0.key.day) < ($1.key.keyID, $1.key.day) }) {
+            try await connection.query("""
+                INSERT INTO key_spend (key_id, day, spent_pusd, updated_at_ms)
+                VALUES (\(key.keyID), \(key.day), \(cost), (extract(epoch from clock_timestamp()) * 1000)::bigint)
+                ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = LEAST(key_spend.spent_pusd::numeric + EXCLUDED.spent_pusd, \(Picodollars.ceiling))::bigint,
+                    updated_at_ms = EXCLUDED.updated_at_ms
+                """, logger: logger)
         }
     }
 

@@ -13,7 +13,7 @@ import SwitchyardCore
 /// processes sharing limits need `PostgresStore`.
 public final class SQLiteStore: GatewayStore {
     let connection: SQLiteConnection
-    private let lock = AsyncLock()
+    let lock = AsyncLock()
     private let logger: Logger
     public let description: String
 
@@ -161,24 +161,24 @@ public final class SQLiteStore: GatewayStore {
     /// A batch some of whose rows were already in the ledger.
     private struct PartlyWritten: Error {}
 
-    private static func slices(of records: [UsageRecord]) -> [ArraySlice<UsageRecord>] {
+    static func slices(of records: [UsageRecord]) -> [ArraySlice<UsageRecord>] {
         stride(from: 0, to: records.count, by: UsageColumns.rowsPerStatement).map {
             records[$0..<min(records.count, $0 + UsageColumns.rowsPerStatement)]
         }
     }
 
     /// A record already written (a retried batch) is skipped, and not billed twice.
-    private func insertSQL(rows: Int) -> String {
+    func insertSQL(rows: Int) -> String {
         let placeholders = "(" + Array(repeating: "?", count: UsageColumns.names.count).joined(separator: ", ") + ")"
         return "INSERT INTO usage_records (\(UsageColumns.list)) VALUES " + Array(repeating: placeholders, count: rows).joined(separator: ", ")
             + " ON CONFLICT (record_id) DO NOTHING"
     }
 
-    private func changes() async throws -> Int {
+    func changes() async throws -> Int {
         try await connection.query("SELECT changes() AS n").first?.column("n")?.integer ?? 0
     }
 
-    private func addSpend(_ records: [UsageRecord]) async throws {
+    func addSpend(_ records: [UsageRecord]) async throws {
         let now = SQLiteData.integer(.init(KeyColumns.milliseconds(Date())))
         for (key, cost) in records.spendByKeyAndDay {
             _ = try await connection.query(
@@ -187,13 +187,13 @@ public final class SQLiteStore: GatewayStore {
         }
     }
 
-    private func row(_ r: UsageRecord) -> [SQLiteData] {
+    func row(_ r: UsageRecord) -> [SQLiteData] {
         [.text(r.recordID), int(r.timeMilliseconds), .text(r.requestID), text(r.keyID), text(r.team), .text(r.requestedModel), text(r.servedModel),
          text(r.provider), text(r.deployment), text(r.region), text(r.route), int(Int64(r.attempts)), int(Int64(r.usage.promptTokens)),
          int(Int64(r.usage.completionTokens)), int(Int64(r.usage.cachedPromptTokens)), int(Int64(r.usage.reasoningTokens)),
          int(r.costPicodollars), int(r.latencyMicroseconds), int(r.ttftMicroseconds), int(Int64(r.status)), text(r.errorClass),
          int(r.stream ? 1 : 0), text(r.usageSource?.rawValue), .text(r.front.rawValue),
-         int(r.cacheHit ? 1 : 0), int(r.costSavedPicodollars)]
+         int(r.cacheHit ? 1 : 0), int(r.costSavedPicodollars), text(r.batchID), text(r.customID)]
     }
 
     // MARK: Counters and spend
@@ -435,11 +435,11 @@ public final class SQLiteStore: GatewayStore {
                    createdAt: Date(timeIntervalSince1970: Double(int64(row, "created_at_ms") ?? 0) / 1000))
     }
 
-    private func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
-    private func int(_ value: Int64?) -> SQLiteData { value.map { .integer(.init($0)) } ?? .null }
+    func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
+    func int(_ value: Int64?) -> SQLiteData { value.map { .integer(.init($0)) } ?? .null }
     /// A column as an integer, never trapping: SQLite stores an integer that overflowed as REAL
     /// (sqlite-nio's `integer` would trap converting it), which saturates here.
-    private func int64(_ row: SQLiteRow, _ column: String) -> Int64? {
+    func int64(_ row: SQLiteRow, _ column: String) -> Int64? {
         switch row.column(column) {
         case .integer(let value): return Int64(value)
         case .float(let value): return Picodollars.fromStored(value)

@@ -84,7 +84,10 @@ final class SwitchableStore: GatewayStore {
     func insertKey(_ key: VirtualKey) async throws { try check(); try await inner.insertKey(key) }
     func allKeys() async throws -> [VirtualKey] { try check(); return try await inner.allKeys() }
     func revokeKey(id: String, at: Date) async throws -> Bool { try check(); return try await inner.revokeKey(id: id, at: at) }
+    func updateKey(_ key: VirtualKey) async throws -> Bool { try check(); return try await inner.updateKey(key) }
     func append(_ records: [UsageRecord]) async throws { try check(); try await inner.append(records) }
+    func records(_ filter: LedgerFilter) async throws -> [UsageRecord] { try check(); return try await inner.records(filter) }
+    func record(id: String) async throws -> UsageRecord? { try check(); return try await inner.record(id: id) }
     func syncCounters(replica: String, minute: Int64, uses: [CounterUse], now: Date, liveSince: Date) async throws -> CounterSync {
         try check()
         return try await inner.syncCounters(replica: replica, minute: minute, uses: uses, now: now, liveSince: liveSince)

@@ -18,6 +18,8 @@ public struct GatewayConfig: Sendable {
     public var accessLog = AccessLogSettings()
     /// The exact-match response cache (`cache:`), off by default.
     public var cache = CacheSettings()
+    /// The built-in dashboard (`dashboard:`), on while the admin API is.
+    public var dashboard = DashboardSettings()
 
     public init(server: ServerSettings = .init(), timeouts: UpstreamTimeouts = .init(), catalog: Catalog,
                 providers: [ProviderConfig], origin: String) {

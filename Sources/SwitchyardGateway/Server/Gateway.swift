@@ -86,7 +86,7 @@ public enum Gateway {
         let calls = CallTracker()
         let connections = ConnectionCount()
 
-        let router = Router()
+        let router = Router(context: GatewayRequestContext.self)
         let allowed = AllowedMethods()
         router.add(middleware: OpenAIErrorMiddleware(maxBodyBytes: config.server.maxBodyBytes, allowed: allowed))
         // Chat completions are answered by `ChatFrontHandler`, in each connection's pipeline,
@@ -118,6 +118,7 @@ public enum Gateway {
             return try ReloadEndpoint.render(await reloader.reload(trigger: "POST /admin/reload"))
         }
         admin.register(on: router)
+        Dashboard(access: access, live: live).register(on: router)
         if let access {
             FilesEndpoints(access: access, directory: access.settings.resolvedFilesDirectory,
                            maxBytes: access.settings.filesMaxBytes, maxLines: access.settings.filesMaxLines,

@@ -12,7 +12,12 @@ enum UsageColumns {
     static let rowsPerStatement = 500
 
     /// A ledger column that `group_by` may name, as an expression that never yields NULL.
-    static func groupExpression(_ grouping: UsageQuery.Grouping, day: String) -> String {
-        grouping == .day ? day : "COALESCE(\(grouping.column), '(none)')"
+    static func groupExpression(_ grouping: UsageQuery.Grouping, day: String, hour: String) -> String {
+        switch grouping {
+        case .day: return day
+        case .hour: return hour
+        case .all: return "'all'"
+        default: return "COALESCE(\(grouping.column), '(none)')"
+        }
     }
 }

@@ -94,9 +94,10 @@ public struct UsageQuery: Sendable, Hashable {
             throw .invalidRequest("'group_by' must be one of: \(Grouping.allCases.map(\.rawValue).joined(separator: ", ")).", param: "group_by")
         }
         groupBy = parsed
+        /// An empty filter is no filter.
         func filter(_ name: String) throws(OpenAIError) -> String? {
             guard let value = parameters[name], !value.isEmpty else { return nil }
-            guard value.utf8.count <= 256, !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            guard value.unicodeScalars.count <= 256, !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
                 throw .invalidRequest("'\(name)' must be at most 256 characters, without control characters.", param: name)
             }
             return value

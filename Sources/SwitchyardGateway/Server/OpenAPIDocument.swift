@@ -2029,10 +2029,9 @@ enum OpenAPIDocument {
           {
             "name": "key",
             "in": "query",
-            "description": "Only this key's requests (its ID, `key_…`).",
+            "description": "Only this key's requests (its ID, `key_…`); empty: no filter.",
             "schema": {
               "type": "string",
-              "minLength": 1,
               "maxLength": 256,
               "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
             }
@@ -2040,10 +2039,9 @@ enum OpenAPIDocument {
           {
             "name": "team",
             "in": "query",
-            "description": "Only this team's requests.",
+            "description": "Only this team's requests; empty: no filter.",
             "schema": {
               "type": "string",
-              "minLength": 1,
               "maxLength": 256,
               "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
             }
@@ -2051,10 +2049,9 @@ enum OpenAPIDocument {
           {
             "name": "model",
             "in": "query",
-            "description": "Only requests served by this catalog model.",
+            "description": "Only requests served by this catalog model; empty: no filter.",
             "schema": {
               "type": "string",
-              "minLength": 1,
               "maxLength": 256,
               "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
             }
@@ -2062,10 +2059,9 @@ enum OpenAPIDocument {
           {
             "name": "provider",
             "in": "query",
-            "description": "Only requests served by this provider.",
+            "description": "Only requests served by this provider; empty: no filter.",
             "schema": {
               "type": "string",
-              "minLength": 1,
               "maxLength": 256,
               "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
             }
@@ -2073,10 +2069,9 @@ enum OpenAPIDocument {
           {
             "name": "deployment",
             "in": "query",
-            "description": "Only requests served by this deployment.",
+            "description": "Only requests served by this deployment; empty: no filter.",
             "schema": {
               "type": "string",
-              "minLength": 1,
               "maxLength": 256,
               "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
             }

@@ -111,3 +111,35 @@ import Testing
         #expect(DashboardFormat.time(Date(timeIntervalSince1970: 1_764_633_600)) == "2025-12-02 00:00:00")
     }
 }
+
+@Suite struct UsageRollupTests {
+    @Test func bucketsKeepThreeSignificantDigits() {
+        for value: Int64 in [0, 1, 999, 1000, 1009, 12_345, 712_345, 9_999_999, 3_600_000_000] {
+            let middle = UsageRollup.Histogram.value(of: UsageRollup.Histogram.bucket(value))
+            #expect(abs(middle - Double(value)) <= max(0.5, Double(value) * 0.005), "\(value) → \(middle)")
+        }
+        var h = UsageRollup.Histogram()
+        for ms in 1...100 { h.add(Int64(ms) * 1000) }
+        #expect(abs(h.percentileMs(0.5) - 50) <= 50 * 0.005)
+        #expect(abs(h.percentileMs(0.99) - 99) < 0.5)
+        #expect(UsageRollup.Histogram(text: h.text) == h && UsageRollup.Histogram(text: "x,1:,2:3").total == 3)
+    }
+
+    @Test func onlyWholePeriodsAreReadFromTheRollup() {
+        let now = Date(timeIntervalSince1970: 1_764_633_600 + 5_000)  // 2025-12-02 01:23:20 UTC
+        let midnight = Date(timeIntervalSince1970: 1_764_633_600), hour = Date(timeIntervalSince1970: 1_764_633_600 + 3_600)
+        func plan(_ from: Date, _ to: Date, _ grouping: UsageQuery.Grouping, _ filters: UsageQuery.Filters = .init()) -> String? {
+            UsageRollup.plan(UsageQuery(from: from, to: to, groupBy: grouping, filters: filters), now: now).map { "\($0.dimension.rawValue):\($0.value ?? "-")" }
+        }
+        #expect(plan(hour, now, .hour) == "all:-")
+        #expect(plan(hour, now, .model) == nil)  // keys, models, … are kept per day
+        #expect(plan(midnight, now, .model) == "model:-")
+        #expect(plan(midnight, now.addingTimeInterval(-10), .model) == nil)  // `to` cuts today
+        #expect(plan(midnight, hour, .all) == "all:-")
+        #expect(plan(midnight, now, .day, .init(team: "t")) == "team:t")
+        #expect(plan(midnight, now, .hour, .init(team: "t")) == nil)
+        #expect(plan(midnight, now, .model, .init(team: "t")) == nil)
+        #expect(plan(midnight, now, .all, .init(team: "t", model: "m")) == nil)
+        #expect(plan(midnight.addingTimeInterval(1), now, .all) == nil)
+    }
+}

@@ -1,6 +1,6 @@
 import Foundation
 import SwitchyardCore
-import SwitchyardStore
+@testable import SwitchyardStore
 import Testing
 
 /// What the dashboard reads from both stores: filtered usage, hourly and overall groups, TTFT
@@ -98,5 +98,75 @@ extension UsageRecord {
         var copy = self
         copy.time = Date(timeIntervalSince1970: Double(timeMilliseconds) / 1000)
         return copy
+    }
+}
+
+/// The rollup answers aligned queries with the ledger rows' figures (percentiles within 0.5 %).
+@Suite struct RollupStoreTests {
+    static func compare(_ rollup: [UsageGroup], _ raw: [UsageGroup]) {
+        let a = rollup.sorted { $0.group < $1.group }, b = raw.sorted { $0.group < $1.group }
+        #expect(a.map(\.group) == b.map(\.group))
+        for (x, y) in zip(a, b) {
+            #expect(x.requests == y.requests && x.errors == y.errors && x.promptTokens == y.promptTokens && x.completionTokens == y.completionTokens)
+            #expect(x.cost == y.cost && x.unpricedRequests == y.unpricedRequests && x.cacheHits == y.cacheHits)
+            for (p, q) in [(x.latencyP50Ms, y.latencyP50Ms), (x.latencyP95Ms, y.latencyP95Ms), (x.latencyP99Ms, y.latencyP99Ms),
+                           (x.ttftP50Ms, y.ttftP50Ms), (x.ttftP99Ms, y.ttftP99Ms)] {
+                #expect(abs(p - q) <= max(0.005, q * 0.005), "\(x.group): \(p) vs \(q)")
+            }
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func alignedQueriesReadTheRollupWithTheLedgersFigures(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let now = Date()
+            let dayStart = BudgetPeriod.day.start(containing: now)
+            let from = dayStart.addingTimeInterval(-2 * 86_400)
+            var rows: [UsageRecord] = []
+            for i in 0..<300 {
+                let at = from.addingTimeInterval(1 + Double(i) * (now.timeIntervalSince(from) - 2) / 300)
+                var row = record(i, key: ["key_a", "key_b", nil][i % 3], model: i % 2 == 0 ? "m1" : "m2", at: at,
+                                 cost: i % 7 == 0 ? nil : 1_000 + Int64(i), latencyMs: Int64(50 + (i * 37) % 900), status: i % 11 == 0 ? 503 : 200)
+                row.ttftMicroseconds = i % 2 == 0 ? Int64(1000 + i * 113) : nil
+                rows.append(row)
+            }
+            // In several batches, as the ledger writer sends them: entries are merged.
+            for start in stride(from: 0, to: rows.count, by: 70) { try await store.append(Array(rows[start..<min(rows.count, start + 70)])) }
+            let end = Date().addingTimeInterval(60)
+            for grouping in [UsageQuery.Grouping.model, .key, .team, .deployment, .front, .day, .hour, .all] {
+                let aligned = UsageQuery(from: from, to: end, groupBy: grouping)
+                #expect(UsageRollup.plan(aligned, now: Date()) != nil, "\(grouping)")
+                let cut = UsageQuery(from: from.addingTimeInterval(0.001), to: end, groupBy: grouping)
+                #expect(UsageRollup.plan(cut, now: Date()) == nil)
+                Self.compare(try await store.usage(aligned), try await store.usage(cut))
+            }
+            for grouping in [UsageQuery.Grouping.day, .all] {
+                let filters = UsageQuery.Filters(team: "team-key_b")
+                let aligned = UsageQuery(from: from, to: end, groupBy: grouping, filters: filters)
+                #expect(UsageRollup.plan(aligned, now: Date())?.value == "team-key_b")
+                Self.compare(try await store.usage(aligned), try await store.usage(UsageQuery(from: from.addingTimeInterval(0.001), to: end, groupBy: grouping,
+                                                                                           filters: filters)))
+            }
+            let fromRollup = try await store.cost(from: from, to: end)
+            let fromRows = try await store.cost(from: from.addingTimeInterval(0.001), to: end)
+            #expect(fromRollup == fromRows && fromRows == Int128(rows.compactMap(\.costPicodollars).reduce(0, +)))
+        }
+    }
+
+    @Test func theMigrationBuildsTheRollupFromRowsAlreadyThere() async throws {
+        try await withStore(.sqlite) { store in
+            let sqlite = try #require(store as? SQLiteStore)
+            let now = Date()
+            let rows = (0..<50).map { record($0, key: "key_a", model: "m1", at: now.addingTimeInterval(-Double($0) * 60), cost: 5, latencyMs: 10) }
+            try await store.append(rows)
+            // As a ledger written before the rollup existed: its entries and the migration undone.
+            try await sqlite.execute("DELETE FROM usage_rollup")
+            try await sqlite.execute("DELETE FROM schema_migrations WHERE version = 7")
+            let hour = Calendar.utc.dateInterval(of: .hour, for: now)!.start.addingTimeInterval(-86_400)
+            #expect(try await store.usage(UsageQuery(from: hour, to: now.addingTimeInterval(1), groupBy: .all)).isEmpty)
+            try await store.migrate()
+            let all = try await store.usage(UsageQuery(from: hour, to: now.addingTimeInterval(1), groupBy: .all))
+            #expect(all.first?.requests == 50 && all.first?.cost == Picodollars.usd(Int64(250)))
+        }
     }
 }

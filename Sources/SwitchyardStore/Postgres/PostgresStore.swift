@@ -37,6 +37,7 @@ public final class PostgresStore: GatewayStore {
                 for statement in migration.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
+                if migration.version == PostgresSchema.rollupVersion { try await rebuildRollup(connection) }
                 try await connection.query("INSERT INTO schema_migrations (version) VALUES (\(Int32(migration.version)))", logger: logger)
             }
         }
@@ -233,6 +234,7 @@ public final class PostgresStore: GatewayStore {
                 }
                 start += slice.count
             }
+            try await addRollup(inserted, connection)
             for (key, cost) in inserted.spendByKeyAndDay.sorted(by: { ($0.key.keyID, $0.key.day) < ($1.key.keyID, $1.key.day) }) {
                 try await connection.query("""
                     INSERT INTO key_spend (key_id, day, spent_pusd) VALUES (\(key.keyID), \(key.day), \(cost))
@@ -320,6 +322,9 @@ public final class PostgresStore: GatewayStore {
     // MARK: Usage queries
 
     public func usage(_ query: UsageQuery) async throws -> [UsageGroup] {
+        if let plan = UsageRollup.plan(query, now: Date()) {
+            return try await rollupUsage(query, dimension: plan.dimension, value: plan.value)
+        }
         let group = UsageColumns.groupExpression(query.groupBy, day: "to_char(to_timestamp(ts_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
                                                  hour: "to_char(to_timestamp(ts_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24\":00Z\"')")
         var bindings = PostgresBindings()
@@ -425,11 +430,109 @@ public final class PostgresStore: GatewayStore {
     }
 
     public func cost(from: Date, to: Date) async throws -> Int128 {
+        let fromMs = KeyColumns.milliseconds(from), toMs = KeyColumns.milliseconds(to)
+        if UsageColumns.rollupCoversHours(from: fromMs, to: toMs, now: Date()) {
+            let rows = try await client.query(
+                "SELECT COALESCE(SUM(cost_pusd), 0)::text FROM usage_rollup WHERE dimension = 'all' AND period_ms >= \(fromMs) AND period_ms < \(toMs)",
+                logger: logger)
+            for try await text in rows.decode(String.self) { return Int128(text) ?? 0 }
+            return 0
+        }
         let rows = try await client.query(
             "SELECT COALESCE(SUM(cost_pusd), 0)::text FROM usage_records WHERE ts_ms >= \(KeyColumns.milliseconds(from)) AND ts_ms < \(KeyColumns.milliseconds(to))",
             logger: logger)
         for try await text in rows.decode(String.self) { return Int128(text) ?? 0 }
         return 0
+    }
+
+    // MARK: Rollup
+
+    /// Fills the rollup from every ledger row (the migration that adds it, in its transaction),
+    /// reading the ledger in pages of 20,000 rows in time order.
+    private func rebuildRollup(_ connection: PostgresConnection) async throws {
+        try await connection.query("DELETE FROM usage_rollup", logger: logger)
+        var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
+        var after: (Int64, String) = (Int64.min, "")
+        var count = 0
+        while true {
+            var page: [UsageRecord] = []
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+                SELECT \(UsageColumns.list) FROM usage_records WHERE ts_ms > $1 OR (ts_ms = $1 AND record_id > $2) ORDER BY ts_ms, record_id LIMIT 20000
+                """, binds: { var b = PostgresBindings(); b.append(after.0); b.append(after.1); return b }()), logger: logger)
+            for try await row in rows { page.append(try usageRecord(row)) }
+            guard let last = page.last else { break }
+            UsageRollup.aggregate(page, into: &totals)
+            count += page.count
+            after = (last.timeMilliseconds, last.recordID)
+        }
+        for (key, entry) in totals { try await writeRollup(key, entry, connection) }
+        if count > 0 {
+            logger.notice("usage rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(totals.count)])
+        }
+    }
+
+    /// Adds records to their rollup entries in the caller's transaction. Each entry is locked
+    /// (`FOR UPDATE`, in one order) while it is merged, so replicas writing at once add up.
+    private func addRollup(_ records: [UsageRecord], _ connection: PostgresConnection) async throws {
+        var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
+        UsageRollup.aggregate(records, into: &totals)
+        let ordered = totals.sorted { ($0.key.dimension.rawValue, $0.key.value, $0.key.periodMilliseconds) < ($1.key.dimension.rawValue, $1.key.value, $1.key.periodMilliseconds) }
+        for (key, added) in ordered {
+            let dimension = key.dimension.rawValue, value = key.value, period = key.periodMilliseconds
+            try await connection.query("""
+                INSERT INTO usage_rollup (\(unescaped: UsageColumns.rollupList)) VALUES (\(dimension), \(value), \(period), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '', '')
+                ON CONFLICT (dimension, value, period_ms) DO NOTHING
+                """, logger: logger)
+            var entry = UsageRollup.Totals()
+            let rows = try await connection.query("""
+                SELECT \(unescaped: UsageColumns.rollupList) FROM usage_rollup WHERE dimension = \(dimension) AND value = \(value) AND period_ms = \(period) FOR UPDATE
+                """, logger: logger)
+            for try await row in rows { entry = try rollupTotals(row) }
+            entry.merge(added)
+            try await writeRollup(key, entry, connection)
+        }
+    }
+
+    private func writeRollup(_ key: UsageRollup.Key, _ entry: UsageRollup.Totals, _ connection: PostgresConnection) async throws {
+        var bindings = PostgresBindings()
+        bindings.append(key.dimension.rawValue)
+        bindings.append(key.value)
+        bindings.append(key.periodMilliseconds)
+        for value in UsageColumns.rollupIntegers(entry) { bindings.append(value) }
+        bindings.append(entry.latency.text)
+        bindings.append(entry.ttft.text)
+        let placeholders = (1...UsageColumns.rollupNames.count).map { "$\($0)" }.joined(separator: ", ")
+        let updates = UsageColumns.rollupNames.dropFirst(3).map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+        try await connection.query(PostgresQuery(unsafeSQL: """
+            INSERT INTO usage_rollup (\(UsageColumns.rollupList)) VALUES (\(placeholders))
+            ON CONFLICT (dimension, value, period_ms) DO UPDATE SET \(updates)
+            """, binds: bindings), logger: logger)
+    }
+
+    private func rollupTotals(_ row: PostgresRow) throws -> UsageRollup.Totals {
+        let c = row.makeRandomAccess()
+        let integers = try (3..<13).map { try c[$0].decode(Int64.self) }
+        return UsageColumns.rollupTotals(integers: integers, latency: try c[13].decode(String.self), ttft: try c[14].decode(String.self))
+    }
+
+    private func rollupUsage(_ query: UsageQuery, dimension: UsageRollup.Dimension, value: String?) async throws -> [UsageGroup] {
+        var bindings = PostgresBindings()
+        bindings.append(dimension.rawValue)
+        bindings.append(query.fromMilliseconds)
+        bindings.append(query.toMilliseconds)
+        var sql = "SELECT \(UsageColumns.rollupList) FROM usage_rollup WHERE dimension = $1 AND period_ms >= $2 AND period_ms < $3"
+        if let value {
+            sql += " AND value = $4"
+            bindings.append(value)
+        }
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        var entries: [(UsageRollup.Key, UsageRollup.Totals)] = []
+        for try await row in rows {
+            let c = row.makeRandomAccess()
+            let key = UsageRollup.Key(dimension: dimension, value: try c[1].decode(String.self), periodMilliseconds: try c[2].decode(Int64.self))
+            entries.append((key, try rollupTotals(row)))
+        }
+        return UsageRollup.groups(entries, grouping: query.groupBy)
     }
 
     public func close() async {

@@ -57,5 +57,16 @@ enum SQLiteSchema {
             """,
             "CREATE INDEX IF NOT EXISTS files_key_created ON files (key_id, created_at_ms)",
         ]),
+        (7, [
+            // The dashboard: totals per hour (all rows) and per day (per key, team, model, provider,
+            // deployment, front door) with latency and TTFT histograms (`UsageRollup`), filled from
+            // the rows already there when the migration runs; and the request log's filters.
+            UsageColumns.rollupTable(integer: "INTEGER"),
+            "CREATE INDEX IF NOT EXISTS usage_records_team_ts ON usage_records (team, ts_ms)",
+            "CREATE INDEX IF NOT EXISTS usage_records_model_ts ON usage_records (served_model, ts_ms)",
+        ]),
     ]
+
+    /// The migration that creates the rollup: when it runs, the rollup is filled from the ledger.
+    static let rollupVersion = 7
 }

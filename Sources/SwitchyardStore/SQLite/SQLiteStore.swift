@@ -63,11 +63,87 @@ public final class SQLiteStore: GatewayStore {
             for migration in SQLiteSchema.migrations where !applied.contains(migration.version) {
                 try await transaction { [self] in
                     for statement in migration.statements { _ = try await connection.query(statement) }
+                    if migration.version == SQLiteSchema.rollupVersion { try await rebuildRollup() }
                     _ = try await connection.query("INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?, ?)",
                                                    [.integer(.init(migration.version)), .integer(.init(KeyColumns.milliseconds(Date())))])
                 }
             }
         }
+    }
+
+    /// Runs one statement (tests: to put a database in the state an older version left).
+    func execute(_ sql: String) async throws {
+        _ = try await lock.withLock { try await connection.query(sql) }
+    }
+
+    // MARK: Rollup
+
+    /// Fills the rollup from every ledger row (the migration that adds it; the caller holds the
+    /// lock, in a transaction). Reads the ledger in pages of 20,000 rows in time order.
+    private func rebuildRollup() async throws {
+        _ = try await connection.query("DELETE FROM usage_rollup")
+        var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
+        var after: (Int64, String)?
+        var count = 0
+        while true {
+            let rows: [SQLiteRow]
+            if let after {
+                rows = try await connection.query(
+                    "SELECT \(UsageColumns.list) FROM usage_records WHERE ts_ms > ? OR (ts_ms = ? AND record_id > ?) ORDER BY ts_ms, record_id LIMIT 20000",
+                    [.integer(.init(after.0)), .integer(.init(after.0)), .text(after.1)])
+            } else {
+                rows = try await connection.query("SELECT \(UsageColumns.list) FROM usage_records ORDER BY ts_ms, record_id LIMIT 20000")
+            }
+            guard let last = rows.last else { break }
+            let records = rows.map(usageRecord)
+            UsageRollup.aggregate(records, into: &totals)
+            count += records.count
+            after = (int64(last, "ts_ms") ?? 0, last.column("record_id")?.string ?? "")
+        }
+        for (key, entry) in totals { try await writeRollup(key, entry) }
+        if count > 0 {
+            logger.notice("usage rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(totals.count)])
+        }
+    }
+
+    /// Adds records to their rollup entries (in the caller's transaction).
+    private func addRollup(_ records: [UsageRecord]) async throws {
+        var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
+        UsageRollup.aggregate(records, into: &totals)
+        for (key, added) in totals {
+            let rows = try await connection.query(
+                "SELECT \(UsageColumns.rollupList) FROM usage_rollup WHERE dimension = ? AND value = ? AND period_ms = ?",
+                [.text(key.dimension.rawValue), .text(key.value), .integer(.init(key.periodMilliseconds))])
+            var entry = rows.first.map(rollupTotals) ?? UsageRollup.Totals()
+            entry.merge(added)
+            try await writeRollup(key, entry)
+        }
+    }
+
+    private func writeRollup(_ key: UsageRollup.Key, _ entry: UsageRollup.Totals) async throws {
+        let placeholders = Array(repeating: "?", count: UsageColumns.rollupNames.count).joined(separator: ", ")
+        let binds: [SQLiteData] = [.text(key.dimension.rawValue), .text(key.value), .integer(.init(key.periodMilliseconds))]
+            + UsageColumns.rollupIntegers(entry).map { .integer(.init($0)) } + [.text(entry.latency.text), .text(entry.ttft.text)]
+        _ = try await connection.query("INSERT OR REPLACE INTO usage_rollup (\(UsageColumns.rollupList)) VALUES (\(placeholders))", binds)
+    }
+
+    private func rollupTotals(_ row: SQLiteRow) -> UsageRollup.Totals {
+        UsageColumns.rollupTotals(integers: UsageColumns.rollupNames[3..<13].map { int64(row, $0) ?? 0 },
+                                  latency: row.column("latency_hist")?.string ?? "", ttft: row.column("ttft_hist")?.string ?? "")
+    }
+
+    /// A usage query answered from the rollup (see `UsageRollup.plan`).
+    private func rollupUsage(_ query: UsageQuery, dimension: UsageRollup.Dimension, value: String?) async throws -> [UsageGroup] {
+        var sql = "SELECT \(UsageColumns.rollupList) FROM usage_rollup WHERE dimension = ? AND period_ms >= ? AND period_ms < ?"
+        var binds: [SQLiteData] = [.text(dimension.rawValue), .integer(.init(query.fromMilliseconds)), .integer(.init(query.toMilliseconds))]
+        if let value { sql += " AND value = ?"; binds.append(.text(value)) }
+        let statement = sql, values = binds
+        let rows = try await lock.withLock { try await connection.query(statement, values) }
+        let entries = rows.map { row in
+            (UsageRollup.Key(dimension: dimension, value: row.column("value")?.string ?? "", periodMilliseconds: int64(row, "period_ms") ?? 0),
+             rollupTotals(row))
+        }
+        return UsageRollup.groups(entries, grouping: query.groupBy)
     }
 
     // MARK: Keys
@@ -135,6 +211,7 @@ public final class SQLiteStore: GatewayStore {
                     }
                     guard written == records.count else { throw PartlyWritten() }
                     try await addSpend(records)
+                    try await addRollup(records)
                 }
             } catch is PartlyWritten {
                 try await transaction { [self] in
@@ -145,6 +222,7 @@ public final class SQLiteStore: GatewayStore {
                         inserted += rows.compactMap { $0.column("record_id")?.string.flatMap { byID[$0] } }
                     }
                     try await addSpend(inserted)
+                    try await addRollup(inserted)
                 }
             }
         }
@@ -284,6 +362,9 @@ public final class SQLiteStore: GatewayStore {
     // MARK: Usage queries
 
     public func usage(_ query: UsageQuery) async throws -> [UsageGroup] {
+        if let plan = UsageRollup.plan(query, now: Date()) {
+            return try await rollupUsage(query, dimension: plan.dimension, value: plan.value)
+        }
         let group = UsageColumns.groupExpression(query.groupBy, day: "strftime('%Y-%m-%d', ts_ms / 1000, 'unixepoch')",
                                                  hour: "strftime('%Y-%m-%dT%H:00Z', ts_ms / 1000, 'unixepoch')")
         var condition = "ts_ms >= ? AND ts_ms < ?"
@@ -389,6 +470,14 @@ public final class SQLiteStore: GatewayStore {
     }
 
     public func cost(from: Date, to: Date) async throws -> Int128 {
+        let fromMs = KeyColumns.milliseconds(from), toMs = KeyColumns.milliseconds(to)
+        if UsageColumns.rollupCoversHours(from: fromMs, to: toMs, now: Date()) {
+            let rows = try await lock.withLock {
+                try await connection.query("SELECT SUM(cost_pusd) AS cost FROM usage_rollup WHERE dimension = 'all' AND period_ms >= ? AND period_ms < ?",
+                                           [.integer(.init(fromMs)), .integer(.init(toMs))])
+            }
+            return Int128(rows.first.flatMap { int64($0, "cost") } ?? 0)
+        }
         let rows = try await lock.withLock {
             try await connection.query("SELECT SUM(cost_pusd) AS cost FROM usage_records WHERE ts_ms >= ? AND ts_ms < ?",
                                        [.integer(.init(KeyColumns.milliseconds(from))), .integer(.init(KeyColumns.milliseconds(to)))])

@@ -24,6 +24,7 @@ import Testing
         let line = TimeChart.line("Latency", [.init(label: "a", value: 1), .init(label: "b", value: -1), .init(label: "c", value: 3),
                                               .init(label: "d", value: 4)], format: DashboardFormat.compact).rendered
         #expect(line.contains("<circle class=\"line-dot\"") && line.contains("<polyline class=\"line\""))
+        #expect(TimeChart.r(12.34) == "12.3" && TimeChart.r(-3.26) == "-3.3" && TimeChart.r(200) == "200.0" && TimeChart.r(-0.26) == "-0.3")
         #expect(TimeChart.niceMax(0) == 0 && TimeChart.niceMax(7) == 10 && TimeChart.niceMax(130) == 200 && TimeChart.niceMax(0.03) == 0.05)
     }
 

@@ -108,5 +108,11 @@ public enum TimeChart {
         return 10 * magnitude
     }
 
-    private static func r(_ v: Double) -> String { String(format: "%.1f", v) }
+    /// One decimal (`12.3`), without Foundation's formatter: a 30-day chart writes thousands.
+    static func r(_ v: Double) -> String {
+        guard v.isFinite else { return "0" }
+        let tenths = Int((v * 10).rounded())
+        let whole = tenths / 10, fraction = abs(tenths % 10)
+        return (tenths < 0 && whole == 0 ? "-" : "") + String(whole) + "." + String(fraction)
+    }
 }

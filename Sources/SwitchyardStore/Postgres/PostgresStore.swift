@@ -448,27 +448,30 @@ public final class PostgresStore: GatewayStore {
     // MARK: Rollup
 
     /// Fills the rollup from every ledger row (the migration that adds it, in its transaction),
-    /// reading the ledger in pages of 20,000 rows in time order.
+    /// reading the ledger a day at a time (the `ts_ms` index; a month is one partition).
     private func rebuildRollup(_ connection: PostgresConnection) async throws {
         try await connection.query("DELETE FROM usage_rollup", logger: logger)
+        var low: Int64?, high: Int64?
+        for try await (lo, hi) in try await connection.query("SELECT MIN(ts_ms), MAX(ts_ms) FROM usage_records", logger: logger)
+            .decode((Int64?, Int64?).self) {
+            (low, high) = (lo, hi)
+        }
+        guard let low, let high else { return }
         var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
-        var after: (Int64, String) = (Int64.min, "")
         var count = 0
-        while true {
+        var day = EpochDay.of(milliseconds: low) * 86_400_000
+        while day <= high {
+            let end = day + 86_400_000
             var page: [UsageRecord] = []
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: """
-                SELECT \(UsageColumns.list) FROM usage_records WHERE ts_ms > $1 OR (ts_ms = $1 AND record_id > $2) ORDER BY ts_ms, record_id LIMIT 20000
-                """, binds: { var b = PostgresBindings(); b.append(after.0); b.append(after.1); return b }()), logger: logger)
+            let rows = try await connection.query("SELECT \(unescaped: UsageColumns.list) FROM usage_records WHERE ts_ms >= \(day) AND ts_ms < \(end)",
+                                                  logger: logger)
             for try await row in rows { page.append(try usageRecord(row)) }
-            guard let last = page.last else { break }
             UsageRollup.aggregate(page, into: &totals)
             count += page.count
-            after = (last.timeMilliseconds, last.recordID)
+            day = end
         }
         for (key, entry) in totals { try await writeRollup(key, entry, connection) }
-        if count > 0 {
-            logger.notice("usage rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(totals.count)])
-        }
+        logger.notice("usage rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(totals.count)])
     }
 
     /// Adds records to their rollup entries in the caller's transaction. Each entry is locked

@@ -79,31 +79,24 @@ public final class SQLiteStore: GatewayStore {
     // MARK: Rollup
 
     /// Fills the rollup from every ledger row (the migration that adds it; the caller holds the
-    /// lock, in a transaction). Reads the ledger in pages of 20,000 rows in time order.
+    /// lock, in a transaction). Reads the ledger a day at a time (the `ts_ms` index).
     private func rebuildRollup() async throws {
         _ = try await connection.query("DELETE FROM usage_rollup")
+        let bounds = try await connection.query("SELECT MIN(ts_ms) AS lo, MAX(ts_ms) AS hi FROM usage_records").first
+        guard let low = bounds.flatMap({ int64($0, "lo") }), let high = bounds.flatMap({ int64($0, "hi") }) else { return }
         var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
-        var after: (Int64, String)?
         var count = 0
-        while true {
-            let rows: [SQLiteRow]
-            if let after {
-                rows = try await connection.query(
-                    "SELECT \(UsageColumns.list) FROM usage_records WHERE ts_ms > ? OR (ts_ms = ? AND record_id > ?) ORDER BY ts_ms, record_id LIMIT 20000",
-                    [.integer(.init(after.0)), .integer(.init(after.0)), .text(after.1)])
-            } else {
-                rows = try await connection.query("SELECT \(UsageColumns.list) FROM usage_records ORDER BY ts_ms, record_id LIMIT 20000")
-            }
-            guard let last = rows.last else { break }
+        var day = EpochDay.of(milliseconds: low) * 86_400_000
+        while day <= high {
+            let rows = try await connection.query("SELECT \(UsageColumns.list) FROM usage_records WHERE ts_ms >= ? AND ts_ms < ?",
+                                                  [.integer(.init(day)), .integer(.init(day + 86_400_000))])
             let records = rows.map(usageRecord)
             UsageRollup.aggregate(records, into: &totals)
             count += records.count
-            after = (int64(last, "ts_ms") ?? 0, last.column("record_id")?.string ?? "")
+            day += 86_400_000
         }
         for (key, entry) in totals { try await writeRollup(key, entry) }
-        if count > 0 {
-            logger.notice("usage rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(totals.count)])
-        }
+        logger.notice("usage rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(totals.count)])
     }
 
     /// Adds records to their rollup entries (in the caller's transaction).

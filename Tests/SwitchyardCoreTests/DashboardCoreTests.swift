@@ -114,16 +114,21 @@ import Testing
 }
 
 @Suite struct UsageRollupTests {
-    @Test func bucketsKeepThreeSignificantDigits() {
-        for value: Int64 in [0, 1, 999, 1000, 1009, 12_345, 712_345, 9_999_999, 3_600_000_000] {
-            let middle = UsageRollup.Histogram.value(of: UsageRollup.Histogram.bucket(value))
-            #expect(abs(middle - Double(value)) <= max(0.5, Double(value) * 0.005), "\(value) → \(middle)")
+    @Test func bucketsAreWithinAPercent() {
+        var previous = -1
+        for value: Int64 in [0, 1, 63, 64, 65, 127, 128, 999, 1000, 1009, 12_345, 712_345, 9_999_999, 3_600_000_000, Int64.max / 2] {
+            let bucket = UsageRollup.Histogram.bucket(value)
+            let middle = UsageRollup.Histogram.value(of: bucket)
+            #expect(abs(middle - Double(value)) <= max(0.5, Double(value) * 0.008), "\(value) → \(middle)")
+            #expect(bucket > previous || value == 0)  // buckets grow with the value
+            previous = bucket
         }
         var h = UsageRollup.Histogram()
         for ms in 1...100 { h.add(Int64(ms) * 1000) }
         #expect(abs(h.percentileMs(0.5) - 50) <= 50 * 0.005)
         #expect(abs(h.percentileMs(0.99) - 99) < 0.5)
-        #expect(UsageRollup.Histogram(text: h.text) == h && UsageRollup.Histogram(text: "x,1:,2:3").total == 3)
+        #expect(h.percentilesMs([0.99, 0.5]) == [h.percentileMs(0.99), h.percentileMs(0.5)])
+        #expect(UsageRollup.Histogram(text: h.text) == h && UsageRollup.Histogram(text: "x,1:,2:3,4:5x,6:7").total == 10)
     }
 
     @Test func onlyWholePeriodsAreReadFromTheRollup() {
@@ -136,7 +141,9 @@ import Testing
         #expect(plan(hour, now, .model) == nil)  // keys, models, … are kept per day
         #expect(plan(midnight, now, .model) == "model:-")
         #expect(plan(midnight, now.addingTimeInterval(-10), .model) == nil)  // `to` cuts today
-        #expect(plan(midnight, hour, .all) == "all:-")
+        #expect(plan(midnight, hour, .all) == "all:-")  // an hour cut from today: the hourly entries
+        #expect(plan(hour, now, .all) == "all:-")
+        #expect(plan(midnight, now, .day) == "all-days:-")  // whole days up to now: the daily entries
         #expect(plan(midnight, now, .day, .init(team: "t")) == "team:t")
         #expect(plan(midnight, now, .hour, .init(team: "t")) == nil)
         #expect(plan(midnight, now, .model, .init(team: "t")) == nil)

@@ -101,7 +101,7 @@ extension UsageRecord {
     }
 }
 
-/// The rollup answers aligned queries with the ledger rows' figures (percentiles within 0.5 %).
+/// The rollup answers aligned queries with the ledger rows' figures (percentiles within 0.8 %).
 @Suite struct RollupStoreTests {
     static func compare(_ rollup: [UsageGroup], _ raw: [UsageGroup]) {
         let a = rollup.sorted { $0.group < $1.group }, b = raw.sorted { $0.group < $1.group }
@@ -111,7 +111,7 @@ extension UsageRecord {
             #expect(x.cost == y.cost && x.unpricedRequests == y.unpricedRequests && x.cacheHits == y.cacheHits)
             for (p, q) in [(x.latencyP50Ms, y.latencyP50Ms), (x.latencyP95Ms, y.latencyP95Ms), (x.latencyP99Ms, y.latencyP99Ms),
                            (x.ttftP50Ms, y.ttftP50Ms), (x.ttftP99Ms, y.ttftP99Ms)] {
-                #expect(abs(p - q) <= max(0.005, q * 0.005), "\(x.group): \(p) vs \(q)")
+                #expect(abs(p - q) <= max(0.005, q * 0.008), "\(x.group): \(p) vs \(q)")
             }
         }
     }

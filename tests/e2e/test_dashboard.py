@@ -378,6 +378,15 @@ def test_edit_then_revoke_the_key(page, dash):
     assert key["rpm"] == 1200 and key["budget_usd"] == "7.5" and key["budget_period"] == "day" and key["models"] == ["deepseek"]
     assert chat(dash.url, secret).status_code == 200
     assert chat(dash.url, secret, model="Qwen/Qwen3-32B").status_code == 403
+    # `switchyard keys update` changes it through the same PATCH; the keys page shows it.
+    cli = subprocess.run([str(binary_path()), "keys", "update", key_id, "--tpm", "60000", "--clear", "expiry", "--gateway", dash.url],
+                         capture_output=True, text=True, timeout=60, env=clean_env(SWITCHYARD_ADMIN_KEY=ADMIN_KEY))
+    assert cli.returncode == 0, cli.stderr
+    assert f"updated {key_id}" in cli.stdout
+    key = httpx.get(f"{dash.url}/admin/keys/{key_id}", headers={"authorization": f"Bearer {ADMIN_KEY}"}).json()
+    assert key["tpm"] == 60000 and key["expires_at"] is None and key["rpm"] == 1200
+    page.goto("/dashboard/keys")
+    assert "60,000 tpm" in page.locator("#keys-table tr", has_text="dash-e2e").inner_text()
     # An invalid value is refused with the API's message, nothing changed.
     page.goto(f"/dashboard/keys/{key_id}")
     page.locator("#edit-key input[name=rpm]").fill("20000000")  # over the API's 10,000,000

@@ -1,16 +1,20 @@
 import Foundation
 
 /// The ledger's totals kept per period, so that usage over days or weeks reads hundreds of
-/// rows instead of millions: per UTC hour for every row (`all`), and per UTC day for each key,
-/// team, model, provider, deployment and front door. Each entry holds the sums of its rows and
+/// rows instead of millions: per UTC hour and per UTC day for every row (`all`, `all-days`),
+/// and per UTC day for each key, team, model, provider, deployment and front door. Each entry holds the sums of its rows and
 /// two histograms (latency, TTFT) from which percentiles are read.
 ///
-/// Histogram buckets keep three significant digits of the microseconds (exact under 1 ms), so
-/// a percentile read from them is within 0.5 % of the exact nearest-rank value (the bucket's
-/// middle is reported). Sums and counts are exact.
+/// Histogram buckets are log-linear (64 per power of two of the microseconds, exact below
+/// 64 µs), so a percentile read from them is within 0.8 % of the exact nearest-rank value (the
+/// bucket's middle is reported). Sums and counts are exact.
 public enum UsageRollup {
     public enum Dimension: String, Sendable, Hashable, CaseIterable {
-        case all, key, team, model, provider, deployment, front
+        /// Every row, per hour.
+        case all
+        /// Every row, per day (what long ranges grouped by day or in all read).
+        case days = "all-days"
+        case key, team, model, provider, deployment, front
 
         /// Hours for `all`, days for the others.
         public var periodMilliseconds: Int64 { self == .all ? 3_600_000 : 86_400_000 }
@@ -41,7 +45,7 @@ public enum UsageRollup {
 
         func value(of record: UsageRecord) -> String {
             switch self {
-            case .all: return "all"
+            case .all, .days: return "all"
             case .key: return record.keyID ?? "(none)"
             case .team: return record.team ?? "(none)"
             case .model: return record.servedModel ?? "(none)"
@@ -115,78 +119,159 @@ public enum UsageRollup {
             var group = UsageGroup(
                 group: name, requests: requests, errors: errors, promptTokens: promptTokens, completionTokens: completionTokens,
                 cachedTokens: cachedTokens, reasoningTokens: reasoningTokens, cost: Picodollars.usd(costPicodollars),
-                unpricedRequests: unpricedRequests, latencyP50Ms: latency.percentileMs(0.50), latencyP95Ms: latency.percentileMs(0.95),
-                latencyP99Ms: latency.percentileMs(0.99))
+                unpricedRequests: unpricedRequests, latencyP50Ms: 0, latencyP95Ms: 0, latencyP99Ms: 0)
+            let l = latency.percentilesMs([0.50, 0.95, 0.99]), t = ttft.percentilesMs([0.50, 0.95, 0.99])
+            (group.latencyP50Ms, group.latencyP95Ms, group.latencyP99Ms) = (l[0], l[1], l[2])
+            (group.ttftP50Ms, group.ttftP95Ms, group.ttftP99Ms) = (t[0], t[1], t[2])
             group.cacheHits = cacheHits
             group.costSaved = Picodollars.usd(costSavedPicodollars)
-            group.ttftP50Ms = ttft.percentileMs(0.50)
-            group.ttftP95Ms = ttft.percentileMs(0.95)
-            group.ttftP99Ms = ttft.percentileMs(0.99)
             return group
         }
     }
 
-    /// Counts per bucket of microseconds: below 1,000 µs the value itself; above, the number of
-    /// digits × 1,000 + the first three digits (712,345 µs → 6,712).
+    /// Counts per bucket of microseconds, log-linear: exact below 64 µs, then 64 buckets per
+    /// power of two, so that a bucket's middle is within 0.8 % of any value in it.
     public struct Histogram: Sendable, Hashable {
-        public private(set) var counts: [Int: Int] = [:]
+        /// The buckets that have counts, ascending, and their counts (parallel arrays: a month
+        /// of hourly entries merges and reads without hashing).
+        public private(set) var buckets: [Int] = []
+        public private(set) var counts: [Int] = []
 
         public init() {}
 
         public static func bucket(_ microseconds: Int64) -> Int {
-            let v = max(0, microseconds)
-            guard v >= 1000 else { return Int(v) }
-            var digits = 0
-            var scaled = v
-            while scaled >= 1000 {
-                scaled /= 10
-                digits += 1
-            }
-            return (digits + 3) * 1000 + Int(scaled)
+            let v = UInt64(max(0, microseconds))
+            guard v >= 64 else { return Int(v) }
+            let exponent = 63 - v.leadingZeroBitCount  // ≥ 6
+            let sub = Int(v >> UInt64(exponent - 6)) - 64  // 0…63
+            return 64 + (exponent - 6) * 64 + sub
         }
 
         /// The middle of a bucket, in microseconds.
         public static func value(of bucket: Int) -> Double {
-            guard bucket >= 1000 else { return Double(bucket) }
-            let digits = bucket / 1000, leading = bucket % 1000
-            let width = pow(10, Double(digits - 3))
-            return Double(leading) * width + (width - 1) / 2
+            guard bucket >= 64 else { return Double(bucket) }
+            let exponent = (bucket - 64) / 64 + 6, sub = (bucket - 64) % 64
+            let width = Double(UInt64(1) << UInt64(exponent - 6))
+            return Double(64 + sub) * width + (width - 1) / 2
         }
 
         public mutating func add(_ microseconds: Int64, count: Int = 1) {
-            counts[Self.bucket(microseconds), default: 0] += count
+            add(bucket: Self.bucket(microseconds), count: count)
+        }
+
+        private mutating func add(bucket: Int, count: Int) {
+            if let last = buckets.last, last < bucket {
+                buckets.append(bucket)
+                counts.append(count)
+                return
+            }
+            var low = 0, high = buckets.count
+            while low < high {
+                let mid = (low + high) / 2
+                if buckets[mid] < bucket { low = mid + 1 } else { high = mid }
+            }
+            if low < buckets.count, buckets[low] == bucket {
+                counts[low] += count
+            } else {
+                buckets.insert(bucket, at: low)
+                counts.insert(count, at: low)
+            }
         }
 
         public mutating func merge(_ other: Histogram) {
-            for (bucket, count) in other.counts { counts[bucket, default: 0] += count }
+            guard !other.buckets.isEmpty else { return }
+            guard !buckets.isEmpty else {
+                self = other
+                return
+            }
+            // Most merges add into buckets this histogram already has: in place, no allocation.
+            var i = 0, inPlace = true
+            for bucket in other.buckets {
+                while i < buckets.count, buckets[i] < bucket { i += 1 }
+                if i == buckets.count || buckets[i] != bucket { inPlace = false; break }
+            }
+            if inPlace {
+                i = 0
+                for (j, bucket) in other.buckets.enumerated() {
+                    while buckets[i] < bucket { i += 1 }
+                    counts[i] += other.counts[j]
+                }
+                return
+            }
+            var mergedBuckets: [Int] = [], mergedCounts: [Int] = []
+            mergedBuckets.reserveCapacity(buckets.count + other.buckets.count)
+            mergedCounts.reserveCapacity(buckets.count + other.buckets.count)
+            var j = 0
+            i = 0
+            while i < buckets.count || j < other.buckets.count {
+                if j == other.buckets.count || (i < buckets.count && buckets[i] < other.buckets[j]) {
+                    mergedBuckets.append(buckets[i]); mergedCounts.append(counts[i]); i += 1
+                } else if i == buckets.count || other.buckets[j] < buckets[i] {
+                    mergedBuckets.append(other.buckets[j]); mergedCounts.append(other.counts[j]); j += 1
+                } else {
+                    mergedBuckets.append(buckets[i]); mergedCounts.append(counts[i] + other.counts[j]); i += 1; j += 1
+                }
+            }
+            buckets = mergedBuckets
+            counts = mergedCounts
         }
 
-        public var total: Int { counts.values.reduce(0, +) }
+        public var total: Int { counts.reduce(0, +) }
 
         /// The nearest-rank percentile, in milliseconds (0 when empty).
         public func percentileMs(_ quantile: Double) -> Double {
+            percentilesMs([quantile])[0]
+        }
+
+        /// Several percentiles in one pass over the buckets.
+        public func percentilesMs(_ quantiles: [Double]) -> [Double] {
             let n = total
-            guard n > 0 else { return 0 }
-            let rank = max(1, Int((quantile * Double(n)).rounded(.up)))
-            var seen = 0
-            for bucket in counts.keys.sorted() {
-                seen += counts[bucket] ?? 0
-                if seen >= rank { return (Self.value(of: bucket) / 1000 * 1000).rounded() / 1000 }
+            guard n > 0 else { return quantiles.map { _ in 0 } }
+            let ranks = quantiles.map { max(1, Int(($0 * Double(n)).rounded(.up))) }
+            let order = ranks.indices.sorted { ranks[$0] < ranks[$1] }
+            var out = quantiles.map { _ in 0.0 }
+            var seen = 0, next = 0
+            for index in buckets.indices {
+                seen += counts[index]
+                while next < order.count, seen >= ranks[order[next]] {
+                    out[order[next]] = Self.value(of: buckets[index]).rounded() / 1000
+                    next += 1
+                }
+                if next == order.count { break }
             }
-            return 0
+            return out
         }
 
         /// `bucket:count,…`, buckets ascending.
         public var text: String {
-            counts.keys.sorted().map { "\($0):\(counts[$0] ?? 0)" }.joined(separator: ",")
+            var out = ""
+            out.reserveCapacity(buckets.count * 8)
+            for index in buckets.indices {
+                if index > 0 { out += "," }
+                out += String(buckets[index])
+                out += ":"
+                out += String(counts[index])
+            }
+            return out
         }
 
+        /// Reads `text` (a byte loop: a month of hourly entries is thousands of them).
         public init(text: String) {
-            for pair in text.split(separator: ",") {
-                let parts = pair.split(separator: ":")
-                guard parts.count == 2, let bucket = Int(parts[0]), let count = Int(parts[1]), count > 0 else { continue }
-                counts[bucket, default: 0] += count
+            var bucket = 0, number = 0, inCount = false, digits = 0
+            for byte in text.utf8 {
+                if byte >= 0x30 && byte <= 0x39 {
+                    if digits < 18 { number = number &* 10 &+ Int(byte &- 0x30) }
+                    digits += 1
+                } else if byte == 0x3A {  // ':'
+                    bucket = number; number = 0; digits = 0; inCount = true
+                } else if byte == 0x2C {  // ','
+                    if inCount, digits > 0, number > 0 { add(bucket: bucket, count: number) }
+                    bucket = 0; number = 0; inCount = false; digits = 0
+                } else {
+                    inCount = false; digits = 0  // a malformed pair is skipped
+                }
             }
+            if inCount, digits > 0, number > 0 { add(bucket: bucket, count: number) }
         }
     }
 
@@ -217,6 +302,7 @@ public enum UsageRollup {
         func covers(_ unit: Int64) -> Bool { from % unit == 0 && (to % unit == 0 || to >= nowMs - 5_000) && from >= 0 }
         if filters.isEmpty {
             guard let dimension = Dimension(query.groupBy) else { return nil }
+            if dimension == .all, query.groupBy != .hour, covers(Dimension.days.periodMilliseconds) { return (.days, nil) }
             return covers(dimension.periodMilliseconds) ? (dimension, nil) : nil
         }
         guard filters.count == 1, [.all, .day].contains(query.groupBy), filters[0].value != "(none)",

@@ -20,6 +20,9 @@ public protocol GatewayStore: Sendable {
     func allKeys() async throws -> [VirtualKey]
     /// Marks a key revoked; false when there is no such key.
     func revokeKey(id: String, at: Date) async throws -> Bool
+    /// Writes a key's name, team, models, region, limits, budget and expiry (never its hash,
+    /// creation or revocation); false when there is no such key.
+    func updateKey(_ key: VirtualKey) async throws -> Bool
 
     /// The keys created or changed after change `version` (`KeyChanges.everything`: every key),
     /// and the newest change read. Every write to a key, by any process or by hand, takes the
@@ -54,6 +57,11 @@ public protocol GatewayStore: Sendable {
 
     /// Priced spend from `from` to `to` (picodollars), for the month's projection.
     func cost(from: Date, to: Date) async throws -> Int128
+
+    /// The newest ledger rows that match `filter`, newest first, at most `filter.limit`.
+    func records(_ filter: LedgerFilter) async throws -> [UsageRecord]
+    /// One ledger row by its record ID.
+    func record(id: String) async throws -> UsageRecord?
 
     // MARK: Files (metadata; the content is in the files directory)
 

@@ -25,6 +25,21 @@ enum AdminClient {
     static let connections = UpstreamConnections(settings: .init(connectTimeout: .seconds(10)))
 
     static func call(_ method: String, _ path: String, body: String? = nil, options: AdminOptions) async throws -> Any {
+        let bytes = try await raw(method, path, body: body, options: options)
+        guard let json = try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) else {
+            printError("switchyard: the gateway's answer is not JSON")
+            throw ExitCode(1)
+        }
+        return json
+    }
+
+    /// The body as text (CSV), or exits with the API's error message.
+    static func text(_ method: String, _ path: String, options: AdminOptions) async throws -> String {
+        String(buffer: try await raw(method, path, body: nil, options: options))
+    }
+
+    /// The body of a 2xx answer, or exits with the API's error message.
+    private static func raw(_ method: String, _ path: String, body: String?, options: AdminOptions) async throws -> ByteBuffer {
         guard let key = ProcessInfo.processInfo.environment[options.adminKeyEnv], !key.isEmpty else {
             printError("switchyard: set \(options.adminKeyEnv) to the gateway's admin key")
             throw ExitCode(2)
@@ -46,11 +61,7 @@ enum AdminClient {
             printError("switchyard: \(response.status) \(message)")
             throw ExitCode(1)
         }
-        guard let json else {
-            printError("switchyard: the gateway's answer is not JSON")
-            throw ExitCode(1)
-        }
-        return json
+        return bytes
     }
 
     /// The raw JSON, pretty-printed, for `--json`.

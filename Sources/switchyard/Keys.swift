@@ -4,7 +4,7 @@ import SwitchyardCore
 
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create, list, show and revoke virtual API keys (through the gateway's admin API).",
+        abstract: "Create, list, show, update and revoke virtual API keys (through the gateway's admin API).",
         discussion: """
             The gateway must run with SWITCHYARD_ADMIN_KEY set; these commands read the same variable. \
             A key is printed once, at creation: the gateway stores only its SHA-256 hash.
@@ -12,11 +12,13 @@ struct Keys: AsyncParsableCommand {
               export SWITCHYARD_ADMIN_KEY=$(openssl rand -hex 24)   # before starting the gateway
               switchyard keys create --name checkout --team payments --rpm 600 --tpm 200000 --budget 50 --budget-period day
               switchyard keys list
+              switchyard keys update key_0123456789abcdef --rpm 1200 --budget 100 --budget-period month
+              switchyard keys update key_0123456789abcdef --clear tpm --clear expiry
               switchyard keys revoke key_0123456789abcdef
               switchyard keys import customers.csv > secrets.csv    # thousands at once; secrets printed once
               switchyard keys export > keys.csv                     # never secrets
             """,
-        subcommands: [Create.self, List.self, Show.self, Revoke.self, Import.self, Export.self])
+        subcommands: [Create.self, List.self, Show.self, Update.self, Revoke.self, Import.self, Export.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key and print it (once).")
@@ -112,6 +114,89 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             print(AdminClient.pretty(try await AdminClient.call("GET", "/admin/keys/\(id.pathSegmentEncoded)", options: admin)))
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a key's name, team, models, region, limits, budget or expiry (PATCH /admin/keys/{id}).",
+            discussion: "Only the options given change. --clear removes a setting: team, models (every model), region, rpm, tpm, budget, expiry.")
+
+        @OptionGroup var admin: AdminOptions
+
+        @Argument(help: "The key's id (key_…).")
+        var id: String
+
+        @Option(help: "A new name.")
+        var name: String?
+
+        @Option(help: "The owning team.")
+        var team: String?
+
+        @Option(help: "Allowed models or families, comma-separated.")
+        var models: String?
+
+        @Option(help: "Preferred deployment region.")
+        var region: String?
+
+        @Option(help: "Requests per minute.")
+        var rpm: Int?
+
+        @Option(help: "Tokens per minute.")
+        var tpm: Int?
+
+        @Option(help: "Budget in USD per period, e.g. 25 or 12.50.")
+        var budget: String?
+
+        @Option(help: "Budget period: day, month or total (with --budget).")
+        var budgetPeriod: String?
+
+        @Option(help: "Expiry as an ISO 8601 time (2027-01-31T00:00:00Z).")
+        var expiresAt: String?
+
+        @Option(help: "Expiry in days from now.")
+        var expiresInDays: Int?
+
+        @Option(name: .customLong("clear"), help: "A setting to remove (repeatable): team, models, region, rpm, tpm, budget, expiry.")
+        var clear: [String] = []
+
+        @Flag(help: "Print the API's JSON.")
+        var json = false
+
+        static let clearable = ["team": "team", "models": "models", "region": "region", "rpm": "rpm", "tpm": "tpm", "budget": "budget_usd",
+                                "expiry": "expires_at"]
+
+        func validate() throws {
+            for name in clear where Self.clearable[name] == nil {
+                throw ValidationError("--clear takes team, models, region, rpm, tpm, budget or expiry, got '\(name.prefix(40))'")
+            }
+        }
+
+        func run() async throws {
+            var fields: [String] = []
+            if let name { fields.append("\"name\":" + JSONString.quoted(name)) }
+            if let team { fields.append("\"team\":" + JSONString.quoted(team)) }
+            if let models {
+                let list = models.split(separator: ",").map { JSONString.quoted($0.trimmingCharacters(in: .whitespaces)) }
+                fields.append("\"models\":[" + list.joined(separator: ",") + "]")
+            }
+            if let region { fields.append("\"region\":" + JSONString.quoted(region)) }
+            if let rpm { fields.append("\"rpm\":\(rpm)") }
+            if let tpm { fields.append("\"tpm\":\(tpm)") }
+            if let budget { fields.append("\"budget_usd\":" + JSONString.quoted(budget)) }
+            if let budgetPeriod { fields.append("\"budget_period\":" + JSONString.quoted(budgetPeriod)) }
+            if let expiresAt { fields.append("\"expires_at\":" + JSONString.quoted(expiresAt)) }
+            if let expiresInDays { fields.append("\"expires_in_days\":\(expiresInDays)") }
+            for name in clear { if let field = Self.clearable[name] { fields.append(JSONString.quoted(field) + ":null") } }
+            guard !fields.isEmpty else { throw ValidationError("give at least one setting to change (see --help)") }
+            let answer = try await AdminClient.call("PATCH", "/admin/keys/\(id.pathSegmentEncoded)", body: "{" + fields.joined(separator: ",") + "}",
+                                                    options: admin)
+            if json { print(AdminClient.pretty(answer)); return }
+            guard let key = answer as? [String: Any] else { return }
+            print("updated \(field(key, "id")) (\(field(key, "name")))")
+            print("team:    \(field(key, "team"))   models: \(field(key, "models"))   region: \(field(key, "region"))")
+            print("limits:  rpm \(field(key, "rpm")), tpm \(field(key, "tpm")), budget \(field(key, "budget_usd")) per \(field(key, "budget_period"))")
+            print("expires: \(field(key, "expires_at"))   status: \(field(key, "status"))")
         }
     }
 

@@ -5,7 +5,7 @@ import SwitchyardCore
 struct UsageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usage",
-        abstract: "Usage from the ledger: requests, tokens, cost, error rate and latency per key, team, model, provider, deployment or day.",
+        abstract: "Usage from the ledger: requests, tokens, cost, error rate and latency per key, team, model, provider, deployment, day or hour.",
         discussion: """
             Reads GET /admin/usage on a running gateway (SWITCHYARD_ADMIN_KEY as for `switchyard keys`). \
             Default range: this month so far (UTC). The footer projects the month's spend from the \
@@ -13,6 +13,7 @@ struct UsageCommand: AsyncParsableCommand {
 
               switchyard usage --group-by team
               switchyard usage --from 2026-11-01 --to 2026-11-15 --group-by day
+              switchyard usage --group-by hour --team payments --csv > usage.csv
             """)
 
     @OptionGroup var admin: AdminOptions
@@ -23,8 +24,26 @@ struct UsageCommand: AsyncParsableCommand {
     @Option(help: "End (exclusive). Default: now.")
     var to: String?
 
-    @Option(help: "key, team, model, provider, deployment or day.")
+    @Option(help: "key, team, model, provider, deployment, day, hour, front or all.")
     var groupBy: String = "model"
+
+    @Option(help: "Only this key's requests (its id, key_…).")
+    var key: String?
+
+    @Option(help: "Only this team's requests.")
+    var team: String?
+
+    @Option(help: "Only requests served by this model (catalog ID).")
+    var model: String?
+
+    @Option(help: "Only requests served by this provider.")
+    var provider: String?
+
+    @Option(help: "Only requests served by this deployment.")
+    var deployment: String?
+
+    @Flag(help: "Print CSV (the dashboard's usage download, the same figures).")
+    var csv = false
 
     @Flag(help: "Print the API's JSON.")
     var json = false
@@ -39,7 +58,13 @@ struct UsageCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let answer = try await AdminClient.call("GET", "/admin/usage?" + UsageCommand.queryString(from: from, to: to, groupBy: groupBy), options: admin)
+        let filters = [("key", key), ("team", team), ("model", model), ("provider", provider), ("deployment", deployment)]
+        let query = UsageCommand.queryString(from: from, to: to, groupBy: groupBy, filters: filters)
+        if csv {
+            print(try await AdminClient.text("GET", "/admin/usage?" + query + "&format=csv", options: admin), terminator: "")
+            return
+        }
+        let answer = try await AdminClient.call("GET", "/admin/usage?" + query, options: admin)
         if json { print(AdminClient.pretty(answer)); return }
         let report = answer as? [String: Any] ?? [:]
         let groups = report["groups"] as? [[String: Any]] ?? []
@@ -57,10 +82,13 @@ struct UsageCommand: AsyncParsableCommand {
         print("this month so far: $\(field(month, "to_date_usd")); at this rate the month ends at $\(field(month, "projected_usd"))")
     }
 
-    static func queryString(from: String?, to: String?, groupBy: String) -> String {
+    static func queryString(from: String?, to: String?, groupBy: String, filters: [(String, String?)] = []) -> String {
         var items = ["group_by=\(groupBy)"]
         if let from { items.append("from=" + (from.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")) }
         if let to { items.append("to=" + (to.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")) }
+        for (name, value) in filters {
+            if let value { items.append(name + "=" + (value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")) }
+        }
         return items.joined(separator: "&")
     }
 }

@@ -102,7 +102,10 @@ final class SwitchableStore: GatewayStore {
         spendReads.withLock { $0.append(changes.spend.count) }
         return changes
     }
+    func updateKey(_ key: VirtualKey) async throws -> Bool { try check(); return try await inner.updateKey(key) }
     func append(_ records: [UsageRecord]) async throws { try check(); try await inner.append(records) }
+    func records(_ filter: LedgerFilter) async throws -> [UsageRecord] { try check(); return try await inner.records(filter) }
+    func record(id: String) async throws -> UsageRecord? { try check(); return try await inner.record(id: id) }
     func syncCounters(replica: String, minute: Int64, uses: [CounterUse], now: Date, liveSince: Date) async throws -> CounterSync {
         try check()
         return try await inner.syncCounters(replica: replica, minute: minute, uses: uses, now: now, liveSince: liveSince)

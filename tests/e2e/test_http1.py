@@ -250,7 +250,7 @@ def test_a_known_path_with_another_method_gets_405_and_allow(embedded_gateway):
     with connect(embedded_gateway) as sock:
         reader = Reader(sock)
         for method, path, allowed in [("DELETE", "/healthz", "GET"), ("GET", "/v1/chat/completions", "POST"),
-                                      ("PUT", "/admin/keys/key_1", "DELETE, GET"), ("PATCH", "/v1/models/Qwen/Qwen3-32B", "GET")]:
+                                      ("PUT", "/admin/keys/key_1", "DELETE, GET, PATCH"), ("PATCH", "/v1/models/Qwen/Qwen3-32B", "GET")]:
             sock.sendall(f"{method} {path} HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n".encode())
             status, headers, body = reader.response()
             assert status == 405, (method, path, status, body)

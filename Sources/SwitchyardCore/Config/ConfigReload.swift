@@ -6,7 +6,8 @@
 /// timeouts other than `connect_ms`, the limits of client connections opened from then on
 /// (`max_connections`, `max_body_bytes`, `header_timeout_ms`, `body_timeout_ms`,
 /// `idle_timeout_ms`, `client_stall_ms`), `shutdown_grace_s` (read when a shutdown starts),
-/// `public_health`, the metrics token, and `batch` but for `lease_s` and `poll_ms`.
+/// `public_health`, the metrics token, `batch` but for `lease_s` and `poll_ms`, and `dashboard`
+/// (sessions signed in from then on).
 ///
 /// Restart: what was bound or opened at start-up — the listen address (`host`, `port`,
 /// `backlog`), `timeouts.connect_ms` (the shared
@@ -90,6 +91,7 @@ public struct ConfigReload: Sendable {
         applied += limits.filter(\.1).map(\.0)
         if running.metricsBearerToken != next.metricsBearerToken { applied.append("metrics.bearer_token_env") }
         if running.batch != config.batch { applied.append("batch") }
+        if running.dashboard != next.dashboard { applied.append("dashboard") }
 
         self.config = config
         self.applied = applied

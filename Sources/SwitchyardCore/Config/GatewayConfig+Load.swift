@@ -54,7 +54,7 @@ struct ConfigValidator {
 
     func validate(_ root: Node) throws(ConfigError) -> GatewayConfig {
         let top = try YAMLCursor(node: root, field: "", file: file)
-            .mapping(allowed: ["server", "timeouts", "models", "providers", "routing", "auth", "store", "ledger", "metrics", "log", "cache", "telemetry", "batch"])
+            .mapping(allowed: ["server", "timeouts", "models", "providers", "routing", "auth", "store", "ledger", "metrics", "log", "cache", "telemetry", "batch", "dashboard"])
         var config = GatewayConfig(catalog: catalog, providers: [], origin: file)
         config.access = try AccessValidator(file: file, environment: environment)
             .access(auth: top["auth"], store: top["store"], ledger: top["ledger"])
@@ -73,6 +73,7 @@ struct ConfigValidator {
         var telemetrySection: TraceSettings.FileSection?
         if let cursor = top["telemetry"] { telemetrySection = try telemetry(cursor) }
         config.traces = try TraceSettings.resolve(file: telemetrySection, environment: environment)
+        if let dashboard = top["dashboard"] { config.dashboard = try dashboardSettings(dashboard) }
         if let timeouts = top["timeouts"] { config.timeouts = try upstreamTimeouts(timeouts, base: config.timeouts) }
         if let cache = top["cache"] { try cacheSettings(cache, into: &config.cache) }
         if let batch = top["batch"] { config.batch = try batchSettings(batch) }
@@ -171,6 +172,20 @@ struct ConfigValidator {
         if let v = fields["export_timeout_ms"] { section.exportTimeout = .milliseconds(try v.int(in: 1...600_000)) }
         if let v = fields["capture_content"] { section.captureContent = try v.bool() }
         return section
+    }
+
+    /// `dashboard: {enabled, session_ttl_s, secure_cookie}`.
+    private func dashboardSettings(_ cursor: YAMLCursor) throws(ConfigError) -> DashboardSettings {
+        let fields = try cursor.mapping(allowed: ["enabled", "session_ttl_s", "secure_cookie"])
+        var settings = DashboardSettings()
+        if let v = fields["enabled"] { settings.enabled = try v.bool() }
+        if let v = fields["session_ttl_s"] { settings.sessionTTL = .seconds(try v.int(in: 60...2_592_000)) }
+        if let v = fields["secure_cookie"] {
+            let text = try v.string()
+            guard let mode = DashboardSettings.SecureCookie(rawValue: text) else { throw v.error("must be auto, always or never") }
+            settings.secureCookie = mode
+        }
+        return settings
     }
 
     /// `log: {access: json | off, access_file: PATH}`.

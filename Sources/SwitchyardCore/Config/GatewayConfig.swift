@@ -22,6 +22,8 @@ public struct GatewayConfig: Sendable {
     public var traces = TraceSettings()
     /// Batch jobs (`batch:`).
     public var batch = BatchSettings()
+    /// The built-in dashboard (`dashboard:`), on while the admin API is.
+    public var dashboard = DashboardSettings()
 
     public init(server: ServerSettings = .init(), timeouts: UpstreamTimeouts = .init(), catalog: Catalog,
                 providers: [ProviderConfig], origin: String) {

@@ -1,11 +1,14 @@
 import Foundation
 
-/// `GET /admin/usage?from=&to=&group_by=`: a time range and a grouping.
+/// `GET /admin/usage?from=&to=&group_by=&key=&team=&model=&provider=&deployment=`: a time range,
+/// a grouping and optional filters.
 public struct UsageQuery: Sendable, Hashable {
     public enum Grouping: String, Sendable, CaseIterable {
-        case key, team, model, provider, deployment, day, front
+        case key, team, model, provider, deployment, day, hour, front
+        /// One group, `all`: totals (and percentiles) over every row of the range.
+        case all
 
-        /// The ledger column grouped on.
+        /// The ledger column grouped on (`day`, `hour` and `all` are expressions, see the stores).
         public var column: String {
             switch self {
             case .key: return "key_id"
@@ -14,25 +17,67 @@ public struct UsageQuery: Sendable, Hashable {
             case .provider: return "provider"
             case .deployment: return "deployment"
             case .day: return "day"
+            case .hour: return "hour"
             case .front: return "front"
+            case .all: return "all"
             }
         }
+    }
+
+    /// Rows are kept only when every filter set matches its column exactly.
+    public struct Filters: Sendable, Hashable {
+        public var keyID: String?
+        public var team: String?
+        /// The served model (the catalog ID).
+        public var model: String?
+        public var provider: String?
+        public var deployment: String?
+
+        public init(keyID: String? = nil, team: String? = nil, model: String? = nil, provider: String? = nil, deployment: String? = nil) {
+            self.keyID = keyID
+            self.team = team
+            self.model = model
+            self.provider = provider
+            self.deployment = deployment
+        }
+
+        /// (column, value) of each filter set, in a fixed order.
+        public var columns: [(column: String, value: String)] {
+            var out: [(String, String)] = []
+            if let keyID { out.append(("key_id", keyID)) }
+            if let team { out.append(("team", team)) }
+            if let model { out.append(("served_model", model)) }
+            if let provider { out.append(("provider", provider)) }
+            if let deployment { out.append(("deployment", deployment)) }
+            return out
+        }
+
+        public var isEmpty: Bool { columns.isEmpty }
+
+        /// The query parameters that set these filters (`key`, `team`, `model`, `provider`, `deployment`).
+        public static let parameterNames = ["key", "team", "model", "provider", "deployment"]
     }
 
     public var from: Date
     public var to: Date
     public var groupBy: Grouping
+    public var filters: Filters
 
-    public init(from: Date, to: Date, groupBy: Grouping) {
+    public init(from: Date, to: Date, groupBy: Grouping, filters: Filters = .init()) {
         self.from = from
         self.to = to
         self.groupBy = groupBy
+        self.filters = filters
     }
+
+    /// The query parameters `init(parameters:now:)` reads; `format` is the admin API's (`json` or `csv`).
+    public static let parameterNames: Set<String> = Set(["from", "to", "group_by", "format"] + Filters.parameterNames)
 
     /// Parses query parameters. Defaults: this month so far (UTC), grouped by model.
     public init(parameters: [String: String], now: Date) throws(OpenAIError) {
-        for key in parameters.keys where !["from", "to", "group_by"].contains(key) {
-            throw .invalidRequest("Unknown query parameter '\(key.prefix(64))'; expected from, to, group_by.", param: String(key.prefix(64)))
+        for key in parameters.keys.sorted() where !Self.parameterNames.contains(key) {
+            throw .invalidRequest("Unknown query parameter '\(key.prefix(64))'; expected \(Self.parameterNames.sorted().joined(separator: ", ")).",
+                                  param: String(key.prefix(64)))
         }
         func date(_ name: String) throws(OpenAIError) -> Date? {
             guard let text = parameters[name] else { return nil }
@@ -49,6 +94,19 @@ public struct UsageQuery: Sendable, Hashable {
             throw .invalidRequest("'group_by' must be one of: \(Grouping.allCases.map(\.rawValue).joined(separator: ", ")).", param: "group_by")
         }
         groupBy = parsed
+        /// An empty filter is no filter.
+        func filter(_ name: String) throws(OpenAIError) -> String? {
+            guard let value = parameters[name], !value.isEmpty else { return nil }
+            guard value.unicodeScalars.count <= 256, !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw .invalidRequest("'\(name)' must be at most 256 characters, without control characters.", param: name)
+            }
+            return value
+        }
+        filters = Filters(keyID: try filter("key"), team: try filter("team"), model: try filter("model"), provider: try filter("provider"),
+                          deployment: try filter("deployment"))
+        if let format = parameters["format"], !["json", "csv"].contains(format) {
+            throw .invalidRequest("'format' must be json or csv.", param: "format")
+        }
     }
 
     public var fromMilliseconds: Int64 { from.millisecondsSinceEpoch }

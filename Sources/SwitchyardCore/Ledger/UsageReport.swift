@@ -18,6 +18,10 @@ public struct UsageGroup: Sendable, Hashable {
     /// Requests answered from the response cache, and what those answers cost when they were made.
     public var cacheHits = 0
     public var costSaved = Decimal(0)
+    /// Time to the first content chunk, over the group's rows that have one (streams); 0 when none do.
+    public var ttftP50Ms = 0.0
+    public var ttftP95Ms = 0.0
+    public var ttftP99Ms = 0.0
 
     public init(group: String, requests: Int, errors: Int, promptTokens: Int, completionTokens: Int, cachedTokens: Int,
                 reasoningTokens: Int, cost: Decimal, unpricedRequests: Int, latencyP50Ms: Double, latencyP95Ms: Double,
@@ -73,6 +77,11 @@ public struct UsageReport: Sendable, Hashable {
         var out = "{\"from\":" + JSONString.quoted(ISO8601.format(query.from))
         out += ",\"to\":" + JSONString.quoted(ISO8601.format(query.to))
         out += ",\"group_by\":" + JSONString.quoted(query.groupBy.rawValue)
+        if !query.filters.isEmpty {
+            let names = ["key_id": "key", "served_model": "model"]
+            out += ",\"filters\":{" + query.filters.columns.map { JSONString.quoted(names[$0.column] ?? $0.column) + ":" + JSONString.quoted($0.value) }
+                .joined(separator: ",") + "}"
+        }
         out += ",\"groups\":["
         out += groups.map { g in
             "{\"group\":\(JSONString.quoted(g.group)),\"requests\":\(g.requests),\"errors\":\(g.errors),"
@@ -81,12 +90,41 @@ public struct UsageReport: Sendable, Hashable {
                 + "\"reasoning_tokens\":\(g.reasoningTokens),\"cost_usd\":\(JSONString.quoted(g.cost.plainString(scale: 12))),"
                 + "\"unpriced_requests\":\(g.unpricedRequests),\"cache_hits\":\(g.cacheHits),"
                 + "\"cost_saved_usd\":\(JSONString.quoted(g.costSaved.plainString(scale: 12))),\"latency_ms\":{\"p50\":\(Self.number(g.latencyP50Ms, digits: 3)),"
-                + "\"p95\":\(Self.number(g.latencyP95Ms, digits: 3)),\"p99\":\(Self.number(g.latencyP99Ms, digits: 3))}}"
+                + "\"p95\":\(Self.number(g.latencyP95Ms, digits: 3)),\"p99\":\(Self.number(g.latencyP99Ms, digits: 3))},"
+                + "\"ttft_ms\":{\"p50\":\(Self.number(g.ttftP50Ms, digits: 3)),\"p95\":\(Self.number(g.ttftP95Ms, digits: 3)),"
+                + "\"p99\":\(Self.number(g.ttftP99Ms, digits: 3))}}"
         }.joined(separator: ",")
         out += "],\"total\":{\"requests\":\(totalRequests),\"cost_usd\":\(JSONString.quoted(totalCost.plainString(scale: 12)))}"
         out += ",\"month\":{\"to_date_usd\":\(JSONString.quoted(monthToDate.plainString(scale: 12))),"
         out += "\"projected_usd\":\(JSONString.quoted(projectedMonth.plainString(scale: 6)))}}"
         return out
+    }
+
+    /// The report as CSV (RFC 4180): one line per group, the same figures as the JSON and
+    /// `switchyard usage` (costs as exact decimals, latencies in ms with 3 decimals).
+    public var csv: String {
+        var lines = ["\(query.groupBy.rawValue),requests,errors,error_rate,prompt_tokens,completion_tokens,cached_tokens,reasoning_tokens,"
+            + "cost_usd,unpriced_requests,cache_hits,cost_saved_usd,latency_p50_ms,latency_p95_ms,latency_p99_ms,ttft_p50_ms,ttft_p95_ms,ttft_p99_ms"]
+        for g in groups {
+            let fields: [String] = [
+                Self.csvField(g.group), String(g.requests), String(g.errors), Self.number(g.errorRate, digits: 4), String(g.promptTokens),
+                String(g.completionTokens), String(g.cachedTokens), String(g.reasoningTokens), g.cost.plainString(scale: 12),
+                String(g.unpricedRequests), String(g.cacheHits), g.costSaved.plainString(scale: 12), Self.number(g.latencyP50Ms, digits: 3),
+                Self.number(g.latencyP95Ms, digits: 3), Self.number(g.latencyP99Ms, digits: 3), Self.number(g.ttftP50Ms, digits: 3),
+                Self.number(g.ttftP95Ms, digits: 3), Self.number(g.ttftP99Ms, digits: 3),
+            ]
+            lines.append(fields.joined(separator: ","))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// A CSV field: quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-`
+    /// or `@` is prefixed with `'` so that a spreadsheet never runs it as a formula.
+    static func csvField(_ value: String) -> String {
+        var text = value
+        if let first = text.first, "=+-@\t\r".contains(first) { text = "'" + text }
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     static func number(_ value: Double, digits: Int) -> String {

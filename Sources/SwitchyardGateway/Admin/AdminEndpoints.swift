@@ -6,7 +6,7 @@ import NIOCore
 import SwitchyardCore
 import SwitchyardStore
 
-/// The admin API: `/admin/keys` (create, bulk import, list, show, revoke) and `/admin/usage`. Every call
+/// The admin API: `/admin/keys` (create, bulk import, list, show, update, revoke) and `/admin/usage`. Every call
 /// needs `Authorization: Bearer <admin key>`, the value of the environment variable named by
 /// `auth.admin_key_env` (`SWITCHYARD_ADMIN_KEY`). Without that variable the admin API is off:
 /// there is no default admin key.
@@ -22,6 +22,10 @@ struct AdminEndpoints: Sendable {
         router.get("/admin/keys/:id") { request, context in
             let id = context.parameters.get("id") ?? ""
             return try await guarded(request) { access in try show(id, access: access) }
+        }
+        router.patch("/admin/keys/:id") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return try await guarded(request) { access in try await update(id, request, access: access) }
         }
         router.delete("/admin/keys/:id") { request, context in
             let id = context.parameters.get("id") ?? ""
@@ -55,17 +59,7 @@ struct AdminEndpoints: Sendable {
         }
         let now = Date()
         let spec = try KeySpec(json: Array(buffer: body), catalog: live.config.catalog, now: now)
-        if spec.budget != nil && !access.settings.ledgerEnabled {
-            // Spend is counted from the ledger's writes: without them a budget could not be shared or survive a restart.
-            throw OpenAIError.invalidRequest("Budgets need the usage ledger, which is off (ledger.enabled: false).", param: "budget_usd")
-        }
-        let (secret, key) = KeyGenerator.make(spec, now: now)
-        do {
-            try await access.store.insertKey(key)
-        } catch {
-            throw Self.storeError(error)
-        }
-        access.keys.upsert(key)
+        let (secret, key) = try await Self.createKey(spec, access: access, now: now)
         let json = key.json(spent: 0, now: now)
         // The secret is in this response only; the store keeps its hash.
         return Self.json("{\"key\":" + JSONString.quoted(secret) + "," + json.dropFirst(), status: .created)
@@ -133,6 +127,54 @@ struct AdminEndpoints: Sendable {
 
     private func revoke(_ id: String, access: AccessLayer) async throws -> Response {
         let now = Date()
+        let key = try await Self.revokeKey(id, access: access, now: now)
+        return Self.json(key.json(spent: access.admission.spent(key), now: now))
+    }
+
+    private func update(_ id: String, _ request: Request, access: AccessLayer) async throws -> Response {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: 64 << 10)
+        } catch {
+            throw OpenAIError.bodyTooLarge(limit: 64 << 10)
+        }
+        let now = Date()
+        let change = try KeyUpdate(json: Array(buffer: body), catalog: live.config.catalog, now: now)
+        let key = try await Self.updateKey(id, change, access: access)
+        return Self.json(key.json(spent: access.admission.spent(key), now: now))
+    }
+
+    private func usage(_ request: Request, access: AccessLayer) async throws -> Response {
+        var parameters: [String: String] = [:]
+        for (name, value) in request.uri.queryParameters { parameters[String(name)] = String(value) }
+        let now = Date()
+        let query = try UsageQuery(parameters: parameters, now: now)
+        let report = try await Self.usageReport(query, access: access, now: now)
+        if parameters["format"] == "csv" {
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.csv)))
+        }
+        return Self.json(report.json)
+    }
+
+    // MARK: Operations (shared with the dashboard)
+
+    /// Stores a new key and returns its secret (the only time it exists outside the caller).
+    static func createKey(_ spec: KeySpec, access: AccessLayer, now: Date) async throws(OpenAIError) -> (secret: String, key: VirtualKey) {
+        if spec.budget != nil && !access.settings.ledgerEnabled {
+            // Spend is counted from the ledger's writes: without them a budget could not be shared or survive a restart.
+            throw OpenAIError.invalidRequest("Budgets need the usage ledger, which is off (ledger.enabled: false).", param: "budget_usd")
+        }
+        let (secret, key) = KeyGenerator.make(spec, now: now)
+        do {
+            try await access.store.insertKey(key)
+        } catch {
+            throw Self.storeError(error)
+        }
+        access.keys.upsert(key)
+        return (secret, key)
+    }
+
+    static func revokeKey(_ id: String, access: AccessLayer, now: Date) async throws(OpenAIError) -> VirtualKey {
         let found: Bool
         do {
             found = try await access.store.revokeKey(id: id, at: now)
@@ -148,28 +190,51 @@ struct AdminEndpoints: Sendable {
         guard found, var key else { throw Self.unknownKey(id) }
         if key.revokedAt == nil { key.revokedAt = now }
         access.keys.upsert(key)
-        return Self.json(key.json(spent: access.admission.spent(key), now: now))
+        return key
     }
 
-    private func usage(_ request: Request, access: AccessLayer) async throws -> Response {
-        var parameters: [String: String] = [:]
-        for (name, value) in request.uri.queryParameters { parameters[String(name)] = String(value) }
-        let now = Date()
-        let query = try UsageQuery(parameters: parameters, now: now)
+    /// Applies `change` to the key, in the store and then in this replica's key directory
+    /// (other replicas read it at their next sync).
+    static func updateKey(_ id: String, _ change: KeyUpdate, access: AccessLayer) async throws(OpenAIError) -> VirtualKey {
+        if change.setsBudget && !access.settings.ledgerEnabled {
+            throw OpenAIError.invalidRequest("Budgets need the usage ledger, which is off (ledger.enabled: false).", param: "budget_usd")
+        }
+        var current = access.keys.key(id: id)
+        if current == nil {
+            do {
+                current = try await access.store.allKeys().first { $0.id == id }
+            } catch {
+                throw Self.storeError(error)
+            }
+        }
+        guard let current else { throw Self.unknownKey(id) }
+        let updated = change.applied(to: current)
+        let found: Bool
+        do {
+            found = try await access.store.updateKey(updated)
+        } catch {
+            throw Self.storeError(error)
+        }
+        guard found else { throw Self.unknownKey(id) }
+        access.keys.upsert(updated)
+        return updated
+    }
+
+    static func usageReport(_ query: UsageQuery, access: AccessLayer, now: Date) async throws(OpenAIError) -> UsageReport {
         do {
             let groups = try await access.store.usage(query)
             let monthToDate = try await access.store.cost(from: BudgetPeriod.month.start(containing: now), to: now.addingTimeInterval(1))
-            return Self.json(UsageReport(query: query, groups: groups, monthToDate: Picodollars.usd(monthToDate), now: now).json)
+            return UsageReport(query: query, groups: groups, monthToDate: Picodollars.usd(monthToDate), now: now)
         } catch {
             throw Self.storeError(error)
         }
     }
 
-    private static func unknownKey(_ id: String) -> OpenAIError {
+    static func unknownKey(_ id: String) -> OpenAIError {
         OpenAIError(.keyNotFound, "No key with id '\(id.prefix(64))'.", param: "id")
     }
 
-    private static func storeError(_ error: any Error) -> OpenAIError {
+    static func storeError(_ error: any Error) -> OpenAIError {
         OpenAIError(.storeUnavailable, "The key and usage store is unavailable; try again shortly.", retryAfterSeconds: 5)
     }
 

@@ -92,7 +92,7 @@ public enum Gateway {
         let calls = CallTracker()
         let connections = ConnectionCount()
 
-        let router = Router()
+        let router = Router(context: GatewayRequestContext.self)
         let allowed = AllowedMethods()
         // Outermost: the SERVER span sees every answer's status, errors included.
         if let tracer { router.add(middleware: ServerSpanMiddleware(tracer: tracer, serverPort: config.server.port)) }
@@ -127,6 +127,7 @@ public enum Gateway {
         }
         admin.register(on: router)
         var batches: BatchRunner?
+        Dashboard(access: access, live: live).register(on: router)
         if let access {
             FilesEndpoints(access: access, directory: access.settings.resolvedFilesDirectory,
                            maxBytes: access.settings.filesMaxBytes, maxLines: access.settings.filesMaxLines,

@@ -2192,6 +2192,134 @@ enum OpenAPIDocument {
           }
         }
       },
+      "patch": {
+        "tags": [
+          "admin"
+        ],
+        "operationId": "updateKey",
+        "summary": "Change a virtual key",
+        "description": "Only the fields given change; `null` clears a field (no team, every model, no region, no limit, no budget, no expiry; `name` cannot be cleared). Values are checked as on creation. The secret, the ID and a revocation never change. Other replicas see the change within one sync interval.",
+        "security": [
+          {
+            "adminKey": []
+          },
+          {
+            "adminKeyHeader": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The key as changed.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Key"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Invalid JSON, no field, an unknown field, or an invalid value; `param` names the field.",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong admin key (`invalid_admin_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The admin API is off (`admin_disabled`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No key with this ID (`key_not_found`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The key store is unavailable (`store_unavailable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/KeyUpdate"
+              }
+            }
+          }
+        }
+      },
       "delete": {
         "tags": [
           "admin"
@@ -2720,19 +2848,90 @@ enum OpenAPIDocument {
                 "provider",
                 "deployment",
                 "day",
-                "front"
+                "hour",
+                "front",
+                "all"
               ],
               "default": "model"
+            },
+            "description": "`hour` groups by UTC hour (`2026-12-01T13:00Z`), `all` makes one group of every row (totals and percentiles over the range)."
+          },
+          {
+            "name": "key",
+            "in": "query",
+            "description": "Only this key's requests (its ID, `key_…`); empty: no filter.",
+            "schema": {
+              "type": "string",
+              "maxLength": 256,
+              "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+            }
+          },
+          {
+            "name": "team",
+            "in": "query",
+            "description": "Only this team's requests; empty: no filter.",
+            "schema": {
+              "type": "string",
+              "maxLength": 256,
+              "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+            }
+          },
+          {
+            "name": "model",
+            "in": "query",
+            "description": "Only requests served by this catalog model; empty: no filter.",
+            "schema": {
+              "type": "string",
+              "maxLength": 256,
+              "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+            }
+          },
+          {
+            "name": "provider",
+            "in": "query",
+            "description": "Only requests served by this provider; empty: no filter.",
+            "schema": {
+              "type": "string",
+              "maxLength": 256,
+              "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+            }
+          },
+          {
+            "name": "deployment",
+            "in": "query",
+            "description": "Only requests served by this deployment; empty: no filter.",
+            "schema": {
+              "type": "string",
+              "maxLength": 256,
+              "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+            }
+          },
+          {
+            "name": "format",
+            "in": "query",
+            "description": "`csv`: the same report as CSV (`text/csv`), the file the dashboard's usage page downloads and `switchyard usage --csv` prints.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "json",
+                "csv"
+              ],
+              "default": "json"
             }
           }
         ],
         "responses": {
           "200": {
-            "description": "The usage report.",
+            "description": "The usage report (CSV with `format=csv`).",
             "content": {
               "application/json": {
                 "schema": {
                   "$ref": "#/components/schemas/UsageReport"
+                }
+              },
+              "text/csv": {
+                "schema": {
+                  "type": "string"
                 }
               }
             }
@@ -3840,6 +4039,120 @@ enum OpenAPIDocument {
           }
         }
       },
+      "KeyUpdate": {
+        "type": "object",
+        "additionalProperties": false,
+        "description": "The fields to change (at least one); the others keep their values. `null` clears a field, except `name`. Values are checked as on creation: unknown fields are rejected, `budget_period` needs `budget_usd`, `expires_at` must be in the future, `expires_at` and `expires_in_days` exclude each other.",
+        "properties": {
+          "name": {
+            "type": "string",
+            "maxLength": 128,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$",
+            "description": "A new name: 1-128 characters once trimmed of spaces, no control characters; cannot be null."
+          },
+          "team": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 128,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+          },
+          "models": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "maxItems": 256,
+            "items": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 32,
+              "description": "A catalog model ID or alias, or a family name (deepseek, qwen, kimi, glm, openai), case-insensitive; anything else is a 400.",
+              "examples": [
+                "deepseek-v4-flash",
+                "qwen"
+              ]
+            },
+            "description": "Catalog model IDs, aliases or family names (deepseek, qwen, kimi, glm, openai); empty or absent: every model."
+          },
+          "region": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "pattern": "^[ \\t\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000]*[A-Za-z0-9._-]{1,64}[ \\t\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000]*$",
+            "description": "Preferred region: letters, digits, '-', '_' and '.', at most 64 (spaces around it are trimmed)."
+          },
+          "rpm": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 10000000
+          },
+          "tpm": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 10000000000
+          },
+          "budget_usd": {
+            "anyOf": [
+              {
+                "type": "number",
+                "minimum": 0.0001,
+                "maximum": 9000000
+              },
+              {
+                "type": "string",
+                "pattern": "^(?!0+(\\.0+)?$)(0|[1-9][0-9]{0,5})(\\.[0-9]{1,12})?$"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "A plain decimal (no exponent) above 0 and at most 9,000,000, as a JSON number or a string (e.g. 25 or \"12.50\"); amounts are kept in picodollars (12 decimals). Needs the usage ledger."
+          },
+          "budget_period": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "day",
+              "month",
+              "total",
+              null
+            ],
+            "description": "Default month; needs budget_usd."
+          },
+          "expires_at": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 40,
+            "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-7]):[0-5][0-9]|[+-]18:00))?$",
+            "description": "A time in the future, ISO 8601 (`2027-01-31T00:00:00Z`, fractional seconds or an offset allowed, or a bare date: midnight UTC). Not together with `expires_in_days`.",
+            "examples": [
+              "2030-01-31T00:00:00Z"
+            ]
+          },
+          "expires_in_days": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 36500
+          }
+        },
+        "minProperties": 1
+      },
       "KeyCreated": {
         "allOf": [
           {
@@ -3906,8 +4219,17 @@ enum OpenAPIDocument {
               "provider",
               "deployment",
               "day",
-              "front"
+              "hour",
+              "front",
+              "all"
             ]
+          },
+          "filters": {
+            "type": "object",
+            "description": "The filters of the query, when any was given.",
+            "additionalProperties": {
+              "type": "string"
+            }
           },
           "groups": {
             "type": "array",
@@ -3966,6 +4288,26 @@ enum OpenAPIDocument {
                 },
                 "latency_ms": {
                   "type": "object",
+                  "required": [
+                    "p50",
+                    "p95",
+                    "p99"
+                  ],
+                  "properties": {
+                    "p50": {
+                      "type": "number"
+                    },
+                    "p95": {
+                      "type": "number"
+                    },
+                    "p99": {
+                      "type": "number"
+                    }
+                  }
+                },
+                "ttft_ms": {
+                  "type": "object",
+                  "description": "Time to the first content chunk, over the group's streamed requests (0 when none).",
                   "required": [
                     "p50",
                     "p95",

@@ -1,3 +1,4 @@
+import Foundation
 import SwitchyardCore
 
 /// The ledger's columns, in insert order, the same in both databases.
@@ -12,7 +13,51 @@ enum UsageColumns {
     static let rowsPerStatement = 500
 
     /// A ledger column that `group_by` may name, as an expression that never yields NULL.
-    static func groupExpression(_ grouping: UsageQuery.Grouping, day: String) -> String {
-        grouping == .day ? day : "COALESCE(\(grouping.column), '(none)')"
+    static func groupExpression(_ grouping: UsageQuery.Grouping, day: String, hour: String) -> String {
+        switch grouping {
+        case .day: return day
+        case .hour: return hour
+        case .all: return "'all'"
+        default: return "COALESCE(\(grouping.column), '(none)')"
+        }
+    }
+
+    // MARK: The rollup (`UsageRollup`)
+
+    static func rollupTable(integer: String) -> String {
+        """
+        CREATE TABLE IF NOT EXISTS usage_rollup (
+            dimension TEXT NOT NULL, value TEXT NOT NULL, period_ms \(integer) NOT NULL, requests \(integer) NOT NULL, errors \(integer) NOT NULL,
+            prompt_tokens \(integer) NOT NULL, completion_tokens \(integer) NOT NULL, cached_tokens \(integer) NOT NULL,
+            reasoning_tokens \(integer) NOT NULL, cost_pusd \(integer) NOT NULL, unpriced \(integer) NOT NULL, cache_hits \(integer) NOT NULL,
+            cost_saved_pusd \(integer) NOT NULL, latency_hist TEXT NOT NULL, ttft_hist TEXT NOT NULL,
+            PRIMARY KEY (dimension, value, period_ms))
+        """
+    }
+
+    static let rollupNames = ["dimension", "value", "period_ms", "requests", "errors", "prompt_tokens", "completion_tokens", "cached_tokens",
+                              "reasoning_tokens", "cost_pusd", "unpriced", "cache_hits", "cost_saved_pusd", "latency_hist", "ttft_hist"]
+    static let rollupList = rollupNames.joined(separator: ", ")
+
+    /// The integer columns of an entry, in `rollupNames` order after the key.
+    static func rollupIntegers(_ t: UsageRollup.Totals) -> [Int64] {
+        [Int64(t.requests), Int64(t.errors), Int64(t.promptTokens), Int64(t.completionTokens), Int64(t.cachedTokens), Int64(t.reasoningTokens),
+         t.costPicodollars, Int64(t.unpricedRequests), Int64(t.cacheHits), t.costSavedPicodollars]
+    }
+
+    static func rollupTotals(integers i: [Int64], latency: String, ttft: String) -> UsageRollup.Totals {
+        var t = UsageRollup.Totals()
+        guard i.count == 10 else { return t }
+        t.requests = Int(i[0]); t.errors = Int(i[1]); t.promptTokens = Int(i[2]); t.completionTokens = Int(i[3])
+        t.cachedTokens = Int(i[4]); t.reasoningTokens = Int(i[5]); t.costPicodollars = i[6]; t.unpricedRequests = Int(i[7])
+        t.cacheHits = Int(i[8]); t.costSavedPicodollars = i[9]
+        t.latency = UsageRollup.Histogram(text: latency)
+        t.ttft = UsageRollup.Histogram(text: ttft)
+        return t
+    }
+
+    /// Whether `cost(from:to:)` can sum hourly entries: `from` at an hour's start, `to` at one or now or later.
+    static func rollupCoversHours(from: Int64, to: Int64, now: Date) -> Bool {
+        from >= 0 && from % 3_600_000 == 0 && (to % 3_600_000 == 0 || to >= now.millisecondsSinceEpoch - 5_000)
     }
 }

@@ -92,6 +92,14 @@ enum PostgresSchema {
             "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS custom_id TEXT",
             "CREATE INDEX IF NOT EXISTS usage_records_batch ON usage_records (batch_id) WHERE batch_id IS NOT NULL",
         ]),
+        (7, [
+            // The dashboard: totals per hour (all rows) and per day (per key, team, model, provider,
+            // deployment, front door) with latency and TTFT histograms (`UsageRollup`), filled from
+            // the rows already there when the migration runs; and the request log's filters.
+            UsageColumns.rollupTable(integer: "BIGINT"),
+            "CREATE INDEX IF NOT EXISTS usage_records_team_ts ON usage_records (team, ts_ms)",
+            "CREATE INDEX IF NOT EXISTS usage_records_model_ts ON usage_records (served_model, ts_ms)",
+        ]),
         (8, [
             // Sync by change (`keyChanges(after:)`): every insert or update of a key, whoever
             // makes it, takes the next change number under one lock held until commit, so
@@ -117,6 +125,9 @@ enum PostgresSchema {
             "CREATE INDEX IF NOT EXISTS key_spend_updated ON key_spend (updated_at_ms)",
         ]),
     ]
+
+    /// The migration that creates the rollup: when it runs, the rollup is filled from the ledger.
+    static let rollupVersion = 7
 
     /// `usage_records_y2026m11` for the month containing `date`, with its bounds in ms.
     static func partition(containing date: Date) -> (name: String, from: Int64, to: Int64) {

@@ -37,6 +37,7 @@ public final class PostgresStore: GatewayStore {
                 for statement in migration.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
+                if migration.version == PostgresSchema.rollupVersion { try await rebuildRollup(connection) }
                 try await connection.query("INSERT INTO schema_migrations (version) VALUES (\(Int32(migration.version)))", logger: logger)
             }
         }
@@ -196,6 +197,17 @@ public final class PostgresStore: GatewayStore {
         return false
     }
 
+    public func updateKey(_ key: VirtualKey) async throws -> Bool {
+        let c = KeyColumns(key)
+        let rows = try await client.query("""
+            UPDATE api_keys SET name = \(c.name), team = \(c.team), models = \(c.models), region = \(c.region), rpm = \(c.rpm), tpm = \(c.tpm),
+                budget_pusd = \(c.budgetPicodollars), budget_period = \(c.budgetPeriod), expires_at_ms = \(c.expiresAtMs)
+            WHERE id = \(c.id) RETURNING id
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
     // MARK: Ledger
 
     public func append(_ records: [UsageRecord]) async throws {
@@ -261,6 +273,7 @@ public final class PostgresStore: GatewayStore {
             }
             start += slice.count
         }
+        try await addRollup(inserted, connection)
         for (key, cost) in inserted.spendByKeyAndDay.sorted(by: { ($0.key.keyID, $0.key.day) < ($1.key.keyID, $1.key.day) }) {
             try await connection.query("""
                 INSERT INTO key_spend (key_id, day, spent_pusd, updated_at_ms)
@@ -360,10 +373,19 @@ public final class PostgresStore: GatewayStore {
     // MARK: Usage queries
 
     public func usage(_ query: UsageQuery) async throws -> [UsageGroup] {
-        let group = UsageColumns.groupExpression(query.groupBy, day: "to_char(to_timestamp(ts_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
+        if let plan = UsageRollup.plan(query, now: Date()) {
+            return try await rollupUsage(query, dimension: plan.dimension, value: plan.value)
+        }
+        let group = UsageColumns.groupExpression(query.groupBy, day: "to_char(to_timestamp(ts_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+                                                 hour: "to_char(to_timestamp(ts_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24\":00Z\"')")
         var bindings = PostgresBindings()
         bindings.append(query.fromMilliseconds)
         bindings.append(query.toMilliseconds)
+        var condition = "ts_ms >= $1 AND ts_ms < $2"
+        for (index, filter) in query.filters.columns.enumerated() {
+            condition += " AND \(filter.column) = $\(index + 3)"
+            bindings.append(filter.value)
+        }
         let rows = try await client.query(PostgresQuery(unsafeSQL: """
             SELECT \(group) AS g, COUNT(*), COUNT(*) FILTER (WHERE status >= 400),
                    COALESCE(SUM(prompt_tokens), 0)::bigint, COALESCE(SUM(completion_tokens), 0)::bigint,
@@ -371,29 +393,200 @@ public final class PostgresStore: GatewayStore {
                    COALESCE(SUM(cost_pusd), 0)::text, COUNT(*) FILTER (WHERE cost_pusd IS NULL AND status < 400),
                    percentile_disc(0.5) WITHIN GROUP (ORDER BY latency_us), percentile_disc(0.95) WITHIN GROUP (ORDER BY latency_us),
                    percentile_disc(0.99) WITHIN GROUP (ORDER BY latency_us),
-                   COUNT(*) FILTER (WHERE cache_hit), COALESCE(SUM(cost_saved_pusd), 0)::text
-            FROM usage_records WHERE ts_ms >= $1 AND ts_ms < $2 GROUP BY g
+                   COUNT(*) FILTER (WHERE cache_hit), COALESCE(SUM(cost_saved_pusd), 0)::text,
+                   percentile_disc(0.5) WITHIN GROUP (ORDER BY ttft_us), percentile_disc(0.95) WITHIN GROUP (ORDER BY ttft_us),
+                   percentile_disc(0.99) WITHIN GROUP (ORDER BY ttft_us)
+            FROM usage_records WHERE \(condition) GROUP BY g
             """, binds: bindings), logger: logger)
         var groups: [UsageGroup] = []
-        for try await (name, n, errors, p, c, cached, reasoning, cost, unpriced, p50, p95, p99, hits, saved)
-            in rows.decode((String, Int64, Int64, Int64, Int64, Int64, Int64, String, Int64, Int64, Int64, Int64, Int64, String).self) {
+        for try await row in rows {
+            let (name, n, errors, p, c, cached, reasoning, cost, unpriced, p50, p95, p99, hits, saved)
+                = try row.decode((String, Int64, Int64, Int64, Int64, Int64, Int64, String, Int64, Int64, Int64, Int64, Int64, String).self)
+            let columns = row.makeRandomAccess()
+            let t50 = try columns[14].decode(Int64?.self), t95 = try columns[15].decode(Int64?.self), t99 = try columns[16].decode(Int64?.self)
             var group = UsageGroup(
                 group: name, requests: Int(n), errors: Int(errors), promptTokens: Int(p), completionTokens: Int(c), cachedTokens: Int(cached),
                 reasoningTokens: Int(reasoning), cost: Picodollars.usd(Int128(cost) ?? 0), unpricedRequests: Int(unpriced),
                 latencyP50Ms: Double(p50) / 1000, latencyP95Ms: Double(p95) / 1000, latencyP99Ms: Double(p99) / 1000)
             group.cacheHits = Int(hits)
             group.costSaved = Picodollars.usd(Int128(saved) ?? 0)
+            group.ttftP50Ms = Double(t50 ?? 0) / 1000
+            group.ttftP95Ms = Double(t95 ?? 0) / 1000
+            group.ttftP99Ms = Double(t99 ?? 0) / 1000
             groups.append(group)
         }
         return groups
     }
 
+    public func records(_ filter: LedgerFilter) async throws -> [UsageRecord] {
+        var conditions: [String] = []
+        var bindings = PostgresBindings()
+        var next = 1
+        func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
+            bindings.append(value)
+            defer { next += 1 }
+            return "$\(next)"
+        }
+        if let keyID = filter.keyID { conditions.append("key_id = \(bind(keyID))") }
+        if let team = filter.team { conditions.append("team = \(bind(team))") }
+        if let model = filter.model {
+            let placeholder = bind(model)
+            conditions.append("(served_model = \(placeholder) OR requested_model = \(placeholder))")
+        }
+        if let code = filter.statusCode {
+            conditions.append("status = \(bind(Int32(clamping: code)))")
+        } else if let status = filter.status {
+            conditions.append(status == .ok ? "status < 400" : "status >= 400")
+        }
+        if let before = filter.before {
+            let ms = bind(before.timeMilliseconds)
+            conditions.append("(ts_ms < \(ms) OR (ts_ms = \(ms) AND record_id < \(bind(before.recordID))))")
+        }
+        let limit = bind(Int64(max(1, min(filter.limit, 1000))))
+        let sql = "SELECT \(UsageColumns.list) FROM usage_records" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+            + " ORDER BY ts_ms DESC, record_id DESC LIMIT \(limit)"
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        var out: [UsageRecord] = []
+        for try await row in rows { out.append(try usageRecord(row)) }
+        return out
+    }
+
+    public func record(id: String) async throws -> UsageRecord? {
+        var bindings = PostgresBindings()
+        bindings.append(id)
+        let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT \(UsageColumns.list) FROM usage_records WHERE record_id = $1 LIMIT 1",
+                                                        binds: bindings), logger: logger)
+        for try await row in rows { return try usageRecord(row) }
+        return nil
+    }
+
+    /// A ledger row in `UsageColumns.names` order.
+    private func usageRecord(_ row: PostgresRow) throws -> UsageRecord {
+        let c = row.makeRandomAccess()
+        var record = UsageRecord(
+            recordID: try c[0].decode(String.self), time: Date(timeIntervalSince1970: Double(try c[1].decode(Int64.self)) / 1000),
+            requestID: try c[2].decode(String.self), keyID: try c[3].decode(String?.self), team: try c[4].decode(String?.self),
+            requestedModel: try c[5].decode(String.self), servedModel: try c[6].decode(String?.self), provider: try c[7].decode(String?.self),
+            deployment: try c[8].decode(String?.self), region: try c[9].decode(String?.self), route: try c[10].decode(String?.self),
+            attempts: Int(try c[11].decode(Int32.self)),
+            usage: TokenUsage(promptTokens: Int(try c[12].decode(Int64.self)), completionTokens: Int(try c[13].decode(Int64.self)),
+                              cachedPromptTokens: Int(try c[14].decode(Int64.self)), reasoningTokens: Int(try c[15].decode(Int64.self))),
+            costPicodollars: try c[16].decode(Int64?.self), latencyMicroseconds: try c[17].decode(Int64.self), ttftMicroseconds: try c[18].decode(Int64?.self),
+            status: Int(try c[19].decode(Int32.self)), errorClass: try c[20].decode(String?.self), stream: try c[21].decode(Bool.self))
+        record.usageSource = try c[22].decode(String?.self).flatMap(UsageRecord.UsageSource.init(rawValue:))
+        record.front = UsageRecord.Front(rawValue: try c[23].decode(String.self)) ?? .chat
+        record.cacheHit = try c[24].decode(Bool.self)
+        record.costSavedPicodollars = try c[25].decode(Int64?.self)
+        return record
+    }
+
     public func cost(from: Date, to: Date) async throws -> Int128 {
+        let fromMs = KeyColumns.milliseconds(from), toMs = KeyColumns.milliseconds(to)
+        if UsageColumns.rollupCoversHours(from: fromMs, to: toMs, now: Date()) {
+            let rows = try await client.query(
+                "SELECT COALESCE(SUM(cost_pusd), 0)::text FROM usage_rollup WHERE dimension = 'all' AND period_ms >= \(fromMs) AND period_ms < \(toMs)",
+                logger: logger)
+            for try await text in rows.decode(String.self) { return Int128(text) ?? 0 }
+            return 0
+        }
         let rows = try await client.query(
             "SELECT COALESCE(SUM(cost_pusd), 0)::text FROM usage_records WHERE ts_ms >= \(KeyColumns.milliseconds(from)) AND ts_ms < \(KeyColumns.milliseconds(to))",
             logger: logger)
         for try await text in rows.decode(String.self) { return Int128(text) ?? 0 }
         return 0
+    }
+
+    // MARK: Rollup
+
+    /// Fills the rollup from every ledger row (the migration that adds it, in its transaction),
+    /// reading the ledger a day at a time (the `ts_ms` index; a month is one partition).
+    private func rebuildRollup(_ connection: PostgresConnection) async throws {
+        try await connection.query("DELETE FROM usage_rollup", logger: logger)
+        var low: Int64?, high: Int64?
+        for try await (lo, hi) in try await connection.query("SELECT MIN(ts_ms), MAX(ts_ms) FROM usage_records", logger: logger)
+            .decode((Int64?, Int64?).self) {
+            (low, high) = (lo, hi)
+        }
+        guard let low, let high else { return }
+        var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
+        var count = 0
+        var day = EpochDay.of(milliseconds: low) * 86_400_000
+        while day <= high {
+            let end = day + 86_400_000
+            var page: [UsageRecord] = []
+            let rows = try await connection.query("SELECT \(unescaped: UsageColumns.list) FROM usage_records WHERE ts_ms >= \(day) AND ts_ms < \(end)",
+                                                  logger: logger)
+            for try await row in rows { page.append(try usageRecord(row)) }
+            UsageRollup.aggregate(page, into: &totals)
+            count += page.count
+            day = end
+        }
+        for (key, entry) in totals { try await writeRollup(key, entry, connection) }
+        logger.notice("usage rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(totals.count)])
+    }
+
+    /// Adds records to their rollup entries in the caller's transaction. Each entry is locked
+    /// (`FOR UPDATE`, in one order) while it is merged, so replicas writing at once add up.
+    private func addRollup(_ records: [UsageRecord], _ connection: PostgresConnection) async throws {
+        var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
+        UsageRollup.aggregate(records, into: &totals)
+        let ordered = totals.sorted { ($0.key.dimension.rawValue, $0.key.value, $0.key.periodMilliseconds) < ($1.key.dimension.rawValue, $1.key.value, $1.key.periodMilliseconds) }
+        for (key, added) in ordered {
+            let dimension = key.dimension.rawValue, value = key.value, period = key.periodMilliseconds
+            try await connection.query("""
+                INSERT INTO usage_rollup (\(unescaped: UsageColumns.rollupList)) VALUES (\(dimension), \(value), \(period), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '', '')
+                ON CONFLICT (dimension, value, period_ms) DO NOTHING
+                """, logger: logger)
+            var entry = UsageRollup.Totals()
+            let rows = try await connection.query("""
+                SELECT \(unescaped: UsageColumns.rollupList) FROM usage_rollup WHERE dimension = \(dimension) AND value = \(value) AND period_ms = \(period) FOR UPDATE
+                """, logger: logger)
+            for try await row in rows { entry = try rollupTotals(row) }
+            entry.merge(added)
+            try await writeRollup(key, entry, connection)
+        }
+    }
+
+    private func writeRollup(_ key: UsageRollup.Key, _ entry: UsageRollup.Totals, _ connection: PostgresConnection) async throws {
+        var bindings = PostgresBindings()
+        bindings.append(key.dimension.rawValue)
+        bindings.append(key.value)
+        bindings.append(key.periodMilliseconds)
+        for value in UsageColumns.rollupIntegers(entry) { bindings.append(value) }
+        bindings.append(entry.latency.text)
+        bindings.append(entry.ttft.text)
+        let placeholders = (1...UsageColumns.rollupNames.count).map { "$\($0)" }.joined(separator: ", ")
+        let updates = UsageColumns.rollupNames.dropFirst(3).map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+        try await connection.query(PostgresQuery(unsafeSQL: """
+            INSERT INTO usage_rollup (\(UsageColumns.rollupList)) VALUES (\(placeholders))
+            ON CONFLICT (dimension, value, period_ms) DO UPDATE SET \(updates)
+            """, binds: bindings), logger: logger)
+    }
+
+    private func rollupTotals(_ row: PostgresRow) throws -> UsageRollup.Totals {
+        let c = row.makeRandomAccess()
+        let integers = try (3..<13).map { try c[$0].decode(Int64.self) }
+        return UsageColumns.rollupTotals(integers: integers, latency: try c[13].decode(String.self), ttft: try c[14].decode(String.self))
+    }
+
+    private func rollupUsage(_ query: UsageQuery, dimension: UsageRollup.Dimension, value: String?) async throws -> [UsageGroup] {
+        var bindings = PostgresBindings()
+        bindings.append(dimension.rawValue)
+        bindings.append(query.fromMilliseconds)
+        bindings.append(query.toMilliseconds)
+        var sql = "SELECT \(UsageColumns.rollupList) FROM usage_rollup WHERE dimension = $1 AND period_ms >= $2 AND period_ms < $3"
+        if let value {
+            sql += " AND value = $4"
+            bindings.append(value)
+        }
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        var entries: [(UsageRollup.Key, UsageRollup.Totals)] = []
+        for try await row in rows {
+            let c = row.makeRandomAccess()
+            let key = UsageRollup.Key(dimension: dimension, value: try c[1].decode(String.self), periodMilliseconds: try c[2].decode(Int64.self))
+            entries.append((key, try rollupTotals(row)))
+        }
+        return UsageRollup.groups(entries, grouping: query.groupBy)
     }
 
     public func close() async {

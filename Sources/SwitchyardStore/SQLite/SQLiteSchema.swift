@@ -82,6 +82,14 @@ enum SQLiteSchema {
             "ALTER TABLE usage_records ADD COLUMN custom_id TEXT",
             "CREATE INDEX IF NOT EXISTS usage_records_batch ON usage_records (batch_id) WHERE batch_id IS NOT NULL",
         ]),
+        (7, [
+            // The dashboard: totals per hour (all rows) and per day (per key, team, model, provider,
+            // deployment, front door) with latency and TTFT histograms (`UsageRollup`), filled from
+            // the rows already there when the migration runs; and the request log's filters.
+            UsageColumns.rollupTable(integer: "INTEGER"),
+            "CREATE INDEX IF NOT EXISTS usage_records_team_ts ON usage_records (team, ts_ms)",
+            "CREATE INDEX IF NOT EXISTS usage_records_model_ts ON usage_records (served_model, ts_ms)",
+        ]),
         (8, [
             // Sync by change (`keyChanges(after:)`): every insert or update of a key, whoever
             // makes it, takes the next change number. SQLite has one writer at a time, so the
@@ -104,4 +112,7 @@ enum SQLiteSchema {
             "CREATE INDEX IF NOT EXISTS key_spend_updated ON key_spend (updated_at_ms)",
         ]),
     ]
+
+    /// The migration that creates the rollup: when it runs, the rollup is filled from the ledger.
+    static let rollupVersion = 7
 }

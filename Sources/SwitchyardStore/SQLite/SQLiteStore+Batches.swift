@@ -148,6 +148,7 @@ extension SQLiteStore {
                             _ = try await connection.query(insertSQL(rows: slice.count), slice.flatMap(row))
                         }
                         try await addSpend(records)
+                        try await addRollup(records)
                     }
                 }
                 return .committed

@@ -63,11 +63,80 @@ public final class SQLiteStore: GatewayStore {
             for migration in SQLiteSchema.migrations where !applied.contains(migration.version) {
                 try await transaction { [self] in
                     for statement in migration.statements { _ = try await connection.query(statement) }
+                    if migration.version == SQLiteSchema.rollupVersion { try await rebuildRollup() }
                     _ = try await connection.query("INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?, ?)",
                                                    [.integer(.init(migration.version)), .integer(.init(KeyColumns.milliseconds(Date())))])
                 }
             }
         }
+    }
+
+    /// Runs one statement (tests: to put a database in the state an older version left).
+    func execute(_ sql: String) async throws {
+        _ = try await lock.withLock { try await connection.query(sql) }
+    }
+
+    // MARK: Rollup
+
+    /// Fills the rollup from every ledger row (the migration that adds it; the caller holds the
+    /// lock, in a transaction). Reads the ledger a day at a time (the `ts_ms` index).
+    private func rebuildRollup() async throws {
+        _ = try await connection.query("DELETE FROM usage_rollup")
+        let bounds = try await connection.query("SELECT MIN(ts_ms) AS lo, MAX(ts_ms) AS hi FROM usage_records").first
+        guard let low = bounds.flatMap({ int64($0, "lo") }), let high = bounds.flatMap({ int64($0, "hi") }) else { return }
+        var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
+        var count = 0
+        var day = EpochDay.of(milliseconds: low) * 86_400_000
+        while day <= high {
+            let rows = try await connection.query("SELECT \(UsageColumns.list) FROM usage_records WHERE ts_ms >= ? AND ts_ms < ?",
+                                                  [.integer(.init(day)), .integer(.init(day + 86_400_000))])
+            let records = rows.map(usageRecord)
+            UsageRollup.aggregate(records, into: &totals)
+            count += records.count
+            day += 86_400_000
+        }
+        for (key, entry) in totals { try await writeRollup(key, entry) }
+        logger.notice("usage rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(totals.count)])
+    }
+
+    /// Adds records to their rollup entries (in the caller's transaction).
+    func addRollup(_ records: [UsageRecord]) async throws {
+        var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
+        UsageRollup.aggregate(records, into: &totals)
+        for (key, added) in totals {
+            let rows = try await connection.query(
+                "SELECT \(UsageColumns.rollupList) FROM usage_rollup WHERE dimension = ? AND value = ? AND period_ms = ?",
+                [.text(key.dimension.rawValue), .text(key.value), .integer(.init(key.periodMilliseconds))])
+            var entry = rows.first.map(rollupTotals) ?? UsageRollup.Totals()
+            entry.merge(added)
+            try await writeRollup(key, entry)
+        }
+    }
+
+    private func writeRollup(_ key: UsageRollup.Key, _ entry: UsageRollup.Totals) async throws {
+        let placeholders = Array(repeating: "?", count: UsageColumns.rollupNames.count).joined(separator: ", ")
+        let binds: [SQLiteData] = [.text(key.dimension.rawValue), .text(key.value), .integer(.init(key.periodMilliseconds))]
+            + UsageColumns.rollupIntegers(entry).map { .integer(.init($0)) } + [.text(entry.latency.text), .text(entry.ttft.text)]
+        _ = try await connection.query("INSERT OR REPLACE INTO usage_rollup (\(UsageColumns.rollupList)) VALUES (\(placeholders))", binds)
+    }
+
+    private func rollupTotals(_ row: SQLiteRow) -> UsageRollup.Totals {
+        UsageColumns.rollupTotals(integers: UsageColumns.rollupNames[3..<13].map { int64(row, $0) ?? 0 },
+                                  latency: row.column("latency_hist")?.string ?? "", ttft: row.column("ttft_hist")?.string ?? "")
+    }
+
+    /// A usage query answered from the rollup (see `UsageRollup.plan`).
+    private func rollupUsage(_ query: UsageQuery, dimension: UsageRollup.Dimension, value: String?) async throws -> [UsageGroup] {
+        var sql = "SELECT \(UsageColumns.rollupList) FROM usage_rollup WHERE dimension = ? AND period_ms >= ? AND period_ms < ?"
+        var binds: [SQLiteData] = [.text(dimension.rawValue), .integer(.init(query.fromMilliseconds)), .integer(.init(query.toMilliseconds))]
+        if let value { sql += " AND value = ?"; binds.append(.text(value)) }
+        let statement = sql, values = binds
+        let rows = try await lock.withLock { try await connection.query(statement, values) }
+        let entries = rows.map { row in
+            (UsageRollup.Key(dimension: dimension, value: row.column("value")?.string ?? "", periodMilliseconds: int64(row, "period_ms") ?? 0),
+             rollupTotals(row))
+        }
+        return UsageRollup.groups(entries, grouping: query.groupBy)
     }
 
     // MARK: Keys
@@ -126,6 +195,20 @@ public final class SQLiteStore: GatewayStore {
         }
     }
 
+    public func updateKey(_ key: VirtualKey) async throws -> Bool {
+        let c = KeyColumns(key)
+        return try await lock.withLock {
+            let rows = try await connection.query(
+                """
+                UPDATE api_keys SET name = ?, team = ?, models = ?, region = ?, rpm = ?, tpm = ?, budget_pusd = ?, budget_period = ?,
+                    expires_at_ms = ? WHERE id = ? RETURNING id
+                """,
+                [.text(c.name), text(c.team), .text(c.models), text(c.region), int(c.rpm), int(c.tpm), int(c.budgetPicodollars),
+                 text(c.budgetPeriod), int(c.expiresAtMs), .text(c.id)])
+            return !rows.isEmpty
+        }
+    }
+
     // MARK: Ledger
 
     public func append(_ records: [UsageRecord]) async throws {
@@ -143,6 +226,7 @@ public final class SQLiteStore: GatewayStore {
                     }
                     guard written == records.count else { throw PartlyWritten() }
                     try await addSpend(records)
+                    try await addRollup(records)
                 }
             } catch is PartlyWritten {
                 try await transaction { [self] in
@@ -153,6 +237,7 @@ public final class SQLiteStore: GatewayStore {
                         inserted += rows.compactMap { $0.column("record_id")?.string.flatMap { byID[$0] } }
                     }
                     try await addSpend(inserted)
+                    try await addRollup(inserted)
                 }
             }
         }
@@ -301,28 +386,45 @@ public final class SQLiteStore: GatewayStore {
     // MARK: Usage queries
 
     public func usage(_ query: UsageQuery) async throws -> [UsageGroup] {
-        let group = UsageColumns.groupExpression(query.groupBy, day: "strftime('%Y-%m-%d', ts_ms / 1000, 'unixepoch')")
-        let range: [SQLiteData] = [.integer(.init(query.fromMilliseconds)), .integer(.init(query.toMilliseconds))]
-        let (totals, latencies) = try await lock.withLock {
+        if let plan = UsageRollup.plan(query, now: Date()) {
+            return try await rollupUsage(query, dimension: plan.dimension, value: plan.value)
+        }
+        let group = UsageColumns.groupExpression(query.groupBy, day: "strftime('%Y-%m-%d', ts_ms / 1000, 'unixepoch')",
+                                                 hour: "strftime('%Y-%m-%dT%H:00Z', ts_ms / 1000, 'unixepoch')")
+        var condition = "ts_ms >= ? AND ts_ms < ?"
+        var binds: [SQLiteData] = [.integer(.init(query.fromMilliseconds)), .integer(.init(query.toMilliseconds))]
+        for (column, value) in query.filters.columns {
+            condition += " AND \(column) = ?"
+            binds.append(.text(value))
+        }
+        let range = binds
+        let (totals, latencies, ttfts) = try await lock.withLock {
             let totals = try await connection.query("""
                 SELECT \(group) AS g, COUNT(*) AS n, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
                        SUM(prompt_tokens) AS p, SUM(completion_tokens) AS c, SUM(cached_tokens) AS ca, SUM(reasoning_tokens) AS r,
                        SUM(cost_pusd) AS cost, SUM(CASE WHEN cost_pusd IS NULL AND status < 400 THEN 1 ELSE 0 END) AS unpriced,
                        SUM(cache_hit) AS hits, SUM(cost_saved_pusd) AS saved
-                FROM usage_records WHERE ts_ms >= ? AND ts_ms < ? GROUP BY g
+                FROM usage_records WHERE \(condition) GROUP BY g
                 """, range)
             // SQLite has no percentile function: read each group's latencies in order.
             let latencies = try await connection.query(
-                "SELECT \(group) AS g, latency_us FROM usage_records WHERE ts_ms >= ? AND ts_ms < ? ORDER BY g, latency_us", range)
-            return (totals, latencies)
+                "SELECT \(group) AS g, latency_us FROM usage_records WHERE \(condition) ORDER BY g, latency_us", range)
+            let ttfts = try await connection.query(
+                "SELECT \(group) AS g, ttft_us FROM usage_records WHERE \(condition) AND ttft_us IS NOT NULL ORDER BY g, ttft_us", range)
+            return (totals, latencies, ttfts)
         }
         var sorted: [String: [Int64]] = [:]
         for row in latencies {
             sorted[row.column("g")?.string ?? "(none)", default: []].append(int64(row, "latency_us") ?? 0)
         }
+        var sortedTTFT: [String: [Int64]] = [:]
+        for row in ttfts {
+            sortedTTFT[row.column("g")?.string ?? "(none)", default: []].append(int64(row, "ttft_us") ?? 0)
+        }
         return totals.map { row in
             let name = row.column("g")?.string ?? "(none)"
             let values = sorted[name] ?? []
+            let ttft = sortedTTFT[name] ?? []
             var group = UsageGroup(
                 group: name, requests: Int(int64(row, "n") ?? 0), errors: Int(int64(row, "errors") ?? 0),
                 promptTokens: Int(int64(row, "p") ?? 0), completionTokens: Int(int64(row, "c") ?? 0), cachedTokens: Int(int64(row, "ca") ?? 0),
@@ -332,11 +434,74 @@ public final class SQLiteStore: GatewayStore {
                 latencyP99Ms: LatencyPercentiles.of(sorted: values, 0.99))
             group.cacheHits = Int(int64(row, "hits") ?? 0)
             group.costSaved = Picodollars.usd(int64(row, "saved") ?? 0)
+            group.ttftP50Ms = LatencyPercentiles.of(sorted: ttft, 0.50)
+            group.ttftP95Ms = LatencyPercentiles.of(sorted: ttft, 0.95)
+            group.ttftP99Ms = LatencyPercentiles.of(sorted: ttft, 0.99)
             return group
         }
     }
 
+    public func records(_ filter: LedgerFilter) async throws -> [UsageRecord] {
+        var conditions: [String] = []
+        var binds: [SQLiteData] = []
+        if let keyID = filter.keyID { conditions.append("key_id = ?"); binds.append(.text(keyID)) }
+        if let team = filter.team { conditions.append("team = ?"); binds.append(.text(team)) }
+        if let model = filter.model {
+            conditions.append("(served_model = ? OR requested_model = ?)")
+            binds += [.text(model), .text(model)]
+        }
+        if let code = filter.statusCode {
+            conditions.append("status = ?")
+            binds.append(.integer(.init(code)))
+        } else if let status = filter.status {
+            conditions.append(status == .ok ? "status < 400" : "status >= 400")
+        }
+        if let before = filter.before {
+            conditions.append("(ts_ms < ? OR (ts_ms = ? AND record_id < ?))")
+            binds += [.integer(.init(before.timeMilliseconds)), .integer(.init(before.timeMilliseconds)), .text(before.recordID)]
+        }
+        binds.append(.integer(.init(max(1, min(filter.limit, 1000)))))
+        let sql = "SELECT \(UsageColumns.list) FROM usage_records" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+            + " ORDER BY ts_ms DESC, record_id DESC LIMIT ?"
+        let values = binds
+        let rows = try await lock.withLock { try await connection.query(sql, values) }
+        return rows.map(usageRecord)
+    }
+
+    public func record(id: String) async throws -> UsageRecord? {
+        let rows = try await lock.withLock {
+            try await connection.query("SELECT \(UsageColumns.list) FROM usage_records WHERE record_id = ?", [.text(id)])
+        }
+        return rows.first.map(usageRecord)
+    }
+
+    private func usageRecord(_ row: SQLiteRow) -> UsageRecord {
+        var record = UsageRecord(
+            recordID: row.column("record_id")?.string ?? "", time: Date(timeIntervalSince1970: Double(int64(row, "ts_ms") ?? 0) / 1000),
+            requestID: row.column("request_id")?.string ?? "", keyID: row.column("key_id")?.string, team: row.column("team")?.string,
+            requestedModel: row.column("requested_model")?.string ?? "", servedModel: row.column("served_model")?.string,
+            provider: row.column("provider")?.string, deployment: row.column("deployment")?.string, region: row.column("region")?.string,
+            route: row.column("route")?.string, attempts: Int(int64(row, "attempts") ?? 0),
+            usage: TokenUsage(promptTokens: Int(int64(row, "prompt_tokens") ?? 0), completionTokens: Int(int64(row, "completion_tokens") ?? 0),
+                              cachedPromptTokens: Int(int64(row, "cached_tokens") ?? 0), reasoningTokens: Int(int64(row, "reasoning_tokens") ?? 0)),
+            costPicodollars: int64(row, "cost_pusd"), latencyMicroseconds: int64(row, "latency_us") ?? 0, ttftMicroseconds: int64(row, "ttft_us"),
+            status: Int(int64(row, "status") ?? 0), errorClass: row.column("error_class")?.string, stream: (int64(row, "stream") ?? 0) != 0)
+        record.usageSource = row.column("usage_source")?.string.flatMap(UsageRecord.UsageSource.init(rawValue:))
+        record.front = row.column("front")?.string.flatMap(UsageRecord.Front.init(rawValue:)) ?? .chat
+        record.cacheHit = (int64(row, "cache_hit") ?? 0) != 0
+        record.costSavedPicodollars = int64(row, "cost_saved_pusd")
+        return record
+    }
+
     public func cost(from: Date, to: Date) async throws -> Int128 {
+        let fromMs = KeyColumns.milliseconds(from), toMs = KeyColumns.milliseconds(to)
+        if UsageColumns.rollupCoversHours(from: fromMs, to: toMs, now: Date()) {
+            let rows = try await lock.withLock {
+                try await connection.query("SELECT SUM(cost_pusd) AS cost FROM usage_rollup WHERE dimension = 'all' AND period_ms >= ? AND period_ms < ?",
+                                           [.integer(.init(fromMs)), .integer(.init(toMs))])
+            }
+            return Int128(rows.first.flatMap { int64($0, "cost") } ?? 0)
+        }
         let rows = try await lock.withLock {
             try await connection.query("SELECT SUM(cost_pusd) AS cost FROM usage_records WHERE ts_ms >= ? AND ts_ms < ?",
                                        [.integer(.init(KeyColumns.milliseconds(from))), .integer(.init(KeyColumns.milliseconds(to)))])

@@ -1,0 +1,332 @@
+import Foundation
+
+/// The ledger's totals kept per period, so that usage over days or weeks reads hundreds of
+/// rows instead of millions: per UTC hour and per UTC day for every row (`all`, `all-days`),
+/// and per UTC day for each key, team, model, provider, deployment and front door. Each entry holds the sums of its rows and
+/// two histograms (latency, TTFT) from which percentiles are read.
+///
+/// Histogram buckets are log-linear (64 per power of two of the microseconds, exact below
+/// 64 µs), so a percentile read from them is within 0.8 % of the exact nearest-rank value (the
+/// bucket's middle is reported). Sums and counts are exact.
+public enum UsageRollup {
+    public enum Dimension: String, Sendable, Hashable, CaseIterable {
+        /// Every row, per hour.
+        case all
+        /// Every row, per day (what long ranges grouped by day or in all read).
+        case days = "all-days"
+        case key, team, model, provider, deployment, front
+
+        /// Hours for `all`, days for the others.
+        public var periodMilliseconds: Int64 { self == .all ? 3_600_000 : 86_400_000 }
+
+        public init?(_ grouping: UsageQuery.Grouping) {
+            switch grouping {
+            case .key: self = .key
+            case .team: self = .team
+            case .model: self = .model
+            case .provider: self = .provider
+            case .deployment: self = .deployment
+            case .front: self = .front
+            case .all, .day, .hour: self = .all
+            }
+        }
+
+        /// The ledger column of a filter (`key_id`, `team`, `served_model`, …).
+        public init?(column: String) {
+            switch column {
+            case "key_id": self = .key
+            case "team": self = .team
+            case "served_model": self = .model
+            case "provider": self = .provider
+            case "deployment": self = .deployment
+            default: return nil
+            }
+        }
+
+        func value(of record: UsageRecord) -> String {
+            switch self {
+            case .all, .days: return "all"
+            case .key: return record.keyID ?? "(none)"
+            case .team: return record.team ?? "(none)"
+            case .model: return record.servedModel ?? "(none)"
+            case .provider: return record.provider ?? "(none)"
+            case .deployment: return record.deployment ?? "(none)"
+            case .front: return record.front.rawValue
+            }
+        }
+    }
+
+    public struct Key: Sendable, Hashable {
+        public var dimension: Dimension
+        public var value: String
+        /// The period's start, ms since the epoch (UTC).
+        public var periodMilliseconds: Int64
+
+        public init(dimension: Dimension, value: String, periodMilliseconds: Int64) {
+            self.dimension = dimension
+            self.value = value
+            self.periodMilliseconds = periodMilliseconds
+        }
+    }
+
+    public struct Totals: Sendable, Hashable {
+        public var requests = 0
+        public var errors = 0
+        public var promptTokens = 0
+        public var completionTokens = 0
+        public var cachedTokens = 0
+        public var reasoningTokens = 0
+        public var costPicodollars: Int64 = 0
+        public var unpricedRequests = 0
+        public var cacheHits = 0
+        public var costSavedPicodollars: Int64 = 0
+        public var latency = Histogram()
+        public var ttft = Histogram()
+
+        public init() {}
+
+        public mutating func add(_ r: UsageRecord) {
+            requests += 1
+            if r.status >= 400 { errors += 1 }
+            promptTokens += r.usage.promptTokens
+            completionTokens += r.usage.completionTokens
+            cachedTokens += r.usage.cachedPromptTokens
+            reasoningTokens += r.usage.reasoningTokens
+            if let cost = r.costPicodollars { costPicodollars = Picodollars.add(costPicodollars, cost) } else if r.status < 400 { unpricedRequests += 1 }
+            if r.cacheHit { cacheHits += 1 }
+            if let saved = r.costSavedPicodollars { costSavedPicodollars = Picodollars.add(costSavedPicodollars, saved) }
+            latency.add(r.latencyMicroseconds)
+            if let ttft = r.ttftMicroseconds { self.ttft.add(ttft) }
+        }
+
+        public mutating func merge(_ other: Totals) {
+            requests += other.requests
+            errors += other.errors
+            promptTokens += other.promptTokens
+            completionTokens += other.completionTokens
+            cachedTokens += other.cachedTokens
+            reasoningTokens += other.reasoningTokens
+            costPicodollars = Picodollars.add(costPicodollars, other.costPicodollars)
+            unpricedRequests += other.unpricedRequests
+            cacheHits += other.cacheHits
+            costSavedPicodollars = Picodollars.add(costSavedPicodollars, other.costSavedPicodollars)
+            latency.merge(other.latency)
+            ttft.merge(other.ttft)
+        }
+
+        /// The group a usage report shows for these totals.
+        public func group(_ name: String) -> UsageGroup {
+            var group = UsageGroup(
+                group: name, requests: requests, errors: errors, promptTokens: promptTokens, completionTokens: completionTokens,
+                cachedTokens: cachedTokens, reasoningTokens: reasoningTokens, cost: Picodollars.usd(costPicodollars),
+                unpricedRequests: unpricedRequests, latencyP50Ms: 0, latencyP95Ms: 0, latencyP99Ms: 0)
+            let l = latency.percentilesMs([0.50, 0.95, 0.99]), t = ttft.percentilesMs([0.50, 0.95, 0.99])
+            (group.latencyP50Ms, group.latencyP95Ms, group.latencyP99Ms) = (l[0], l[1], l[2])
+            (group.ttftP50Ms, group.ttftP95Ms, group.ttftP99Ms) = (t[0], t[1], t[2])
+            group.cacheHits = cacheHits
+            group.costSaved = Picodollars.usd(costSavedPicodollars)
+            return group
+        }
+    }
+
+    /// Counts per bucket of microseconds, log-linear: exact below 64 µs, then 64 buckets per
+    /// power of two, so that a bucket's middle is within 0.8 % of any value in it.
+    public struct Histogram: Sendable, Hashable {
+        /// The buckets that have counts, ascending, and their counts (parallel arrays: a month
+        /// of hourly entries merges and reads without hashing).
+        public private(set) var buckets: [Int] = []
+        public private(set) var counts: [Int] = []
+
+        public init() {}
+
+        public static func bucket(_ microseconds: Int64) -> Int {
+            let v = UInt64(max(0, microseconds))
+            guard v >= 64 else { return Int(v) }
+            let exponent = 63 - v.leadingZeroBitCount  // ≥ 6
+            let sub = Int(v >> UInt64(exponent - 6)) - 64  // 0…63
+            return 64 + (exponent - 6) * 64 + sub
+        }
+
+        /// The middle of a bucket, in microseconds.
+        public static func value(of bucket: Int) -> Double {
+            guard bucket >= 64 else { return Double(bucket) }
+            let exponent = (bucket - 64) / 64 + 6, sub = (bucket - 64) % 64
+            let width = Double(UInt64(1) << UInt64(exponent - 6))
+            return Double(64 + sub) * width + (width - 1) / 2
+        }
+
+        public mutating func add(_ microseconds: Int64, count: Int = 1) {
+            add(bucket: Self.bucket(microseconds), count: count)
+        }
+
+        private mutating func add(bucket: Int, count: Int) {
+            if let last = buckets.last, last < bucket {
+                buckets.append(bucket)
+                counts.append(count)
+                return
+            }
+            var low = 0, high = buckets.count
+            while low < high {
+                let mid = (low + high) / 2
+                if buckets[mid] < bucket { low = mid + 1 } else { high = mid }
+            }
+            if low < buckets.count, buckets[low] == bucket {
+                counts[low] += count
+            } else {
+                buckets.insert(bucket, at: low)
+                counts.insert(count, at: low)
+            }
+        }
+
+        public mutating func merge(_ other: Histogram) {
+            guard !other.buckets.isEmpty else { return }
+            guard !buckets.isEmpty else {
+                self = other
+                return
+            }
+            // Most merges add into buckets this histogram already has: in place, no allocation.
+            var i = 0, inPlace = true
+            for bucket in other.buckets {
+                while i < buckets.count, buckets[i] < bucket { i += 1 }
+                if i == buckets.count || buckets[i] != bucket { inPlace = false; break }
+            }
+            if inPlace {
+                i = 0
+                for (j, bucket) in other.buckets.enumerated() {
+                    while buckets[i] < bucket { i += 1 }
+                    counts[i] += other.counts[j]
+                }
+                return
+            }
+            var mergedBuckets: [Int] = [], mergedCounts: [Int] = []
+            mergedBuckets.reserveCapacity(buckets.count + other.buckets.count)
+            mergedCounts.reserveCapacity(buckets.count + other.buckets.count)
+            var j = 0
+            i = 0
+            while i < buckets.count || j < other.buckets.count {
+                if j == other.buckets.count || (i < buckets.count && buckets[i] < other.buckets[j]) {
+                    mergedBuckets.append(buckets[i]); mergedCounts.append(counts[i]); i += 1
+                } else if i == buckets.count || other.buckets[j] < buckets[i] {
+                    mergedBuckets.append(other.buckets[j]); mergedCounts.append(other.counts[j]); j += 1
+                } else {
+                    mergedBuckets.append(buckets[i]); mergedCounts.append(counts[i] + other.counts[j]); i += 1; j += 1
+                }
+            }
+            buckets = mergedBuckets
+            counts = mergedCounts
+        }
+
+        public var total: Int { counts.reduce(0, +) }
+
+        /// The nearest-rank percentile, in milliseconds (0 when empty).
+        public func percentileMs(_ quantile: Double) -> Double {
+            percentilesMs([quantile])[0]
+        }
+
+        /// Several percentiles in one pass over the buckets.
+        public func percentilesMs(_ quantiles: [Double]) -> [Double] {
+            let n = total
+            guard n > 0 else { return quantiles.map { _ in 0 } }
+            let ranks = quantiles.map { max(1, Int(($0 * Double(n)).rounded(.up))) }
+            let order = ranks.indices.sorted { ranks[$0] < ranks[$1] }
+            var out = quantiles.map { _ in 0.0 }
+            var seen = 0, next = 0
+            for index in buckets.indices {
+                seen += counts[index]
+                while next < order.count, seen >= ranks[order[next]] {
+                    out[order[next]] = Self.value(of: buckets[index]).rounded() / 1000
+                    next += 1
+                }
+                if next == order.count { break }
+            }
+            return out
+        }
+
+        /// `bucket:count,…`, buckets ascending.
+        public var text: String {
+            var out = ""
+            out.reserveCapacity(buckets.count * 8)
+            for index in buckets.indices {
+                if index > 0 { out += "," }
+                out += String(buckets[index])
+                out += ":"
+                out += String(counts[index])
+            }
+            return out
+        }
+
+        /// Reads `text` (a byte loop: a month of hourly entries is thousands of them).
+        public init(text: String) {
+            var bucket = 0, number = 0, inCount = false, digits = 0
+            for byte in text.utf8 {
+                if byte >= 0x30 && byte <= 0x39 {
+                    if digits < 18 { number = number &* 10 &+ Int(byte &- 0x30) }
+                    digits += 1
+                } else if byte == 0x3A {  // ':'
+                    bucket = number; number = 0; digits = 0; inCount = true
+                } else if byte == 0x2C {  // ','
+                    if inCount, digits > 0, number > 0 { add(bucket: bucket, count: number) }
+                    bucket = 0; number = 0; inCount = false; digits = 0
+                } else {
+                    inCount = false; digits = 0  // a malformed pair is skipped
+                }
+            }
+            if inCount, digits > 0, number > 0 { add(bucket: bucket, count: number) }
+        }
+    }
+
+    /// The entries a record adds to: its hour (`all`), and its day under each other dimension.
+    public static func keys(for record: UsageRecord) -> [Key] {
+        let ms = record.timeMilliseconds
+        return Dimension.allCases.map { dimension in
+            let period = dimension.periodMilliseconds
+            let start = ms >= 0 ? ms / period * period : ((ms - period + 1) / period) * period
+            return Key(dimension: dimension, value: dimension.value(of: record), periodMilliseconds: start)
+        }
+    }
+
+    public static func aggregate(_ records: some Sequence<UsageRecord>, into totals: inout [Key: Totals]) {
+        for record in records {
+            for key in keys(for: record) { totals[key, default: Totals()].add(record) }
+        }
+    }
+
+    /// How a usage query can be answered from the rollup: the dimension and value to read, or
+    /// nil when it needs the ledger's rows — more than one filter, a filter with a grouping
+    /// other than `day` or `all`, hours with a filter, or a range that cuts a period (`from`
+    /// not at an hour's start — a day's for keys, teams, models, … —, `to` neither at one nor
+    /// now or later; "now" allows 5 s, the time between a caller's clock and the store's).
+    public static func plan(_ query: UsageQuery, now: Date) -> (dimension: Dimension, value: String?)? {
+        let filters = query.filters.columns
+        let from = query.fromMilliseconds, to = query.toMilliseconds, nowMs = now.millisecondsSinceEpoch
+        func covers(_ unit: Int64) -> Bool { from % unit == 0 && (to % unit == 0 || to >= nowMs - 5_000) && from >= 0 }
+        if filters.isEmpty {
+            guard let dimension = Dimension(query.groupBy) else { return nil }
+            if dimension == .all, query.groupBy != .hour, covers(Dimension.days.periodMilliseconds) { return (.days, nil) }
+            return covers(dimension.periodMilliseconds) ? (dimension, nil) : nil
+        }
+        guard filters.count == 1, [.all, .day].contains(query.groupBy), filters[0].value != "(none)",
+              let dimension = Dimension(column: filters[0].column), covers(dimension.periodMilliseconds) else { return nil }
+        return (dimension, filters[0].value)
+    }
+
+    /// The group label of an entry in a report grouped by `grouping`.
+    public static func label(_ key: Key, grouping: UsageQuery.Grouping) -> String {
+        let date = Date(timeIntervalSince1970: Double(key.periodMilliseconds) / 1000)
+        switch grouping {
+        case .all: return "all"
+        case .day: return DashboardFormat.day(date)
+        case .hour:
+            let c = Calendar.utc.dateComponents([.year, .month, .day, .hour], from: date)
+            return String(format: "%04d-%02d-%02dT%02d:00Z", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0)
+        default: return key.value
+        }
+    }
+
+    /// A report's groups from rollup entries.
+    public static func groups(_ entries: [(Key, Totals)], grouping: UsageQuery.Grouping) -> [UsageGroup] {
+        var merged: [String: Totals] = [:]
+        for (key, totals) in entries { merged[label(key, grouping: grouping), default: Totals()].merge(totals) }
+        return merged.map { $0.value.group($0.key) }
+    }
+}

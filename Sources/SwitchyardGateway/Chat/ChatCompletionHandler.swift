@@ -394,9 +394,8 @@ struct ChatCompletionHandler: Sendable {
         guard access.settings.ledgerEnabled || accessLog != nil || call.batch != nil else { return }
         let record = record(call, end, costPicodollars: picodollars)
         accessLog?.write(AccessLogLine.json(record))
-        var rows = [record]
-        if let (loser, usage, cost) = loser {
-            // A row of its own (same request ID): the provider bills the losing attempt too.
+        // A row of its own (same request ID) for a hedge race's loser: the provider bills it too.
+        let loserRow = loser.map { (loser, usage, cost) -> UsageRecord in
             let deployment = loser.candidate.deployment
             var row = UsageRecord(
                 recordID: RandomID.uuid(), time: call.startedAt, requestID: call.requestID, keyID: call.key?.id, team: call.key?.team,
@@ -408,15 +407,16 @@ struct ChatCompletionHandler: Sendable {
             row.front = call.front
             row.batchID = call.batch?.batchID
             row.customID = call.batch?.customID
-            rows.append(row)
+            return row
         }
         // A batch line's rows are committed with its result, in one transaction (`BatchJob`).
         if let batch = call.batch {
-            batch.finished(rows)
+            batch.finished([record] + (loserRow.map { [$0] } ?? []))
             return
         }
         guard access.settings.ledgerEnabled else { return }
-        for row in rows { await access.ledger.enqueue(row) }
+        await access.ledger.enqueue(record)
+        if let loserRow { await access.ledger.enqueue(loserRow) }
     }
 
     /// The SERVER span's end: the status, and what the call was.

@@ -84,7 +84,7 @@ dl.details dt,dl.meta dt{color:var(--muted)}dl.details dd,dl.meta dd{margin:0;wo
 dl.meta{display:grid;grid-template-columns:max-content 1fr max-content 1fr max-content 1fr;gap:.3rem .75rem;margin:0 0 .75rem}
 .playground .grid-form{grid-template-columns:minmax(200px,1fr) minmax(280px,2fr)}
 .playground .copy-row{width:100%}
-.stat .value.triple{font-size:1.05rem;white-space:nowrap}
+.stat .value.triple{font-size:1rem}
 pre.output{white-space:pre-wrap;min-height:6rem;background:var(--bg);border:1px solid var(--line);border-radius:8px;padding:.75rem;margin:0}
 ul.plain{list-style:none;margin:0;padding:0}
 @media (max-width:700px){main{padding:.6rem}.charts{grid-template-columns:1fr}.top-right{margin-left:0}dl.meta{grid-template-columns:max-content 1fr}

@@ -417,14 +417,31 @@ final class BatchJob: Sendable {
         headers.add(name: "content-type", value: "application/json")
         var logger = self.logger
         logger[metadataKey: "batch.custom_id"] = .string(String(line.customID.prefix(128)))
+        // With traces on, a line is a trace of its own, as a live call is: its span (the
+        // endpoint, the batch and the line) is the parent of its attempts' spans; `finish` ends it.
+        let span = runner.chat.tracer.map { tracer in
+            let span = tracer.startServer(HTTPServerSpan.Request(method: "POST", path: batch.endpoint, route: batch.endpoint),
+                                          propagation: TracePropagation(traceparent: nil, tracestate: nil))
+            var fields = SpanFields()
+            fields.set("switchyard.batch_id", batch.id)
+            fields.set("switchyard.custom_id", String(line.customID.prefix(128)))
+            span.set(fields)
+            return span
+        }
         await runner.chat.serve(headers: headers, caller: caller, body: ByteBuffer(bytes: input.body(of: line)),
                                 maxBodyBytes: config.server.maxBodyBytes, front: batch.endpoint == "/v1/embeddings" ? .embeddings : .chat,
-                                client: client, logger: logger, batch: context)
+                                span: span, client: client, logger: logger, batch: context)
         let rows = context.rows
         let answer = client.result
         let status = answer?.status ?? 500
-        let verdict = BatchLineVerdict.of(status: status, errorCode: rows.first?.errorClass, refusal: context.refusal, maxCost: context.maxCost,
+        var verdict = BatchLineVerdict.of(status: status, errorCode: rows.first?.errorClass, refusal: context.refusal, maxCost: context.maxCost,
                                           cancelled: Task.isCancelled)
+        // A line whose worst case is more than the key's whole budget can never run: waiting
+        // would only expire the batch. It fails, with the refusal as its answer.
+        if case .pauseForBudget = verdict, case .key(let key) = caller, let budget = key.budget, let worstCase = context.worstCase,
+           worstCase > budget.amountPicodollars {
+            verdict = .record(ok: false)
+        }
         var cost: Int64 = 0
         switch verdict {
         case .record:

@@ -185,6 +185,8 @@ final class BatchJob: Sendable {
         switch await loadInput() {
         case .success:
             await save { $0.move(to: .inProgress, at: Date()) }
+        case .failure(let error) where error.code == Self.storeFailed:
+            try? await Task.sleep(for: .seconds(1))
         case .failure(let error):
             logger.warning("batch failed validation", metadata: ["error": .string(error.message)])
             await save { batch in
@@ -194,6 +196,9 @@ final class BatchJob: Sendable {
         }
     }
 
+    /// A store that failed while reading the input: try again later, the batch is fine.
+    static let storeFailed = "store_unavailable"
+
     private func loadInput() async -> Result<BatchInput, BatchError> {
         if let input = state.withLock({ $0.input }) { return .success(input) }
         let batch = self.batch
@@ -201,7 +206,7 @@ final class BatchJob: Sendable {
         do {
             file = try await runner.store.file(id: batch.inputFileID)
         } catch {
-            return .failure(BatchError(code: BatchError.inputUnreadable, message: "The store could not be read: \(error)"))
+            return .failure(BatchError(code: Self.storeFailed, message: "The store could not be read: \(error)"))
         }
         guard let file, file.keyID == batch.keyID else {
             return .failure(BatchError(code: BatchError.inputUnreadable, message: "The input file \(batch.inputFileID) no longer exists.", param: "input_file_id"))
@@ -221,11 +226,15 @@ final class BatchJob: Sendable {
     // MARK: In progress
 
     private func execute() async {
-        guard case .success(let input) = await loadInput() else {
-            await save { batch in
-                batch.errors = [BatchError(code: BatchError.inputUnreadable, message: "The input file \(batch.inputFileID) is gone.")]
-                batch.move(to: .failed, at: Date())
-            }
+        let input: BatchInput
+        switch await loadInput() {
+        case .success(let loaded): input = loaded
+        case .failure(let error) where error.code == Self.storeFailed:
+            try? await Task.sleep(for: .seconds(1))
+            return
+        case .failure(let error):
+            // Lines may be done already: the batch ends cancelled with what it has, not failed.
+            await cancel(error)
             return
         }
         let done: Set<Int>

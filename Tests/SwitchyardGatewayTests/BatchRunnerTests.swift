@@ -133,6 +133,23 @@ import Testing
         }
     }
 
+    @Test func aBatchWhoseInputFileIsGoneFailsWhileValidatingAndIsCancelledLater() async throws {
+        try await Self.withRunner { harness in
+            let now = Date()
+            var ids: [BatchStatus: String] = [:]
+            for status in [BatchStatus.validating, .inProgress] {
+                let batch = Batch(id: Batch.newID(), keyID: nil, endpoint: "/v1/chat/completions", inputFileID: StoredFile.newID(), status: status,
+                                  metadata: nil, createdAt: now, expiresAt: now + Batch.window, counts: BatchCounts(total: 2))
+                try await harness.store.insertBatch(batch)
+                ids[status] = batch.id
+            }
+            let failed = try await Self.waitFor(harness, try #require(ids[.validating])) { $0.status.isTerminal }
+            #expect(failed.status == .failed && failed.errors.map(\.code) == [BatchError.inputUnreadable])
+            let cancelled = try await Self.waitFor(harness, try #require(ids[.inProgress])) { $0.status.isTerminal }
+            #expect(cancelled.status == .cancelled && cancelled.errors.map(\.code) == [BatchError.inputUnreadable])
+        }
+    }
+
     @Test func offPeakIsTheServingProvidersWindow() throws {
         var config = GatewayConfig.embedded()
         let night = try #require(BatchWindow(parsing: "22:00-06:00"))

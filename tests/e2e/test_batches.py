@@ -350,7 +350,9 @@ def test_budget_exhausted_mid_batch_pauses_it_and_says_why(setup):
     gateway, db, _, _ = setup
     secret, key_id = create_key(gateway.url, budget_usd="0.0001", budget_period="day")
     api = client(gateway, secret)
-    lines = [chat_line(f"b{i}", sim_prompt(tokens=10)) for i in range(100)]
+    # A line whose worst case (2,000 output tokens at $0.25 per 1M) is more than the whole budget
+    # could never run: it fails at once instead of holding the batch.
+    lines = [chat_line("too-big", sim_prompt(tokens=10), max_tokens=2000)] + [chat_line(f"b{i}", sim_prompt(tokens=10)) for i in range(100)]
     batch = api.batches.create(input_file_id=upload(api, lines), endpoint="/v1/chat/completions", completion_window="24h")
     paused = wait_for(api, batch.id, until=lambda b: b.errors is not None)
     assert paused.status == "in_progress"
@@ -366,11 +368,13 @@ def test_budget_exhausted_mid_batch_pauses_it_and_says_why(setup):
 
     again = wait_until(settled, 30, message="the paused batch settles")
     done = again.request_counts.completed
-    assert 0 < done < 100 and again.request_counts.failed == 0 and again.status == "in_progress"
+    assert 0 < done < 100 and again.request_counts.failed == 1 and again.status == "in_progress"
     assert again.errors.data[0].code == "budget_exhausted"
     assert Decimal(again.usage.model_extra["cost_usd"]) <= Decimal("0.0001")
     final = wait_for(api, api.batches.cancel(batch.id).id)
     assert final.status == "cancelled" and final.request_counts.completed == done
+    [too_big] = [line for line in jsonl(api, final.error_file_id) if line["custom_id"] == "too-big"]
+    assert too_big["response"]["status_code"] == 429 and too_big["response"]["body"]["error"]["code"] == "insufficient_quota"
 
 
 def test_batches_take_at_most_their_share_of_the_keys_rpm(setup):

@@ -414,3 +414,25 @@ def test_the_access_log_names_each_calls_trace(launcher, tmp_path, upstream, col
         lines = [json.loads(line) for line in gateway.process.stdout_path.read_text().splitlines() if line.startswith("{")]
         time.sleep(0.05)
     assert [line["trace_id"] for line in lines] == [trace_id]
+
+
+def test_each_batch_line_is_a_trace_with_its_attempts(launcher, tmp_path, upstream, collector):
+    gateway = start(launcher, tmp_path, upstream, fast_export(collector))
+    lines = "".join(json.dumps({"custom_id": f"t{i}", "method": "POST", "url": "/v1/chat/completions",
+                                "body": {"model": "deepseek-v4-flash", "messages": [user(sim_prompt(tokens=2))]}}) + "\n" for i in range(3))
+    uploaded = httpx.post(f"{gateway.url}/v1/files", data={"purpose": "batch"}, files={"file": ("in.jsonl", lines.encode())}, timeout=30)
+    assert uploaded.status_code == 200, uploaded.text
+    batch = httpx.post(f"{gateway.url}/v1/batches", timeout=30, json={"input_file_id": uploaded.json()["id"],
+                                                                      "endpoint": "/v1/chat/completions", "completion_window": "24h"}).json()
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{gateway.url}/v1/batches/{batch['id']}", timeout=10).json()["status"] != "completed":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    spans = collector.wait_for(lambda s: len([x for x in servers(s) if x["attributes"].get("switchyard.batch_id") == batch["id"]]) == 3)
+    lines_spans = [s for s in servers(spans) if s["attributes"].get("switchyard.batch_id") == batch["id"]]
+    assert sorted(s["attributes"]["switchyard.custom_id"] for s in lines_spans) == ["t0", "t1", "t2"]
+    for line in lines_spans:
+        assert line["name"] == "POST /v1/chat/completions" and line["attributes"]["http.response.status_code"] == 200
+        [attempt] = [s for s in clients(of_trace(spans, line["trace_id"])) if s["parent_span_id"] == line["span_id"]]
+        assert attempt["attributes"]["gen_ai.request.model"] == "deepseek-v4-flash"
+    assert len({s["trace_id"] for s in lines_spans}) == 3

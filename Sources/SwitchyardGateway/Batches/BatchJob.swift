@@ -185,6 +185,8 @@ final class BatchJob: Sendable {
         switch await loadInput() {
         case .success:
             await save { $0.move(to: .inProgress, at: Date()) }
+        case .failure(let error) where error.code == Self.storeFailed:
+            try? await Task.sleep(for: .seconds(1))
         case .failure(let error):
             logger.warning("batch failed validation", metadata: ["error": .string(error.message)])
             await save { batch in
@@ -194,6 +196,9 @@ final class BatchJob: Sendable {
         }
     }
 
+    /// A store that failed while reading the input: try again later, the batch is fine.
+    static let storeFailed = "store_unavailable"
+
     private func loadInput() async -> Result<BatchInput, BatchError> {
         if let input = state.withLock({ $0.input }) { return .success(input) }
         let batch = self.batch
@@ -201,7 +206,7 @@ final class BatchJob: Sendable {
         do {
             file = try await runner.store.file(id: batch.inputFileID)
         } catch {
-            return .failure(BatchError(code: BatchError.inputUnreadable, message: "The store could not be read: \(error)"))
+            return .failure(BatchError(code: Self.storeFailed, message: "The store could not be read: \(error)"))
         }
         guard let file, file.keyID == batch.keyID else {
             return .failure(BatchError(code: BatchError.inputUnreadable, message: "The input file \(batch.inputFileID) no longer exists.", param: "input_file_id"))
@@ -221,11 +226,15 @@ final class BatchJob: Sendable {
     // MARK: In progress
 
     private func execute() async {
-        guard case .success(let input) = await loadInput() else {
-            await save { batch in
-                batch.errors = [BatchError(code: BatchError.inputUnreadable, message: "The input file \(batch.inputFileID) is gone.")]
-                batch.move(to: .failed, at: Date())
-            }
+        let input: BatchInput
+        switch await loadInput() {
+        case .success(let loaded): input = loaded
+        case .failure(let error) where error.code == Self.storeFailed:
+            try? await Task.sleep(for: .seconds(1))
+            return
+        case .failure(let error):
+            // Lines may be done already: the batch ends cancelled with what it has, not failed.
+            await cancel(error)
             return
         }
         let done: Set<Int>
@@ -417,14 +426,31 @@ final class BatchJob: Sendable {
         headers.add(name: "content-type", value: "application/json")
         var logger = self.logger
         logger[metadataKey: "batch.custom_id"] = .string(String(line.customID.prefix(128)))
+        // With traces on, a line is a trace of its own, as a live call is: its span (the
+        // endpoint, the batch and the line) is the parent of its attempts' spans; `finish` ends it.
+        let span = runner.chat.tracer.map { tracer in
+            let span = tracer.startServer(HTTPServerSpan.Request(method: "POST", path: batch.endpoint, route: batch.endpoint),
+                                          propagation: TracePropagation(traceparent: nil, tracestate: nil))
+            var fields = SpanFields()
+            fields.set("switchyard.batch_id", batch.id)
+            fields.set("switchyard.custom_id", String(line.customID.prefix(128)))
+            span.set(fields)
+            return span
+        }
         await runner.chat.serve(headers: headers, caller: caller, body: ByteBuffer(bytes: input.body(of: line)),
                                 maxBodyBytes: config.server.maxBodyBytes, front: batch.endpoint == "/v1/embeddings" ? .embeddings : .chat,
-                                client: client, logger: logger, batch: context)
+                                span: span, client: client, logger: logger, batch: context)
         let rows = context.rows
         let answer = client.result
         let status = answer?.status ?? 500
-        let verdict = BatchLineVerdict.of(status: status, errorCode: rows.first?.errorClass, refusal: context.refusal, maxCost: context.maxCost,
+        var verdict = BatchLineVerdict.of(status: status, errorCode: rows.first?.errorClass, refusal: context.refusal, maxCost: context.maxCost,
                                           cancelled: Task.isCancelled)
+        // A line whose worst case is more than the key's whole budget can never run: waiting
+        // would only expire the batch. It fails, with the refusal as its answer.
+        if case .pauseForBudget = verdict, case .key(let key) = caller, let budget = key.budget, let worstCase = context.worstCase,
+           worstCase > budget.amountPicodollars {
+            verdict = .record(ok: false)
+        }
         var cost: Int64 = 0
         switch verdict {
         case .record:

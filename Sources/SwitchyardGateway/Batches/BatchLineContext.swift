@@ -17,6 +17,7 @@ final class BatchLineContext: Sendable {
         var refusal: OpenAIError?
         var maxCost: BatchError?
         var reserved: Int64 = 0
+        var worstCase: Int64?
     }
 
     private let state = Mutex(State())
@@ -31,6 +32,7 @@ final class BatchLineContext: Sendable {
     /// The batch's own limit (`switchyard_max_cost_usd`): reserves the call's worst case, or
     /// returns the refusal when it does not fit what is left.
     func reserve(worstCase: Int64) -> OpenAIError? {
+        state.withLock { $0.worstCase = worstCase }
         guard let costLimit else { return nil }
         if let reason = costLimit.reserve(worstCase) {
             state.withLock { $0.maxCost = reason }
@@ -52,6 +54,8 @@ final class BatchLineContext: Sendable {
     var refusal: OpenAIError? { state.withLock { $0.refusal } }
     var maxCost: BatchError? { state.withLock { $0.maxCost } }
     var reserved: Int64 { state.withLock { $0.reserved } }
+    /// The call's worst-case cost, as admission reckoned it (nil: it never got that far).
+    var worstCase: Int64? { state.withLock { $0.worstCase } }
 }
 
 /// A batch's `metadata.switchyard_max_cost_usd`: its cost so far (committed lines) plus the

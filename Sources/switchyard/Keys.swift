@@ -271,7 +271,7 @@ extension Keys {
                 }
                 let answer: Any
                 do {
-                    answer = try await AdminClient.call("POST", "/admin/keys/import", body: body, options: admin)
+                    answer = try await AdminClient.call("POST", "/admin/key-imports", body: body, options: admin)
                 } catch {
                     printError("switchyard: \(imported) keys were imported (their secrets are above); none from line \(part.first!.line) on")
                     throw error

@@ -272,7 +272,7 @@ import Testing
     @Test func keysImportAllOrNothing() async throws {
         try await withAccessGateway { client, access in
             func importing(_ body: String) async throws -> TestResponse {
-                try await client.execute(uri: "/admin/keys/import", method: .post, headers: adminHeaders(), body: ByteBuffer(string: body))
+                try await client.execute(uri: "/admin/key-imports", method: .post, headers: adminHeaders(), body: ByteBuffer(string: body))
             }
             let bad = try await importing(#"{"name":"a"}"# + "\n" + #"{"name":"b","rpm":"many"}"# + "\n")
             #expect(bad.status == .badRequest)

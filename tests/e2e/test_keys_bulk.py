@@ -1,5 +1,5 @@
 """Bulk key operations (scale issue): `switchyard keys import FILE.csv` creates thousands of keys
-through `POST /admin/keys/import` (in parts of 10,000, each all or nothing) and prints each
+through `POST /admin/key-imports` (in parts of 10,000, each all or nothing) and prints each
 secret once; `switchyard keys export` prints every key as CSV without secrets."""
 
 import csv

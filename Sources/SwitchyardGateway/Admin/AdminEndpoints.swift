@@ -17,7 +17,7 @@ struct AdminEndpoints: Sendable {
 
     func register(on router: Router<some RequestContext>) {
         router.post("/admin/keys") { request, _ in try await guarded(request) { access in try await create(request, access: access) } }
-        router.post("/admin/keys/import") { request, _ in try await guarded(request) { access in try await importKeys(request, access: access) } }
+        router.post("/admin/key-imports") { request, _ in try await guarded(request) { access in try await importKeys(request, access: access) } }
         router.get("/admin/keys") { request, _ in try await guarded(request) { access in list(access) } }
         router.get("/admin/keys/:id") { request, context in
             let id = context.parameters.get("id") ?? ""

@@ -1904,6 +1904,137 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/admin/key-imports": {
+      "post": {
+        "tags": [
+          "admin"
+        ],
+        "operationId": "importKeys",
+        "summary": "Create many virtual keys at once",
+        "description": "One `POST /admin/keys` JSON object per line (JSON Lines; blank lines are skipped but counted), at most 10,000 keys. Every line is validated first and the keys are stored in one transaction: all of them, or none and a 400 naming the first bad line (`Line N: ...`). Each key's secret is in this response only; `line` is its line in the body. `switchyard keys import FILE.csv` sends CSV files through it.",
+        "security": [
+          {
+            "adminKey": []
+          },
+          {
+            "adminKeyHeader": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "text/plain": {
+              "schema": {
+                "type": "string",
+                "description": "JSON Lines: one KeyCreate object per line."
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The new keys, each with its line and its secret.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/KeyImportList"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A line that is not a valid key (`param` is `line N.field`), no keys, or more than 10,000; nothing was stored.",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong admin key (`invalid_admin_key`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The admin API is off (`admin_disabled`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body over 64 KiB (`request_too_large`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The key store is unavailable (`store_unavailable`).",
+            "headers": {
+              "x-should-retry": {
+                "$ref": "#/components/headers/XShouldRetry"
+              },
+              "retry-after": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/admin/keys": {
       "post": {
         "tags": [
@@ -4172,6 +4303,41 @@ enum OpenAPIDocument {
             }
           }
         ]
+      },
+      "KeyImportList": {
+        "type": "object",
+        "required": [
+          "object",
+          "data"
+        ],
+        "properties": {
+          "object": {
+            "const": "list"
+          },
+          "data": {
+            "type": "array",
+            "items": {
+              "allOf": [
+                {
+                  "$ref": "#/components/schemas/KeyCreated"
+                },
+                {
+                  "type": "object",
+                  "required": [
+                    "line"
+                  ],
+                  "properties": {
+                    "line": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "description": "The key's line in the request body."
+                    }
+                  }
+                }
+              ]
+            }
+          }
+        }
       },
       "KeyList": {
         "type": "object",

@@ -23,8 +23,14 @@ import Testing
                    duration: duration, requests: requests, warmup: 0)
     }
 
+    /// Whether to run the tests that measure real time (`SWITCHYARD_TIMING_TESTS=1`): their
+    /// outcome depends on how busy the machine is, so they are not part of the default run (the
+    /// knee arithmetic itself is checked without a clock in MetricsTests).
+    static let timing = ProcessInfo.processInfo.environment["SWITCHYARD_TIMING_TESTS"] == "1"
+
     /// A model whose latency grows past 40 requests in flight: the knee search must find ~40.
-    @Test func kneeSearchFindsTheCapacity() async throws {
+    @Test(.enabled(if: LoadTests.timing, "measures real latency: SWITCHYARD_TIMING_TESTS=1"))
+    func kneeSearchFindsTheCapacity() async throws {
         var profile = SimulationProfile(ttftMs: 50, ttftJitter: 0, tokensPerSecond: 1000, outputTokens: 5...5)
         profile.concurrencyKnee = 40
         profile.overloadMsPerRequest = 200
@@ -48,7 +54,8 @@ import Testing
         }
     }
 
-    @Test func openLoopReportsOfferedAndAchievedRates() async throws {
+    @Test(.enabled(if: LoadTests.timing, "measures a real rate: SWITCHYARD_TIMING_TESTS=1"))
+    func openLoopReportsOfferedAndAchievedRates() async throws {
         let sim = Simulator(options: .init(seed: 2, fast: true))
         try await withSim(sim) { url in
             let client = UpstreamConnections(settings: .init(connectTimeout: .seconds(5)))

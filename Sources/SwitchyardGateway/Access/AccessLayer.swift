@@ -48,7 +48,7 @@ public final class AccessLayer: Sendable {
                 do {
                     try await store.migrate()
                     let access = AccessLayer(settings: settings, store: store, metrics: metrics)
-                    access.keys.apply(try await store.keyChanges(after: KeyChanges.everything), readAt: access.keys.position)
+                    try await access.applyKeyChanges()
                     try await access.syncSpend(now: Date())
                     return access
                 } catch {
@@ -82,6 +82,13 @@ public final class AccessLayer: Sendable {
     public var recordsAfterFlush: Int { ledger.late }
 
     func markSynced() { lastSync.withLock { $0 = .now } }
+
+    /// Reads the keys changed in the store since the directory's version (every key at the
+    /// first read) and applies them.
+    func applyKeyChanges() async throws {
+        let position = keys.position
+        keys.apply(try await store.keyChanges(after: position.version), readAt: position)
+    }
 
     /// Reads the spend of the keys whose spend changed since the last read (every key's at the
     /// first read and when the day changes) into admission.

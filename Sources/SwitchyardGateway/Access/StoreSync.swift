@@ -57,10 +57,8 @@ struct StoreSync: Service {
     /// Reads and applies the keys changed since the directory's version.
     @discardableResult
     static func syncKeys(_ access: AccessLayer, logger: Logger) async -> Bool {
-        let position = access.keys.position
         do {
-            let changes = try await access.store.keyChanges(after: position.version)
-            access.keys.apply(changes, readAt: position)
+            try await access.applyKeyChanges()
             return true
         } catch {
             logger.debug("reading key changes failed", metadata: ["error": .string(String(describing: error))])
@@ -74,8 +72,7 @@ struct StoreSync: Service {
         let now = Date()
         let minute = WindowCounter.minute(of: now.timeIntervalSince1970)
         do {
-            let position = access.keys.position
-            access.keys.apply(try await store.keyChanges(after: position.version), readAt: position)
+            try await access.applyKeyChanges()
             let keys = access.keys
             let uses = access.admission.uses(minute: minute) { keys.key(id: $0)?.limits }
             let liveSince = now.addingTimeInterval(-3 * max(1, Double(access.settings.syncInterval.nanosecondsClamped) / 1e9))

@@ -51,12 +51,7 @@ struct AdminEndpoints: Sendable {
     }
 
     private func create(_ request: Request, access: AccessLayer) async throws -> Response {
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: 64 << 10)
-        } catch {
-            throw OpenAIError.bodyTooLarge(limit: 64 << 10)
-        }
+        let body = try await Self.body(of: request, limit: 64 << 10)
         let now = Date()
         let spec = try KeySpec(json: Array(buffer: body), catalog: live.config.catalog, now: now)
         let (secret, key) = try await Self.createKey(spec, access: access, now: now)
@@ -70,13 +65,7 @@ struct AdminEndpoints: Sendable {
     /// validated first and the keys are stored in one transaction: all of them, or none and a
     /// 400 naming the first bad line. The answer lists each key's secret, once.
     private func importKeys(_ request: Request, access: AccessLayer) async throws -> Response {
-        let limit = 16 << 20
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: limit)
-        } catch {
-            throw OpenAIError.bodyTooLarge(limit: limit)
-        }
+        let body = try await Self.body(of: request, limit: 16 << 20)
         let now = Date()
         let catalog = live.config.catalog
         var made: [(line: Int, secret: String, key: VirtualKey)] = []
@@ -132,12 +121,7 @@ struct AdminEndpoints: Sendable {
     }
 
     private func update(_ id: String, _ request: Request, access: AccessLayer) async throws -> Response {
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: 64 << 10)
-        } catch {
-            throw OpenAIError.bodyTooLarge(limit: 64 << 10)
-        }
+        let body = try await Self.body(of: request, limit: 64 << 10)
         let now = Date()
         let change = try KeyUpdate(json: Array(buffer: body), catalog: live.config.catalog, now: now)
         let key = try await Self.updateKey(id, change, access: access)
@@ -227,6 +211,15 @@ struct AdminEndpoints: Sendable {
             return UsageReport(query: query, groups: groups, monthToDate: Picodollars.usd(monthToDate), now: now)
         } catch {
             throw Self.storeError(error)
+        }
+    }
+
+    /// The request's body, or 413 past `limit` bytes.
+    private static func body(of request: Request, limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch {
+            throw OpenAIError.bodyTooLarge(limit: limit)
         }
     }
 

@@ -344,13 +344,13 @@ public final class PostgresStore: GatewayStore {
         let today = EpochDay.of(now)
         let monthStart = EpochDay.of(BudgetPeriod.month.start(containing: now))
         var bindings = PostgresBindings()
-        bindings.append(since ?? Int64.min)
+        if let since { bindings.append(since) }
         let rows = try await client.query(PostgresQuery(unsafeSQL: """
             SELECT key_id, LEAST(COALESCE(SUM(spent_pusd) FILTER (WHERE day >= \(today)), 0), \(Picodollars.ceiling))::bigint,
                    LEAST(COALESCE(SUM(spent_pusd) FILTER (WHERE day >= \(monthStart)), 0), \(Picodollars.ceiling))::bigint,
                    LEAST(COALESCE(SUM(spent_pusd), 0), \(Picodollars.ceiling))::bigint,
                    COUNT(*) FILTER (WHERE spent_pusd < 0 OR spent_pusd > \(Picodollars.ceiling))
-            FROM key_spend \(since == nil ? "WHERE $1::bigint IS NOT NULL" : "WHERE key_id IN (SELECT key_id FROM key_spend WHERE updated_at_ms >= $1)")
+            FROM key_spend \(since == nil ? "" : "WHERE key_id IN (SELECT key_id FROM key_spend WHERE updated_at_ms >= $1)")
             GROUP BY key_id
             """, binds: bindings), logger: logger)
         var out: [String: [BudgetPeriod: Int64]] = [:]

@@ -19,7 +19,7 @@ import Testing
         ],
         errorMessage: "timeout")
 
-    @Test func varintsAndNestedLengths() {
+    @Test func varintsAndNestedLengths() throws {
         var writer = ProtobufWriter()
         writer.varintField(1, 300)
         #expect(writer.bytes == [0x08, 0xAC, 0x02])
@@ -28,6 +28,19 @@ import Testing
         // Field 2, length-delimited; the body (3 + 200 bytes) needs a two-byte length.
         #expect(Array(nested.bytes.prefix(3)) == [0x12, 0xCB, 0x01])
         #expect(nested.bytes.count == 3 + 3 + 200)
+        var large = ProtobufWriter()
+        large.messageField(3) { $0.stringField(1, String(repeating: "y", count: 20_000)) }
+        // 20,004 bytes of body (tag, a three-byte length, 20,000 bytes): a three-byte length in
+        // front of it too, and the body intact after it.
+        #expect(Array(large.bytes.prefix(4)) == [0x1A, 0xA4, 0x9C, 0x01])
+        #expect(large.bytes.count == 4 + 20_004)
+        #expect(try Message(Array(large.bytes[4...])).bytes(1)[0].count == 20_000)
+        var short = ProtobufWriter()
+        short.messageField(4) { _ in }
+        #expect(short.bytes == [0x22, 0x00])
+        var ids = ProtobufWriter()
+        ids.bigEndianBytesField(1, 0x0102_0304_0506_0708, 0x090A_0B0C_0D0E_0F10)
+        #expect(ids.bytes == [0x0A, 16] + Array(1...16))
         var fixed = ProtobufWriter()
         fixed.fixed64Field(7, 0x0102_0304_0506_0708)
         #expect(fixed.bytes == [0x39, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01])

@@ -110,4 +110,15 @@ import Testing
         await queue.waitForBatch(delay: .milliseconds(1))
         #expect(queue.count == 0)
     }
+
+    @Test func generatedIDsAreDistinctAndNeverZero() {
+        var generator = SpanIDGenerator()
+        var seen = Set<UInt64>()
+        for _ in 0..<10_000 {
+            let id = SpanID.random(using: &generator)
+            #expect(id.isValid)
+            seen.insert(id.value)
+        }
+        #expect(seen.count == 10_000)
+    }
 }

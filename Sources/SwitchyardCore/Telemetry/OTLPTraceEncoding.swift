@@ -46,10 +46,10 @@ public struct OTLPTraceEncoding: Sendable {
     }
 
     private static func span(_ writer: inout ProtobufWriter, _ span: RecordedSpan) {
-        writer.bytesField(1, span.traceID.bytes)
-        writer.bytesField(2, span.spanID.bytes)
+        writer.bigEndianBytesField(1, span.traceID.high, span.traceID.low)
+        writer.bigEndianBytesField(2, span.spanID.value)
         if !span.traceState.isEmpty { writer.stringField(3, span.traceState) }
-        if let parent = span.parentSpanID { writer.bytesField(4, parent.bytes) }
+        if let parent = span.parentSpanID { writer.bigEndianBytesField(4, parent.value) }
         writer.stringField(5, span.name)
         writer.varintField(6, UInt64(span.kind.rawValue))
         writer.fixed64Field(7, span.startNanos)

@@ -65,13 +65,44 @@ public struct ProtobufWriter: Sendable {
         bytesField(field, value.utf8)
     }
 
-    /// A nested message, its fields written by `body`.
+    /// A `bytes` field of `first` and then `second` (if given), each as eight bytes, most
+    /// significant first: a span ID, or a trace ID's two halves.
+    public mutating func bigEndianBytesField(_ field: Int, _ first: UInt64, _ second: UInt64? = nil) {
+        tag(field, .lengthDelimited)
+        varint(second == nil ? 8 : 16)
+        appendBigEndian(first)
+        if let second { appendBigEndian(second) }
+    }
+
+    private mutating func appendBigEndian(_ word: UInt64) {
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+    }
+
+    /// A nested message, its fields written by `body`. One byte is kept for the length (most
+    /// messages here are under 128 bytes); a longer one moves its content up to make room.
     public mutating func messageField(_ field: Int, _ body: (inout ProtobufWriter) -> Void) {
         tag(field, .lengthDelimited)
-        let start = bytes.count
+        let lengthAt = bytes.count
+        bytes.append(0)
         body(&self)
-        var length = ProtobufWriter()
-        length.varint(UInt64(bytes.count - start))
-        bytes.insert(contentsOf: length.bytes, at: start)
+        var length = UInt64(bytes.count - lengthAt - 1)
+        guard length >= 0x80 else {
+            bytes[lengthAt] = UInt8(length)
+            return
+        }
+        var extra = 0
+        var probe = length >> 7
+        while probe > 0 {
+            extra += 1
+            probe >>= 7
+        }
+        bytes.insert(contentsOf: repeatElement(0, count: extra), at: lengthAt + 1)
+        var index = lengthAt
+        while length >= 0x80 {
+            bytes[index] = UInt8(truncatingIfNeeded: length) | 0x80
+            length >>= 7
+            index += 1
+        }
+        bytes[index] = UInt8(length)
     }
 }

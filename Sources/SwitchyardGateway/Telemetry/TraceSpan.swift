@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 import Synchronization
 import SwitchyardCore
 
@@ -104,8 +100,7 @@ final class TraceSpan: Sendable {
 
     /// Nanoseconds since the Unix epoch, for span timestamps.
     static func wallClockNanos() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return UInt64(max(0, now.tv_sec)) &* 1_000_000_000 &+ UInt64(max(0, now.tv_nsec))
+        // A Double holds today's nanoseconds since 1970 to within a quarter of a microsecond.
+        UInt64(max(0, Date().timeIntervalSince1970 * 1_000_000_000))
     }
 }

@@ -363,6 +363,18 @@ def test_message_contents_only_when_the_config_asks(launcher, tmp_path, upstream
     assert client["resource"]["service.name"] == "from-file"
 
 
+def export_failures(gateway: Gateway, timeout: float = 15.0) -> float:
+    """`switchyard_trace_spans_dropped_total{reason="export_failed"}` once it is at least 1 (or after `timeout`)."""
+    deadline = time.monotonic() + timeout
+    dropped = 0.0
+    while time.monotonic() < deadline and dropped < 1:
+        text = httpx.get(f"{gateway.url}/metrics").text
+        dropped = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                      if line.startswith('switchyard_trace_spans_dropped_total{reason="export_failed"}'))
+        time.sleep(0.1)
+    return dropped
+
+
 def test_a_collector_that_is_down_does_not_break_calls(launcher, tmp_path, upstream):
     dead = f"http://127.0.0.1:{free_port()}"
     gateway = start(launcher, tmp_path, upstream, {"OTEL_EXPORTER_OTLP_ENDPOINT": dead, "OTEL_BSP_SCHEDULE_DELAY": "100"})
@@ -371,14 +383,7 @@ def test_a_collector_that_is_down_does_not_break_calls(launcher, tmp_path, upstr
             answer = client.chat.completions.create(model="deepseek-v4-flash", messages=[user(sim_prompt(tokens=2))])
             assert answer.choices[0].message.content
     # The spans that could not be exported are counted, not waited for.
-    deadline = time.monotonic() + 15
-    dropped = 0.0
-    while time.monotonic() < deadline and dropped < 1:
-        text = httpx.get(f"{gateway.url}/metrics").text
-        dropped = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                      if line.startswith('switchyard_trace_spans_dropped_total{reason="export_failed"}'))
-        time.sleep(0.1)
-    assert dropped >= 1
+    assert export_failures(gateway) >= 1
 
 
 def test_sampling_ratio_zero_exports_nothing(launcher, tmp_path, upstream, collector):
@@ -497,14 +502,7 @@ def test_an_untrusted_collector_certificate_is_refused_and_counted(launcher, tmp
     try:
         gateway = start(launcher, tmp_path, upstream, fast_export(collector))
         assert call(gateway, trace_id_for(22), model="deepseek-v4-flash", messages=[user(sim_prompt(tokens=2))]).status_code == 200
-        deadline = time.monotonic() + 15
-        dropped = 0.0
-        while time.monotonic() < deadline and dropped < 1:
-            text = httpx.get(f"{gateway.url}/metrics").text
-            dropped = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                          if line.startswith('switchyard_trace_spans_dropped_total{reason="export_failed"}'))
-            time.sleep(0.1)
-        assert dropped >= 1
+        assert export_failures(gateway) >= 1
         assert collector.snapshot() == []
     finally:
         collector.close()

@@ -155,7 +155,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchyardHTTPClientTests",
-            dependencies: ["SwitchyardHTTPClient", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["SwitchyardHTTPClient", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -18,37 +18,14 @@ public struct KeyDigest: Sendable, Hashable {
     /// From 64 lower-case hex digits (`KeyHasher.digest`'s form); nil for anything else, so a
     /// stored hash in another form never matches a presented key.
     public init?(hex: String) {
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var count = 0
-        for byte in hex.utf8 {
-            let value: UInt64
-            switch byte {
-            case 0x30...0x39: value = UInt64(byte - 0x30)
-            case 0x61...0x66: value = UInt64(byte - 0x61 + 10)
-            default: return nil
-            }
-            switch count / 16 {
-            case 0: words.0 = words.0 << 4 | value
-            case 1: words.1 = words.1 << 4 | value
-            case 2: words.2 = words.2 << 4 | value
-            case 3: words.3 = words.3 << 4 | value
-            default: return nil
-            }
-            count += 1
-        }
-        guard count == 64 else { return nil }
-        self.words = words
+        let text = Array(hex.utf8)
+        guard text.count == 64, let a = Hex.word(text[0..<16]), let b = Hex.word(text[16..<32]), let c = Hex.word(text[32..<48]),
+              let d = Hex.word(text[48..<64]) else { return nil }
+        self.words = (a, b, c, d)
     }
 
     /// 64 lower-case hex digits.
-    public var hex: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        for word in [words.0, words.1, words.2, words.3] {
-            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
-        }
-        return Hex.lowercase(bytes)
-    }
+    public var hex: String { Hex.lowercase(words: [words.0, words.1, words.2, words.3]) }
 
     /// Equality without an early exit, so the time taken says nothing about how much matched.
     public func constantTimeEquals(_ other: KeyDigest) -> Bool {

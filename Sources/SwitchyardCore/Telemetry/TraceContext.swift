@@ -21,7 +21,7 @@ public struct TraceID: Sendable, Hashable {
     public var bytes: [UInt8] { TraceContext.bigEndian(high) + TraceContext.bigEndian(low) }
 
     /// 32 lowercase hex digits.
-    public var hex: String { Hex.lowercase(bytes) }
+    public var hex: String { Hex.lowercase(words: [high, low]) }
 }
 
 /// A W3C span ID: 8 bytes, never all zero.
@@ -43,7 +43,7 @@ public struct SpanID: Sendable, Hashable {
     public var bytes: [UInt8] { TraceContext.bigEndian(value) }
 
     /// 16 lowercase hex digits.
-    public var hex: String { Hex.lowercase(bytes) }
+    public var hex: String { Hex.lowercase(words: [value]) }
 }
 
 /// Where a span sits in its trace, as W3C Trace Context carries it between processes: the
@@ -77,9 +77,9 @@ public struct TraceContext: Sendable, Hashable {
         guard let traceparent else { return nil }
         let text = Array(traceparent.utf8.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed())
         guard text.count >= 55, text[2] == 0x2D, text[35] == 0x2D, text[52] == 0x2D,
-              let version = hexValue(text[0..<2]), version != 0xFF,
-              let traceHigh = hexValue(text[3..<19]), let traceLow = hexValue(text[19..<35]),
-              let span = hexValue(text[36..<52]), let flags = hexValue(text[53..<55]) else { return nil }
+              let version = Hex.word(text[0..<2]), version != 0xFF,
+              let traceHigh = Hex.word(text[3..<19]), let traceLow = Hex.word(text[19..<35]),
+              let span = Hex.word(text[36..<52]), let flags = Hex.word(text[53..<55]) else { return nil }
         if version == 0 {
             guard text.count == 55 else { return nil }
         } else if text.count > 55 {
@@ -98,21 +98,6 @@ public struct TraceContext: Sendable, Hashable {
         let trimmed = value.utf8.drop { $0 == 0x20 || $0 == 0x09 }
         guard !trimmed.isEmpty, trimmed.count <= 512, trimmed.allSatisfy({ (0x20...0x7E).contains($0) }) else { return nil }
         return String(decoding: trimmed, as: UTF8.self)
-    }
-
-    /// The value of lowercase hex digits (at most 16), nil when any is not one.
-    static func hexValue(_ digits: ArraySlice<UInt8>) -> UInt64? {
-        var value: UInt64 = 0
-        for digit in digits {
-            let nibble: UInt8
-            switch digit {
-            case 0x30...0x39: nibble = digit - 0x30
-            case 0x61...0x66: nibble = digit - 0x61 + 10
-            default: return nil
-            }
-            value = value << 4 | UInt64(nibble)
-        }
-        return value
     }
 
     static func bigEndian(_ value: UInt64) -> [UInt8] {

@@ -263,4 +263,20 @@ import Testing
         #expect(settings.certificateFile == "/etc/ssl/ca.pem")
         #expect(throws: ConfigError.self) { try parse("telemetry:\n  endpoint: http://c:4318\n  headers: {\"bad name\": x}") }
     }
+
+    @Test func theServerAddressIsReadFromTheBaseURL() {
+        func read(_ url: String) -> String? { GenAISpan.serverAddress(url).map { "\($0.host) \($0.port)" } }
+        #expect(read("https://api.deepseek.com") == "api.deepseek.com 443")
+        #expect(read("http://127.0.0.1:8080/v1") == "127.0.0.1 8080")
+        #expect(read("HTTPS://user:secret@host.example:8443/v1?x=1") == "host.example 8443")
+        #expect(read("http://host.example/v1#frag") == "host.example 80")
+        #expect(read("http://[::1]:9000/v1") == "::1 9000")
+        #expect(read("https://[2001:db8::1]/v1") == "2001:db8::1 443")
+        #expect(read("http://:80/v1") == nil)
+        #expect(read("http://host:99x/") == nil)
+        #expect(read("http://host:1234567/") == nil)
+        #expect(read("http://[::1/") == nil)
+        #expect(read("not a url") == nil)
+        #expect(read("") == nil)
+    }
 }

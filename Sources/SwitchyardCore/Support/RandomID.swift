@@ -12,7 +12,19 @@ public enum RandomID {
         var bytes = randomBytes()
         bytes[6] = (bytes[6] & 0x0F) | 0x40  // version 4
         bytes[8] = (bytes[8] & 0x3F) | 0x80  // variant 10xx
-        return [bytes[0..<4], bytes[4..<6], bytes[6..<8], bytes[8..<10], bytes[10..<16]].map { Hex.lowercase($0) }.joined(separator: "-")
+        let hex = Array(Hex.lowercase(bytes).utf8)
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            var index = 0
+            for (offset, digit) in hex.enumerated() {
+                if offset == 8 || offset == 12 || offset == 16 || offset == 20 {
+                    buffer[index] = UInt8(ascii: "-")
+                    index += 1
+                }
+                buffer[index] = digit
+                index += 1
+            }
+            return index
+        }
     }
 
     /// `prefix` and `count` random base-62 characters (about 5.95 bits each).
@@ -22,8 +34,11 @@ public enum RandomID {
         return prefix + String((0..<count).map { _ in alphabet[Int.random(in: 0..<62, using: &generator)] })
     }
 
+    /// 16 bytes from two 64-bit draws: each draw is one `getrandom` call (drawing a byte at a
+    /// time made 16 calls per identifier, several per request).
     private static func randomBytes() -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let high = generator.next(), low = generator.next()
+        return (0..<16).map { index in UInt8(truncatingIfNeeded: (index < 8 ? high : low) >> UInt64(56 - 8 * (index % 8))) }
     }
 }

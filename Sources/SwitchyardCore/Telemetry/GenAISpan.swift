@@ -102,9 +102,9 @@ public enum GenAISpan {
         fields.set("gen_ai.request.max_tokens", attempt.maxTokens)
         fields.set("gen_ai.request.temperature", attempt.temperature)
         fields.set("gen_ai.request.top_p", attempt.topP)
-        if let baseURL = attempt.baseURL, let url = URLComponents(string: baseURL), let host = url.host {
-            fields.set("server.address", host)
-            fields.set("server.port", url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80))
+        if let baseURL = attempt.baseURL, let server = serverAddress(baseURL) {
+            fields.set("server.address", server.host)
+            fields.set("server.port", server.port)
         }
         fields.set("switchyard.deployment", attempt.deployment)
         fields.set("switchyard.region", attempt.region)
@@ -114,6 +114,39 @@ public enum GenAISpan {
         fields.set("switchyard.key_id", attempt.keyID)
         fields.set("switchyard.team", attempt.team)
         return fields
+    }
+
+    /// The host and port of an `http(s)://[user@]host[:port][/path]` base URL (the port from
+    /// the scheme when absent; an IPv6 host without its brackets), read by hand: an attempt's
+    /// span starts on every upstream call, and Foundation's URL parser showed in its profile.
+    /// nil without a host or with a port that is not a number.
+    public static func serverAddress(_ url: String) -> (host: String, port: Int)? {
+        let bytes = Array(url.utf8)
+        guard let schemeEnd = bytes.indices.first(where: { bytes[$0] == UInt8(ascii: ":") }),
+              bytes.count >= schemeEnd + 3, bytes[schemeEnd + 1] == UInt8(ascii: "/"), bytes[schemeEnd + 2] == UInt8(ascii: "/") else { return nil }
+        let scheme = String(decoding: bytes[..<schemeEnd], as: UTF8.self).lowercased()
+        var authority = bytes[(schemeEnd + 3)...]
+        if let end = authority.firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) {
+            authority = authority[..<end]
+        }
+        if let at = authority.lastIndex(of: UInt8(ascii: "@")) { authority = authority[(at + 1)...] }
+        var host = authority, portText: ArraySlice<UInt8> = []
+        if authority.first == UInt8(ascii: "[") {
+            guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else { return nil }
+            host = authority[(authority.startIndex + 1)..<close]
+            let rest = authority[(close + 1)...]
+            if rest.first == UInt8(ascii: ":") { portText = rest.dropFirst() } else if !rest.isEmpty { return nil }
+        } else if let colon = authority.lastIndex(of: UInt8(ascii: ":")) {
+            host = authority[..<colon]
+            portText = authority[(colon + 1)...]
+        }
+        guard !host.isEmpty else { return nil }
+        var port = scheme == "https" ? 443 : 80
+        if !portText.isEmpty {
+            guard portText.count <= 5, portText.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+            port = portText.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+        }
+        return (String(decoding: host, as: UTF8.self), port)
     }
 
     public static func endFields(_ outcome: Outcome) -> SpanFields {

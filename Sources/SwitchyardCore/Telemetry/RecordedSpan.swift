@@ -37,12 +37,18 @@ public struct RecordedSpan: Sendable, Hashable {
     /// The attributes with one value per name, the last one set, in the order names first
     /// appeared (a span's attributes form a map; setting a name again replaces its value).
     public var distinctAttributes: [SpanFields.Item] {
+        // Nearly every span sets each name once: one pass over a set finds out, and only a span
+        // that set a name twice pays for the merge.
+        var seen = Set<String>(minimumCapacity: attributes.count)
+        guard !attributes.allSatisfy({ seen.insert($0.name).inserted }) else { return attributes }
         var result: [SpanFields.Item] = []
         result.reserveCapacity(attributes.count)
+        var position: [String: Int] = [:]
         for item in attributes {
-            if let index = result.firstIndex(where: { $0.name == item.name }) {
+            if let index = position[item.name] {
                 result[index].value = item.value
             } else {
+                position[item.name] = result.count
                 result.append(item)
             }
         }

@@ -56,6 +56,26 @@ enum UsageColumns {
         return t
     }
 
+    // MARK: Pair entries (`UsageRollup+Pairs`)
+
+    /// One filter value's daily totals split by another dimension's values; the primary key
+    /// starts with what a query fixes (the two dimensions, the filter's value, the days).
+    static func pairRollupTable(integer: String) -> String {
+        """
+        CREATE TABLE IF NOT EXISTS usage_pair_rollup (
+            filter_dim TEXT NOT NULL, group_dim TEXT NOT NULL, filter_value TEXT NOT NULL, period_ms \(integer) NOT NULL, group_value TEXT NOT NULL,
+            requests \(integer) NOT NULL, errors \(integer) NOT NULL,
+            prompt_tokens \(integer) NOT NULL, completion_tokens \(integer) NOT NULL, cached_tokens \(integer) NOT NULL,
+            reasoning_tokens \(integer) NOT NULL, cost_pusd \(integer) NOT NULL, unpriced \(integer) NOT NULL, cache_hits \(integer) NOT NULL,
+            cost_saved_pusd \(integer) NOT NULL, latency_hist TEXT NOT NULL, ttft_hist TEXT NOT NULL,
+            PRIMARY KEY (filter_dim, group_dim, filter_value, period_ms, group_value))
+        """
+    }
+
+    static let pairKeyNames = ["filter_dim", "group_dim", "filter_value", "period_ms", "group_value"]
+    static let pairRollupNames = pairKeyNames + Array(rollupNames.dropFirst(3))
+    static let pairRollupList = pairRollupNames.joined(separator: ", ")
+
     /// Whether `cost(from:to:)` can sum hourly entries: `from` at an hour's start, `to` at one or now or later.
     static func rollupCoversHours(from: Int64, to: Int64, now: Date) -> Bool {
         from >= 0 && from % 3_600_000 == 0 && (to % 3_600_000 == 0 || to >= now.millisecondsSinceEpoch - 5_000)

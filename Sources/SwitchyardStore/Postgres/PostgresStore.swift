@@ -38,6 +38,7 @@ public final class PostgresStore: GatewayStore {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 if migration.version == PostgresSchema.rollupVersion { try await rebuildRollup(connection) }
+                if migration.version == PostgresSchema.pairRollupVersion { try await rebuildPairRollup(connection) }
                 try await connection.query("INSERT INTO schema_migrations (version) VALUES (\(Int32(migration.version)))", logger: logger)
             }
         }
@@ -274,6 +275,7 @@ public final class PostgresStore: GatewayStore {
             start += slice.count
         }
         try await addRollup(inserted, connection)
+        try await addPairRollup(inserted, connection)
         for (key, cost) in inserted.spendByKeyAndDay.sorted(by: { ($0.key.keyID, $0.key.day) < ($1.key.keyID, $1.key.day) }) {
             try await connection.query("""
                 INSERT INTO key_spend (key_id, day, spent_pusd, updated_at_ms)
@@ -375,6 +377,9 @@ public final class PostgresStore: GatewayStore {
     public func usage(_ query: UsageQuery) async throws -> [UsageGroup] {
         if let plan = UsageRollup.plan(query, now: Date()) {
             return try await rollupUsage(query, dimension: plan.dimension, value: plan.value)
+        }
+        if let plan = UsageRollup.pairPlan(query, now: Date()) {
+            return try await pairRollupUsage(query, filter: plan.filter, value: plan.value, group: plan.group)
         }
         let group = UsageColumns.groupExpression(query.groupBy, day: "to_char(to_timestamp(ts_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
                                                  hour: "to_char(to_timestamp(ts_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24\":00Z\"')")
@@ -523,6 +528,108 @@ public final class PostgresStore: GatewayStore {
         }
         for (key, entry) in totals { try await writeRollup(key, entry, connection) }
         logger.notice("usage rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(totals.count)])
+    }
+
+    /// Fills the pair entries from every ledger row (the migration that adds them, in its
+    /// transaction), a day at a time: a day's rows add only to that day's entries, which are
+    /// written before the next day is read.
+    private func rebuildPairRollup(_ connection: PostgresConnection) async throws {
+        try await connection.query("DELETE FROM usage_pair_rollup", logger: logger)
+        var low: Int64?, high: Int64?
+        for try await (lo, hi) in try await connection.query("SELECT MIN(ts_ms), MAX(ts_ms) FROM usage_records", logger: logger)
+            .decode((Int64?, Int64?).self) {
+            (low, high) = (lo, hi)
+        }
+        guard let low, let high else { return }
+        var count = 0, entries = 0
+        var day = EpochDay.of(milliseconds: low) * 86_400_000
+        while day <= high {
+            let end = day + 86_400_000
+            var totals: [UsageRollup.PairKey: UsageRollup.Totals] = [:]
+            let rows = try await connection.query("SELECT \(unescaped: UsageColumns.list) FROM usage_records WHERE ts_ms >= \(day) AND ts_ms < \(end)",
+                                                  logger: logger)
+            for try await row in rows {
+                UsageRollup.aggregatePairs(CollectionOfOne(try usageRecord(row)), into: &totals)
+                count += 1
+            }
+            try await writePairRollup(totals.sorted { UsageRollup.PairKey.ordered($0.key, $1.key) }, connection)
+            entries += totals.count
+            day = end
+        }
+        logger.notice("usage pair rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(entries)])
+    }
+
+    /// Adds records to their pair entries in the caller's transaction, each locked while it is
+    /// merged (as `addRollup`).
+    private func addPairRollup(_ records: [UsageRecord], _ connection: PostgresConnection) async throws {
+        var totals: [UsageRollup.PairKey: UsageRollup.Totals] = [:]
+        UsageRollup.aggregatePairs(records, into: &totals)
+        for (key, added) in totals.sorted(by: { UsageRollup.PairKey.ordered($0.key, $1.key) }) {
+            let f = key.filter.rawValue, g = key.group.rawValue, v = key.filterValue, p = key.periodMilliseconds, w = key.groupValue
+            try await connection.query("""
+                INSERT INTO usage_pair_rollup (\(unescaped: UsageColumns.pairRollupList)) VALUES (\(f), \(g), \(v), \(p), \(w), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '', '')
+                ON CONFLICT (filter_dim, group_dim, filter_value, period_ms, group_value) DO NOTHING
+                """, logger: logger)
+            var entry = UsageRollup.Totals()
+            let rows = try await connection.query("""
+                SELECT \(unescaped: UsageColumns.pairRollupList) FROM usage_pair_rollup
+                WHERE filter_dim = \(f) AND group_dim = \(g) AND filter_value = \(v) AND period_ms = \(p) AND group_value = \(w) FOR UPDATE
+                """, logger: logger)
+            for try await row in rows { entry = try pairRollupTotals(row) }
+            entry.merge(added)
+            try await writePairRollup([(key, entry)], connection)
+        }
+    }
+
+    /// Writes whole pair entries (replacing those there), in one statement per 1,000.
+    private func writePairRollup(_ entries: [(key: UsageRollup.PairKey, value: UsageRollup.Totals)], _ connection: PostgresConnection) async throws {
+        var start = 0
+        while start < entries.count {
+            let slice = entries[start..<min(entries.count, start + 1_000)]
+            var bindings = PostgresBindings()
+            bindings.append(slice.map(\.key.filter.rawValue))
+            bindings.append(slice.map(\.key.group.rawValue))
+            bindings.append(slice.map(\.key.filterValue))
+            bindings.append(slice.map(\.key.periodMilliseconds))
+            bindings.append(slice.map(\.key.groupValue))
+            let integers = slice.map { UsageColumns.rollupIntegers($0.value) }
+            for column in 0..<10 { bindings.append(integers.map { $0[column] }) }
+            bindings.append(slice.map(\.value.latency.text))
+            bindings.append(slice.map(\.value.ttft.text))
+            let types = ["text", "text", "text", "bigint", "text"] + Array(repeating: "bigint", count: 10) + ["text", "text"]
+            let arrays = types.enumerated().map { "$\($0.offset + 1)::\($0.element)[]" }.joined(separator: ", ")
+            let updates = UsageColumns.pairRollupNames.dropFirst(5).map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+            try await connection.query(PostgresQuery(unsafeSQL: """
+                INSERT INTO usage_pair_rollup (\(UsageColumns.pairRollupList)) SELECT * FROM unnest(\(arrays))
+                ON CONFLICT (filter_dim, group_dim, filter_value, period_ms, group_value) DO UPDATE SET \(updates)
+                """, binds: bindings), logger: logger)
+            start += slice.count
+        }
+    }
+
+    private func pairRollupTotals(_ row: PostgresRow) throws -> UsageRollup.Totals {
+        let c = row.makeRandomAccess()
+        let integers = try (5..<15).map { try c[$0].decode(Int64.self) }
+        return UsageColumns.rollupTotals(integers: integers, latency: try c[15].decode(String.self), ttft: try c[16].decode(String.self))
+    }
+
+    private func pairRollupUsage(_ query: UsageQuery, filter: UsageRollup.Dimension, value: String, group: UsageRollup.Dimension) async throws -> [UsageGroup] {
+        var bindings = PostgresBindings()
+        bindings.append(filter.rawValue)
+        bindings.append(group.rawValue)
+        bindings.append(value)
+        bindings.append(query.fromMilliseconds)
+        bindings.append(query.toMilliseconds)
+        let sql = "SELECT \(UsageColumns.pairRollupList) FROM usage_pair_rollup WHERE filter_dim = $1 AND group_dim = $2 AND filter_value = $3 AND period_ms >= $4 AND period_ms < $5"
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        var entries: [(UsageRollup.PairKey, UsageRollup.Totals)] = []
+        for try await row in rows {
+            let c = row.makeRandomAccess()
+            let key = UsageRollup.PairKey(filter: filter, filterValue: value, group: group, groupValue: try c[4].decode(String.self),
+                                          periodMilliseconds: try c[3].decode(Int64.self))
+            entries.append((key, try pairRollupTotals(row)))
+        }
+        return UsageRollup.pairGroups(entries)
     }
 
     /// Adds records to their rollup entries in the caller's transaction. Each entry is locked

@@ -12,6 +12,15 @@ enum UsageColumns {
     /// Rows per INSERT statement: 28 binds each stays far below both databases' limits.
     static let rowsPerStatement = 500
 
+    /// Rows per PostgreSQL INSERT that binds each column as one array (28 binds whatever the count).
+    static let rowsPerArrayStatement = 5_000
+
+    /// The PostgreSQL type of each column, in `names` order (the arrays `unnest` reads).
+    static let postgresTypes = ["text", "bigint", "text", "text", "text", "text", "text", "text", "text",
+                                "text", "text", "integer", "bigint", "bigint", "bigint", "bigint",
+                                "bigint", "bigint", "bigint", "integer", "text", "boolean", "text", "text",
+                                "boolean", "bigint", "text", "text"]
+
     /// A ledger column that `group_by` may name, as an expression that never yields NULL.
     static func groupExpression(_ grouping: UsageQuery.Grouping, day: String, hour: String) -> String {
         switch grouping {

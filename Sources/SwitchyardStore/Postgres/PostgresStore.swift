@@ -218,55 +218,50 @@ public final class PostgresStore: GatewayStore {
         }
     }
 
-    /// Inserts ledger rows and adds the cost of those really inserted to their keys' spend, in
-    /// the caller's transaction.
+    /// Inserts ledger rows and adds the cost of those really inserted to their keys' spend and
+    /// to the rollup, in the caller's transaction. Each column of a batch is bound as one array
+    /// (`INSERT … SELECT * FROM unnest($1::text[], $2::bigint[], …)`): one statement per 5,000
+    /// rows, one parse and plan, whatever the batch's size.
     func insertRecords(_ records: [UsageRecord], connection: PostgresConnection) async throws {
         let byID = Dictionary(records.map { ($0.recordID, $0) }, uniquingKeysWith: { first, _ in first })
         var inserted: [UsageRecord] = []
         var start = 0
         while start < records.count {
-            let slice = records[start..<min(records.count, start + UsageColumns.rowsPerStatement)]
-            var bindings = PostgresBindings(capacity: slice.count * UsageColumns.names.count)
-            var values: [String] = []
-            values.reserveCapacity(slice.count)
-            var index = 1
-            for r in slice {
-                let placeholders = (index..<(index + UsageColumns.names.count)).map { "$\($0)" }.joined(separator: ", ")
-                values.append("(" + placeholders + ")")
-                index += UsageColumns.names.count
-                bindings.append(r.recordID)
-                bindings.append(r.timeMilliseconds)
-                bindings.append(r.requestID)
-                bindings.append(r.keyID)
-                bindings.append(r.team)
-                bindings.append(r.requestedModel)
-                bindings.append(r.servedModel)
-                bindings.append(r.provider)
-                bindings.append(r.deployment)
-                bindings.append(r.region)
-                bindings.append(r.route)
-                bindings.append(Int32(clamping: r.attempts))
-                bindings.append(Int64(r.usage.promptTokens))
-                bindings.append(Int64(r.usage.completionTokens))
-                bindings.append(Int64(r.usage.cachedPromptTokens))
-                bindings.append(Int64(r.usage.reasoningTokens))
-                bindings.append(r.costPicodollars)
-                bindings.append(r.latencyMicroseconds)
-                bindings.append(r.ttftMicroseconds)
-                bindings.append(Int32(clamping: r.status))
-                bindings.append(r.errorClass)
-                bindings.append(r.stream)
-                bindings.append(r.usageSource?.rawValue)
-                bindings.append(r.front.rawValue)
-                bindings.append(r.cacheHit)
-                bindings.append(r.costSavedPicodollars)
-                bindings.append(r.batchID)
-                bindings.append(r.customID)
-            }
+            let slice = records[start..<min(records.count, start + UsageColumns.rowsPerArrayStatement)]
+            var bindings = PostgresBindings(capacity: UsageColumns.names.count)
+            bindings.append(slice.map(\.recordID))
+            bindings.append(slice.map(\.timeMilliseconds))
+            bindings.append(slice.map(\.requestID))
+            bindings.append(NullableArray(slice.map(\.keyID)))
+            bindings.append(NullableArray(slice.map(\.team)))
+            bindings.append(slice.map(\.requestedModel))
+            bindings.append(NullableArray(slice.map(\.servedModel)))
+            bindings.append(NullableArray(slice.map(\.provider)))
+            bindings.append(NullableArray(slice.map(\.deployment)))
+            bindings.append(NullableArray(slice.map(\.region)))
+            bindings.append(NullableArray(slice.map(\.route)))
+            bindings.append(slice.map { Int32(clamping: $0.attempts) })
+            bindings.append(slice.map { Int64($0.usage.promptTokens) })
+            bindings.append(slice.map { Int64($0.usage.completionTokens) })
+            bindings.append(slice.map { Int64($0.usage.cachedPromptTokens) })
+            bindings.append(slice.map { Int64($0.usage.reasoningTokens) })
+            bindings.append(NullableArray(slice.map(\.costPicodollars)))
+            bindings.append(slice.map(\.latencyMicroseconds))
+            bindings.append(NullableArray(slice.map(\.ttftMicroseconds)))
+            bindings.append(slice.map { Int32(clamping: $0.status) })
+            bindings.append(NullableArray(slice.map(\.errorClass)))
+            bindings.append(slice.map(\.stream))
+            bindings.append(NullableArray(slice.map(\.usageSource?.rawValue)))
+            bindings.append(slice.map(\.front.rawValue))
+            bindings.append(slice.map(\.cacheHit))
+            bindings.append(NullableArray(slice.map(\.costSavedPicodollars)))
+            bindings.append(NullableArray(slice.map(\.batchID)))
+            bindings.append(NullableArray(slice.map(\.customID)))
+            let arrays = UsageColumns.postgresTypes.enumerated().map { "$\($0.offset + 1)::\($0.element)[]" }.joined(separator: ", ")
             // A batch retried after a lost COMMIT acknowledgement is skipped row by row, and
-            // only rows really inserted add to the keys' spend.
+            // only rows really inserted add to the keys' spend and the rollup.
             let rows = try await connection.query(
-                PostgresQuery(unsafeSQL: "INSERT INTO usage_records (\(UsageColumns.list)) VALUES " + values.joined(separator: ", ")
+                PostgresQuery(unsafeSQL: "INSERT INTO usage_records (\(UsageColumns.list)) SELECT * FROM unnest(\(arrays))"
                     + " ON CONFLICT (record_id, ts_ms) DO NOTHING RETURNING record_id", binds: bindings),
                 logger: logger)
             for try await id in rows.decode(String.self) {
@@ -275,7 +270,6 @@ public final class PostgresStore: GatewayStore {
             start += slice.count
         }
         try await addRollup(inserted, connection)
-        try await addPairRollup(inserted, connection)
         for (key, cost) in inserted.spendByKeyAndDay.sorted(by: { ($0.key.keyID, $0.key.day) < ($1.key.keyID, $1.key.day) }) {
             try await connection.query("""
                 INSERT INTO key_spend (key_id, day, spent_pusd, updated_at_ms)
@@ -466,7 +460,7 @@ public final class PostgresStore: GatewayStore {
     }
 
     /// A ledger row in `UsageColumns.names` order.
-    private func usageRecord(_ row: PostgresRow) throws -> UsageRecord {
+    func usageRecord(_ row: PostgresRow) throws -> UsageRecord {
         let c = row.makeRandomAccess()
         var record = UsageRecord(
             recordID: try c[0].decode(String.self), time: Date(timeIntervalSince1970: Double(try c[1].decode(Int64.self)) / 1000),
@@ -499,201 +493,6 @@ public final class PostgresStore: GatewayStore {
             logger: logger)
         for try await text in rows.decode(String.self) { return Int128(text) ?? 0 }
         return 0
-    }
-
-    // MARK: Rollup
-
-    /// Fills the rollup from every ledger row (the migration that adds it, in its transaction),
-    /// reading the ledger a day at a time (the `ts_ms` index; a month is one partition).
-    private func rebuildRollup(_ connection: PostgresConnection) async throws {
-        try await connection.query("DELETE FROM usage_rollup", logger: logger)
-        var low: Int64?, high: Int64?
-        for try await (lo, hi) in try await connection.query("SELECT MIN(ts_ms), MAX(ts_ms) FROM usage_records", logger: logger)
-            .decode((Int64?, Int64?).self) {
-            (low, high) = (lo, hi)
-        }
-        guard let low, let high else { return }
-        var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
-        var count = 0
-        var day = EpochDay.of(milliseconds: low) * 86_400_000
-        while day <= high {
-            let end = day + 86_400_000
-            var page: [UsageRecord] = []
-            let rows = try await connection.query("SELECT \(unescaped: UsageColumns.list) FROM usage_records WHERE ts_ms >= \(day) AND ts_ms < \(end)",
-                                                  logger: logger)
-            for try await row in rows { page.append(try usageRecord(row)) }
-            UsageRollup.aggregate(page, into: &totals)
-            count += page.count
-            day = end
-        }
-        for (key, entry) in totals { try await writeRollup(key, entry, connection) }
-        logger.notice("usage rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(totals.count)])
-    }
-
-    /// Fills the pair entries from every ledger row (the migration that adds them, in its
-    /// transaction), a day at a time: a day's rows add only to that day's entries, which are
-    /// written before the next day is read.
-    private func rebuildPairRollup(_ connection: PostgresConnection) async throws {
-        try await connection.query("DELETE FROM usage_pair_rollup", logger: logger)
-        var low: Int64?, high: Int64?
-        for try await (lo, hi) in try await connection.query("SELECT MIN(ts_ms), MAX(ts_ms) FROM usage_records", logger: logger)
-            .decode((Int64?, Int64?).self) {
-            (low, high) = (lo, hi)
-        }
-        guard let low, let high else { return }
-        var count = 0, entries = 0
-        var day = EpochDay.of(milliseconds: low) * 86_400_000
-        while day <= high {
-            let end = day + 86_400_000
-            var totals: [UsageRollup.PairKey: UsageRollup.Totals] = [:]
-            let rows = try await connection.query("SELECT \(unescaped: UsageColumns.list) FROM usage_records WHERE ts_ms >= \(day) AND ts_ms < \(end)",
-                                                  logger: logger)
-            for try await row in rows {
-                UsageRollup.aggregatePairs(CollectionOfOne(try usageRecord(row)), into: &totals)
-                count += 1
-            }
-            try await writePairRollup(totals.sorted { UsageRollup.PairKey.ordered($0.key, $1.key) }, connection)
-            entries += totals.count
-            day = end
-        }
-        logger.notice("usage pair rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(entries)])
-    }
-
-    /// Adds records to their pair entries in the caller's transaction, each locked while it is
-    /// merged (as `addRollup`).
-    private func addPairRollup(_ records: [UsageRecord], _ connection: PostgresConnection) async throws {
-        var totals: [UsageRollup.PairKey: UsageRollup.Totals] = [:]
-        UsageRollup.aggregatePairs(records, into: &totals)
-        for (key, added) in totals.sorted(by: { UsageRollup.PairKey.ordered($0.key, $1.key) }) {
-            let f = key.filter.rawValue, g = key.group.rawValue, v = key.filterValue, p = key.periodMilliseconds, w = key.groupValue
-            try await connection.query("""
-                INSERT INTO usage_pair_rollup (\(unescaped: UsageColumns.pairRollupList)) VALUES (\(f), \(g), \(v), \(p), \(w), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '', '')
-                ON CONFLICT (filter_dim, group_dim, filter_value, period_ms, group_value) DO NOTHING
-                """, logger: logger)
-            var entry = UsageRollup.Totals()
-            let rows = try await connection.query("""
-                SELECT \(unescaped: UsageColumns.pairRollupList) FROM usage_pair_rollup
-                WHERE filter_dim = \(f) AND group_dim = \(g) AND filter_value = \(v) AND period_ms = \(p) AND group_value = \(w) FOR UPDATE
-                """, logger: logger)
-            for try await row in rows { entry = try pairRollupTotals(row) }
-            entry.merge(added)
-            try await writePairRollup([(key, entry)], connection)
-        }
-    }
-
-    /// Writes whole pair entries (replacing those there), in one statement per 1,000.
-    private func writePairRollup(_ entries: [(key: UsageRollup.PairKey, value: UsageRollup.Totals)], _ connection: PostgresConnection) async throws {
-        var start = 0
-        while start < entries.count {
-            let slice = entries[start..<min(entries.count, start + 1_000)]
-            var bindings = PostgresBindings()
-            bindings.append(slice.map(\.key.filter.rawValue))
-            bindings.append(slice.map(\.key.group.rawValue))
-            bindings.append(slice.map(\.key.filterValue))
-            bindings.append(slice.map(\.key.periodMilliseconds))
-            bindings.append(slice.map(\.key.groupValue))
-            let integers = slice.map { UsageColumns.rollupIntegers($0.value) }
-            for column in 0..<10 { bindings.append(integers.map { $0[column] }) }
-            bindings.append(slice.map(\.value.latency.text))
-            bindings.append(slice.map(\.value.ttft.text))
-            let types = ["text", "text", "text", "bigint", "text"] + Array(repeating: "bigint", count: 10) + ["text", "text"]
-            let arrays = types.enumerated().map { "$\($0.offset + 1)::\($0.element)[]" }.joined(separator: ", ")
-            let updates = UsageColumns.pairRollupNames.dropFirst(5).map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
-            try await connection.query(PostgresQuery(unsafeSQL: """
-                INSERT INTO usage_pair_rollup (\(UsageColumns.pairRollupList)) SELECT * FROM unnest(\(arrays))
-                ON CONFLICT (filter_dim, group_dim, filter_value, period_ms, group_value) DO UPDATE SET \(updates)
-                """, binds: bindings), logger: logger)
-            start += slice.count
-        }
-    }
-
-    private func pairRollupTotals(_ row: PostgresRow) throws -> UsageRollup.Totals {
-        let c = row.makeRandomAccess()
-        let integers = try (5..<15).map { try c[$0].decode(Int64.self) }
-        return UsageColumns.rollupTotals(integers: integers, latency: try c[15].decode(String.self), ttft: try c[16].decode(String.self))
-    }
-
-    private func pairRollupUsage(_ query: UsageQuery, filter: UsageRollup.Dimension, value: String, group: UsageRollup.Dimension) async throws -> [UsageGroup] {
-        var bindings = PostgresBindings()
-        bindings.append(filter.rawValue)
-        bindings.append(group.rawValue)
-        bindings.append(value)
-        bindings.append(query.fromMilliseconds)
-        bindings.append(query.toMilliseconds)
-        let sql = "SELECT \(UsageColumns.pairRollupList) FROM usage_pair_rollup WHERE filter_dim = $1 AND group_dim = $2 AND filter_value = $3 AND period_ms >= $4 AND period_ms < $5"
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-        var entries: [(UsageRollup.PairKey, UsageRollup.Totals)] = []
-        for try await row in rows {
-            let c = row.makeRandomAccess()
-            let key = UsageRollup.PairKey(filter: filter, filterValue: value, group: group, groupValue: try c[4].decode(String.self),
-                                          periodMilliseconds: try c[3].decode(Int64.self))
-            entries.append((key, try pairRollupTotals(row)))
-        }
-        return UsageRollup.pairGroups(entries)
-    }
-
-    /// Adds records to their rollup entries in the caller's transaction. Each entry is locked
-    /// (`FOR UPDATE`, in one order) while it is merged, so replicas writing at once add up.
-    private func addRollup(_ records: [UsageRecord], _ connection: PostgresConnection) async throws {
-        var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
-        UsageRollup.aggregate(records, into: &totals)
-        let ordered = totals.sorted { ($0.key.dimension.rawValue, $0.key.value, $0.key.periodMilliseconds) < ($1.key.dimension.rawValue, $1.key.value, $1.key.periodMilliseconds) }
-        for (key, added) in ordered {
-            let dimension = key.dimension.rawValue, value = key.value, period = key.periodMilliseconds
-            try await connection.query("""
-                INSERT INTO usage_rollup (\(unescaped: UsageColumns.rollupList)) VALUES (\(dimension), \(value), \(period), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '', '')
-                ON CONFLICT (dimension, value, period_ms) DO NOTHING
-                """, logger: logger)
-            var entry = UsageRollup.Totals()
-            let rows = try await connection.query("""
-                SELECT \(unescaped: UsageColumns.rollupList) FROM usage_rollup WHERE dimension = \(dimension) AND value = \(value) AND period_ms = \(period) FOR UPDATE
-                """, logger: logger)
-            for try await row in rows { entry = try rollupTotals(row) }
-            entry.merge(added)
-            try await writeRollup(key, entry, connection)
-        }
-    }
-
-    private func writeRollup(_ key: UsageRollup.Key, _ entry: UsageRollup.Totals, _ connection: PostgresConnection) async throws {
-        var bindings = PostgresBindings()
-        bindings.append(key.dimension.rawValue)
-        bindings.append(key.value)
-        bindings.append(key.periodMilliseconds)
-        for value in UsageColumns.rollupIntegers(entry) { bindings.append(value) }
-        bindings.append(entry.latency.text)
-        bindings.append(entry.ttft.text)
-        let placeholders = (1...UsageColumns.rollupNames.count).map { "$\($0)" }.joined(separator: ", ")
-        let updates = UsageColumns.rollupNames.dropFirst(3).map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
-        try await connection.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO usage_rollup (\(UsageColumns.rollupList)) VALUES (\(placeholders))
-            ON CONFLICT (dimension, value, period_ms) DO UPDATE SET \(updates)
-            """, binds: bindings), logger: logger)
-    }
-
-    private func rollupTotals(_ row: PostgresRow) throws -> UsageRollup.Totals {
-        let c = row.makeRandomAccess()
-        let integers = try (3..<13).map { try c[$0].decode(Int64.self) }
-        return UsageColumns.rollupTotals(integers: integers, latency: try c[13].decode(String.self), ttft: try c[14].decode(String.self))
-    }
-
-    private func rollupUsage(_ query: UsageQuery, dimension: UsageRollup.Dimension, value: String?) async throws -> [UsageGroup] {
-        var bindings = PostgresBindings()
-        bindings.append(dimension.rawValue)
-        bindings.append(query.fromMilliseconds)
-        bindings.append(query.toMilliseconds)
-        var sql = "SELECT \(UsageColumns.rollupList) FROM usage_rollup WHERE dimension = $1 AND period_ms >= $2 AND period_ms < $3"
-        if let value {
-            sql += " AND value = $4"
-            bindings.append(value)
-        }
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-        var entries: [(UsageRollup.Key, UsageRollup.Totals)] = []
-        for try await row in rows {
-            let c = row.makeRandomAccess()
-            let key = UsageRollup.Key(dimension: dimension, value: try c[1].decode(String.self), periodMilliseconds: try c[2].decode(Int64.self))
-            entries.append((key, try rollupTotals(row)))
-        }
-        return UsageRollup.groups(entries, grouping: query.groupBy)
     }
 
     public func close() async {

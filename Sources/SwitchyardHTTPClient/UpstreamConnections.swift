@@ -127,7 +127,10 @@ final class LoopConnections: @unchecked Sendable {
         exchange.armHeadDeadline(headDeadline)
         if let connection = takeIdle(target.origin) {
             // Used only if the state machine allows a resend (see `UpstreamExchangeState`).
-            exchange.resend = { [weak self] in
+            // Weak: the exchange keeps this closure, which must not keep the exchange (and the
+            // request's head and body) alive after the exchange ends.
+            exchange.resend = { [weak self, weak exchange] in
+                guard let exchange else { return }
                 guard let self else { return exchange.fail(.connect("the gateway is shutting down")) }
                 sendOnNewConnection(head, body: body, to: target, exchange: exchange)
             }

@@ -107,6 +107,7 @@ final class UpstreamExchange: @unchecked Sendable {
             headTimer = nil
             if let response { head.succeed(response) }
         case .finish(let reusable):
+            resend = nil
             let connection = self.connection
             self.connection = nil
             if let waiter, chunks.isEmpty {
@@ -120,6 +121,7 @@ final class UpstreamExchange: @unchecked Sendable {
             self.connection = nil
             connection?.exchangeEnded(reusable: false)
             if let resend {
+                self.resend = nil  // at most once (the state machine says so too)
                 resend()
             } else {
                 fail(.broken("the upstream closed the connection"))

@@ -28,8 +28,9 @@ public protocol GatewayStore: Sendable {
     /// and the newest change read. Every write to a key, by any process or by hand, takes the
     /// next number of one store-wide sequence (a trigger), in commit order, so a replica that
     /// asks for what came after the last number it saw never misses a change, and an idle
-    /// replica reads nothing however many keys exist.
-    func keyChanges(after version: Int64) async throws -> KeyChanges
+    /// replica reads nothing however many keys exist. At most `limit` keys, the oldest changes
+    /// first: a first load reads a million keys a page at a time, never all rows at once.
+    func keyChanges(after version: Int64, limit: Int) async throws -> KeyChanges
 
     /// Writes usage records and adds their cost to the keys' daily spend, in one transaction.
     func append(_ records: [UsageRecord]) async throws
@@ -105,6 +106,13 @@ public protocol GatewayStore: Sendable {
     func batchLines(batchID: String) async throws -> [BatchLineResult]
 
     func close() async
+}
+
+extension GatewayStore {
+    /// Every key changed after `version`, in one read.
+    public func keyChanges(after version: Int64) async throws -> KeyChanges {
+        try await keyChanges(after: version, limit: Int(Int64.max))
+    }
 }
 
 /// Keys changed after a version, and the newest version among them (the version asked about

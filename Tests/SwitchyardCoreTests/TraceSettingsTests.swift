@@ -208,4 +208,59 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(AccessLogLine.json(record).utf8)) as? [String: Any])
         #expect(object["trace_id"] as? String == "4bf92f3577b34da6a3ce929d0e0e4736")
     }
+
+    @Test func theBatchProcessorAndExporterVariables() throws {
+        let settings = try TraceSettings.resolve(file: nil, environment: [
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector.example:4318",
+            "OTEL_BSP_SCHEDULE_DELAY": "250", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "64", "OTEL_EXPORTER_OTLP_TIMEOUT": "1500",
+            "OTEL_EXPORTER_OTLP_HEADERS": "x-honeycomb-team=abc%20def,Authorization=Bearer%20t0k",
+            "OTEL_EXPORTER_OTLP_CERTIFICATE": "/etc/ssl/private-ca.pem",
+            "HTTPS_PROXY": "http://proxy.internal:3128",
+        ])
+        #expect(settings.scheduleDelay == .milliseconds(250))
+        #expect(settings.maxExportBatchSize == 64)
+        #expect(settings.exportTimeout == .milliseconds(1500))
+        #expect(settings.headers == ["x-honeycomb-team": "abc def", "Authorization": "Bearer t0k"])
+        #expect(settings.certificateFile == "/etc/ssl/private-ca.pem")
+        #expect(settings.proxy == EgressProxy(host: "proxy.internal", port: 3128))
+        // A batch is never larger than the queue.
+        let small = try TraceSettings.resolve(file: nil, environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_BSP_MAX_QUEUE_SIZE": "10"])
+        #expect(small.maxExportBatchSize == 10)
+        #expect(small.proxy == nil)
+    }
+
+    @Test func aBadHeaderNamesTheVariableNotTheValue() {
+        for value in ["no-equals-sign", "bad name=x", "=x"] {
+            do {
+                _ = try TraceSettings.resolve(file: nil, environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_HEADERS": value])
+                Issue.record("accepted \(value)")
+            } catch {
+                #expect(error.field == "OTEL_EXPORTER_OTLP_HEADERS")
+                #expect(!error.message.contains(value))
+            }
+        }
+        #expect(throws: ConfigError.self) {
+            try TraceSettings.resolve(file: nil, environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_BSP_SCHEDULE_DELAY": "soon"])
+        }
+    }
+
+    @Test func theFileNamesHeadersBatchesAndACertificate() throws {
+        let providers = "providers:\n  - name: d\n    family: deepseek\n    deployments:\n      - {name: d1, base_url: \"http://127.0.0.1:1/v1\", models: {deepseek-v4-flash: }}"
+        func parse(_ text: String) throws -> TraceSettings {
+            try GatewayConfig.parse(yaml: text + "\n" + providers, file: "t.yaml", environment: [:]).traces
+        }
+        let settings = try parse("""
+            telemetry:
+              endpoint: https://collector:4318
+              headers: {x-api-key: secret-value}
+              schedule_delay_ms: 200
+              max_export_batch_size: 100
+              certificate: /etc/ssl/ca.pem
+            """)
+        #expect(settings.headers == ["x-api-key": "secret-value"])
+        #expect(settings.scheduleDelay == .milliseconds(200))
+        #expect(settings.maxExportBatchSize == 100)
+        #expect(settings.certificateFile == "/etc/ssl/ca.pem")
+        #expect(throws: ConfigError.self) { try parse("telemetry:\n  endpoint: http://c:4318\n  headers: {\"bad name\": x}") }
+    }
 }

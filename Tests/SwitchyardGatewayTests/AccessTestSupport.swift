@@ -89,9 +89,9 @@ final class SwitchableStore: GatewayStore {
     func insertKeys(_ keys: [VirtualKey]) async throws { try check(); try await inner.insertKeys(keys) }
     func allKeys() async throws -> [VirtualKey] { try check(); return try await inner.allKeys() }
     func revokeKey(id: String, at: Date) async throws -> Bool { try check(); return try await inner.revokeKey(id: id, at: at) }
-    func keyChanges(after version: Int64) async throws -> KeyChanges {
+    func keyChanges(after version: Int64, limit: Int) async throws -> KeyChanges {
         try check()
-        let changes = try await inner.keyChanges(after: version)
+        let changes = try await inner.keyChanges(after: version, limit: limit)
         keyReads.withLock { $0.append(changes.keys.count) }
         return changes
     }

@@ -410,7 +410,8 @@ def test_the_playground_streams_an_answer(page):
     page.click("#pg-mint")
     expect(page.locator("#pg-key")).to_have_value(re.compile(r"^sy-[0-9A-Za-z]{32}$"))
     page.select_option("#pg-model", "auto")
-    page.fill("#pg-prompt", "Tell me a short story about a railway switchyard. [sim tps=40 ttft_ms=50 tokens=40]")
+    # Five seconds of stream: the output is read while it still grows, even on a loaded machine.
+    page.fill("#pg-prompt", "Tell me a short story about a railway switchyard. [sim tps=40 ttft_ms=50 tokens=200]")
     page.click("#pg-send")
     # Token by token: the output grows while the stream runs, then the call's figures show.
     expect(page.locator("#pg-status")).to_have_text(re.compile(r"^streaming… [1-9]\d* chunks"))

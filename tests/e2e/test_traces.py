@@ -6,8 +6,11 @@ no message contents unless asked for."""
 
 from __future__ import annotations
 
+import base64
 import json
 import signal
+import socket
+import ssl
 import subprocess
 import textwrap
 import threading
@@ -16,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+import trustme
+from google.protobuf import json_format
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest, ExportTraceServiceResponse
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
@@ -27,10 +32,12 @@ SECRET = "zebra-kumquat-4711"  # a prompt marker that must never reach the colle
 class Collector:
     """An OTLP/HTTP trace receiver on 127.0.0.1: keeps every span it is sent, and the raw bodies."""
 
-    def __init__(self) -> None:
+    def __init__(self, ssl_context=None) -> None:
         self.spans: list[dict] = []
         self.bodies: list[bytes] = []
         self.content_types: list[str] = []
+        self.headers: list[dict[str, str]] = []
+        self.scheme = "https" if ssl_context else "http"
         self.lock = threading.Lock()
         collector = self
 
@@ -38,10 +45,14 @@ class Collector:
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 request = ExportTraceServiceRequest()
-                request.ParseFromString(body)
+                if self.headers.get("content-type") == "application/json":
+                    json_format.ParseDict(hex_ids_to_base64(json.loads(body)), request)
+                else:
+                    request.ParseFromString(body)
                 with collector.lock:
                     collector.bodies.append(body)
                     collector.content_types.append(self.headers.get("content-type", ""))
+                    collector.headers.append({k.lower(): v for k, v in self.headers.items()})
                     for resource_spans in request.resource_spans:
                         resource = {a.key: value(a.value) for a in resource_spans.resource.attributes}
                         for scope_spans in resource_spans.scope_spans:
@@ -58,13 +69,15 @@ class Collector:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if ssl_context:
+            self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def snapshot(self) -> list[dict]:
         with self.lock:
@@ -83,6 +96,17 @@ class Collector:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def hex_ids_to_base64(document: dict) -> dict:
+    """OTLP/JSON spells trace and span IDs in hex; protobuf's JSON mapping wants base64."""
+    for resource_spans in document.get("resourceSpans", []):
+        for scope_spans in resource_spans.get("scopeSpans", []):
+            for span in scope_spans.get("spans", []):
+                for field in ("traceId", "spanId", "parentSpanId"):
+                    if field in span:
+                        span[field] = base64.b64encode(bytes.fromhex(span[field])).decode()
+    return document
 
 
 def value(any_value):
@@ -339,6 +363,18 @@ def test_message_contents_only_when_the_config_asks(launcher, tmp_path, upstream
     assert client["resource"]["service.name"] == "from-file"
 
 
+def export_failures(gateway: Gateway, timeout: float = 15.0) -> float:
+    """`switchyard_trace_spans_dropped_total{reason="export_failed"}` once it is at least 1 (or after `timeout`)."""
+    deadline = time.monotonic() + timeout
+    dropped = 0.0
+    while time.monotonic() < deadline and dropped < 1:
+        text = httpx.get(f"{gateway.url}/metrics").text
+        dropped = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                      if line.startswith('switchyard_trace_spans_dropped_total{reason="export_failed"}'))
+        time.sleep(0.1)
+    return dropped
+
+
 def test_a_collector_that_is_down_does_not_break_calls(launcher, tmp_path, upstream):
     dead = f"http://127.0.0.1:{free_port()}"
     gateway = start(launcher, tmp_path, upstream, {"OTEL_EXPORTER_OTLP_ENDPOINT": dead, "OTEL_BSP_SCHEDULE_DELAY": "100"})
@@ -347,14 +383,7 @@ def test_a_collector_that_is_down_does_not_break_calls(launcher, tmp_path, upstr
             answer = client.chat.completions.create(model="deepseek-v4-flash", messages=[user(sim_prompt(tokens=2))])
             assert answer.choices[0].message.content
     # The spans that could not be exported are counted, not waited for.
-    deadline = time.monotonic() + 15
-    dropped = 0.0
-    while time.monotonic() < deadline and dropped < 1:
-        text = httpx.get(f"{gateway.url}/metrics").text
-        dropped = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                      if line.startswith('switchyard_trace_spans_dropped_total{reason="export_failed"}'))
-        time.sleep(0.1)
-    assert dropped >= 1
+    assert export_failures(gateway) >= 1
 
 
 def test_sampling_ratio_zero_exports_nothing(launcher, tmp_path, upstream, collector):
@@ -436,3 +465,62 @@ def test_each_batch_line_is_a_trace_with_its_attempts(launcher, tmp_path, upstre
         [attempt] = [s for s in clients(of_trace(spans, line["trace_id"])) if s["parent_span_id"] == line["span_id"]]
         assert attempt["attributes"]["gen_ai.request.model"] == "deepseek-v4-flash"
     assert len({s["trace_id"] for s in lines_spans}) == 3
+
+
+def test_json_export_with_headers_to_an_https_collector_with_a_private_ca(launcher, tmp_path, upstream):
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca_path = tmp_path / "collector-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_path))
+    collector = Collector(ssl_context=context)
+    try:
+        gateway = start(launcher, tmp_path, upstream, fast_export(
+            collector, OTEL_EXPORTER_OTLP_PROTOCOL="http/json", OTEL_EXPORTER_OTLP_CERTIFICATE=str(ca_path),
+            OTEL_EXPORTER_OTLP_HEADERS="x-collector-token=tok%20en-4711,x-tenant=acme"))
+        trace_id = trace_id_for(21)
+        assert call(gateway, trace_id, model="deepseek-v4-flash", messages=[user(sim_prompt(tokens=2))]).status_code == 200
+        spans = collector.wait_for(lambda spans: len(of_trace(spans, trace_id)) >= 2)
+        server, client = servers(of_trace(spans, trace_id))[0], clients(of_trace(spans, trace_id))[0]
+        assert client["parent_span_id"] == server["span_id"]
+        assert client["attributes"]["gen_ai.request.model"] == "deepseek-v4-flash"
+        assert isinstance(client["attributes"]["gen_ai.usage.output_tokens"], int)
+        assert collector.content_types[0] == "application/json"
+        assert collector.headers[0]["x-collector-token"] == "tok en-4711" and collector.headers[0]["x-tenant"] == "acme"
+        # The token is a secret: it is not in the gateway's log.
+        gateway.process.popen.send_signal(signal.SIGTERM)
+        assert gateway.process.popen.wait(timeout=30) == 0
+        assert "tok en-4711" not in gateway.process.output() and "tok%20en-4711" not in gateway.process.output()
+    finally:
+        collector.close()
+
+
+def test_an_untrusted_collector_certificate_is_refused_and_counted(launcher, tmp_path, upstream):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(context)  # a CA the gateway does not trust
+    collector = Collector(ssl_context=context)
+    try:
+        gateway = start(launcher, tmp_path, upstream, fast_export(collector))
+        assert call(gateway, trace_id_for(22), model="deepseek-v4-flash", messages=[user(sim_prompt(tokens=2))]).status_code == 200
+        assert export_failures(gateway) >= 1
+        assert collector.snapshot() == []
+    finally:
+        collector.close()
+
+
+def test_a_call_refused_while_its_body_was_read_has_a_server_span(launcher, tmp_path, upstream, collector):
+    # The body pauses past `body_timeout_ms`: 408, and the refusal is traced like any answer.
+    gateway = start(launcher, tmp_path, upstream, fast_export(collector), telemetry="server: {body_timeout_ms: 300}")
+    trace_id = trace_id_for(23)
+    port = int(gateway.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall((f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            f"traceparent: {traceparent(trace_id, 'b7ad6b7169203331')}\r\nContent-Length: 100\r\n\r\n{{\"model\"").encode())
+        answer = b""
+        while chunk := connection.recv(4096):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 408")
+    spans = collector.wait_for(lambda spans: len(of_trace(spans, trace_id)) >= 1)
+    [server] = servers(of_trace(spans, trace_id))
+    assert server["attributes"]["http.response.status_code"] == 408
+    assert server["parent_span_id"] == "b7ad6b7169203331"

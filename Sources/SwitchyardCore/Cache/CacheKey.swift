@@ -1,4 +1,4 @@
-import Crypto
+internal import Crypto
 import Foundation
 
 /// The key of a cached answer: SHA-256 of the front door, the model routing picked, the scope

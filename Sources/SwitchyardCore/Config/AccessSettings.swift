@@ -31,14 +31,15 @@ public struct AccessSettings: Sendable, Hashable {
     public var filesMaxBytes = 200 << 20
     public var filesMaxLines = 50_000
 
-    /// The files directory in use.
-    public var resolvedFilesDirectory: String {
+    /// The files directory in use. `scratch` is the process's own temporary folder, used by the
+    /// in-memory store (the caller knows the process; this code does not ask the system).
+    public func resolvedFilesDirectory(scratch: String) -> String {
         if let filesDirectory { return filesDirectory }
         switch store {
         case .sqlite(let path):
             let folder = (path as NSString).deletingLastPathComponent
             return folder.isEmpty ? "switchyard-files" : (folder as NSString).appendingPathComponent("switchyard-files")
-        case .memory: return (NSTemporaryDirectory() as NSString).appendingPathComponent("switchyard-files-\(ProcessInfo.processInfo.processIdentifier)")
+        case .memory: return (scratch as NSString).appendingPathComponent("switchyard-files")
         case .postgres: return "switchyard-files"
         }
     }

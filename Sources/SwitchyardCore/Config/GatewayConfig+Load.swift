@@ -139,7 +139,8 @@ struct ConfigValidator {
     /// `telemetry:`: OpenTelemetry traces (the `OTEL_*` environment variables override it).
     private func telemetry(_ cursor: YAMLCursor) throws(ConfigError) -> TraceSettings.FileSection {
         let fields = try cursor.mapping(allowed: ["enabled", "endpoint", "traces_endpoint", "protocol", "service_name", "resource_attributes",
-                                                  "sampler", "sampler_arg", "max_queue_size", "export_timeout_ms", "capture_content"])
+                                                  "sampler", "sampler_arg", "max_queue_size", "max_export_batch_size", "schedule_delay_ms",
+                                                  "export_timeout_ms", "headers", "certificate", "capture_content"])
         var section = TraceSettings.FileSection()
         if let v = fields["enabled"] { section.enabled = try v.bool() }
         for (name, path) in [("endpoint", \TraceSettings.FileSection.endpoint), ("traces_endpoint", \TraceSettings.FileSection.tracesEndpoint)] {
@@ -169,7 +170,17 @@ struct ConfigValidator {
         }
         if let v = fields["sampler_arg"] { section.samplerArg = try v.number(in: 0...1) }
         if let v = fields["max_queue_size"] { section.maxQueueSize = try v.int(in: 1...1_000_000) }
+        if let v = fields["max_export_batch_size"] { section.maxExportBatchSize = try v.int(in: 1...100_000) }
+        if let v = fields["schedule_delay_ms"] { section.scheduleDelay = .milliseconds(try v.int(in: 1...3_600_000)) }
         if let v = fields["export_timeout_ms"] { section.exportTimeout = .milliseconds(try v.int(in: 1...600_000)) }
+        if let v = fields["headers"] {
+            for (name, value) in try v.pairs() {
+                let text = try value.string()
+                guard TraceSettings.isHeader(name: name, value: text) else { throw value.error("must be a valid HTTP header name and value") }
+                section.headers[name] = text
+            }
+        }
+        if let v = fields["certificate"] { section.certificateFile = try v.string() }
         if let v = fields["capture_content"] { section.captureContent = try v.bool() }
         return section
     }

@@ -20,4 +20,35 @@ public enum Hex {
             return index
         }
     }
+
+    /// Sixteen hex digits per word, most significant first (trace and span IDs, key digests).
+    public static func lowercase(words: [UInt64]) -> String {
+        String(unsafeUninitializedCapacity: 16 * words.count) { buffer in
+            var index = 0
+            for word in words {
+                for shift in stride(from: 60, through: 0, by: -4) {
+                    buffer[index] = digits[Int(word >> UInt64(shift) & 0xF)]
+                    index += 1
+                }
+            }
+            return index
+        }
+    }
+
+    /// The value of at most 16 lower-case hex digits; nil when any byte is not one (upper case
+    /// included: the forms read here are all written lower-case).
+    public static func word(_ text: some Collection<UInt8>) -> UInt64? {
+        guard text.count <= 16 else { return nil }
+        var value: UInt64 = 0
+        for digit in text {
+            let nibble: UInt8
+            switch digit {
+            case 0x30...0x39: nibble = digit - 0x30
+            case 0x61...0x66: nibble = digit - 0x61 + 10
+            default: return nil
+            }
+            value = value << 4 | UInt64(nibble)
+        }
+        return value
+    }
 }

@@ -1,5 +1,4 @@
-/// A span attribute's value, independent of any tracing library (the gateway maps it to
-/// swift-distributed-tracing's `SpanAttribute`).
+/// A span attribute's value (OTLP's `AnyValue`, the kinds the gateway uses).
 public enum SpanValue: Sendable, Hashable {
     case string(String)
     case int(Int64)

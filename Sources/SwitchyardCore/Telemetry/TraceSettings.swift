@@ -64,6 +64,16 @@ public struct TraceSettings: Sendable, Hashable {
     public var maxQueueSize = 2048
     /// How long one export may take before it is given up (the queue keeps filling meanwhile).
     public var exportTimeout: Duration = .seconds(10)
+    /// The longest a span waits in the queue before its batch is sent (sooner when a batch fills).
+    public var scheduleDelay: Duration = .seconds(5)
+    /// Spans per export request at most.
+    public var maxExportBatchSize = 512
+    /// Headers sent with every export (a collector's token): never logged.
+    public var headers: [String: String] = [:]
+    /// A PEM file of CA certificates trusted for an https collector (else the system's roots).
+    public var certificateFile: String?
+    /// The egress proxy for the collector, from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
+    public var proxy: EgressProxy?
     /// Message contents (`gen_ai.input.messages`, `gen_ai.output.messages`) on the spans.
     /// Off unless asked for: prompts and answers are the callers' data.
     public var captureContent = false
@@ -77,7 +87,10 @@ public struct TraceSettings: Sendable, Hashable {
     public static let environmentVariables = [
         "OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
         "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES",
-        "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_BSP_MAX_QUEUE_SIZE", "SWITCHYARD_TRACE_CONTENT",
+        "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_SCHEDULE_DELAY",
+        "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "OTEL_BSP_EXPORT_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+        "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_CERTIFICATE",
+        "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "SWITCHYARD_TRACE_CONTENT",
     ]
 
     /// What the file's `telemetry:` section said (nil: not given).
@@ -92,6 +105,10 @@ public struct TraceSettings: Sendable, Hashable {
         public var samplerArg: Double?
         public var maxQueueSize: Int?
         public var exportTimeout: Duration?
+        public var scheduleDelay: Duration?
+        public var maxExportBatchSize: Int?
+        public var headers: [String: String] = [:]
+        public var certificateFile: String?
         public var captureContent: Bool?
 
         public init() {}
@@ -188,6 +205,42 @@ public struct TraceSettings: Sendable, Hashable {
             settings.maxQueueSize = n
         }
         settings.exportTimeout = file.exportTimeout ?? settings.exportTimeout
+        for name in ["OTEL_BSP_EXPORT_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"] {
+            guard let text = env(name) else { continue }
+            guard let ms = Int(text), (1...600_000).contains(ms) else { throw bad(name, "must be milliseconds between 1 and 600000") }
+            settings.exportTimeout = .milliseconds(ms)
+        }
+        settings.scheduleDelay = file.scheduleDelay ?? settings.scheduleDelay
+        if let text = env("OTEL_BSP_SCHEDULE_DELAY") {
+            guard let ms = Int(text), (1...3_600_000).contains(ms) else {
+                throw bad("OTEL_BSP_SCHEDULE_DELAY", "must be milliseconds between 1 and 3600000")
+            }
+            settings.scheduleDelay = .milliseconds(ms)
+        }
+        settings.maxExportBatchSize = file.maxExportBatchSize ?? settings.maxExportBatchSize
+        if let text = env("OTEL_BSP_MAX_EXPORT_BATCH_SIZE") {
+            guard let n = Int(text), (1...100_000).contains(n) else {
+                throw bad("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "must be a whole number between 1 and 100000")
+            }
+            settings.maxExportBatchSize = n
+        }
+        settings.maxExportBatchSize = min(settings.maxExportBatchSize, settings.maxQueueSize)
+        settings.headers = file.headers
+        for name in ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"] {
+            guard let text = env(name) else { continue }
+            // The value is a secret as often as not: the error names the variable, never the value.
+            guard let parsed = Self.parseResourceAttributes(text), parsed.allSatisfy({ Self.isHeader(name: $0.key, value: $0.value) }) else {
+                throw bad(name, "must be a comma-separated list of name=value pairs with valid HTTP header names and values")
+            }
+            settings.headers.merge(parsed) { _, new in new }
+        }
+        settings.certificateFile = file.certificateFile
+        for name in ["OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE"] {
+            if let path = env(name) { settings.certificateFile = path }
+        }
+        if let url = URL(string: settings.tracesURL), let host = url.host {
+            settings.proxy = EgressProxy.fromEnvironment(environment, scheme: url.scheme?.lowercased() ?? "http", host: host)
+        }
         settings.captureContent = file.captureContent ?? false
         if let content = env("SWITCHYARD_TRACE_CONTENT") {
             switch content.lowercased() {
@@ -197,6 +250,12 @@ public struct TraceSettings: Sendable, Hashable {
             }
         }
         return settings
+    }
+
+    /// An HTTP header name (a token) and a value without control characters.
+    static func isHeader(name: String, value: String) -> Bool {
+        let tokenCharacters = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+        return !name.isEmpty && name.utf8.allSatisfy(tokenCharacters.contains) && value.utf8.allSatisfy { $0 == 0x09 || (0x20...0x7E).contains($0) || $0 >= 0x80 }
     }
 
     /// `base` + `/v1/traces` (the OTLP/HTTP rule for the shared endpoint).

@@ -50,6 +50,7 @@ public final class AccessLayer: Sendable {
                     let access = AccessLayer(settings: settings, store: store, metrics: metrics)
                     try await access.applyKeyChanges()
                     try await access.syncSpend(now: Date())
+                    FreedMemory.release()
                     return access
                 } catch {
                     await store.close()
@@ -84,10 +85,17 @@ public final class AccessLayer: Sendable {
     func markSynced() { lastSync.withLock { $0 = .now } }
 
     /// Reads the keys changed in the store since the directory's version (every key at the
-    /// first read) and applies them.
-    func applyKeyChanges() async throws {
-        let position = keys.position
-        keys.apply(try await store.keyChanges(after: position.version), readAt: position)
+    /// first read) and applies them, a page at a time: the rows of a page are decoded and
+    /// dropped before the next is read, so a first load of a million keys never holds them all
+    /// as rows (which the allocator would keep as resident memory afterwards).
+    func applyKeyChanges(pageSize: Int = 10_000) async throws {
+        while true {
+            let position = keys.position
+            let changes = try await store.keyChanges(after: position.version, limit: pageSize)
+            // Skipped when a local change or another sync came in between: the next sync reads
+            // the same changes again.
+            guard keys.apply(changes, readAt: position), changes.keys.count == pageSize else { return }
+        }
     }
 
     /// Reads the spend of the keys whose spend changed since the last read (every key's at the

@@ -2,25 +2,18 @@ import Synchronization
 import SwitchyardCore
 import SwitchyardStore
 
-/// Every virtual key, in memory, by hash: authentication never waits on the store. The sync
-/// loop applies the keys changed in the store since the last change it saw (`keyChanges`), so
+/// Every virtual key, in memory (packed in a `KeyTable`), by hash: authentication never waits
+/// on the store. The sync loop applies the keys changed in the store since the last change it saw (`keyChanges`), so
 /// an idle replica reads nothing however many keys exist; the admin API updates a key here at
 /// once (other replicas see it at the next sync, or at once on PostgreSQL, which notifies them).
 final class KeyDirectory: Sendable {
     private struct State {
-        var byHash: [String: VirtualKey] = [:]
-        var hashByID: [String: String] = [:]
+        var table = KeyTable()
         /// Bumped by every local change, so that a sync that read the store before the change
         /// does not undo it.
         var generation = 0
         /// The store's newest key change applied here.
         var version = KeyChanges.everything
-
-        mutating func put(_ key: VirtualKey) {
-            if let old = hashByID[key.id], old != key.hash { byHash[old] = nil }
-            byHash[key.hash] = key
-            hashByID[key.id] = key.hash
-        }
     }
 
     private let state = Mutex(State())
@@ -28,7 +21,7 @@ final class KeyDirectory: Sendable {
     /// (local generation, store version): what a sync passes back to `apply`.
     var position: (generation: Int, version: Int64) { state.withLock { ($0.generation, $0.version) } }
 
-    var count: Int { state.withLock { $0.byHash.count } }
+    var count: Int { state.withLock { $0.table.count } }
 
     /// Applies keys read from the store with `keyChanges(after: position.version)` when the
     /// directory was at `position`. Skipped (false) when a local change or another sync came
@@ -37,7 +30,8 @@ final class KeyDirectory: Sendable {
     func apply(_ changes: KeyChanges, readAt position: (generation: Int, version: Int64)) -> Bool {
         state.withLock { state in
             guard state.generation == position.generation, state.version == position.version else { return false }
-            for key in changes.keys { state.put(key) }
+            state.table.reserveCapacity(changes.keys.count)
+            for key in changes.keys { state.table.put(key) }
             state.version = max(state.version, changes.version)
             return true
         }
@@ -45,7 +39,7 @@ final class KeyDirectory: Sendable {
 
     func upsert(_ key: VirtualKey) {
         state.withLock { state in
-            state.put(key)
+            state.table.put(key)
             state.generation += 1
         }
     }
@@ -54,14 +48,13 @@ final class KeyDirectory: Sendable {
     /// time says nothing about the secret; the final comparison is constant-time.
     func key(forSecret secret: Substring) -> VirtualKey? {
         guard KeyGenerator.looksLikeKey(secret) else { return nil }
-        let digest = KeyHasher.digest(String(secret))
-        guard let key = state.withLock({ $0.byHash[digest] }), KeyHasher.constantTimeEquals(key.hash, digest) else { return nil }
-        return key
+        let digest = KeyHasher.keyDigest(secret)
+        return state.withLock { $0.table.key(digest: digest) }
     }
 
     func key(id: String) -> VirtualKey? {
-        state.withLock { state in state.hashByID[id].flatMap { state.byHash[$0] } }
+        state.withLock { $0.table.key(id: id) }
     }
 
-    var all: [VirtualKey] { state.withLock { Array($0.byHash.values) }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) } }
+    var all: [VirtualKey] { state.withLock { $0.table.all }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) } }
 }

@@ -41,7 +41,7 @@ final class BatchRunner: Service, Sendable {
         self.calls = calls
         self.live = live
         self.logger = logger
-        self.directory = access.settings.resolvedFilesDirectory
+        self.directory = access.settings.resolvedFilesDirectory(scratch: Gateway.scratchDirectory)
         self.lease = live.current.config.batch.lease
         self.poll = live.current.config.batch.poll
     }

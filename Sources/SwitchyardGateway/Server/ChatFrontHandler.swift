@@ -6,7 +6,6 @@ import Foundation
 import NIOHTTP1
 import Synchronization
 import SwitchyardCore
-import Tracing
 
 /// Serves chat completions — and the Messages API's calls and token counts, which run the same
 /// chat pipeline behind a translating client — straight from the HTTP/1 pipeline, ahead of Hummingbird's router,
@@ -99,7 +98,7 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Whether the answer in hand announced keep-alive (a stream on HTTP/1.0 cannot).
     fileprivate var answerKeepAlive = true
     /// When the chat request being read arrived (its SERVER span starts there); only with traces on.
-    private var headArrived: DefaultTracerClock.Timestamp?
+    private var headArrived: UInt64?
 
     init(chat: ChatCompletionHandler, calls: CallTracker, settings: Settings, logger: Logger) {
         self.chat = chat
@@ -195,10 +194,12 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         stopTimer()
         let canAnswer: Bool
         var front = UsageRecord.Front.chat
+        var request: HTTPRequestHead?
         switch mode {
         case .reading(let head, _, _):
             canAnswer = routerAnswersDue.isEmpty
             front = Self.route(head)?.front ?? .chat
+            request = head
         case .idle: canAnswer = routerAnswersDue.isEmpty
         case .answering, .passing, .closing, .discarding: canAnswer = false
         }
@@ -209,6 +210,14 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         let (status, headers, body) = chat.refused(error, front: front)
+        // A call refused while its body was read (too slow, too large, cut) still has its
+        // SERVER span, from the head's arrival.
+        if let request, let tracer = chat.tracer {
+            tracer.startServer(Self.spanRequest(request, context: context), propagation: TracePropagation(request.headers),
+                               at: headArrived ?? TraceSpan.wallClockNanos())
+                .end(HTTPServerSpan.endFields(status: status, errorType: error.code))
+            headArrived = nil
+        }
         writeFinal(status: status, headers: headers, body: body, context: context)
     }
 
@@ -281,7 +290,7 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     return
                 }
                 apply(deadline.headReceived(), context: context)
-                if chat.tracer != nil { headArrived = DefaultTracerClock.now }
+                if chat.tracer != nil { headArrived = TraceSpan.wallClockNanos() }
                 switch chat.authenticate(head.headers) {
                 case .failure(let error):
                     // Refused from the head alone: the body is never buffered. A small one (it is
@@ -502,7 +511,7 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let route = Self.route(head) ?? .chat
         let span = chat.tracer.map { tracer in
             tracer.startServer(Self.spanRequest(head, context: context), propagation: TracePropagation(headers),
-                               at: headArrived ?? DefaultTracerClock.now)
+                               at: headArrived ?? TraceSpan.wallClockNanos())
         }
         headArrived = nil
         calls.start {

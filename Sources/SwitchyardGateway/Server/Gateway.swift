@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -12,6 +13,9 @@ import SwitchyardStore
 /// Builds the gateway's HTTP application from a validated config. The `switchyard serve`
 /// command and the tests both start here.
 public enum Gateway {
+    /// This process's own temporary folder (the in-memory store keeps uploaded files there).
+    static let scratchDirectory = (NSTemporaryDirectory() as NSString).appendingPathComponent("switchyard-\(ProcessInfo.processInfo.processIdentifier)")
+
     /// Everything the running gateway is made of.
     public struct Parts: Sendable {
         public var registry: PrometheusCollectorRegistry
@@ -129,12 +133,12 @@ public enum Gateway {
         var batches: BatchRunner?
         Dashboard(access: access, live: live).register(on: router)
         if let access {
-            FilesEndpoints(access: access, directory: access.settings.resolvedFilesDirectory,
+            FilesEndpoints(access: access, directory: access.settings.resolvedFilesDirectory(scratch: Gateway.scratchDirectory),
                            maxBytes: access.settings.filesMaxBytes, maxLines: access.settings.filesMaxLines,
                            maxLineBytes: config.server.maxBodyBytes + (64 << 10)).register(on: router)
             let runner = BatchRunner(access: access, chat: chat, calls: calls, live: live, logger: logger)
             batches = runner
-            BatchEndpoints(access: access, admin: admin, live: live, runner: runner, directory: access.settings.resolvedFilesDirectory)
+            BatchEndpoints(access: access, admin: admin, live: live, runner: runner, directory: access.settings.resolvedFilesDirectory(scratch: Gateway.scratchDirectory))
                 .register(on: router)
         }
         router.get("/openapi.json") { _, _ in

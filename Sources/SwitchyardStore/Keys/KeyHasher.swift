@@ -12,6 +12,11 @@ public enum KeyHasher {
         Hex.lowercase(Array(SHA256.hash(data: Data(key.utf8))))
     }
 
+    /// The same SHA-256 as four words, for the in-memory key table.
+    public static func keyDigest(_ key: some StringProtocol) -> KeyDigest {
+        KeyDigest(bytes: Array(SHA256.hash(data: Data(key.utf8))))!
+    }
+
     /// Compares two digests without an early exit, so the time taken does not
     /// say how many leading characters matched.
     public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {

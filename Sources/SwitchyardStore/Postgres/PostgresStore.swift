@@ -114,10 +114,10 @@ public final class PostgresStore: GatewayStore {
         try await keyChanges(after: KeyChanges.everything).keys
     }
 
-    public func keyChanges(after version: Int64) async throws -> KeyChanges {
+    public func keyChanges(after version: Int64, limit: Int) async throws -> KeyChanges {
         let rows = try await client.query(
-            PostgresQuery(unsafeSQL: "SELECT \(KeyColumns.columnList), change_seq FROM api_keys WHERE change_seq > $1 ORDER BY change_seq",
-                          binds: { var b = PostgresBindings(); b.append(version); return b }()),
+            PostgresQuery(unsafeSQL: "SELECT \(KeyColumns.columnList), change_seq FROM api_keys WHERE change_seq > $1 ORDER BY change_seq LIMIT $2",
+                          binds: { var b = PostgresBindings(); b.append(version); b.append(Int64(max(0, limit))); return b }()),
             logger: logger)
         var keys: [VirtualKey] = []
         var newest = version

@@ -220,10 +220,10 @@ public final class SQLiteStore: GatewayStore {
         try await keyChanges(after: KeyChanges.everything).keys
     }
 
-    public func keyChanges(after version: Int64) async throws -> KeyChanges {
+    public func keyChanges(after version: Int64, limit: Int) async throws -> KeyChanges {
         let rows = try await lock.withLock {
-            try await connection.query("SELECT \(KeyColumns.columnList), change_seq FROM api_keys WHERE change_seq > ? ORDER BY change_seq",
-                                       [.integer(.init(version))])
+            try await connection.query("SELECT \(KeyColumns.columnList), change_seq FROM api_keys WHERE change_seq > ? ORDER BY change_seq LIMIT ?",
+                                       [.integer(.init(version)), .integer(.init(max(0, limit)))])
         }
         var newest = version
         let keys = rows.map { row in

@@ -1,0 +1,108 @@
+/// Protocol Buffers wire format, written by hand for the few messages the gateway sends (OTLP
+/// traces): varints, fixed-width numbers and length-delimited fields. A nested message is
+/// written in place and its length inserted in front of it once it is complete, so nothing is
+/// encoded twice.
+public struct ProtobufWriter: Sendable {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 0) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    private enum WireType: UInt64 {
+        case varint = 0, fixed64 = 1, lengthDelimited = 2, fixed32 = 5
+    }
+
+    private mutating func varint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    private mutating func tag(_ field: Int, _ type: WireType) {
+        varint(UInt64(field) << 3 | type.rawValue)
+    }
+
+    /// A varint field (int32, int64, uint32, uint64, bool, enum); written even when zero, as a
+    /// `oneof` member must be.
+    public mutating func varintField(_ field: Int, _ value: UInt64) {
+        tag(field, .varint)
+        varint(value)
+    }
+
+    public mutating func int64Field(_ field: Int, _ value: Int64) {
+        varintField(field, UInt64(bitPattern: value))
+    }
+
+    public mutating func boolField(_ field: Int, _ value: Bool) {
+        varintField(field, value ? 1 : 0)
+    }
+
+    public mutating func fixed64Field(_ field: Int, _ value: UInt64) {
+        tag(field, .fixed64)
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+
+    public mutating func fixed32Field(_ field: Int, _ value: UInt32) {
+        tag(field, .fixed32)
+        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
+
+    public mutating func doubleField(_ field: Int, _ value: Double) {
+        fixed64Field(field, value.bitPattern)
+    }
+
+    public mutating func bytesField(_ field: Int, _ value: some Collection<UInt8>) {
+        tag(field, .lengthDelimited)
+        varint(UInt64(value.count))
+        bytes.append(contentsOf: value)
+    }
+
+    public mutating func stringField(_ field: Int, _ value: String) {
+        bytesField(field, value.utf8)
+    }
+
+    /// A `bytes` field of `first` and then `second` (if given), each as eight bytes, most
+    /// significant first: a span ID, or a trace ID's two halves.
+    public mutating func bigEndianBytesField(_ field: Int, _ first: UInt64, _ second: UInt64? = nil) {
+        tag(field, .lengthDelimited)
+        varint(second == nil ? 8 : 16)
+        appendBigEndian(first)
+        if let second { appendBigEndian(second) }
+    }
+
+    private mutating func appendBigEndian(_ word: UInt64) {
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+    }
+
+    /// A nested message, its fields written by `body`. One byte is kept for the length (most
+    /// messages here are under 128 bytes); a longer one moves its content up to make room.
+    public mutating func messageField(_ field: Int, _ body: (inout ProtobufWriter) -> Void) {
+        tag(field, .lengthDelimited)
+        let lengthAt = bytes.count
+        bytes.append(0)
+        body(&self)
+        var length = UInt64(bytes.count - lengthAt - 1)
+        guard length >= 0x80 else {
+            bytes[lengthAt] = UInt8(length)
+            return
+        }
+        var extra = 0
+        var probe = length >> 7
+        while probe > 0 {
+            extra += 1
+            probe >>= 7
+        }
+        bytes.insert(contentsOf: repeatElement(0, count: extra), at: lengthAt + 1)
+        var index = lengthAt
+        while length >= 0x80 {
+            bytes[index] = UInt8(truncatingIfNeeded: length) | 0x80
+            length >>= 7
+            index += 1
+        }
+        bytes[index] = UInt8(length)
+    }
+}

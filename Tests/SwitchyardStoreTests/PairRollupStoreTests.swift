@@ -26,35 +26,37 @@ import Testing
         }
     }
 
-    /// Every (filter, group) the usage API can ask, from pair entries and from the rows.
+    /// Every kept pair, from pair entries and from the rows; and a pair not kept (one model by
+    /// key) from the rows, with the same figures either way.
     static func checkEveryPair(_ store: any GatewayStore, rows: [UsageRecord], from: Date) async throws {
         let end = Date().addingTimeInterval(60)
-        let groupings: [UsageQuery.Grouping] = [.key, .team, .model, .provider, .deployment, .front]
         var compared = 0
-        for (column, values) in [("key_id", ["key_1", "key_0"]), ("team", ["team-b"]), ("served_model", ["m2"]), ("provider", ["p2"]),
-                                 ("deployment", ["d-3"])] {
-            for value in values {
+        let values: [UsageRollup.Dimension: [String]] = [.key: ["key_1", "key_0"], .team: ["team-b", "team-a"]]
+        for pair in UsageRollup.pairs {
+            for value in values[pair.filter] ?? [] {
                 var filters = UsageQuery.Filters()
-                switch column {
-                case "key_id": filters.keyID = value
-                case "team": filters.team = value
-                case "served_model": filters.model = value
-                case "provider": filters.provider = value
-                default: filters.deployment = value
+                switch pair.filter {
+                case .key: filters.keyID = value
+                case .team: filters.team = value
+                default: Issue.record("no test values for \(pair.filter)")
                 }
-                for grouping in groupings where grouping.column != column {
-                    let aligned = UsageQuery(from: from, to: end, groupBy: grouping, filters: filters)
-                    #expect(UsageRollup.pairPlan(aligned, now: Date()) != nil, "\(column)=\(value) by \(grouping)")
-                    let cut = UsageQuery(from: from.addingTimeInterval(0.001), to: end, groupBy: grouping, filters: filters)
-                    #expect(UsageRollup.pairPlan(cut, now: Date()) == nil && UsageRollup.plan(cut, now: Date()) == nil)
-                    let fromPairs = try await store.usage(aligned), fromRows = try await store.usage(cut)
-                    #expect(!fromRows.isEmpty, "\(column)=\(value) by \(grouping)")
-                    RollupStoreTests.compare(fromPairs, fromRows)
-                    compared += 1
-                }
+                let grouping = try #require(UsageQuery.Grouping(rawValue: pair.group.rawValue))
+                let aligned = UsageQuery(from: from, to: end, groupBy: grouping, filters: filters)
+                #expect(UsageRollup.pairPlan(aligned, now: Date()) != nil, "\(pair.filter)=\(value) by \(grouping)")
+                let cut = UsageQuery(from: from.addingTimeInterval(0.001), to: end, groupBy: grouping, filters: filters)
+                #expect(UsageRollup.pairPlan(cut, now: Date()) == nil && UsageRollup.plan(cut, now: Date()) == nil)
+                let fromPairs = try await store.usage(aligned), fromRows = try await store.usage(cut)
+                #expect(!fromRows.isEmpty, "\(pair.filter)=\(value) by \(grouping)")
+                RollupStoreTests.compare(fromPairs, fromRows)
+                compared += 1
             }
         }
-        #expect(compared == 30)
+        #expect(compared == 4)
+        let notKept = UsageQuery(from: from, to: end, groupBy: .key, filters: .init(model: "m2"))
+        #expect(UsageRollup.pairPlan(notKept, now: Date()) == nil)
+        let byKey = try await store.usage(notKept)
+        let keys = Dictionary(grouping: rows.filter { $0.servedModel == "m2" }, by: { $0.keyID ?? "(none)" }).mapValues(\.count)
+        #expect(Dictionary(uniqueKeysWithValues: byKey.map { ($0.group, $0.requests) }) == keys)
         // And the totals agree with the rows themselves: one key's requests, split by model.
         let byModel = try await store.usage(UsageQuery(from: from, to: end, groupBy: .model, filters: .init(keyID: "key_1")))
         let expected = Dictionary(grouping: rows.filter { $0.keyID == "key_1" }, by: { $0.servedModel ?? "(none)" }).mapValues(\.count)
@@ -96,6 +98,57 @@ import Testing
         }
     }
 
+    /// Writers adding to the same entries at once (four batches in flight, as replicas' ledger
+    /// writers are) add up: every count, cost and histogram bucket, and every key's spend — the
+    /// PostgreSQL upsert merges in the database, SQLite merges in the process.
+    @Test(arguments: StoreKind.available)
+    func concurrentWritersAddUpInEveryEntry(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let now = Date()
+            let hour = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 3600).rounded(.down) * 3600)
+            let writers = 4, batches = 6, perBatch = 40
+            func row(_ writer: Int, _ batch: Int, _ i: Int) -> UsageRecord {
+                let n = (writer * batches + batch) * perBatch + i
+                var r = record(n, key: "key_\(n % 3)", model: ["m1", "m2"][n % 2], at: hour.addingTimeInterval(Double(2 + n % 600) / 1000),
+                               cost: 1_000 + Int64(n), latencyMs: Int64(20 + (n * 53) % 700))
+                r.recordID = "rec_\(n)"
+                r.ttftMicroseconds = Int64(5_000 + (n * 71) % 90_000)
+                return r
+            }
+            let all = (0..<writers).flatMap { w in (0..<batches).flatMap { b in (0..<perBatch).map { row(w, b, $0) } } }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<writers {
+                    group.addTask {
+                        for batch in 0..<batches { try await store.append((0..<perBatch).map { row(writer, batch, $0) }) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let end = now.addingTimeInterval(60)
+            for key in ["key_0", "key_1", "key_2"] {
+                let fromPairs = try await store.usage(UsageQuery(from: hour, to: end, groupBy: .model, filters: .init(keyID: key)))
+                let fromRows = try await store.usage(UsageQuery(from: hour.addingTimeInterval(0.001), to: end, groupBy: .model, filters: .init(keyID: key)))
+                #expect(fromPairs.map(\.requests).reduce(0, +) == all.filter { $0.keyID == key }.count)
+                RollupStoreTests.compare(fromPairs, fromRows)
+                // The merged histograms are exactly those of the rows aggregated in one go.
+                for group in fromPairs {
+                    var expected = UsageRollup.Totals()
+                    for r in all where r.keyID == key && r.servedModel == group.group { expected.add(r) }
+                    let e = expected.group(group.group)
+                    #expect(group.latencyP50Ms == e.latencyP50Ms && group.latencyP99Ms == e.latencyP99Ms && group.ttftP95Ms == e.ttftP95Ms)
+                    #expect(group.cost == e.cost && group.requests == e.requests)
+                }
+            }
+            let byKey = try await store.usage(UsageQuery(from: hour, to: end, groupBy: .key))
+            #expect(byKey.map(\.requests).reduce(0, +) == all.count)
+            let spend = try await store.spend(now: now)
+            for key in ["key_0", "key_1", "key_2"] {
+                let expected = all.filter { $0.keyID == key }.compactMap(\.costPicodollars).reduce(0, +)
+                #expect(spend[key]?[.day] == expected, "\(key)")
+            }
+        }
+    }
+
     @Test func theGroupingOfTheFiltersOwnDimensionReadsSingleEntries() {
         let now = Date(timeIntervalSince1970: 1_764_633_600 + 5_000)
         let midnight = Date(timeIntervalSince1970: 1_764_633_600)
@@ -103,12 +156,20 @@ import Testing
         #expect(UsageRollup.plan(byKey, now: now)?.dimension == .key && UsageRollup.pairPlan(byKey, now: now) == nil)
         let byModel = UsageQuery(from: midnight, to: now, groupBy: .model, filters: .init(keyID: "k"))
         #expect(UsageRollup.plan(byModel, now: now) == nil && UsageRollup.pairPlan(byModel, now: now)! == (.key, "k", .model))
-        #expect(UsageRollup.pairPlan(UsageQuery(from: midnight, to: now, groupBy: .front, filters: .init(team: "t")), now: now)! == (.team, "t", .front))
+        #expect(UsageRollup.pairPlan(UsageQuery(from: midnight, to: now, groupBy: .model, filters: .init(team: "t")), now: now)! == (.team, "t", .model))
+        // Only the kept pairs: one team by front door, one key by deployment read the rows.
+        #expect(UsageRollup.pairPlan(UsageQuery(from: midnight, to: now, groupBy: .front, filters: .init(team: "t")), now: now) == nil)
+        #expect(UsageRollup.pairPlan(UsageQuery(from: midnight, to: now, groupBy: .deployment, filters: .init(keyID: "k")), now: now) == nil)
+        // Key × model is hourly: a range from an hour's start reads it; team × model is daily.
+        #expect(UsageRollup.pairPlan(UsageQuery(from: midnight.addingTimeInterval(3600), to: now, groupBy: .model, filters: .init(keyID: "k")),
+                                     now: now)! == (.key, "k", .model))
+        #expect(UsageRollup.pairPlan(UsageQuery(from: midnight.addingTimeInterval(3600), to: now, groupBy: .model, filters: .init(team: "t")),
+                                     now: now) == nil)
         // Two filters, time groupings, `(none)` and a cut day read the rows.
         #expect(UsageRollup.pairPlan(UsageQuery(from: midnight, to: now, groupBy: .model, filters: .init(keyID: "k", team: "t")), now: now) == nil)
         #expect(UsageRollup.pairPlan(UsageQuery(from: midnight, to: now, groupBy: .hour, filters: .init(keyID: "k")), now: now) == nil)
         #expect(UsageRollup.pairPlan(UsageQuery(from: midnight, to: now, groupBy: .model, filters: .init(keyID: "(none)")), now: now) == nil)
-        #expect(UsageRollup.pairPlan(UsageQuery(from: midnight.addingTimeInterval(3600), to: now, groupBy: .model, filters: .init(keyID: "k")),
+        #expect(UsageRollup.pairPlan(UsageQuery(from: midnight.addingTimeInterval(1800), to: now, groupBy: .model, filters: .init(keyID: "k")),
                                      now: now) == nil)
         #expect(UsageRollup.pairPlan(UsageQuery(from: midnight, to: now.addingTimeInterval(-60), groupBy: .model, filters: .init(keyID: "k")),
                                      now: now) == nil)

@@ -270,14 +270,21 @@ public final class PostgresStore: GatewayStore {
             start += slice.count
         }
         try await addRollup(inserted, connection)
-        for (key, cost) in inserted.spendByKeyAndDay.sorted(by: { ($0.key.keyID, $0.key.day) < ($1.key.keyID, $1.key.day) }) {
-            try await connection.query("""
-                INSERT INTO key_spend (key_id, day, spent_pusd, updated_at_ms)
-                VALUES (\(key.keyID), \(key.day), \(cost), (extract(epoch from clock_timestamp()) * 1000)::bigint)
-                ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = LEAST(key_spend.spent_pusd::numeric + EXCLUDED.spent_pusd, \(Picodollars.ceiling))::bigint,
-                    updated_at_ms = EXCLUDED.updated_at_ms
-                """, logger: logger)
-        }
+        // One statement for every key's spend, in key order (two replicas lock the rows in the
+        // same order: no deadlock).
+        let spend = inserted.spendByKeyAndDay.sorted { ($0.key.keyID, $0.key.day) < ($1.key.keyID, $1.key.day) }
+        guard !spend.isEmpty else { return }
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(spend.map(\.key.keyID))
+        bindings.append(spend.map(\.key.day))
+        bindings.append(spend.map(\.value))
+        try await connection.query(PostgresQuery(unsafeSQL: """
+            INSERT INTO key_spend (key_id, day, spent_pusd, updated_at_ms)
+            SELECT key_id, day, spent, (extract(epoch from clock_timestamp()) * 1000)::bigint
+            FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS u(key_id, day, spent, n) ORDER BY n
+            ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = LEAST(key_spend.spent_pusd::numeric + EXCLUDED.spent_pusd, \(Picodollars.ceiling))::bigint,
+                updated_at_ms = EXCLUDED.updated_at_ms
+            """, binds: bindings), logger: logger)
     }
 
     // MARK: Counters and spend

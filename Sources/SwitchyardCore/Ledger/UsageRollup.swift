@@ -292,8 +292,8 @@ public enum UsageRollup {
     }
 
     /// How a usage query can be answered from the rollup: the dimension and value to read, or
-    /// nil when it needs the ledger's rows — more than one filter, a filter with a grouping
-    /// other than `day` or `all`, hours with a filter, or a range that cuts a period (`from`
+    /// nil when it needs the ledger's rows or pair entries (`pairPlan`) — more than one filter, a
+    /// filter with a grouping other than `day`, `all` or its own dimension, hours with a filter, or a range that cuts a period (`from`
     /// not at an hour's start — a day's for keys, teams, models, … —, `to` neither at one nor
     /// now or later; "now" allows 5 s, the time between a caller's clock and the store's).
     public static func plan(_ query: UsageQuery, now: Date) -> (dimension: Dimension, value: String?)? {
@@ -305,8 +305,9 @@ public enum UsageRollup {
             if dimension == .all, query.groupBy != .hour, covers(Dimension.days.periodMilliseconds) { return (.days, nil) }
             return covers(dimension.periodMilliseconds) ? (dimension, nil) : nil
         }
-        guard filters.count == 1, [.all, .day].contains(query.groupBy), filters[0].value != "(none)",
-              let dimension = Dimension(column: filters[0].column), covers(dimension.periodMilliseconds) else { return nil }
+        guard filters.count == 1, filters[0].value != "(none)", let dimension = Dimension(column: filters[0].column),
+              [.all, .day].contains(query.groupBy) || (query.groupBy != .hour && Dimension(query.groupBy) == dimension),
+              covers(dimension.periodMilliseconds) else { return nil }
         return (dimension, filters[0].value)
     }
 

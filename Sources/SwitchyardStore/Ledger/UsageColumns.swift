@@ -12,6 +12,15 @@ enum UsageColumns {
     /// Rows per INSERT statement: 28 binds each stays far below both databases' limits.
     static let rowsPerStatement = 500
 
+    /// Rows per PostgreSQL INSERT that binds each column as one array (28 binds whatever the count).
+    static let rowsPerArrayStatement = 5_000
+
+    /// The PostgreSQL type of each column, in `names` order (the arrays `unnest` reads).
+    static let postgresTypes = ["text", "bigint", "text", "text", "text", "text", "text", "text", "text",
+                                "text", "text", "integer", "bigint", "bigint", "bigint", "bigint",
+                                "bigint", "bigint", "bigint", "integer", "text", "boolean", "text", "text",
+                                "boolean", "bigint", "text", "text"]
+
     /// A ledger column that `group_by` may name, as an expression that never yields NULL.
     static func groupExpression(_ grouping: UsageQuery.Grouping, day: String, hour: String) -> String {
         switch grouping {
@@ -55,6 +64,26 @@ enum UsageColumns {
         t.ttft = UsageRollup.Histogram(text: ttft)
         return t
     }
+
+    // MARK: Pair entries (`UsageRollup+Pairs`)
+
+    /// One filter value's daily totals split by another dimension's values; the primary key
+    /// starts with what a query fixes (the two dimensions, the filter's value, the days).
+    static func pairRollupTable(integer: String) -> String {
+        """
+        CREATE TABLE IF NOT EXISTS usage_pair_rollup (
+            filter_dim TEXT NOT NULL, group_dim TEXT NOT NULL, filter_value TEXT NOT NULL, period_ms \(integer) NOT NULL, group_value TEXT NOT NULL,
+            requests \(integer) NOT NULL, errors \(integer) NOT NULL,
+            prompt_tokens \(integer) NOT NULL, completion_tokens \(integer) NOT NULL, cached_tokens \(integer) NOT NULL,
+            reasoning_tokens \(integer) NOT NULL, cost_pusd \(integer) NOT NULL, unpriced \(integer) NOT NULL, cache_hits \(integer) NOT NULL,
+            cost_saved_pusd \(integer) NOT NULL, latency_hist TEXT NOT NULL, ttft_hist TEXT NOT NULL,
+            PRIMARY KEY (filter_dim, group_dim, filter_value, period_ms, group_value))
+        """
+    }
+
+    static let pairKeyNames = ["filter_dim", "group_dim", "filter_value", "period_ms", "group_value"]
+    static let pairRollupNames = pairKeyNames + Array(rollupNames.dropFirst(3))
+    static let pairRollupList = pairRollupNames.joined(separator: ", ")
 
     /// Whether `cost(from:to:)` can sum hourly entries: `from` at an hour's start, `to` at one or now or later.
     static func rollupCoversHours(from: Int64, to: Int64, now: Date) -> Bool {

@@ -124,10 +124,32 @@ enum PostgresSchema {
             "ALTER TABLE key_spend ADD COLUMN IF NOT EXISTS updated_at_ms BIGINT NOT NULL DEFAULT 0",
             "CREATE INDEX IF NOT EXISTS key_spend_updated ON key_spend (updated_at_ms)",
         ]),
+        (9, [
+            // Pair entries (`UsageRollup+Pairs`): one filter value's daily totals split by another
+            // dimension, filled from the rows already there when the migration runs.
+            UsageColumns.pairRollupTable(integer: "BIGINT"),
+            // Adds two `UsageRollup.Histogram` texts (`bucket:count,…`, buckets ascending), so
+            // that a ledger batch adds to its rollup entries in one upsert, without reading them
+            // back. A malformed pair is skipped, as the Swift reader skips it; a count saturates.
+            """
+            CREATE OR REPLACE FUNCTION switchyard_merge_histogram(a text, b text) RETURNS text
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+                SELECT COALESCE(string_agg(bucket::text || ':' || total::text, ',' ORDER BY bucket), '')
+                FROM (SELECT split_part(pair, ':', 1)::bigint AS bucket,
+                             LEAST(SUM(split_part(pair, ':', 2)::numeric), 9223372036854775807)::bigint AS total
+                      FROM unnest(string_to_array(a, ',') || string_to_array(b, ',')) AS pair
+                      WHERE pair ~ '^[0-9]{1,18}:[0-9]{1,18}$'
+                      GROUP BY 1) merged
+                WHERE total > 0
+            $$
+            """,
+        ]),
     ]
 
     /// The migration that creates the rollup: when it runs, the rollup is filled from the ledger.
     static let rollupVersion = 7
+    /// The migration that creates the pair entries: when it runs, they are filled from the ledger.
+    static let pairRollupVersion = 9
 
     /// `usage_records_y2026m11` for the month containing `date`, with its bounds in ms.
     static func partition(containing date: Date) -> (name: String, from: Int64, to: Int64) {

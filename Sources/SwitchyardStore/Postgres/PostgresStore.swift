@@ -38,6 +38,7 @@ public final class PostgresStore: GatewayStore {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 if migration.version == PostgresSchema.rollupVersion { try await rebuildRollup(connection) }
+                if migration.version == PostgresSchema.pairRollupVersion { try await rebuildPairRollup(connection) }
                 try await connection.query("INSERT INTO schema_migrations (version) VALUES (\(Int32(migration.version)))", logger: logger)
             }
         }
@@ -217,55 +218,50 @@ public final class PostgresStore: GatewayStore {
         }
     }
 
-    /// Inserts ledger rows and adds the cost of those really inserted to their keys' spend, in
-    /// the caller's transaction.
+    /// Inserts ledger rows and adds the cost of those really inserted to their keys' spend and
+    /// to the rollup, in the caller's transaction. Each column of a batch is bound as one array
+    /// (`INSERT … SELECT * FROM unnest($1::text[], $2::bigint[], …)`): one statement per 5,000
+    /// rows, one parse and plan, whatever the batch's size.
     func insertRecords(_ records: [UsageRecord], connection: PostgresConnection) async throws {
         let byID = Dictionary(records.map { ($0.recordID, $0) }, uniquingKeysWith: { first, _ in first })
         var inserted: [UsageRecord] = []
         var start = 0
         while start < records.count {
-            let slice = records[start..<min(records.count, start + UsageColumns.rowsPerStatement)]
-            var bindings = PostgresBindings(capacity: slice.count * UsageColumns.names.count)
-            var values: [String] = []
-            values.reserveCapacity(slice.count)
-            var index = 1
-            for r in slice {
-                let placeholders = (index..<(index + UsageColumns.names.count)).map { "$\($0)" }.joined(separator: ", ")
-                values.append("(" + placeholders + ")")
-                index += UsageColumns.names.count
-                bindings.append(r.recordID)
-                bindings.append(r.timeMilliseconds)
-                bindings.append(r.requestID)
-                bindings.append(r.keyID)
-                bindings.append(r.team)
-                bindings.append(r.requestedModel)
-                bindings.append(r.servedModel)
-                bindings.append(r.provider)
-                bindings.append(r.deployment)
-                bindings.append(r.region)
-                bindings.append(r.route)
-                bindings.append(Int32(clamping: r.attempts))
-                bindings.append(Int64(r.usage.promptTokens))
-                bindings.append(Int64(r.usage.completionTokens))
-                bindings.append(Int64(r.usage.cachedPromptTokens))
-                bindings.append(Int64(r.usage.reasoningTokens))
-                bindings.append(r.costPicodollars)
-                bindings.append(r.latencyMicroseconds)
-                bindings.append(r.ttftMicroseconds)
-                bindings.append(Int32(clamping: r.status))
-                bindings.append(r.errorClass)
-                bindings.append(r.stream)
-                bindings.append(r.usageSource?.rawValue)
-                bindings.append(r.front.rawValue)
-                bindings.append(r.cacheHit)
-                bindings.append(r.costSavedPicodollars)
-                bindings.append(r.batchID)
-                bindings.append(r.customID)
-            }
+            let slice = records[start..<min(records.count, start + UsageColumns.rowsPerArrayStatement)]
+            var bindings = PostgresBindings(capacity: UsageColumns.names.count)
+            bindings.append(slice.map(\.recordID))
+            bindings.append(slice.map(\.timeMilliseconds))
+            bindings.append(slice.map(\.requestID))
+            bindings.append(NullableArray(slice.map(\.keyID)))
+            bindings.append(NullableArray(slice.map(\.team)))
+            bindings.append(slice.map(\.requestedModel))
+            bindings.append(NullableArray(slice.map(\.servedModel)))
+            bindings.append(NullableArray(slice.map(\.provider)))
+            bindings.append(NullableArray(slice.map(\.deployment)))
+            bindings.append(NullableArray(slice.map(\.region)))
+            bindings.append(NullableArray(slice.map(\.route)))
+            bindings.append(slice.map { Int32(clamping: $0.attempts) })
+            bindings.append(slice.map { Int64($0.usage.promptTokens) })
+            bindings.append(slice.map { Int64($0.usage.completionTokens) })
+            bindings.append(slice.map { Int64($0.usage.cachedPromptTokens) })
+            bindings.append(slice.map { Int64($0.usage.reasoningTokens) })
+            bindings.append(NullableArray(slice.map(\.costPicodollars)))
+            bindings.append(slice.map(\.latencyMicroseconds))
+            bindings.append(NullableArray(slice.map(\.ttftMicroseconds)))
+            bindings.append(slice.map { Int32(clamping: $0.status) })
+            bindings.append(NullableArray(slice.map(\.errorClass)))
+            bindings.append(slice.map(\.stream))
+            bindings.append(NullableArray(slice.map(\.usageSource?.rawValue)))
+            bindings.append(slice.map(\.front.rawValue))
+            bindings.append(slice.map(\.cacheHit))
+            bindings.append(NullableArray(slice.map(\.costSavedPicodollars)))
+            bindings.append(NullableArray(slice.map(\.batchID)))
+            bindings.append(NullableArray(slice.map(\.customID)))
+            let arrays = UsageColumns.postgresTypes.enumerated().map { "$\($0.offset + 1)::\($0.element)[]" }.joined(separator: ", ")
             // A batch retried after a lost COMMIT acknowledgement is skipped row by row, and
-            // only rows really inserted add to the keys' spend.
+            // only rows really inserted add to the keys' spend and the rollup.
             let rows = try await connection.query(
-                PostgresQuery(unsafeSQL: "INSERT INTO usage_records (\(UsageColumns.list)) VALUES " + values.joined(separator: ", ")
+                PostgresQuery(unsafeSQL: "INSERT INTO usage_records (\(UsageColumns.list)) SELECT * FROM unnest(\(arrays))"
                     + " ON CONFLICT (record_id, ts_ms) DO NOTHING RETURNING record_id", binds: bindings),
                 logger: logger)
             for try await id in rows.decode(String.self) {
@@ -274,14 +270,21 @@ public final class PostgresStore: GatewayStore {
             start += slice.count
         }
         try await addRollup(inserted, connection)
-        for (key, cost) in inserted.spendByKeyAndDay.sorted(by: { ($0.key.keyID, $0.key.day) < ($1.key.keyID, $1.key.day) }) {
-            try await connection.query("""
-                INSERT INTO key_spend (key_id, day, spent_pusd, updated_at_ms)
-                VALUES (\(key.keyID), \(key.day), \(cost), (extract(epoch from clock_timestamp()) * 1000)::bigint)
-                ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = LEAST(key_spend.spent_pusd::numeric + EXCLUDED.spent_pusd, \(Picodollars.ceiling))::bigint,
-                    updated_at_ms = EXCLUDED.updated_at_ms
-                """, logger: logger)
-        }
+        // One statement for every key's spend, in key order (two replicas lock the rows in the
+        // same order: no deadlock).
+        let spend = inserted.spendByKeyAndDay.sorted { ($0.key.keyID, $0.key.day) < ($1.key.keyID, $1.key.day) }
+        guard !spend.isEmpty else { return }
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(spend.map(\.key.keyID))
+        bindings.append(spend.map(\.key.day))
+        bindings.append(spend.map(\.value))
+        try await connection.query(PostgresQuery(unsafeSQL: """
+            INSERT INTO key_spend (key_id, day, spent_pusd, updated_at_ms)
+            SELECT key_id, day, spent, (extract(epoch from clock_timestamp()) * 1000)::bigint
+            FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS u(key_id, day, spent, n) ORDER BY n
+            ON CONFLICT (key_id, day) DO UPDATE SET spent_pusd = LEAST(key_spend.spent_pusd::numeric + EXCLUDED.spent_pusd, \(Picodollars.ceiling))::bigint,
+                updated_at_ms = EXCLUDED.updated_at_ms
+            """, binds: bindings), logger: logger)
     }
 
     // MARK: Counters and spend
@@ -376,6 +379,9 @@ public final class PostgresStore: GatewayStore {
         if let plan = UsageRollup.plan(query, now: Date()) {
             return try await rollupUsage(query, dimension: plan.dimension, value: plan.value)
         }
+        if let plan = UsageRollup.pairPlan(query, now: Date()) {
+            return try await pairRollupUsage(query, filter: plan.filter, value: plan.value, group: plan.group)
+        }
         let group = UsageColumns.groupExpression(query.groupBy, day: "to_char(to_timestamp(ts_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
                                                  hour: "to_char(to_timestamp(ts_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24\":00Z\"')")
         var bindings = PostgresBindings()
@@ -461,7 +467,7 @@ public final class PostgresStore: GatewayStore {
     }
 
     /// A ledger row in `UsageColumns.names` order.
-    private func usageRecord(_ row: PostgresRow) throws -> UsageRecord {
+    func usageRecord(_ row: PostgresRow) throws -> UsageRecord {
         let c = row.makeRandomAccess()
         var record = UsageRecord(
             recordID: try c[0].decode(String.self), time: Date(timeIntervalSince1970: Double(try c[1].decode(Int64.self)) / 1000),
@@ -494,99 +500,6 @@ public final class PostgresStore: GatewayStore {
             logger: logger)
         for try await text in rows.decode(String.self) { return Int128(text) ?? 0 }
         return 0
-    }
-
-    // MARK: Rollup
-
-    /// Fills the rollup from every ledger row (the migration that adds it, in its transaction),
-    /// reading the ledger a day at a time (the `ts_ms` index; a month is one partition).
-    private func rebuildRollup(_ connection: PostgresConnection) async throws {
-        try await connection.query("DELETE FROM usage_rollup", logger: logger)
-        var low: Int64?, high: Int64?
-        for try await (lo, hi) in try await connection.query("SELECT MIN(ts_ms), MAX(ts_ms) FROM usage_records", logger: logger)
-            .decode((Int64?, Int64?).self) {
-            (low, high) = (lo, hi)
-        }
-        guard let low, let high else { return }
-        var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
-        var count = 0
-        var day = EpochDay.of(milliseconds: low) * 86_400_000
-        while day <= high {
-            let end = day + 86_400_000
-            var page: [UsageRecord] = []
-            let rows = try await connection.query("SELECT \(unescaped: UsageColumns.list) FROM usage_records WHERE ts_ms >= \(day) AND ts_ms < \(end)",
-                                                  logger: logger)
-            for try await row in rows { page.append(try usageRecord(row)) }
-            UsageRollup.aggregate(page, into: &totals)
-            count += page.count
-            day = end
-        }
-        for (key, entry) in totals { try await writeRollup(key, entry, connection) }
-        logger.notice("usage rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(totals.count)])
-    }
-
-    /// Adds records to their rollup entries in the caller's transaction. Each entry is locked
-    /// (`FOR UPDATE`, in one order) while it is merged, so replicas writing at once add up.
-    private func addRollup(_ records: [UsageRecord], _ connection: PostgresConnection) async throws {
-        var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
-        UsageRollup.aggregate(records, into: &totals)
-        let ordered = totals.sorted { ($0.key.dimension.rawValue, $0.key.value, $0.key.periodMilliseconds) < ($1.key.dimension.rawValue, $1.key.value, $1.key.periodMilliseconds) }
-        for (key, added) in ordered {
-            let dimension = key.dimension.rawValue, value = key.value, period = key.periodMilliseconds
-            try await connection.query("""
-                INSERT INTO usage_rollup (\(unescaped: UsageColumns.rollupList)) VALUES (\(dimension), \(value), \(period), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '', '')
-                ON CONFLICT (dimension, value, period_ms) DO NOTHING
-                """, logger: logger)
-            var entry = UsageRollup.Totals()
-            let rows = try await connection.query("""
-                SELECT \(unescaped: UsageColumns.rollupList) FROM usage_rollup WHERE dimension = \(dimension) AND value = \(value) AND period_ms = \(period) FOR UPDATE
-                """, logger: logger)
-            for try await row in rows { entry = try rollupTotals(row) }
-            entry.merge(added)
-            try await writeRollup(key, entry, connection)
-        }
-    }
-
-    private func writeRollup(_ key: UsageRollup.Key, _ entry: UsageRollup.Totals, _ connection: PostgresConnection) async throws {
-        var bindings = PostgresBindings()
-        bindings.append(key.dimension.rawValue)
-        bindings.append(key.value)
-        bindings.append(key.periodMilliseconds)
-        for value in UsageColumns.rollupIntegers(entry) { bindings.append(value) }
-        bindings.append(entry.latency.text)
-        bindings.append(entry.ttft.text)
-        let placeholders = (1...UsageColumns.rollupNames.count).map { "$\($0)" }.joined(separator: ", ")
-        let updates = UsageColumns.rollupNames.dropFirst(3).map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
-        try await connection.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO usage_rollup (\(UsageColumns.rollupList)) VALUES (\(placeholders))
-            ON CONFLICT (dimension, value, period_ms) DO UPDATE SET \(updates)
-            """, binds: bindings), logger: logger)
-    }
-
-    private func rollupTotals(_ row: PostgresRow) throws -> UsageRollup.Totals {
-        let c = row.makeRandomAccess()
-        let integers = try (3..<13).map { try c[$0].decode(Int64.self) }
-        return UsageColumns.rollupTotals(integers: integers, latency: try c[13].decode(String.self), ttft: try c[14].decode(String.self))
-    }
-
-    private func rollupUsage(_ query: UsageQuery, dimension: UsageRollup.Dimension, value: String?) async throws -> [UsageGroup] {
-        var bindings = PostgresBindings()
-        bindings.append(dimension.rawValue)
-        bindings.append(query.fromMilliseconds)
-        bindings.append(query.toMilliseconds)
-        var sql = "SELECT \(UsageColumns.rollupList) FROM usage_rollup WHERE dimension = $1 AND period_ms >= $2 AND period_ms < $3"
-        if let value {
-            sql += " AND value = $4"
-            bindings.append(value)
-        }
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-        var entries: [(UsageRollup.Key, UsageRollup.Totals)] = []
-        for try await row in rows {
-            let c = row.makeRandomAccess()
-            let key = UsageRollup.Key(dimension: dimension, value: try c[1].decode(String.self), periodMilliseconds: try c[2].decode(Int64.self))
-            entries.append((key, try rollupTotals(row)))
-        }
-        return UsageRollup.groups(entries, grouping: query.groupBy)
     }
 
     public func close() async {

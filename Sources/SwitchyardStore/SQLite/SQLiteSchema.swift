@@ -111,8 +111,15 @@ enum SQLiteSchema {
             "ALTER TABLE key_spend ADD COLUMN updated_at_ms INTEGER NOT NULL DEFAULT 0",
             "CREATE INDEX IF NOT EXISTS key_spend_updated ON key_spend (updated_at_ms)",
         ]),
+        (9, [
+            // Pair entries (`UsageRollup+Pairs`): one filter value's daily totals split by another
+            // dimension, filled from the rows already there when the migration runs.
+            UsageColumns.pairRollupTable(integer: "INTEGER"),
+        ]),
     ]
 
     /// The migration that creates the rollup: when it runs, the rollup is filled from the ledger.
     static let rollupVersion = 7
+    /// The migration that creates the pair entries: when it runs, they are filled from the ledger.
+    static let pairRollupVersion = 9
 }

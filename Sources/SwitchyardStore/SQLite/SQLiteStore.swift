@@ -64,6 +64,7 @@ public final class SQLiteStore: GatewayStore {
                 try await transaction { [self] in
                     for statement in migration.statements { _ = try await connection.query(statement) }
                     if migration.version == SQLiteSchema.rollupVersion { try await rebuildRollup() }
+                    if migration.version == SQLiteSchema.pairRollupVersion { try await rebuildPairRollup() }
                     _ = try await connection.query("INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?, ?)",
                                                    [.integer(.init(migration.version)), .integer(.init(KeyColumns.milliseconds(Date())))])
                 }
@@ -99,7 +100,29 @@ public final class SQLiteStore: GatewayStore {
         logger.notice("usage rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(totals.count)])
     }
 
-    /// Adds records to their rollup entries (in the caller's transaction).
+    /// Fills the pair entries from every ledger row (the migration that adds them; the caller
+    /// holds the lock, in a transaction), a day at a time: a day's rows add only to that day's
+    /// entries, which are written before the next day is read.
+    private func rebuildPairRollup() async throws {
+        _ = try await connection.query("DELETE FROM usage_pair_rollup")
+        let bounds = try await connection.query("SELECT MIN(ts_ms) AS lo, MAX(ts_ms) AS hi FROM usage_records").first
+        guard let low = bounds.flatMap({ int64($0, "lo") }), let high = bounds.flatMap({ int64($0, "hi") }) else { return }
+        var count = 0, entries = 0
+        var day = EpochDay.of(milliseconds: low) * 86_400_000
+        while day <= high {
+            let rows = try await connection.query("SELECT \(UsageColumns.list) FROM usage_records WHERE ts_ms >= ? AND ts_ms < ?",
+                                                  [.integer(.init(day)), .integer(.init(day + 86_400_000))])
+            var totals: [UsageRollup.PairKey: UsageRollup.Totals] = [:]
+            UsageRollup.aggregatePairs(rows.lazy.map(usageRecord), into: &totals)
+            for (key, entry) in totals { try await writePairRollup(key, entry) }
+            count += rows.count
+            entries += totals.count
+            day += 86_400_000
+        }
+        logger.notice("usage pair rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(entries)])
+    }
+
+    /// Adds records to their rollup and pair entries (in the caller's transaction).
     func addRollup(_ records: [UsageRecord]) async throws {
         var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
         UsageRollup.aggregate(records, into: &totals)
@@ -111,6 +134,39 @@ public final class SQLiteStore: GatewayStore {
             entry.merge(added)
             try await writeRollup(key, entry)
         }
+        var pairs: [UsageRollup.PairKey: UsageRollup.Totals] = [:]
+        UsageRollup.aggregatePairs(records, into: &pairs)
+        for (key, added) in pairs {
+            let rows = try await connection.query(
+                "SELECT \(UsageColumns.pairRollupList) FROM usage_pair_rollup WHERE filter_dim = ? AND group_dim = ? AND filter_value = ? AND period_ms = ? AND group_value = ?",
+                pairBinds(key))
+            var entry = rows.first.map(rollupTotals) ?? UsageRollup.Totals()
+            entry.merge(added)
+            try await writePairRollup(key, entry)
+        }
+    }
+
+    private func pairBinds(_ key: UsageRollup.PairKey) -> [SQLiteData] {
+        [.text(key.filter.rawValue), .text(key.group.rawValue), .text(key.filterValue), .integer(.init(key.periodMilliseconds)), .text(key.groupValue)]
+    }
+
+    private func writePairRollup(_ key: UsageRollup.PairKey, _ entry: UsageRollup.Totals) async throws {
+        let placeholders = Array(repeating: "?", count: UsageColumns.pairRollupNames.count).joined(separator: ", ")
+        let binds = pairBinds(key) + UsageColumns.rollupIntegers(entry).map { .integer(.init($0)) } + [.text(entry.latency.text), .text(entry.ttft.text)]
+        _ = try await connection.query("INSERT OR REPLACE INTO usage_pair_rollup (\(UsageColumns.pairRollupList)) VALUES (\(placeholders))", binds)
+    }
+
+    /// A filtered and grouped usage query answered from pair entries (see `UsageRollup.pairPlan`).
+    private func pairRollupUsage(_ query: UsageQuery, filter: UsageRollup.Dimension, value: String, group: UsageRollup.Dimension) async throws -> [UsageGroup] {
+        let sql = "SELECT \(UsageColumns.pairRollupList) FROM usage_pair_rollup WHERE filter_dim = ? AND group_dim = ? AND filter_value = ? AND period_ms >= ? AND period_ms < ?"
+        let binds: [SQLiteData] = [.text(filter.rawValue), .text(group.rawValue), .text(value), .integer(.init(query.fromMilliseconds)),
+                                   .integer(.init(query.toMilliseconds))]
+        let rows = try await lock.withLock { try await connection.query(sql, binds) }
+        let entries = rows.map { row in
+            (UsageRollup.PairKey(filter: filter, filterValue: value, group: group, groupValue: row.column("group_value")?.string ?? "",
+                                 periodMilliseconds: int64(row, "period_ms") ?? 0), rollupTotals(row))
+        }
+        return UsageRollup.pairGroups(entries)
     }
 
     private func writeRollup(_ key: UsageRollup.Key, _ entry: UsageRollup.Totals) async throws {
@@ -388,6 +444,9 @@ public final class SQLiteStore: GatewayStore {
     public func usage(_ query: UsageQuery) async throws -> [UsageGroup] {
         if let plan = UsageRollup.plan(query, now: Date()) {
             return try await rollupUsage(query, dimension: plan.dimension, value: plan.value)
+        }
+        if let plan = UsageRollup.pairPlan(query, now: Date()) {
+            return try await pairRollupUsage(query, filter: plan.filter, value: plan.value, group: plan.group)
         }
         let group = UsageColumns.groupExpression(query.groupBy, day: "strftime('%Y-%m-%d', ts_ms / 1000, 'unixepoch')",
                                                  hour: "strftime('%Y-%m-%dT%H:00Z', ts_ms / 1000, 'unixepoch')")

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Pair entries: the totals of one value of a filter dimension split by the values of another,
+/// per period, so that "one key's usage by model" or "one team's by model" reads a few hundred
+/// entries instead of the filter's ledger rows. Only the pairs in `pairs` are kept: every pair
+/// costs each ledger batch one entry per distinct (filter value, group value, period) it holds,
+/// and with many keys nearly every row is its own key entry — 25 pairs made the PostgreSQL
+/// ingest six times slower than the rows alone. Other filtered groupings read the ledger rows
+/// through their column's index.
+///
+/// Percentiles come from the entries' histograms, as for the single-dimension entries (within
+/// 0.8 % of the nearest-rank value; sums and counts exact).
+extension UsageRollup {
+    /// A kept pair: entries of one `filter` value split by `group`, per `periodMilliseconds`.
+    public struct Pair: Sendable, Hashable {
+        public var filter: Dimension
+        public var group: Dimension
+        public var periodMilliseconds: Int64
+    }
+
+    /// Key × model per hour, and team × model per day (the scale issue's rollups).
+    public static let pairs: [Pair] = [
+        Pair(filter: .key, group: .model, periodMilliseconds: 3_600_000),
+        Pair(filter: .team, group: .model, periodMilliseconds: 86_400_000),
+    ]
+
+    public struct PairKey: Sendable, Hashable {
+        public var filter: Dimension
+        public var filterValue: String
+        public var group: Dimension
+        public var groupValue: String
+        /// The UTC day's start, ms since the epoch.
+        public var periodMilliseconds: Int64
+
+        public init(filter: Dimension, filterValue: String, group: Dimension, groupValue: String, periodMilliseconds: Int64) {
+            self.filter = filter
+            self.filterValue = filterValue
+            self.group = group
+            self.groupValue = groupValue
+            self.periodMilliseconds = periodMilliseconds
+        }
+
+        /// The order entries are written in (every writer the same: row locks are taken in it).
+        public static func ordered(_ a: PairKey, _ b: PairKey) -> Bool {
+            (a.filter.rawValue, a.group.rawValue, a.filterValue, a.periodMilliseconds, a.groupValue)
+                < (b.filter.rawValue, b.group.rawValue, b.filterValue, b.periodMilliseconds, b.groupValue)
+        }
+    }
+
+    /// The pair entries a record adds to: one per kept pair, in that pair's period.
+    public static func pairKeys(for record: UsageRecord) -> [PairKey] {
+        let ms = record.timeMilliseconds
+        return pairs.map { pair in
+            let period = pair.periodMilliseconds
+            let start = ms >= 0 ? ms / period * period : ((ms - period + 1) / period) * period
+            return PairKey(filter: pair.filter, filterValue: pair.filter.value(of: record), group: pair.group,
+                           groupValue: pair.group.value(of: record), periodMilliseconds: start)
+        }
+    }
+
+    public static func aggregatePairs(_ records: some Sequence<UsageRecord>, into totals: inout [PairKey: Totals]) {
+        for record in records {
+            for key in pairKeys(for: record) { totals[key, default: Totals()].add(record) }
+        }
+    }
+
+    /// How a query with one filter and a grouping on another dimension is answered from pair
+    /// entries: the filter's dimension and value and the grouping's dimension; nil when that
+    /// pair is not kept, the query has no filter or more than one, filters on `(none)` (a NULL
+    /// column, which the ledger's filter never matches), or cuts the pair's period (`from` not
+    /// at a period's start, `to` neither at one nor now or later).
+    public static func pairPlan(_ query: UsageQuery, now: Date) -> (filter: Dimension, value: String, group: Dimension)? {
+        let filters = query.filters.columns
+        guard filters.count == 1, filters[0].value != "(none)", let filter = Dimension(column: filters[0].column),
+              ![.all, .day, .hour].contains(query.groupBy), let group = Dimension(query.groupBy),
+              let pair = pairs.first(where: { $0.filter == filter && $0.group == group }) else { return nil }
+        let from = query.fromMilliseconds, to = query.toMilliseconds, period = pair.periodMilliseconds
+        guard from >= 0, from % period == 0, to % period == 0 || to >= now.millisecondsSinceEpoch - 5_000 else { return nil }
+        return (filter, filters[0].value, group)
+    }
+
+    /// A report's groups from pair entries (grouped by their group value).
+    public static func pairGroups(_ entries: [(PairKey, Totals)]) -> [UsageGroup] {
+        var merged: [String: Totals] = [:]
+        for (key, totals) in entries { merged[key.groupValue, default: Totals()].merge(totals) }
+        return merged.map { $0.value.group($0.key) }
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+import PostgresNIO
+import SwitchyardCore
+
+/// The usage rollup on PostgreSQL (`UsageRollup`, `UsageRollup+Pairs`): built from the ledger by
+/// the migrations that add it, merged with each batch in the batch's transaction, and read by
+/// usage queries that it can answer.
+///
+/// A batch's entries are added in one upsert per table and thousand entries, whatever their
+/// number: every key and value column bound as one array (`unnest`), the sums added and the
+/// histograms merged by the database (`switchyard_merge_histogram`, migration 9) in the
+/// conflict arm. Entries are written in one order by every writer, so replicas adding to the
+/// same entries at once wait for each other and add up, without deadlock.
+extension PostgresStore {
+    // MARK: Building from the ledger
+
+    /// Fills the rollup from every ledger row (the migration that adds it, in its transaction),
+    /// reading the ledger a day at a time (the `ts_ms` index; a month is one partition).
+    func rebuildRollup(_ connection: PostgresConnection) async throws {
+        try await connection.query("DELETE FROM usage_rollup", logger: logger)
+        var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
+        let count = try await forEachLedgerDay(connection) { page in UsageRollup.aggregate(page, into: &totals) }
+        try await writeEntries(totals.sorted { UsageRollup.Key.ordered($0.key, $1.key) }, connection)
+        logger.notice("usage rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(totals.count)])
+    }
+
+    /// Fills the pair entries from every ledger row (the migration that adds them, in its
+    /// transaction), a day at a time: a day's rows add only to that day's entries, which are
+    /// written before the next day is read.
+    func rebuildPairRollup(_ connection: PostgresConnection) async throws {
+        try await connection.query("DELETE FROM usage_pair_rollup", logger: logger)
+        var entries = 0
+        var day: [UsageRollup.PairKey: UsageRollup.Totals] = [:]
+        let count = try await forEachLedgerDay(connection) { page in
+            UsageRollup.aggregatePairs(page, into: &day)
+        } endOfDay: { [self] in
+            try await writeEntries(day.sorted { UsageRollup.PairKey.ordered($0.key, $1.key) }, connection)
+            entries += day.count
+            day = [:]
+        }
+        logger.notice("usage pair rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(entries)])
+    }
+
+    /// Reads the ledger a day at a time, in pages; returns the number of rows read.
+    private func forEachLedgerDay(_ connection: PostgresConnection, _ body: ([UsageRecord]) -> Void,
+                                  endOfDay: () async throws -> Void = {}) async throws -> Int {
+        var low: Int64?, high: Int64?
+        for try await (lo, hi) in try await connection.query("SELECT MIN(ts_ms), MAX(ts_ms) FROM usage_records", logger: logger)
+            .decode((Int64?, Int64?).self) {
+            (low, high) = (lo, hi)
+        }
+        guard let low, let high else { return 0 }
+        var count = 0
+        var day = EpochDay.of(milliseconds: low) * 86_400_000
+        while day <= high {
+            let end = day + 86_400_000
+            var page: [UsageRecord] = []
+            let rows = try await connection.query("SELECT \(unescaped: UsageColumns.list) FROM usage_records WHERE ts_ms >= \(day) AND ts_ms < \(end)",
+                                                  logger: logger)
+            for try await row in rows {
+                page.append(try usageRecord(row))
+                if page.count == 10_000 { body(page); count += page.count; page.removeAll(keepingCapacity: true) }
+            }
+            body(page)
+            count += page.count
+            try await endOfDay()
+            day = end
+        }
+        return count
+    }
+
+    // MARK: Merging a batch
+
+    /// Adds records to their rollup and pair entries in the caller's transaction.
+    func addRollup(_ records: [UsageRecord], _ connection: PostgresConnection) async throws {
+        guard !records.isEmpty else { return }
+        var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
+        UsageRollup.aggregate(records, into: &totals)
+        try await merge(totals.sorted { UsageRollup.Key.ordered($0.key, $1.key) }, connection)
+        var pairs: [UsageRollup.PairKey: UsageRollup.Totals] = [:]
+        UsageRollup.aggregatePairs(records, into: &pairs)
+        try await merge(pairs.sorted { UsageRollup.PairKey.ordered($0.key, $1.key) }, connection)
+    }
+
+    /// Adds entries (in key order) to those stored, a thousand per statement: one upsert whose
+    /// conflict arm adds the sums and merges the histograms in the database
+    /// (`switchyard_merge_histogram`), so nothing is read back. Rows are locked in the order the
+    /// entries come, which is the same for every writer: replicas adding to the same entries
+    /// at once wait for each other and add up, without deadlock.
+    private func merge<Key: RollupRow>(_ added: [(key: Key, value: UsageRollup.Totals)], _ connection: PostgresConnection) async throws {
+        try await writeEntries(added, connection, adding: true)
+    }
+
+    /// Writes entries a thousand per statement, every column bound as one array: `adding` adds
+    /// them to the stored ones, otherwise they replace them (a rebuild).
+    private func writeEntries<Key: RollupRow>(_ entries: [(key: Key, value: UsageRollup.Totals)], _ connection: PostgresConnection,
+                                              adding: Bool = false) async throws {
+        let table = Key.table
+        let valueNames = UsageColumns.rollupNames.dropFirst(3)
+        let updates = valueNames.map { name in
+            switch name {
+            case "latency_hist", "ttft_hist":
+                return "\(name) = switchyard_merge_histogram(\(table).\(name), EXCLUDED.\(name))"
+            case "cost_pusd", "cost_saved_pusd":
+                return "\(name) = LEAST(\(table).\(name)::numeric + EXCLUDED.\(name), \(Picodollars.ceiling))::bigint"
+            default:
+                return "\(name) = LEAST(\(table).\(name)::numeric + EXCLUDED.\(name), \(Int64.max))::bigint"
+            }
+        }
+        let set = adding ? updates.joined(separator: ", ") : valueNames.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+        let types = Key.columns.map(\.type) + Array(repeating: "bigint", count: 10) + ["text", "text"]
+        let arrays = types.enumerated().map { "$\($0.offset + 1)::\($0.element)[]" }.joined(separator: ", ")
+        let sql = """
+            INSERT INTO \(table) (\(Key.list)) SELECT * FROM unnest(\(arrays))
+            ON CONFLICT (\(Key.columns.map(\.name).joined(separator: ", "))) DO UPDATE SET \(set)
+            """
+        var start = 0
+        while start < entries.count {
+            let slice = entries[start..<min(entries.count, start + 1_000)]
+            var bindings = PostgresBindings(capacity: types.count)
+            Key.bind(slice.map(\.key), into: &bindings)
+            let integers = slice.map { UsageColumns.rollupIntegers($0.value) }
+            for column in 0..<10 { bindings.append(integers.map { $0[column] }) }
+            bindings.append(slice.map(\.value.latency.text))
+            bindings.append(slice.map(\.value.ttft.text))
+            try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+            start += slice.count
+        }
+    }
+
+    /// An entry's totals from its row: ten integers and two histograms after `keyColumns` key columns.
+    static func totals(_ c: PostgresRandomAccessRow, from keyColumns: Int) throws -> UsageRollup.Totals {
+        let integers = try (keyColumns..<(keyColumns + 10)).map { try c[$0].decode(Int64.self) }
+        return UsageColumns.rollupTotals(integers: integers, latency: try c[keyColumns + 10].decode(String.self),
+                                         ttft: try c[keyColumns + 11].decode(String.self))
+    }
+
+    // MARK: Reading
+
+    func rollupUsage(_ query: UsageQuery, dimension: UsageRollup.Dimension, value: String?) async throws -> [UsageGroup] {
+        var bindings = PostgresBindings()
+        bindings.append(dimension.rawValue)
+        bindings.append(query.fromMilliseconds)
+        bindings.append(query.toMilliseconds)
+        var sql = "SELECT \(UsageColumns.rollupList) FROM usage_rollup WHERE dimension = $1 AND period_ms >= $2 AND period_ms < $3"
+        if let value {
+            sql += " AND value = $4"
+            bindings.append(value)
+        }
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        var entries: [(UsageRollup.Key, UsageRollup.Totals)] = []
+        for try await row in rows {
+            let c = row.makeRandomAccess()
+            entries.append((try UsageRollup.Key(c), try Self.totals(c, from: 3)))
+        }
+        return UsageRollup.groups(entries, grouping: query.groupBy)
+    }
+
+    /// A filtered and grouped usage query answered from pair entries (see `UsageRollup.pairPlan`).
+    func pairRollupUsage(_ query: UsageQuery, filter: UsageRollup.Dimension, value: String, group: UsageRollup.Dimension) async throws -> [UsageGroup] {
+        var bindings = PostgresBindings()
+        bindings.append(filter.rawValue)
+        bindings.append(group.rawValue)
+        bindings.append(value)
+        bindings.append(query.fromMilliseconds)
+        bindings.append(query.toMilliseconds)
+        let sql = """
+            SELECT \(UsageColumns.pairRollupList) FROM usage_pair_rollup
+            WHERE filter_dim = $1 AND group_dim = $2 AND filter_value = $3 AND period_ms >= $4 AND period_ms < $5
+            """
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        var entries: [(UsageRollup.PairKey, UsageRollup.Totals)] = []
+        for try await row in rows {
+            let c = row.makeRandomAccess()
+            entries.append((try UsageRollup.PairKey(c), try Self.totals(c, from: 5)))
+        }
+        return UsageRollup.pairGroups(entries)
+    }
+}
+
+/// A rollup table's key: its columns (name and PostgreSQL type), bound as one array each.
+protocol RollupRow: Hashable {
+    static var table: String { get }
+    static var columns: [(name: String, type: String)] { get }
+    /// Every column of the table, keys first.
+    static var list: String { get }
+    static func bind(_ keys: [Self], into bindings: inout PostgresBindings)
+    /// The key from a row's first columns.
+    init(_ row: PostgresRandomAccessRow) throws
+}
+
+extension UsageRollup.Key: RollupRow {
+    static let table = "usage_rollup"
+    static let columns = [(name: "dimension", type: "text"), (name: "value", type: "text"), (name: "period_ms", type: "bigint")]
+    static var list: String { UsageColumns.rollupList }
+
+    static func bind(_ keys: [Self], into bindings: inout PostgresBindings) {
+        bindings.append(keys.map(\.dimension.rawValue))
+        bindings.append(keys.map(\.value))
+        bindings.append(keys.map(\.periodMilliseconds))
+    }
+
+    init(_ c: PostgresRandomAccessRow) throws {
+        let name = try c[0].decode(String.self)
+        guard let dimension = UsageRollup.Dimension(rawValue: name) else { throw PostgresRollupError(name: name) }
+        self.init(dimension: dimension, value: try c[1].decode(String.self), periodMilliseconds: try c[2].decode(Int64.self))
+    }
+
+    /// The order entries are created and locked in (every writer the same).
+    static func ordered(_ a: Self, _ b: Self) -> Bool {
+        (a.dimension.rawValue, a.value, a.periodMilliseconds) < (b.dimension.rawValue, b.value, b.periodMilliseconds)
+    }
+}
+
+extension UsageRollup.PairKey: RollupRow {
+    static let table = "usage_pair_rollup"
+    static let columns = [(name: "filter_dim", type: "text"), (name: "group_dim", type: "text"), (name: "filter_value", type: "text"),
+                          (name: "period_ms", type: "bigint"), (name: "group_value", type: "text")]
+    static var list: String { UsageColumns.pairRollupList }
+
+    static func bind(_ keys: [Self], into bindings: inout PostgresBindings) {
+        bindings.append(keys.map(\.filter.rawValue))
+        bindings.append(keys.map(\.group.rawValue))
+        bindings.append(keys.map(\.filterValue))
+        bindings.append(keys.map(\.periodMilliseconds))
+        bindings.append(keys.map(\.groupValue))
+    }
+
+    init(_ c: PostgresRandomAccessRow) throws {
+        let (f, g) = (try c[0].decode(String.self), try c[1].decode(String.self))
+        guard let filter = UsageRollup.Dimension(rawValue: f), let group = UsageRollup.Dimension(rawValue: g) else {
+            throw PostgresRollupError(name: f + "/" + g)
+        }
+        self.init(filter: filter, filterValue: try c[2].decode(String.self), group: group, groupValue: try c[4].decode(String.self),
+                  periodMilliseconds: try c[3].decode(Int64.self))
+    }
+}
+
+/// A rollup row names a dimension this version does not know.
+struct PostgresRollupError: Error, CustomStringConvertible {
+    var name: String
+    var description: String { "usage rollup row with unknown dimension '\(name)'" }
+}

@@ -99,16 +99,22 @@ public enum UsageRollup {
             if let ttft = r.ttftMicroseconds { self.ttft.add(ttft) }
         }
 
+        /// Adds `other` (counts saturate: an entry read back from the store may hold anything a
+        /// hand edit put there, and must not trap the ledger writer).
         public mutating func merge(_ other: Totals) {
-            requests += other.requests
-            errors += other.errors
-            promptTokens += other.promptTokens
-            completionTokens += other.completionTokens
-            cachedTokens += other.cachedTokens
-            reasoningTokens += other.reasoningTokens
+            func add(_ a: Int, _ b: Int) -> Int {
+                let (sum, overflow) = a.addingReportingOverflow(b)
+                return overflow ? (b > 0 ? .max : .min) : sum
+            }
+            requests = add(requests, other.requests)
+            errors = add(errors, other.errors)
+            promptTokens = add(promptTokens, other.promptTokens)
+            completionTokens = add(completionTokens, other.completionTokens)
+            cachedTokens = add(cachedTokens, other.cachedTokens)
+            reasoningTokens = add(reasoningTokens, other.reasoningTokens)
             costPicodollars = Picodollars.add(costPicodollars, other.costPicodollars)
-            unpricedRequests += other.unpricedRequests
-            cacheHits += other.cacheHits
+            unpricedRequests = add(unpricedRequests, other.unpricedRequests)
+            cacheHits = add(cacheHits, other.cacheHits)
             costSavedPicodollars = Picodollars.add(costSavedPicodollars, other.costSavedPicodollars)
             latency.merge(other.latency)
             ttft.merge(other.ttft)

@@ -125,24 +125,9 @@ enum PostgresSchema {
             "CREATE INDEX IF NOT EXISTS key_spend_updated ON key_spend (updated_at_ms)",
         ]),
         (9, [
-            // Pair entries (`UsageRollup+Pairs`): one filter value's daily totals split by another
-            // dimension, filled from the rows already there when the migration runs.
+            // Pair entries (`UsageRollup+Pairs`): one key's hourly totals split by model, one team's
+            // daily totals split by model, filled from the rows already there when the migration runs.
             UsageColumns.pairRollupTable(integer: "BIGINT"),
-            // Adds two `UsageRollup.Histogram` texts (`bucket:count,…`, buckets ascending), so
-            // that a ledger batch adds to its rollup entries in one upsert, without reading them
-            // back. A malformed pair is skipped, as the Swift reader skips it; a count saturates.
-            """
-            CREATE OR REPLACE FUNCTION switchyard_merge_histogram(a text, b text) RETURNS text
-            LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-                SELECT COALESCE(string_agg(bucket::text || ':' || total::text, ',' ORDER BY bucket), '')
-                FROM (SELECT split_part(pair, ':', 1)::bigint AS bucket,
-                             LEAST(SUM(split_part(pair, ':', 2)::numeric), 9223372036854775807)::bigint AS total
-                      FROM unnest(string_to_array(a, ',') || string_to_array(b, ',')) AS pair
-                      WHERE pair ~ '^[0-9]{1,18}:[0-9]{1,18}$'
-                      GROUP BY 1) merged
-                WHERE total > 0
-            $$
-            """,
         ]),
     ]
 

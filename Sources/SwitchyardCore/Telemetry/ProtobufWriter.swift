@@ -43,12 +43,12 @@ public struct ProtobufWriter: Sendable {
 
     public mutating func fixed64Field(_ field: Int, _ value: UInt64) {
         tag(field, .fixed64)
-        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     public mutating func fixed32Field(_ field: Int, _ value: UInt32) {
         tag(field, .fixed32)
-        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     public mutating func doubleField(_ field: Int, _ value: Double) {
@@ -75,7 +75,7 @@ public struct ProtobufWriter: Sendable {
     }
 
     private mutating func appendBigEndian(_ word: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+        withUnsafeBytes(of: word.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     /// A nested message, its fields written by `body`. One byte is kept for the length (most

@@ -457,7 +457,7 @@ public final class SQLiteStore: GatewayStore {
             binds.append(.text(value))
         }
         let range = binds
-        let (totals, latencies, ttfts) = try await lock.withLock {
+        let (totals, timings) = try await lock.withLock {
             let totals = try await connection.query("""
                 SELECT \(group) AS g, COUNT(*) AS n, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
                        SUM(prompt_tokens) AS p, SUM(completion_tokens) AS c, SUM(cached_tokens) AS ca, SUM(reasoning_tokens) AS r,
@@ -465,21 +465,22 @@ public final class SQLiteStore: GatewayStore {
                        SUM(cache_hit) AS hits, SUM(cost_saved_pusd) AS saved
                 FROM usage_records WHERE \(condition) GROUP BY g
                 """, range)
-            // SQLite has no percentile function: read each group's latencies in order.
-            let latencies = try await connection.query(
-                "SELECT \(group) AS g, latency_us FROM usage_records WHERE \(condition) ORDER BY g, latency_us", range)
-            let ttfts = try await connection.query(
-                "SELECT \(group) AS g, ttft_us FROM usage_records WHERE \(condition) AND ttft_us IS NOT NULL ORDER BY g, ttft_us", range)
-            return (totals, latencies, ttfts)
+            // SQLite has no percentile function: each group's latencies and TTFTs, read in one
+            // pass over the rows and sorted here (two ordered queries read the rows twice more
+            // and sorted them in SQLite: 1.2-1.5 s for a model's 250,000 rows of a month).
+            let timings = try await connection.query(
+                "SELECT \(group) AS g, latency_us, ttft_us FROM usage_records WHERE \(condition)", range)
+            return (totals, timings)
         }
         var sorted: [String: [Int64]] = [:]
-        for row in latencies {
-            sorted[row.column("g")?.string ?? "(none)", default: []].append(int64(row, "latency_us") ?? 0)
-        }
         var sortedTTFT: [String: [Int64]] = [:]
-        for row in ttfts {
-            sortedTTFT[row.column("g")?.string ?? "(none)", default: []].append(int64(row, "ttft_us") ?? 0)
+        for row in timings {
+            let name = row.column("g")?.string ?? "(none)"
+            sorted[name, default: []].append(int64(row, "latency_us") ?? 0)
+            if let ttft = int64(row, "ttft_us") { sortedTTFT[name, default: []].append(ttft) }
         }
+        for name in sorted.keys { sorted[name]?.sort() }
+        for name in sortedTTFT.keys { sortedTTFT[name]?.sort() }
         return totals.map { row in
             let name = row.column("g")?.string ?? "(none)"
             let values = sorted[name] ?? []

@@ -11,10 +11,6 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "switchyard", targets: ["switchyard"]),
-        .library(name: "SwitchyardCore", targets: ["SwitchyardCore"]),
-        .library(name: "SwitchyardGateway", targets: ["SwitchyardGateway"]),
-        .library(name: "SwitchyardSimulator", targets: ["SwitchyardSimulator"]),
-        .library(name: "SwitchyardBench", targets: ["SwitchyardBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

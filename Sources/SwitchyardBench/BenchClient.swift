@@ -6,12 +6,12 @@ import SwitchyardHTTPClient
 
 /// Sends one chat request and records its timeline: send, first byte, first content and first
 /// token chunks, every content chunk, last byte, and the server's usage.
-public struct BenchClient: Sendable {
-    public struct Target: Sendable {
-        public var baseURL: String
-        public var apiKey: Secret?
+package struct BenchClient: Sendable {
+    package struct Target: Sendable {
+        package var baseURL: String
+        package var apiKey: Secret?
 
-        public init(baseURL: String, apiKey: Secret?) {
+        package init(baseURL: String, apiKey: Secret?) {
             var url = baseURL
             while url.hasSuffix("/") { url.removeLast() }
             self.baseURL = url
@@ -24,12 +24,12 @@ public struct BenchClient: Sendable {
     let connections: UpstreamConnections
     let timeout: Duration
 
-    public init(connections: UpstreamConnections, timeout: Duration) {
+    package init(connections: UpstreamConnections, timeout: Duration) {
         self.connections = connections
         self.timeout = timeout
     }
 
-    public func send(model: String, body: [UInt8], to target: Target, targetIndex: Int, runStart: ContinuousClock.Instant,
+    package func send(model: String, body: [UInt8], to target: Target, targetIndex: Int, runStart: ContinuousClock.Instant,
                      scheduled: Duration? = nil) async -> RequestTimeline {
         var headers = [("content-type", "application/json")]
         if let key = target.apiKey { headers.append(("authorization", "Bearer \(key.value)")) }

@@ -3,8 +3,8 @@ import SwitchyardCore
 
 /// Runs the load levels a bench command asks for and assembles the report: one level, a
 /// concurrency sweep, a knee search, or "p99 at N× my peak".
-public struct BenchPlan: Sendable {
-    public enum Levels: Sendable {
+package struct BenchPlan: Sendable {
+    package enum Levels: Sendable {
         case single(LoadRunner.Mode)
         /// Closed loop at 1, 2, 4, … up to `max`.
         case sweep(max: Int)
@@ -12,14 +12,14 @@ public struct BenchPlan: Sendable {
         case knee(max: Int)
     }
 
-    public var runner: LoadRunner
-    public var levels: Levels
-    public var slo: SLO?
-    public var command: String
-    public var targetNames: [String]
-    public var log: @Sendable (String) -> Void
+    package var runner: LoadRunner
+    package var levels: Levels
+    package var slo: SLO?
+    package var command: String
+    package var targetNames: [String]
+    package var log: @Sendable (String) -> Void
 
-    public init(runner: LoadRunner, levels: Levels, slo: SLO?, command: String, targetNames: [String], log: @escaping @Sendable (String) -> Void) {
+    package init(runner: LoadRunner, levels: Levels, slo: SLO?, command: String, targetNames: [String], log: @escaping @Sendable (String) -> Void) {
         self.runner = runner
         self.levels = levels
         self.slo = slo
@@ -28,7 +28,7 @@ public struct BenchPlan: Sendable {
         self.log = log
     }
 
-    public func run() async -> BenchReport {
+    package func run() async -> BenchReport {
         var results: [LoadRunner.Result] = []
         var knee: Int?
         switch levels {

@@ -2,18 +2,18 @@ import Foundation
 import SwitchyardCore
 
 /// What the bench tool sends: chat requests from a built-in generator or a JSONL file.
-public struct BenchWorkload: Sendable {
-    public var models: [String]
-    public var stream: Bool
-    public var maxTokens: Int?
+package struct BenchWorkload: Sendable {
+    package var models: [String]
+    package var stream: Bool
+    package var maxTokens: Int?
     /// Mean prompt length in tokens (about four characters each) and the spread around it.
-    public var promptTokens: Int
-    public var promptSpread: Int
+    package var promptTokens: Int
+    package var promptSpread: Int
     /// Request bodies from a file (their `model` is replaced when `models` is not empty).
-    public var bodies: [[UInt8]]
-    public var seed: UInt64
+    package var bodies: [[UInt8]]
+    package var seed: UInt64
 
-    public init(models: [String], stream: Bool = true, maxTokens: Int? = nil, promptTokens: Int = 200, promptSpread: Int = 100,
+    package init(models: [String], stream: Bool = true, maxTokens: Int? = nil, promptTokens: Int = 200, promptSpread: Int = 100,
                 bodies: [[UInt8]] = [], seed: UInt64 = 1) {
         self.models = models
         self.stream = stream
@@ -28,7 +28,7 @@ public struct BenchWorkload: Sendable {
                                 "request", "answer", "summary", "report", "cluster", "deployment"]
 
     /// The n-th request: the same n always gives the same body.
-    public func body(_ n: Int) -> (model: String, body: [UInt8]) {
+    package func body(_ n: Int) -> (model: String, body: [UInt8]) {
         let model = models.isEmpty ? "" : models[n % models.count]
         if !bodies.isEmpty {
             let original = bodies[n % bodies.count]
@@ -50,7 +50,7 @@ public struct BenchWorkload: Sendable {
     }
 
     /// Reads a JSONL file of chat request bodies; errors name the line.
-    public static func loadBodies(path: String) throws -> [[UInt8]] {
+    package static func loadBodies(path: String) throws -> [[UInt8]] {
         guard let data = FileManager.default.contents(atPath: path) else { throw BenchError("cannot read \(path)") }
         var bodies: [[UInt8]] = []
         for (index, line) in data.split(separator: 0x0A).enumerated() {
@@ -68,7 +68,7 @@ public struct BenchWorkload: Sendable {
     }
 }
 
-public struct BenchError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct BenchError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -12,12 +12,12 @@ import SwitchyardCore
 ///   `client_overloaded` — never silently skipped.
 ///
 /// Requests alternate over targets (for `--compare`) and over models, in a fixed order.
-public struct LoadRunner: Sendable {
-    public enum Mode: Sendable, Hashable {
+package struct LoadRunner: Sendable {
+    package enum Mode: Sendable, Hashable {
         case closed(concurrency: Int)
         case open(rate: Double, poisson: Bool)
 
-        public var label: String {
+        package var label: String {
             switch self {
             case .closed(let c): return "c=\(c)"
             case .open(let rate, let poisson): return "rate=\(rate.formatted())/s\(poisson ? " poisson" : "")"
@@ -25,29 +25,29 @@ public struct LoadRunner: Sendable {
         }
     }
 
-    public var client: BenchClient
-    public var targets: [BenchClient.Target]
-    public var workload: BenchWorkload
+    package var client: BenchClient
+    package var targets: [BenchClient.Target]
+    package var workload: BenchWorkload
     /// Stop after this long, or after `requests` requests, whichever comes first.
-    public var duration: Duration?
-    public var requests: Int?
+    package var duration: Duration?
+    package var requests: Int?
     /// Requests sent and discarded before measuring.
-    public var warmup: Int
-    public var maxInFlight = 10_000
+    package var warmup: Int
+    package var maxInFlight = 10_000
     /// Closed loop without a request count: send this many requests per worker (at least
     /// `minimumRequests`), so that a level's size follows its concurrency.
-    public var requestsPerWorker: Int?
-    public var minimumRequests = 1
-    public var progress: (@Sendable (Progress) -> Void)?
+    package var requestsPerWorker: Int?
+    package var minimumRequests = 1
+    package var progress: (@Sendable (Progress) -> Void)?
 
-    public struct Progress: Sendable {
-        public var done: Int
-        public var errors: Int
-        public var elapsed: Duration
-        public var recentP99Ms: Double?
+    package struct Progress: Sendable {
+        package var done: Int
+        package var errors: Int
+        package var elapsed: Duration
+        package var recentP99Ms: Double?
     }
 
-    public init(client: BenchClient, targets: [BenchClient.Target], workload: BenchWorkload, duration: Duration?, requests: Int?, warmup: Int) {
+    package init(client: BenchClient, targets: [BenchClient.Target], workload: BenchWorkload, duration: Duration?, requests: Int?, warmup: Int) {
         self.client = client
         self.targets = targets
         self.workload = workload
@@ -56,13 +56,13 @@ public struct LoadRunner: Sendable {
         self.warmup = warmup
     }
 
-    public struct Result: Sendable {
-        public var mode: Mode
-        public var records: [RequestTimeline]
-        public var duration: Duration
+    package struct Result: Sendable {
+        package var mode: Mode
+        package var records: [RequestTimeline]
+        package var duration: Duration
     }
 
-    public func run(_ mode: Mode) async -> Result {
+    package func run(_ mode: Mode) async -> Result {
         let runStart = ContinuousClock.now
         if warmup > 0 {
             await withTaskGroup(of: Void.self) { group in

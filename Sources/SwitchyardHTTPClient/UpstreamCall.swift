@@ -3,13 +3,13 @@ import SwitchyardCore
 import NIOHTTP1
 
 /// One HTTP call whose response head has arrived; the body is read with `next`.
-public struct UpstreamCall: Sendable {
-    public let head: HTTPResponseHead
+package struct UpstreamCall: Sendable {
+    package let head: HTTPResponseHead
     let owner: UpstreamExchangeOwner
 
     /// The next body chunk, nil at the end; throws `.timeout` when `deadline` passes first.
     /// Dropping every copy of the call before the end closes its connection.
-    public func next(deadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> ByteBuffer? {
+    package func next(deadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> ByteBuffer? {
         try await owner.next(deadline: deadline)
     }
 }
@@ -18,14 +18,14 @@ extension UpstreamConnections {
     /// POSTs `body` to `baseURL` + `path` on a pooled connection of the caller's event loop.
     /// `Host` and `Content-Length` are added to `headers`. Throws `.timeout` when the response
     /// head has not arrived by `headDeadline` (connecting and sending count against it).
-    public func post(_ baseURL: String, tls: DeploymentTLS? = nil, proxy: EgressProxy? = nil, path: String,
+    package func post(_ baseURL: String, tls: DeploymentTLS? = nil, proxy: EgressProxy? = nil, path: String,
                      headers: [(String, String)], body: ByteBuffer,
                      headDeadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> UpstreamCall {
         try await request(.POST, baseURL, tls: tls, proxy: proxy, path: path, headers: headers, body: body, headDeadline: headDeadline)
     }
 
     /// Sends `method` to `baseURL` + `path`, as `post` does; a nil `body` sends none (GET).
-    public func request(_ method: HTTPMethod, _ baseURL: String, tls: DeploymentTLS? = nil,
+    package func request(_ method: HTTPMethod, _ baseURL: String, tls: DeploymentTLS? = nil,
                         proxy: EgressProxy? = nil, path: String,
                         headers: [(String, String)], body: ByteBuffer?,
                         headDeadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> UpstreamCall {
@@ -62,16 +62,16 @@ extension UpstreamConnections {
 }
 
 /// A whole response, for callers that need no streaming (health probes, the admin CLI).
-public struct UpstreamResponse: Sendable {
-    public let status: Int
-    public let headers: HTTPHeaders
-    public let body: ByteBuffer
+package struct UpstreamResponse: Sendable {
+    package let status: Int
+    package let headers: HTTPHeaders
+    package let body: ByteBuffer
 }
 
 extension UpstreamConnections {
     /// Sends one request and reads its whole answer. Throws `.timeout` when the answer is not
     /// complete within `timeout`, and `.broken` when its body exceeds `maxBodyBytes`.
-    public func fetch(_ method: HTTPMethod, _ baseURL: String, tls: DeploymentTLS? = nil,
+    package func fetch(_ method: HTTPMethod, _ baseURL: String, tls: DeploymentTLS? = nil,
                       proxy: EgressProxy? = nil, path: String,
                       headers: [(String, String)] = [], body: ByteBuffer? = nil,
                       timeout: Duration, maxBodyBytes: Int = 1 << 20) async throws(UpstreamTransportError) -> UpstreamResponse {

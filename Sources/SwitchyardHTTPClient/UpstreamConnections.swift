@@ -7,20 +7,20 @@ import SwitchyardCore
 /// Keep-alive HTTP/1.1 connections to upstreams, pooled per event loop: a request takes an
 /// idle connection of the loop its task runs on (or opens one there), so the request, the
 /// upstream socket and the client socket share one thread and nothing hops between threads.
-public final class UpstreamConnections: Sendable {
-    public struct Settings: Sendable {
+package final class UpstreamConnections: Sendable {
+    package struct Settings: Sendable {
         /// How long opening a connection (TCP and TLS) may take.
-        public var connectTimeout: Duration
+        package var connectTimeout: Duration
         /// Idle connections older than this are closed (sooner when the upstream announces a
         /// shorter `Keep-Alive: timeout`). Upstreams that drop idle connections without saying so
         /// (uvicorn after 5 s) cost nothing: a request that finds its connection closed before
         /// any answer is sent again on a fresh one.
-        public var idleTimeout: Duration = .seconds(30)
+        package var idleTimeout: Duration = .seconds(30)
         /// Open connections per origin and event loop; a request past it fails as a connect
         /// error (and fails over). A stream holds its connection until it ends.
-        public var maxConnectionsPerOrigin = 4096
+        package var maxConnectionsPerOrigin = 4096
 
-        public init(connectTimeout: Duration) {
+        package init(connectTimeout: Duration) {
             self.connectTimeout = connectTimeout
         }
     }
@@ -29,7 +29,7 @@ public final class UpstreamConnections: Sendable {
     private let homes: [ObjectIdentifier: LoopConnections]
     private let fallback: LoopConnections
 
-    public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, settings: Settings) {
+    package init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, settings: Settings) {
         // One TLS context for every HTTPS upstream (system trust roots, certificate and host
         // name verified). Without one, HTTPS deployments fail as connect errors.
         let tls = try? NIOSSLContext(configuration: .makeClientConfiguration())
@@ -52,7 +52,7 @@ public final class UpstreamConnections: Sendable {
     }
 
     /// Closes every idle connection (at shutdown; requests in flight finish first).
-    public func closeIdle() async {
+    package func closeIdle() async {
         for home in homes.values {
             try? await home.loop.submit { home.closeIdle() }.get()
         }

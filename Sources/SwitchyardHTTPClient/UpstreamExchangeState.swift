@@ -124,7 +124,7 @@ struct UpstreamExchangeState: Sendable {
 }
 
 extension UpstreamTransportError: Equatable {
-    public static func == (a: UpstreamTransportError, b: UpstreamTransportError) -> Bool {
+    package static func == (a: UpstreamTransportError, b: UpstreamTransportError) -> Bool {
         switch (a, b) {
         case (.connect(let x), .connect(let y)), (.broken(let x), .broken(let y)): return x == y
         case (.timeout, .timeout), (.cancelled, .cancelled): return true

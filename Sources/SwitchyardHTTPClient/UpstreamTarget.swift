@@ -3,33 +3,33 @@ import SwitchyardCore
 
 /// Where requests to a base URL go: the origin a connection is opened to and the path prefix,
 /// parsed once from a URL such as a deployment's `base_url`.
-public struct UpstreamTarget: Sendable, Hashable {
+package struct UpstreamTarget: Sendable, Hashable {
     /// Where a connection goes and how it is secured: connections are pooled per origin.
-    public struct Origin: Sendable, Hashable {
-        public var tls: Bool
-        public var host: String
-        public var port: Int
-        public var tlsOptions: DeploymentTLS?
+    package struct Origin: Sendable, Hashable {
+        package var tls: Bool
+        package var host: String
+        package var port: Int
+        package var tlsOptions: DeploymentTLS?
         /// Through this proxy: a CONNECT tunnel for https, absolute-form requests for http.
-        public var proxy: EgressProxy?
+        package var proxy: EgressProxy?
     }
 
-    public var origin: Origin
+    package var origin: Origin
     /// The URL's path without trailing slashes (`/v1`, or empty).
-    public var basePath: String
+    package var basePath: String
     /// The `Host` header: the host, with the port when it is not the scheme's default.
-    public var hostHeader: String
+    package var hostHeader: String
 
     /// The request target for `path`: origin form, or absolute form through a proxy to an http
     /// upstream (a tunnel carries origin form).
-    public func requestURI(_ path: String) -> String {
+    package func requestURI(_ path: String) -> String {
         if origin.proxy != nil && !origin.tls { return "http://" + hostHeader + basePath + path }
         return basePath + path
     }
 
     /// Parses `http://host[:port][/path]` or `https://…`; nil for anything else (the config
     /// validator has already refused such URLs, so this is a second line of defence).
-    public init?(baseURL: String, tls tlsOptions: DeploymentTLS? = nil, proxy: EgressProxy? = nil) {
+    package init?(baseURL: String, tls tlsOptions: DeploymentTLS? = nil, proxy: EgressProxy? = nil) {
         guard let components = URLComponents(string: baseURL), let scheme = components.scheme?.lowercased(),
               scheme == "http" || scheme == "https", var host = components.host, !host.isEmpty else { return nil }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

@@ -1,5 +1,5 @@
 /// A failure to get a response, or of the body while it streams.
-public enum UpstreamTransportError: Error, Sendable {
+package enum UpstreamTransportError: Error, Sendable {
     case connect(String)
     case timeout
     /// The connection broke or the body could not be read.

@@ -4,8 +4,8 @@ import Synchronization
 /// a pause longer than the time left ends the read with `.timedOut` (the rest of the pause is
 /// kept for the next read). The script is known in advance, so no task runs ahead of the reader
 /// and no timer races it: a read sleeps for exactly the shorter of its pause and its deadline.
-public final class BodyPlayer: Sendable {
-    public enum Failure: Error, Sendable, Hashable {
+package final class BodyPlayer: Sendable {
+    package enum Failure: Error, Sendable, Hashable {
         /// The deadline passed before the next bytes.
         case timedOut
         /// The simulated connection broke.
@@ -30,7 +30,7 @@ public final class BodyPlayer: Sendable {
     }
 
     /// The next bytes, nil at the end. Reads are made one at a time.
-    public func next(deadline: ContinuousClock.Instant) async throws(Failure) -> [UInt8]? {
+    package func next(deadline: ContinuousClock.Instant) async throws(Failure) -> [UInt8]? {
         while true {
             let (step, pauseLeft) = state.withLock { state -> (SimulatedBody.Step?, Duration?) in
                 if let left = state.pauseLeft { return (nil, left) }
@@ -71,5 +71,5 @@ public final class BodyPlayer: Sendable {
 
 extension SimulatedBody {
     /// A deadline-aware reader of this body (the gateway's in-process upstream).
-    public func player() -> BodyPlayer { BodyPlayer(self) }
+    package func player() -> BodyPlayer { BodyPlayer(self) }
 }

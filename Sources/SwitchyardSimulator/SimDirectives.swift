@@ -3,24 +3,24 @@ import Foundation
 /// Per-request instructions to the simulator, written in the last user message as
 /// `[sim fail=mid_stream after=3 tokens=40 tps=100 ttft_ms=50 echo tool_call tool_calls=2 finish=sensitive]`.
 /// They let tests and demos ask for one exact behaviour, deterministically.
-public struct SimDirectives: Sendable, Hashable {
-    public var fault: SimulatedFault?
+package struct SimDirectives: Sendable, Hashable {
+    package var fault: SimulatedFault?
     /// Content chunks sent before a `mid_stream` or `drop` fault.
-    public var faultAfter: Int = 0
-    public var tokens: Int?
-    public var tokensPerSecond: Double?
-    public var ttftMs: Double?
-    public var echo = false
-    public var toolCall = false
+    package var faultAfter: Int = 0
+    package var tokens: Int?
+    package var tokensPerSecond: Double?
+    package var ttftMs: Double?
+    package var echo = false
+    package var toolCall = false
     /// How many tool calls to make at once (when the request allows parallel calls).
-    public var toolCalls: Int?
+    package var toolCalls: Int?
     /// A finish reason to end with (GLM: `sensitive`, `model_context_window_exceeded`, …).
-    public var finish: String?
+    package var finish: String?
 
-    public init() {}
+    package init() {}
 
     /// Reads every `[sim …]` group in `text`; unknown words are ignored.
-    public init(text: String) {
+    package init(text: String) {
         self.init()
         var rest = Substring(text)
         while let open = rest.range(of: "[sim") {

@@ -1,19 +1,19 @@
 import Synchronization
 
 /// What the simulator answers: a status, headers and a scripted body.
-public struct SimulatedResponse: Sendable {
-    public var status: Int
-    public var headers: [(String, String)]
-    public var body: SimulatedBody
+package struct SimulatedResponse: Sendable {
+    package var status: Int
+    package var headers: [(String, String)]
+    package var body: SimulatedBody
 }
 
 /// A response body played back step by step: bytes, pauses, and possibly a dropped connection.
 /// Iterating it takes as long as the simulated upstream would; cancelling the consuming task
 /// stops it at once.
-public struct SimulatedBody: AsyncSequence, Sendable {
-    public typealias Element = [UInt8]
+package struct SimulatedBody: AsyncSequence, Sendable {
+    package typealias Element = [UInt8]
 
-    public enum Step: Sendable, Hashable {
+    package enum Step: Sendable, Hashable {
         case bytes([UInt8])
         case wait(Duration)
         /// The connection breaks here.
@@ -23,16 +23,16 @@ public struct SimulatedBody: AsyncSequence, Sendable {
     }
 
     /// The connection broke (a simulated `drop`).
-    public struct ConnectionDropped: Error, Sendable {}
+    package struct ConnectionDropped: Error, Sendable {}
 
     let steps: [Step]
     let ticket: InFlightTicket?
 
-    public struct AsyncIterator: AsyncIteratorProtocol {
+    package struct AsyncIterator: AsyncIteratorProtocol {
         var steps: IndexingIterator<[Step]>
         let ticket: InFlightTicket?
 
-        public mutating func next() async throws -> [UInt8]? {
+        package mutating func next() async throws -> [UInt8]? {
             while let step = steps.next() {
                 switch step {
                 case .bytes(let bytes): return bytes
@@ -50,19 +50,19 @@ public struct SimulatedBody: AsyncSequence, Sendable {
         }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator {
+    package func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(steps: steps.makeIterator(), ticket: ticket)
     }
 
     /// The whole body at once, ignoring pauses (for tests).
-    public var bytesIgnoringTime: [UInt8] {
+    package var bytesIgnoringTime: [UInt8] {
         steps.reduce(into: []) { out, step in if case .bytes(let b) = step { out += b } }
     }
 }
 
 /// Counts a request as in flight until its body has been played to the end, dropped or
 /// abandoned by the client. `/sim/stats` reports these counters.
-public final class InFlightTicket: Sendable {
+package final class InFlightTicket: Sendable {
     private let state = Mutex(false)
     private let stats: SimulatorStats
     private let model: String
@@ -88,11 +88,11 @@ public final class InFlightTicket: Sendable {
 }
 
 /// Request counters of one simulator.
-public final class SimulatorStats: Sendable {
-    public struct Snapshot: Sendable, Hashable {
-        public var requests: Int
-        public var inFlight: Int
-        public var cancelled: Int
+package final class SimulatorStats: Sendable {
+    package struct Snapshot: Sendable, Hashable {
+        package var requests: Int
+        package var inFlight: Int
+        package var cancelled: Int
     }
 
     private struct State {
@@ -102,9 +102,9 @@ public final class SimulatorStats: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
-    public var snapshot: Snapshot { state.withLock { $0.totals } }
+    package var snapshot: Snapshot { state.withLock { $0.totals } }
 
     func inFlight(model: String) -> Int { state.withLock { $0.inFlightByModel[model, default: 0] } }
 

@@ -12,7 +12,7 @@ extension Simulator.Options {
     ///   deepseek-v4-flash: {ttft_ms: 250, tokens_per_second: 60, concurrency_knee: 40, overload_ms_per_request: 25}
     /// ```
     /// Model entries start from that model's defaults; `defaults` applies to every model.
-    public static func load(profilePath path: String, catalog: Catalog, into options: inout Simulator.Options) throws(ConfigError) {
+    package static func load(profilePath path: String, catalog: Catalog, into options: inout Simulator.Options) throws(ConfigError) {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw ConfigError(file: path, line: nil, column: nil, field: "", message: "cannot read the file")

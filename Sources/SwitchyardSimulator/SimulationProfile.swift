@@ -1,24 +1,24 @@
 import SwitchyardCore
 
 /// How one simulated model behaves: latency, speed, answer length and injected faults.
-public struct SimulationProfile: Sendable, Hashable {
+package struct SimulationProfile: Sendable, Hashable {
     /// Median time to first token, milliseconds.
-    public var ttftMs: Double
+    package var ttftMs: Double
     /// Spread of the time to first token (sigma of a log-normal; 0 = always the median).
-    public var ttftJitter: Double
-    public var tokensPerSecond: Double
+    package var ttftJitter: Double
+    package var tokensPerSecond: Double
     /// Output length in tokens, drawn uniformly from this range (unless `max_tokens` is lower).
-    public var outputTokens: ClosedRange<Int>
+    package var outputTokens: ClosedRange<Int>
     /// Probability of each fault per request.
-    public var faultRates: [SimulatedFault: Double]
+    package var faultRates: [SimulatedFault: Double]
     /// Concurrent requests the model serves before it slows down; nil = unlimited.
-    public var concurrencyKnee: Int?
+    package var concurrencyKnee: Int?
     /// Extra time to first token per request in flight beyond the knee, milliseconds.
-    public var overloadMsPerRequest: Double
+    package var overloadMsPerRequest: Double
     /// Interval of `: keep-alive` comments while a DeepSeek stream is queued, milliseconds.
-    public var keepAliveMs: Double
+    package var keepAliveMs: Double
 
-    public init(ttftMs: Double = 300, ttftJitter: Double = 0.25, tokensPerSecond: Double = 50, outputTokens: ClosedRange<Int> = 20...80,
+    package init(ttftMs: Double = 300, ttftJitter: Double = 0.25, tokensPerSecond: Double = 50, outputTokens: ClosedRange<Int> = 20...80,
                 faultRates: [SimulatedFault: Double] = [:], concurrencyKnee: Int? = nil, overloadMsPerRequest: Double = 0, keepAliveMs: Double = 100) {
         self.ttftMs = ttftMs
         self.ttftJitter = ttftJitter
@@ -33,7 +33,7 @@ public struct SimulationProfile: Sendable, Hashable {
     /// The simulator's defaults for a catalog model: the seed's tokens per second where it gives
     /// one (60 for DeepSeek V4 Flash), otherwise a per-family figure that is a simulator
     /// setting, not a claim about the real service.
-    public static func defaults(for model: CatalogModel) -> SimulationProfile {
+    package static func defaults(for model: CatalogModel) -> SimulationProfile {
         var profile = SimulationProfile()
         switch model.family {
         case .deepseek: profile.ttftMs = 250; profile.tokensPerSecond = 60
@@ -48,7 +48,7 @@ public struct SimulationProfile: Sendable, Hashable {
 }
 
 /// A failure the simulator can inject, by profile rate or by a `[sim fail=…]` directive.
-public enum SimulatedFault: String, Sendable, Hashable, CaseIterable {
+package enum SimulatedFault: String, Sendable, Hashable, CaseIterable {
     case rateLimit = "rate_limit"
     case server
     case overloaded

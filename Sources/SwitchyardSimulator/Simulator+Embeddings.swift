@@ -5,7 +5,7 @@ extension Simulator {
     /// input itself (the same text always gets the same vector), `dimensions` long (else the
     /// model's default), with usage from the gateway's own estimate. A `[sim fail=…]` directive
     /// in a text input answers that fault in the family's dialect instead.
-    public func respondEmbeddings(body: [UInt8]) -> SimulatedResponse {
+    package func respondEmbeddings(body: [UInt8]) -> SimulatedResponse {
         let request: EmbeddingsRequest
         do throws(OpenAIError) {
             request = try EmbeddingsRequest(body: body)

@@ -7,41 +7,41 @@ import Synchronization
 /// The same `Simulator` backs the embedded default of `switchyard serve` (called in-process)
 /// and `switchyard sim` (served over HTTP by `SimulatorServer`). With a fixed seed, the n-th
 /// request to a model always gets the same draw of latency, length and faults.
-public final class Simulator: Sendable {
-    public struct Options: Sendable {
+package final class Simulator: Sendable {
+    package struct Options: Sendable {
         /// Seed of every random draw.
-        public var seed: UInt64 = 42
+        package var seed: UInt64 = 42
         /// Answer at once: no time to first token, no pacing (for overhead benchmarks).
-        public var fast = false
+        package var fast = false
         /// Profile per catalog model ID; models not listed use `SimulationProfile.defaults(for:)`.
-        public var profiles: [String: SimulationProfile] = [:]
+        package var profiles: [String: SimulationProfile] = [:]
 
-        public init(seed: UInt64 = 42, fast: Bool = false, profiles: [String: SimulationProfile] = [:]) {
+        package init(seed: UInt64 = 42, fast: Bool = false, profiles: [String: SimulationProfile] = [:]) {
             self.seed = seed
             self.fast = fast
             self.profiles = profiles
         }
     }
 
-    public let catalog: Catalog
-    public let options: Options
-    public let stats = SimulatorStats()
+    package let catalog: Catalog
+    package let options: Options
+    package let stats = SimulatorStats()
     private let sequence = Mutex<[String: UInt64]>([:])
     private let overrides = Mutex<[String: SimulationProfile]>([:])
 
-    public init(catalog: Catalog = .builtIn, options: Options = Options()) {
+    package init(catalog: Catalog = .builtIn, options: Options = Options()) {
         self.catalog = catalog
         self.options = options
     }
 
     /// Changes a model's behaviour while running (a latency spike, an outage, a recovery);
     /// nil goes back to the configured profile.
-    public func setProfile(_ profile: SimulationProfile?, for modelID: String) {
+    package func setProfile(_ profile: SimulationProfile?, for modelID: String) {
         guard let model = catalog.model(named: modelID) else { return }
         overrides.withLock { $0[model.id] = profile }
     }
 
-    public func profile(for model: CatalogModel) -> SimulationProfile {
+    package func profile(for model: CatalogModel) -> SimulationProfile {
         if let profile = overrides.withLock({ $0[model.id] }) { return profile }
         if let profile = options.profiles[model.id] { return profile }
         return SimulationProfile.defaults(for: model)
@@ -49,7 +49,7 @@ public final class Simulator: Sendable {
 
     /// Answers one `POST /chat/completions`. `headers` are the request's (lower-case names),
     /// used only by `[sim echo]`.
-    public func respond(body: [UInt8], headers: [(String, String)] = []) -> SimulatedResponse {
+    package func respond(body: [UInt8], headers: [(String, String)] = []) -> SimulatedResponse {
         guard let request = SimulatedRequest(body: body) else {
             let error = "{\"error\":{\"message\":\"Invalid request body: expected a JSON object with model and messages.\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}"
             return Self.immediate(status: 400, body: error)

@@ -10,8 +10,8 @@ import SwitchyardCore
 ///
 /// Routes: `POST /v1/chat/completions` (also `/chat/completions`), `POST /v1/embeddings` (also `/embeddings`), `GET /v1/models`,
 /// `GET /healthz`, `GET /sim/stats` (`{"requests","in_flight","cancelled"}`).
-public enum SimulatorServer {
-    public static func buildApplication(
+package enum SimulatorServer {
+    package static func buildApplication(
         simulator: Simulator, host: String, port: Int, logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {

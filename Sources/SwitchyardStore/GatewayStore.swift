@@ -7,7 +7,7 @@ import SwitchyardCore
 ///
 /// Nothing on a request's path calls a store: keys are cached in memory, counters are synced
 /// in the background, and usage records reach the store in batches through the ledger queue.
-public protocol GatewayStore: Sendable {
+package protocol GatewayStore: Sendable {
     /// `sqlite:/path/file.db` or `postgres://user@host:port/db` — never a password.
     var description: String { get }
 
@@ -110,44 +110,44 @@ public protocol GatewayStore: Sendable {
 
 extension GatewayStore {
     /// Every key changed after `version`, in one read.
-    public func keyChanges(after version: Int64) async throws -> KeyChanges {
+    package func keyChanges(after version: Int64) async throws -> KeyChanges {
         try await keyChanges(after: version, limit: Int(Int64.max))
     }
 }
 
 /// Keys changed after a version, and the newest version among them (the version asked about
 /// when nothing changed).
-public struct KeyChanges: Sendable {
+package struct KeyChanges: Sendable {
     /// Asks for every key.
-    public static let everything: Int64 = -1
+    package static let everything: Int64 = -1
 
-    public var keys: [VirtualKey]
-    public var version: Int64
+    package var keys: [VirtualKey]
+    package var version: Int64
 
-    public init(keys: [VirtualKey], version: Int64) {
+    package init(keys: [VirtualKey], version: Int64) {
         self.keys = keys
         self.version = version
     }
 }
 
 /// Spend of the keys whose spend changed, and where the next read starts.
-public struct SpendChanges: Sendable {
+package struct SpendChanges: Sendable {
     /// How far before the previous read's start the next one looks again (ms): longer than any
     /// ledger transaction takes to commit, and than the clock steps of a store's host.
-    public static let overlap: Int64 = 30_000
+    package static let overlap: Int64 = 30_000
 
-    public var spend: [String: [BudgetPeriod: Int64]]
+    package var spend: [String: [BudgetPeriod: Int64]]
     /// The store's clock when the read began (ms).
-    public var readAt: Int64
+    package var readAt: Int64
 
-    public init(spend: [String: [BudgetPeriod: Int64]], readAt: Int64) {
+    package init(spend: [String: [BudgetPeriod: Int64]], readAt: Int64) {
         self.spend = spend
         self.readAt = readAt
     }
 }
 
 /// Whose batches a listing shows.
-public enum BatchOwner: Sendable, Hashable {
+package enum BatchOwner: Sendable, Hashable {
     /// One key's (nil: the batches created without a key).
     case key(String?)
     /// Every key's.
@@ -155,7 +155,7 @@ public enum BatchOwner: Sendable, Hashable {
 }
 
 /// What `commitBatchLine` did.
-public enum BatchCommit: Sendable, Hashable {
+package enum BatchCommit: Sendable, Hashable {
     case committed
     /// The line already had a result: nothing was written.
     case duplicate
@@ -165,7 +165,7 @@ public enum BatchCommit: Sendable, Hashable {
 
 /// The batch's counts and usage after adding `records` and `result`.
 extension Batch {
-    public static func usageDelta(_ records: [UsageRecord]) -> (usage: TokenUsage, cost: Int64) {
+    package static func usageDelta(_ records: [UsageRecord]) -> (usage: TokenUsage, cost: Int64) {
         var usage = TokenUsage()
         var cost: Int64 = 0
         for record in records {
@@ -180,17 +180,17 @@ extension Batch {
 }
 
 /// This replica's use of one key's limits in the current window.
-public struct CounterUse: Sendable, Hashable {
-    public var keyID: String
-    public var requests: Int
-    public var tokens: Int
-    public var requestLimit: Int?
-    public var tokenLimit: Int?
+package struct CounterUse: Sendable, Hashable {
+    package var keyID: String
+    package var requests: Int
+    package var tokens: Int
+    package var requestLimit: Int?
+    package var tokenLimit: Int?
     /// The largest single amount refused since the last sync (`WindowCounter.demand`).
-    public var requestDemand: Int
-    public var tokenDemand: Int
+    package var requestDemand: Int
+    package var tokenDemand: Int
 
-    public init(keyID: String, requests: Int, tokens: Int, requestLimit: Int?, tokenLimit: Int?, requestDemand: Int = 0, tokenDemand: Int = 0) {
+    package init(keyID: String, requests: Int, tokens: Int, requestLimit: Int?, tokenLimit: Int?, requestDemand: Int = 0, tokenDemand: Int = 0) {
         self.keyID = keyID
         self.requests = requests
         self.tokens = tokens
@@ -201,24 +201,24 @@ public struct CounterUse: Sendable, Hashable {
     }
 }
 
-public struct CounterSync: Sendable, Hashable {
-    public struct Grant: Sendable, Hashable {
-        public var requests: ClaimGrant?
-        public var tokens: ClaimGrant?
-        public init(requests: ClaimGrant?, tokens: ClaimGrant?) {
+package struct CounterSync: Sendable, Hashable {
+    package struct Grant: Sendable, Hashable {
+        package var requests: ClaimGrant?
+        package var tokens: ClaimGrant?
+        package init(requests: ClaimGrant?, tokens: ClaimGrant?) {
             self.requests = requests
             self.tokens = tokens
         }
     }
 
-    public var grants: [String: Grant]
+    package var grants: [String: Grant]
     /// Replicas seen within the liveness window, this one included (at least 1).
-    public var replicas: Int
+    package var replicas: Int
     /// Keys other replicas hold claims on in this window (this replica should sync them too,
     /// to release its opening claim).
-    public var activeKeys: Set<String>
+    package var activeKeys: Set<String>
 
-    public init(grants: [String: Grant], replicas: Int, activeKeys: Set<String>) {
+    package init(grants: [String: Grant], replicas: Int, activeKeys: Set<String>) {
         self.grants = grants
         self.replicas = replicas
         self.activeKeys = activeKeys

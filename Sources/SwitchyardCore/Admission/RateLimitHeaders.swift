@@ -1,14 +1,14 @@
 /// OpenAI's rate-limit headers: `x-ratelimit-limit-requests`, `…-remaining-requests`,
 /// `…-reset-requests` (a duration such as `17s` or `1m0s`), and the same for tokens.
-public struct RateLimitStatus: Sendable, Hashable {
-    public var limitRequests: Int?
-    public var remainingRequests: Int = 0
-    public var limitTokens: Int?
-    public var remainingTokens: Int = 0
+package struct RateLimitStatus: Sendable, Hashable {
+    package var limitRequests: Int?
+    package var remainingRequests: Int = 0
+    package var limitTokens: Int?
+    package var remainingTokens: Int = 0
     /// Milliseconds until the window resets.
-    public var resetMilliseconds: Int
+    package var resetMilliseconds: Int
 
-    public init(limitRequests: Int?, remainingRequests: Int, limitTokens: Int?, remainingTokens: Int, resetMilliseconds: Int) {
+    package init(limitRequests: Int?, remainingRequests: Int, limitTokens: Int?, remainingTokens: Int, resetMilliseconds: Int) {
         self.limitRequests = limitRequests
         self.remainingRequests = remainingRequests
         self.limitTokens = limitTokens
@@ -16,7 +16,7 @@ public struct RateLimitStatus: Sendable, Hashable {
         self.resetMilliseconds = resetMilliseconds
     }
 
-    public var headers: [(String, String)] {
+    package var headers: [(String, String)] {
         var out: [(String, String)] = []
         let reset = Self.duration(milliseconds: resetMilliseconds)
         if let limitRequests {
@@ -33,10 +33,10 @@ public struct RateLimitStatus: Sendable, Hashable {
     }
 
     /// Whole seconds for `Retry-After`, at least 1.
-    public var retryAfterSeconds: Int { max(1, (resetMilliseconds + 999) / 1000) }
+    package var retryAfterSeconds: Int { max(1, (resetMilliseconds + 999) / 1000) }
 
     /// OpenAI's duration style: `250ms`, `17s`, `1m0s`.
-    public static func duration(milliseconds: Int) -> String {
+    package static func duration(milliseconds: Int) -> String {
         let ms = max(0, milliseconds)
         if ms < 1000 { return "\(ms)ms" }
         let seconds = (ms + 999) / 1000

@@ -19,58 +19,58 @@
 /// Hence a window admits at most `limit` requests across the cluster while the replica count
 /// is stable (a replica joining mid-window can add its opening claim once). The price is
 /// under-use: what quiet replicas hold (at least one unit each, from rounding up).
-public struct WindowCounter: Sendable, Hashable {
+package struct WindowCounter: Sendable, Hashable {
     /// The window: minutes since the Unix epoch.
-    public private(set) var minute: Int64
+    package private(set) var minute: Int64
     /// This replica's use in the window.
-    public private(set) var used: Int = 0
+    package private(set) var used: Int = 0
     /// What this replica may use in the window.
-    public private(set) var claim: Int
+    package private(set) var claim: Int
     /// The other replicas' claims at the last sync.
-    public private(set) var othersClaimed: Int = 0
+    package private(set) var othersClaimed: Int = 0
     /// The largest single amount refused since the last sync (0: none).
-    public private(set) var demand = 0
+    package private(set) var demand = 0
 
-    public init(minute: Int64, limit: Int, replicas: Int) {
+    package init(minute: Int64, limit: Int, replicas: Int) {
         self.minute = minute
         self.claim = Self.openingClaim(limit: limit, replicas: replicas)
     }
 
     /// The cluster's use as far as this replica knows (for `x-ratelimit-remaining-*`).
-    public var clusterUsed: Int { used + othersClaimed }
+    package var clusterUsed: Int { used + othersClaimed }
 
     /// Starts a new window when the minute has changed.
-    public mutating func roll(to minute: Int64, limit: Int, replicas: Int) {
+    package mutating func roll(to minute: Int64, limit: Int, replicas: Int) {
         guard minute > self.minute else { return }
         self = WindowCounter(minute: minute, limit: limit, replicas: replicas)
     }
 
-    public func fits(_ amount: Int) -> Bool {
+    package func fits(_ amount: Int) -> Bool {
         let (sum, overflow) = used.addingReportingOverflow(amount)
         return !overflow && sum <= claim
     }
 
     /// A request of `amount` did not fit: the next sync asks for at least that much.
-    public mutating func noteDemand(_ amount: Int) { demand = max(demand, amount, 1) }
+    package mutating func noteDemand(_ amount: Int) { demand = max(demand, amount, 1) }
 
     /// Counts `amount` (negative to give back an over-estimate).
-    public mutating func add(_ amount: Int) {
+    package mutating func add(_ amount: Int) {
         let (sum, overflow) = used.addingReportingOverflow(amount)
         used = overflow ? .max : max(0, sum)
     }
 
     /// The store's answer for `minute`.
-    public mutating func granted(_ grant: ClaimGrant, minute: Int64) {
+    package mutating func granted(_ grant: ClaimGrant, minute: Int64) {
         guard minute == self.minute else { return }
         claim = grant.claim
         othersClaimed = grant.othersClaimed
         demand = 0
     }
 
-    public static func openingClaim(limit: Int, replicas: Int) -> Int { limit / max(1, replicas) }
+    package static func openingClaim(limit: Int, replicas: Int) -> Int { limit / max(1, replicas) }
 
     /// The claim a replica gets at a sync (see the type's documentation).
-    public static func claim(limit: Int, used: Int, demand: Int = 0, othersClaimed: Int, othersNotSynced: Int, replicas: Int) -> ClaimGrant {
+    package static func claim(limit: Int, used: Int, demand: Int = 0, othersClaimed: Int, othersNotSynced: Int, replicas: Int) -> ClaimGrant {
         let n = max(1, replicas)
         let available = limit - othersClaimed - max(0, othersNotSynced) * openingClaim(limit: limit, replicas: n)
         let free = available - used
@@ -78,15 +78,15 @@ public struct WindowCounter: Sendable, Hashable {
         return ClaimGrant(claim: claim, othersClaimed: othersClaimed)
     }
 
-    public static func minute(of secondsSinceEpoch: Double) -> Int64 { Int64((secondsSinceEpoch / 60).rounded(.down)) }
+    package static func minute(of secondsSinceEpoch: Double) -> Int64 { Int64((secondsSinceEpoch / 60).rounded(.down)) }
 }
 
 /// A replica's claim on one limit in one window, and what the other replicas hold.
-public struct ClaimGrant: Sendable, Hashable {
-    public var claim: Int
-    public var othersClaimed: Int
+package struct ClaimGrant: Sendable, Hashable {
+    package var claim: Int
+    package var othersClaimed: Int
 
-    public init(claim: Int, othersClaimed: Int) {
+    package init(claim: Int, othersClaimed: Int) {
         self.claim = claim
         self.othersClaimed = othersClaimed
     }

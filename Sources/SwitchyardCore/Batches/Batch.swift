@@ -9,7 +9,7 @@ import Foundation
 ///             ├─> expired
 ///             └─> cancelling
 /// ```
-public enum BatchStatus: String, Sendable, Hashable, CaseIterable {
+package enum BatchStatus: String, Sendable, Hashable, CaseIterable {
     case validating
     case failed
     case inProgress = "in_progress"
@@ -20,7 +20,7 @@ public enum BatchStatus: String, Sendable, Hashable, CaseIterable {
     case cancelled
 
     /// No runner works on it any more.
-    public var isTerminal: Bool {
+    package var isTerminal: Bool {
         switch self {
         case .failed, .completed, .expired, .cancelled: return true
         case .validating, .inProgress, .finalizing, .cancelling: return false
@@ -28,10 +28,10 @@ public enum BatchStatus: String, Sendable, Hashable, CaseIterable {
     }
 
     /// The statuses a runner takes a lease on.
-    public static let unfinished: [BatchStatus] = allCases.filter { !$0.isTerminal }
+    package static let unfinished: [BatchStatus] = allCases.filter { !$0.isTerminal }
 
     /// Whether a batch in this status may move to `next`.
-    public func canMove(to next: BatchStatus) -> Bool {
+    package func canMove(to next: BatchStatus) -> Bool {
         switch (self, next) {
         case (.validating, .inProgress), (.validating, .failed), (.validating, .cancelling), (.validating, .expired),
              (.inProgress, .finalizing), (.inProgress, .cancelling), (.inProgress, .expired),
@@ -45,7 +45,7 @@ public enum BatchStatus: String, Sendable, Hashable, CaseIterable {
 
     /// Whether `POST /v1/batches/{id}/cancel` starts a cancellation (validating, in progress),
     /// is a no-op (already cancelling or cancelled), or is refused (anything else).
-    public var cancel: CancelAnswer {
+    package var cancel: CancelAnswer {
         switch self {
         case .validating, .inProgress: return .starts
         case .cancelling, .cancelled: return .already
@@ -53,7 +53,7 @@ public enum BatchStatus: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    public enum CancelAnswer: Sendable, Hashable {
+    package enum CancelAnswer: Sendable, Hashable {
         case starts
         case already
         case refused
@@ -61,89 +61,89 @@ public enum BatchStatus: String, Sendable, Hashable, CaseIterable {
 }
 
 /// One entry of a batch's `errors` list, in OpenAI's shape.
-public struct BatchError: Error, Sendable, Hashable {
-    public var code: String
-    public var message: String
-    public var param: String?
-    public var line: Int?
+package struct BatchError: Error, Sendable, Hashable {
+    package var code: String
+    package var message: String
+    package var param: String?
+    package var line: Int?
 
-    public init(code: String, message: String, param: String? = nil, line: Int? = nil) {
+    package init(code: String, message: String, param: String? = nil, line: Int? = nil) {
         self.code = code
         self.message = message
         self.param = param
         self.line = line
     }
 
-    public var json: String {
+    package var json: String {
         "{\"code\":\(JSONString.quoted(code)),\"message\":\(JSONString.quoted(message)),\"param\":\(param.map(JSONString.quoted) ?? "null")," +
             "\"line\":\(line.map(String.init) ?? "null")}"
     }
 
     /// The codes the gateway writes while a batch waits (removed when it goes on).
-    public static let budgetExhausted = "budget_exhausted"
-    public static let waitingForWindow = "waiting_for_window"
-    public static let rateLimited = "rate_limited"
+    package static let budgetExhausted = "budget_exhausted"
+    package static let waitingForWindow = "waiting_for_window"
+    package static let rateLimited = "rate_limited"
     /// Why a batch was cancelled by the gateway itself.
-    public static let maxCostReached = "max_cost_reached"
-    public static let keyRevoked = "key_revoked"
+    package static let maxCostReached = "max_cost_reached"
+    package static let keyRevoked = "key_revoked"
     /// Why a batch failed validation.
-    public static let inputUnreadable = "input_file_unreadable"
+    package static let inputUnreadable = "input_file_unreadable"
 
     /// Codes that say why a batch is paused: at most one of each, and gone once it goes on.
-    public static let pauseCodes: Set<String> = [budgetExhausted, waitingForWindow, rateLimited]
+    package static let pauseCodes: Set<String> = [budgetExhausted, waitingForWindow, rateLimited]
 }
 
 /// `request_counts`: lines in the input, and lines whose result is committed.
-public struct BatchCounts: Sendable, Hashable {
-    public var total: Int
+package struct BatchCounts: Sendable, Hashable {
+    package var total: Int
     /// Lines answered 200: in the output file.
-    public var completed: Int
+    package var completed: Int
     /// Lines answered with an error: in the error file.
-    public var failed: Int
+    package var failed: Int
 
-    public init(total: Int, completed: Int = 0, failed: Int = 0) {
+    package init(total: Int, completed: Int = 0, failed: Int = 0) {
         self.total = total
         self.completed = completed
         self.failed = failed
     }
 
-    public var done: Int { completed + failed }
-    public var remaining: Int { max(0, total - done) }
+    package var done: Int { completed + failed }
+    package var remaining: Int { max(0, total - done) }
 }
 
 /// A batch job: what the store keeps and what `GET /v1/batches/{id}` shows, in OpenAI's batch
 /// object shape (plus `usage.cost_usd`, the ledger's sum for the batch).
-public struct Batch: Sendable, Hashable {
+package struct Batch: Sendable, Hashable {
     /// `batch_` plus 24 random base-62 characters.
-    public var id: String
+    package var id: String
     /// The key that created it; nil when auth is off and no key was given.
-    public var keyID: String?
+    package var keyID: String?
     /// `/v1/chat/completions` or `/v1/embeddings`.
-    public var endpoint: String
-    public var inputFileID: String
-    public var completionWindow: String
-    public var status: BatchStatus
+    package var endpoint: String
+    package var inputFileID: String
+    package var completionWindow: String
+    package var status: BatchStatus
     /// Up to 16 string pairs, as given.
-    public var metadata: [String: String]?
-    public var errors: [BatchError] = []
-    public var outputFileID: String?
-    public var errorFileID: String?
-    public var createdAt: Date
-    public var inProgressAt: Date?
-    public var expiresAt: Date
-    public var finalizingAt: Date?
-    public var completedAt: Date?
-    public var failedAt: Date?
-    public var expiredAt: Date?
-    public var cancellingAt: Date?
-    public var cancelledAt: Date?
-    public var counts: BatchCounts
+    package var metadata: [String: String]?
+    package var errors: [BatchError] = []
+    package var outputFileID: String?
+    package var errorFileID: String?
+    package var createdAt: Date
+    package var inProgressAt: Date?
+    package var expiresAt: Date
+    package var finalizingAt: Date?
+    package var completedAt: Date?
+    package var failedAt: Date?
+    package var expiredAt: Date?
+    package var cancellingAt: Date?
+    package var cancelledAt: Date?
+    package var counts: BatchCounts
     /// Tokens of every ledger row of the batch.
-    public var usage = TokenUsage()
+    package var usage = TokenUsage()
     /// The sum of the cost of every ledger row of the batch (picodollars).
-    public var costPicodollars: Int64 = 0
+    package var costPicodollars: Int64 = 0
 
-    public init(id: String, keyID: String?, endpoint: String, inputFileID: String, completionWindow: String = "24h", status: BatchStatus = .validating,
+    package init(id: String, keyID: String?, endpoint: String, inputFileID: String, completionWindow: String = "24h", status: BatchStatus = .validating,
                 metadata: [String: String]?, createdAt: Date, expiresAt: Date, counts: BatchCounts) {
         self.id = id
         self.keyID = keyID
@@ -157,18 +157,18 @@ public struct Batch: Sendable, Hashable {
         self.counts = counts
     }
 
-    public static func newID() -> String { RandomID.base62(prefix: "batch_", count: 24) }
+    package static func newID() -> String { RandomID.base62(prefix: "batch_", count: 24) }
 
     /// Whether `id` could be one of ours.
-    public static func isWellFormed(_ id: String) -> Bool {
+    package static func isWellFormed(_ id: String) -> Bool {
         id.hasPrefix("batch_") && id.utf8.count == 30 && id.utf8.dropFirst(6).allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) }
     }
 
     /// The completion window batches take: OpenAI's only one.
-    public static let window: TimeInterval = 24 * 3600
+    package static let window: TimeInterval = 24 * 3600
 
     /// Sets `status` and its timestamp.
-    public mutating func move(to next: BatchStatus, at now: Date) {
+    package mutating func move(to next: BatchStatus, at now: Date) {
         status = next
         switch next {
         case .validating: break
@@ -183,20 +183,20 @@ public struct Batch: Sendable, Hashable {
     }
 
     /// Replaces the pause reasons with `reason` (nil: the batch goes on).
-    public mutating func setPause(_ reason: BatchError?) {
+    package mutating func setPause(_ reason: BatchError?) {
         errors.removeAll { BatchError.pauseCodes.contains($0.code) }
         if let reason { errors.append(reason) }
     }
 
     /// The batch's options from its metadata (`switchyard_max_cost_usd`, `switchyard_window`).
-    public var options: BatchOptions { (try? BatchOptions(metadata: metadata)) ?? BatchOptions() }
+    package var options: BatchOptions { (try? BatchOptions(metadata: metadata)) ?? BatchOptions() }
 
-    public var costUSD: Decimal { Picodollars.usd(costPicodollars) }
+    package var costUSD: Decimal { Picodollars.usd(costPicodollars) }
 
     // MARK: JSON
 
     /// OpenAI's batch object.
-    public var json: String {
+    package var json: String {
         func time(_ date: Date?) -> String { date.map { String(Int64($0.timeIntervalSince1970)) } ?? "null" }
         var out = "{\"id\":\(JSONString.quoted(id)),\"object\":\"batch\",\"endpoint\":\(JSONString.quoted(endpoint)),"
         out += "\"errors\":" + (errors.isEmpty ? "null" : "{\"object\":\"list\",\"data\":[" + errors.map(\.json).joined(separator: ",") + "]}") + ","
@@ -215,24 +215,24 @@ public struct Batch: Sendable, Hashable {
     }
 
     /// `GET /v1/batches`: OpenAI's list shape.
-    public static func listJSON(_ batches: [Batch], hasMore: Bool) -> String {
+    package static func listJSON(_ batches: [Batch], hasMore: Bool) -> String {
         "{\"object\":\"list\",\"data\":[" + batches.map(\.json).joined(separator: ",") + "],\"first_id\":" +
             (batches.first.map { JSONString.quoted($0.id) } ?? "null") + ",\"last_id\":" + (batches.last.map { JSONString.quoted($0.id) } ?? "null") +
             ",\"has_more\":\(hasMore)}"
     }
 
-    public static func metadataJSON(_ metadata: [String: String]?) -> String {
+    package static func metadataJSON(_ metadata: [String: String]?) -> String {
         guard let metadata else { return "null" }
         return "{" + metadata.sorted { $0.key < $1.key }.map { JSONString.quoted($0.key) + ":" + JSONString.quoted($0.value) }.joined(separator: ",") + "}"
     }
 
     /// The stored form of `errors` (the `data` array).
-    public static func errorsJSON(_ errors: [BatchError]) -> String {
+    package static func errorsJSON(_ errors: [BatchError]) -> String {
         "[" + errors.map(\.json).joined(separator: ",") + "]"
     }
 
     /// Reads back `errorsJSON` (entries that do not parse are dropped).
-    public static func errors(fromJSON text: String?) -> [BatchError] {
+    package static func errors(fromJSON text: String?) -> [BatchError] {
         guard let text, let document = try? JSONDocument(bytes: Array(text.utf8)), document.root.kind == .array else { return [] }
         return document.elements(of: document.root).compactMap { entry in
             guard let code = document.member("code", of: entry).flatMap(document.string),
@@ -243,7 +243,7 @@ public struct Batch: Sendable, Hashable {
     }
 
     /// Reads back `metadataJSON`.
-    public static func metadata(fromJSON text: String?) -> [String: String]? {
+    package static func metadata(fromJSON text: String?) -> [String: String]? {
         guard let text, let document = try? JSONDocument(bytes: Array(text.utf8)), document.root.kind == .object else { return nil }
         var out: [String: String] = [:]
         for (key, value) in document.members(of: document.root) {

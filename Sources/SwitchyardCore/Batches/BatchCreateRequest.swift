@@ -4,17 +4,17 @@ import Foundation
 /// (`"24h"`), `metadata` (at most 16 string pairs; keys up to 64 characters, values up to 512),
 /// and `output_expires_after` (accepted, not used: output files live until deleted). Every
 /// refusal is a 400 naming the field.
-public struct BatchCreateRequest: Sendable, Hashable {
-    public var inputFileID: String
-    public var endpoint: String
-    public var completionWindow: String
-    public var metadata: [String: String]?
-    public var options: BatchOptions
+package struct BatchCreateRequest: Sendable, Hashable {
+    package var inputFileID: String
+    package var endpoint: String
+    package var completionWindow: String
+    package var metadata: [String: String]?
+    package var options: BatchOptions
 
     /// The endpoints batches run (the OpenAI API also has `/v1/responses` and `/v1/completions`).
-    public static let endpoints = BatchInputValidator.endpoints
+    package static let endpoints = BatchInputValidator.endpoints
 
-    public init(body: [UInt8]) throws(OpenAIError) {
+    package init(body: [UInt8]) throws(OpenAIError) {
         let document: JSONDocument
         do {
             document = try JSONDocument(bytes: body, strict: true)

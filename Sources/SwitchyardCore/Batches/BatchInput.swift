@@ -5,18 +5,18 @@ import Foundation
 /// (`BatchInputValidator`); here every line's `url` must also be the batch's endpoint, and a
 /// chat body may not ask for a stream (a batch line's answer is one JSON object). Errors name
 /// the line, counted from 1.
-public struct BatchInput: Sendable {
-    public struct Line: Sendable, Hashable {
+package struct BatchInput: Sendable {
+    package struct Line: Sendable, Hashable {
         /// The line's number in the file, from 1 (blank lines count, as in the upload's errors).
-        public var number: Int
-        public var customID: String
-        public var body: Range<Int>
+        package var number: Int
+        package var customID: String
+        package var body: Range<Int>
     }
 
-    public let bytes: [UInt8]
-    public let lines: [Line]
+    package let bytes: [UInt8]
+    package let lines: [Line]
 
-    public init(bytes: [UInt8], endpoint: String) throws(OpenAIError) {
+    package init(bytes: [UInt8], endpoint: String) throws(OpenAIError) {
         self.bytes = bytes
         var lines: [Line] = []
         var seen: [String: Int] = [:]
@@ -43,7 +43,7 @@ public struct BatchInput: Sendable {
     }
 
     /// A line's request body.
-    public func body(of line: Line) -> [UInt8] { Array(bytes[line.body]) }
+    package func body(of line: Line) -> [UInt8] { Array(bytes[line.body]) }
 
     private static func line(_ bytes: [UInt8], _ range: Range<Int>, number: Int, endpoint: String, seen: inout [String: Int]) throws(OpenAIError) -> Line {
         func refuse(_ why: String) -> OpenAIError {

@@ -5,25 +5,25 @@ import Foundation
 /// `{"id":"batch_req_…","custom_id":…,"response":{"status_code","request_id","body"},"error":null}`,
 /// or, for a line that never ran (the batch expired or was cancelled first),
 /// `{"id":…,"custom_id":…,"response":null,"error":{"code","message"}}`.
-public struct BatchLineResult: Sendable, Hashable {
+package struct BatchLineResult: Sendable, Hashable {
     /// The line's number in the input file (from 1).
-    public var line: Int
-    public var customID: String
-    public var ok: Bool
+    package var line: Int
+    package var customID: String
+    package var ok: Bool
     /// The JSON line, without its newline.
-    public var text: String
+    package var text: String
 
-    public init(line: Int, customID: String, ok: Bool, text: String) {
+    package init(line: Int, customID: String, ok: Bool, text: String) {
         self.line = line
         self.customID = customID
         self.ok = ok
         self.text = text
     }
 
-    public static func newID() -> String { RandomID.base62(prefix: "batch_req_", count: 24) }
+    package static func newID() -> String { RandomID.base62(prefix: "batch_req_", count: 24) }
 
     /// A line that ran: the answer the call got, as a live client would have.
-    public static func response(line: Int, customID: String, statusCode: Int, requestID: String, body: [UInt8]) -> BatchLineResult {
+    package static func response(line: Int, customID: String, statusCode: Int, requestID: String, body: [UInt8]) -> BatchLineResult {
         // The body is inlined when it is JSON (every answer of the gateway is), else quoted.
         let inlined: String
         if (try? JSONDocument(bytes: body)) != nil {
@@ -37,19 +37,19 @@ public struct BatchLineResult: Sendable, Hashable {
     }
 
     /// A line that never ran.
-    public static func notRun(line: Int, customID: String, code: String, message: String) -> BatchLineResult {
+    package static func notRun(line: Int, customID: String, code: String, message: String) -> BatchLineResult {
         let text = "{\"id\":\(JSONString.quoted(newID())),\"custom_id\":\(JSONString.quoted(customID)),\"response\":null," +
             "\"error\":{\"code\":\(JSONString.quoted(code)),\"message\":\(JSONString.quoted(message))}}"
         return BatchLineResult(line: line, customID: customID, ok: false, text: text)
     }
 
-    public static let expiredMessage = "This request could not be executed before the completion window expired."
-    public static let cancelledMessage = "This request was not executed: the batch was cancelled first."
+    package static let expiredMessage = "This request could not be executed before the completion window expired."
+    package static let cancelledMessage = "This request was not executed: the batch was cancelled first."
 }
 
 /// What a batch does with a line once its call has ended, from how it ended. Pure: the
 /// runner's accounting rule.
-public enum BatchLineVerdict: Sendable, Hashable {
+package enum BatchLineVerdict: Sendable, Hashable {
     /// The call ran: its result is committed (output file when `ok`, else error file).
     case record(ok: Bool)
     /// The key's RPM or TPM (or the batch's share of them) had no room: the line did not run;
@@ -68,7 +68,7 @@ public enum BatchLineVerdict: Sendable, Hashable {
     /// `status` is what the call answered; `refusal` the admission's refusal when admission
     /// refused it (nothing was called); `maxCost` the batch's own cost limit refusal;
     /// `cancelled` whether the call's task was cancelled (shutdown).
-    public static func of(status: Int, errorCode: String?, refusal: OpenAIError?, maxCost: BatchError?, cancelled: Bool) -> BatchLineVerdict {
+    package static func of(status: Int, errorCode: String?, refusal: OpenAIError?, maxCost: BatchError?, cancelled: Bool) -> BatchLineVerdict {
         if let maxCost { return .stopForMaxCost(maxCost) }
         if let refusal {
             if refusal.type == APIError.insufficientQuota.type {

@@ -4,20 +4,20 @@ import Foundation
 /// `switchyard_max_cost_usd` (the batch is cancelled before its cost could pass it) and
 /// `switchyard_window` (`off_peak`, a daily UTC range `HH:MM-HH:MM`, or an absolute one
 /// `2026-12-01T22:00:00Z/2026-12-02T06:00:00Z`): lines run only inside it.
-public struct BatchOptions: Sendable, Hashable {
-    public static let maxCostKey = "switchyard_max_cost_usd"
-    public static let windowKey = "switchyard_window"
+package struct BatchOptions: Sendable, Hashable {
+    package static let maxCostKey = "switchyard_max_cost_usd"
+    package static let windowKey = "switchyard_window"
 
-    public var maxCostPicodollars: Int64?
-    public var window: BatchWindow?
+    package var maxCostPicodollars: Int64?
+    package var window: BatchWindow?
 
-    public init(maxCostPicodollars: Int64? = nil, window: BatchWindow? = nil) {
+    package init(maxCostPicodollars: Int64? = nil, window: BatchWindow? = nil) {
         self.maxCostPicodollars = maxCostPicodollars
         self.window = window
     }
 
     /// Reads the options; an invalid value is a 400 naming the metadata key.
-    public init(metadata: [String: String]?) throws(OpenAIError) {
+    package init(metadata: [String: String]?) throws(OpenAIError) {
         self.init()
         guard let metadata else { return }
         if let text = metadata[Self.maxCostKey] {
@@ -40,7 +40,7 @@ public struct BatchOptions: Sendable, Hashable {
 }
 
 /// When a batch's lines may run, in UTC.
-public enum BatchWindow: Sendable, Hashable, CustomStringConvertible {
+package enum BatchWindow: Sendable, Hashable, CustomStringConvertible {
     /// Every day from `start` to `end` (minutes of the UTC day); `end` before `start` wraps past midnight.
     case daily(start: Int, end: Int)
     /// Once, from `from` (inclusive) to `to` (exclusive).
@@ -48,7 +48,7 @@ public enum BatchWindow: Sendable, Hashable, CustomStringConvertible {
     /// The off-peak window of the provider serving the batch (`batch.off_peak` in the config).
     case offPeak
 
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed == "off_peak" {
             self = .offPeak
@@ -73,7 +73,7 @@ public enum BatchWindow: Sendable, Hashable, CustomStringConvertible {
         return hours * 60 + minutes
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .offPeak: return "off_peak"
         case .daily(let start, let end): return "\(Self.clock(start))-\(Self.clock(end)) UTC"
@@ -84,7 +84,7 @@ public enum BatchWindow: Sendable, Hashable, CustomStringConvertible {
     static func clock(_ minute: Int) -> String { String(format: "%02d:%02d", minute / 60, minute % 60) }
 
     /// Whether `date` is inside the window (`offPeak` must be resolved first: never inside).
-    public func contains(_ date: Date) -> Bool {
+    package func contains(_ date: Date) -> Bool {
         switch self {
         case .offPeak: return false
         case .range(let from, let to): return date >= from && date < to
@@ -96,7 +96,7 @@ public enum BatchWindow: Sendable, Hashable, CustomStringConvertible {
 
     /// When the window next opens at or after `date` (`date` itself when inside); nil when it
     /// never will again.
-    public func nextOpening(atOrAfter date: Date) -> Date? {
+    package func nextOpening(atOrAfter date: Date) -> Date? {
         if contains(date) { return date }
         switch self {
         case .offPeak: return nil

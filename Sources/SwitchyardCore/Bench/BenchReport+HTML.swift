@@ -2,7 +2,7 @@ import Foundation
 
 extension BenchReport {
     /// A self-contained page: tables and inline SVG plots, no scripts or network.
-    public func html() -> String {
+    package func html() -> String {
         var body = "<h1>Switchyard bench</h1><p class=cmd>\(escape(command))</p>"
         if let slo { body += "<p>SLO: \(escape(slo.description)). " + (knee.map { "Highest \(kneeUnit) meeting it: <b>\($0)</b>." } ?? "") + "</p>" }
         let labels = levels.map(\.label)

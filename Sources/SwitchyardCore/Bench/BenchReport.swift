@@ -2,22 +2,22 @@ import Foundation
 
 /// Everything one `switchyard bench` run produced, and its renderings: a terminal table, JSON,
 /// CSV and a self-contained HTML page with inline SVG plots.
-public struct BenchReport: Sendable {
-    public var command: String
+package struct BenchReport: Sendable {
+    package var command: String
     /// One summary per load level, in the order run.
-    public var levels: [BenchSummary]
+    package var levels: [BenchSummary]
     /// Side by side per model (all levels pooled).
-    public var models: [BenchSummary]
+    package var models: [BenchSummary]
     /// Side by side per target with `--compare`.
-    public var targets: [BenchSummary]
-    public var targetNames: [String]
-    public var slo: SLO?
-    public var knee: Int?
-    public var kneeUnit = "concurrency"
+    package var targets: [BenchSummary]
+    package var targetNames: [String]
+    package var slo: SLO?
+    package var knee: Int?
+    package var kneeUnit = "concurrency"
     /// Per-request records, with the level each belongs to.
-    public var records: [(level: String, record: RequestTimeline)]
+    package var records: [(level: String, record: RequestTimeline)]
 
-    public init(command: String, levels: [BenchSummary], models: [BenchSummary], targets: [BenchSummary] = [], targetNames: [String] = [],
+    package init(command: String, levels: [BenchSummary], models: [BenchSummary], targets: [BenchSummary] = [], targetNames: [String] = [],
                 slo: SLO? = nil, knee: Int? = nil, records: [(level: String, record: RequestTimeline)]) {
         self.command = command
         self.levels = levels
@@ -31,7 +31,7 @@ public struct BenchReport: Sendable {
 
     // MARK: Terminal
 
-    public func table() -> String {
+    package func table() -> String {
         var out: [String] = []
         let header = ["LOAD", "REQS", "OK", "ERR%", "OFFERED/s", "ACHIEVED/s", "TTFT p50", "TTFT p99", "E2E p50", "E2E p90", "E2E p95", "E2E p99",
                       "TPOT p50", "ITL p50", "OUT tok/s"] + (slo == nil ? [] : ["SLO%", "GOODPUT/s", "MEETS"])
@@ -79,7 +79,7 @@ public struct BenchReport: Sendable {
 
     // MARK: JSON
 
-    public func json() -> String {
+    package func json() -> String {
         var out = "{\"command\":\(JSONString.quoted(command))"
         out += ",\"slo\":" + (slo.map { JSONString.quoted($0.description) } ?? "null")
         out += ",\"knee\":" + (knee.map(String.init) ?? "null") + ",\"knee_unit\":\(JSONString.quoted(kneeUnit))"
@@ -121,7 +121,7 @@ public struct BenchReport: Sendable {
     // MARK: CSV
 
     /// One row per request.
-    public func csv() -> String {
+    package func csv() -> String {
         var lines = ["level,model,target,scheduled_ms,sent_ms,ttft_ms,ttft_any_ms,e2e_ms,tpot_ms,chunks,output_tokens,prompt_tokens,status,error"]
         for (level, r) in records {
             let cells: [String] = [level, r.model, String(r.target), r.scheduled.map { f(msValue($0), 3) } ?? "", f(msValue(r.sent), 3),
@@ -134,7 +134,7 @@ public struct BenchReport: Sendable {
     }
 
     /// The summary table as CSV.
-    public func summaryCSV() -> String {
+    package func summaryCSV() -> String {
         var lines = ["label,requests,succeeded,error_rate,offered_rate,achieved_rate,ttft_p50_ms,ttft_p99_ms,e2e_p50_ms,e2e_p90_ms,e2e_p95_ms,e2e_p99_ms,e2e_p999_ms,tpot_p50_ms,itl_p50_ms,output_tokens_per_second,slo_attainment,goodput"]
         for s in levels + (models.count > 1 ? models : []) + targets {
             let cells = [s.label, "\(s.requests)", "\(s.succeeded)", f(s.errorRate, 4), s.offeredRate.map { f($0, 2) } ?? "", f(s.achievedRate, 2),

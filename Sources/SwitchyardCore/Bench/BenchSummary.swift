@@ -1,38 +1,38 @@
 import Foundation
 
 /// The numbers of one load level (or one model, or one target) of a bench run.
-public struct BenchSummary: Sendable {
-    public var label: String
-    public var requests: Int
-    public var succeeded: Int
-    public var errors: [String: Int]
+package struct BenchSummary: Sendable {
+    package var label: String
+    package var requests: Int
+    package var succeeded: Int
+    package var errors: [String: Int]
     /// The measurement window (warm-up excluded).
-    public var duration: Duration
+    package var duration: Duration
     /// Open loop: the rate asked for. Closed loop: nil.
-    public var offeredRate: Double?
+    package var offeredRate: Double?
     /// Successful requests per second.
-    public var achievedRate: Double
+    package var achievedRate: Double
     /// Open loop: requests sent more than 10 ms after their scheduled time.
-    public var lateSends: Int
-    public var maxSendLagMs: Double
+    package var lateSends: Int
+    package var maxSendLagMs: Double
     /// Milliseconds.
-    public var ttft: Statistics?
-    public var ttftAnyToken: Statistics?
-    public var tpot: Statistics?
-    public var interChunk: Statistics?
-    public var e2e: Statistics?
+    package var ttft: Statistics?
+    package var ttftAnyToken: Statistics?
+    package var tpot: Statistics?
+    package var interChunk: Statistics?
+    package var e2e: Statistics?
     /// Per request, output tokens / E2E.
-    public var requestTokensPerSecond: Statistics?
+    package var requestTokensPerSecond: Statistics?
     /// Σ output tokens of successes / duration.
-    public var outputTokensPerSecond: Double
-    public var sloAttainment: Double?
+    package var outputTokensPerSecond: Double
+    package var sloAttainment: Double?
     /// Requests meeting every per-request SLO, per second.
-    public var goodput: Double?
-    public var meetsSLO: Bool?
+    package var goodput: Double?
+    package var meetsSLO: Bool?
 
-    public var errorRate: Double { requests == 0 ? 0 : Double(requests - succeeded) / Double(requests) }
+    package var errorRate: Double { requests == 0 ? 0 : Double(requests - succeeded) / Double(requests) }
 
-    public static func compute(_ records: [RequestTimeline], duration: Duration, label: String,
+    package static func compute(_ records: [RequestTimeline], duration: Duration, label: String,
                                offeredRate: Double? = nil, slo: SLO? = nil) -> BenchSummary {
         let ok = records.filter(\.succeeded)
         func ms(_ values: [Duration]) -> Statistics? { Statistics(values.map { $0.seconds * 1000 }) }
@@ -59,7 +59,7 @@ public struct BenchSummary: Sendable {
     }
 
     /// See `SLO`: p99 targets and at most 1 % errors.
-    public func meets(_ slo: SLO) -> Bool {
+    package func meets(_ slo: SLO) -> Bool {
         guard requests > 0, errorRate <= 0.01 else { return false }
         if let p99 = slo.p99Ms, (e2e?.p99 ?? .infinity) > p99 { return false }
         if let t = slo.ttftMs, let s = ttft ?? e2e, s.p99 > t { return false }
@@ -69,7 +69,7 @@ public struct BenchSummary: Sendable {
     }
 
     /// The formulas behind the numbers, printed with them.
-    public static let formulas = [
+    package static let formulas = [
         "TTFT = first chunk with content − send (keep-alives, role-only and reasoning-only chunks skipped); TTFT(any) counts reasoning too",
         "TPOT = (E2E − TTFT) / (output tokens − 1), requests with more than one output token",
         "ITL = gap between consecutive content chunks, pooled over requests",
@@ -83,21 +83,21 @@ public struct BenchSummary: Sendable {
 /// Finds the highest load level that meets an SLO: double from 1 until a level fails (or the
 /// cap), then bisect between the last pass and the first failure. A pure state machine: the
 /// caller runs each level it asks for and reports whether it met the SLO.
-public struct KneeSearch: Sendable {
-    public let cap: Int
+package struct KneeSearch: Sendable {
+    package let cap: Int
     private var lastPass: Int?
     private var firstFail: Int?
     private var doubling = true
-    public private(set) var next: Int?
+    package private(set) var next: Int?
 
-    public init(cap: Int, start: Int = 1) {
+    package init(cap: Int, start: Int = 1) {
         self.cap = max(1, cap)
         next = min(max(1, start), self.cap)
     }
 
     /// Report the outcome of the level `next` asked for; afterwards `next` is the following
     /// level, or nil when the search is over.
-    public mutating func record(passed: Bool) {
+    package mutating func record(passed: Bool) {
         guard let level = next else { return }
         if passed { lastPass = level } else { firstFail = level }
         if doubling {
@@ -113,5 +113,5 @@ public struct KneeSearch: Sendable {
     }
 
     /// The answer: the highest level that met the SLO (nil if even 1 failed).
-    public var knee: Int? { lastPass }
+    package var knee: Int? { lastPass }
 }

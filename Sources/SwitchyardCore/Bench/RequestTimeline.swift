@@ -1,27 +1,27 @@
 /// What the bench tool records of one request, as offsets from the start of the run.
-public struct RequestTimeline: Sendable, Hashable {
-    public var model: String
+package struct RequestTimeline: Sendable, Hashable {
+    package var model: String
     /// Which target (base URL) it went to, for `--compare`.
-    public var target: Int = 0
+    package var target: Int = 0
     /// When an open-loop schedule wanted it sent (nil in closed loop).
-    public var scheduled: Duration?
-    public var sent: Duration
-    public var firstByte: Duration?
+    package var scheduled: Duration?
+    package var sent: Duration
+    package var firstByte: Duration?
     /// First chunk with content (not keep-alives, role-only or reasoning-only chunks).
-    public var firstContent: Duration?
+    package var firstContent: Duration?
     /// First chunk with content or reasoning.
-    public var firstToken: Duration?
-    public var end: Duration
+    package var firstToken: Duration?
+    package var end: Duration
     /// Arrival of every content chunk, for inter-chunk latency.
-    public var contentChunks: [Duration] = []
+    package var contentChunks: [Duration] = []
     /// From the server's `usage`.
-    public var outputTokens: Int?
-    public var promptTokens: Int?
-    public var status: Int
+    package var outputTokens: Int?
+    package var promptTokens: Int?
+    package var status: Int
     /// Nil for a success.
-    public var errorClass: String?
+    package var errorClass: String?
 
-    public init(model: String, target: Int = 0, scheduled: Duration? = nil, sent: Duration, firstByte: Duration? = nil,
+    package init(model: String, target: Int = 0, scheduled: Duration? = nil, sent: Duration, firstByte: Duration? = nil,
                 firstContent: Duration? = nil, firstToken: Duration? = nil, end: Duration, contentChunks: [Duration] = [],
                 outputTokens: Int? = nil, promptTokens: Int? = nil, status: Int, errorClass: String? = nil) {
         self.model = model
@@ -39,30 +39,30 @@ public struct RequestTimeline: Sendable, Hashable {
         self.errorClass = errorClass
     }
 
-    public var succeeded: Bool { errorClass == nil }
+    package var succeeded: Bool { errorClass == nil }
 
     // The formulas (printed by the tool next to the numbers).
 
     /// TTFT = first content chunk − send.
-    public var ttft: Duration? { firstContent.map { $0 - sent } }
+    package var ttft: Duration? { firstContent.map { $0 - sent } }
     /// TTFT (any token) = first content-or-reasoning chunk − send.
-    public var ttftAnyToken: Duration? { firstToken.map { $0 - sent } }
+    package var ttftAnyToken: Duration? { firstToken.map { $0 - sent } }
     /// E2E = last byte − send.
-    public var e2e: Duration { end - sent }
+    package var e2e: Duration { end - sent }
     /// TPOT = (E2E − TTFT) / (output tokens − 1), only when output tokens > 1 (vLLM's formula).
-    public var tpot: Duration? {
+    package var tpot: Duration? {
         guard let ttft, let out = outputTokens, out > 1 else { return nil }
         return (e2e - ttft) / (out - 1)
     }
     /// Gaps between consecutive content chunks.
-    public var interChunkLatencies: [Duration] {
+    package var interChunkLatencies: [Duration] {
         zip(contentChunks.dropFirst(), contentChunks).map { $0 - $1 }
     }
     /// Output tokens / E2E (seconds).
-    public var outputTokensPerSecond: Double? {
+    package var outputTokensPerSecond: Double? {
         guard let out = outputTokens, e2e > .zero else { return nil }
         return Double(out) / e2e.seconds
     }
     /// How late an open-loop request was sent.
-    public var sendLag: Duration? { scheduled.map { sent - $0 } }
+    package var sendLag: Duration? { scheduled.map { sent - $0 } }
 }

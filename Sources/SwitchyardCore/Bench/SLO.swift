@@ -6,24 +6,24 @@ import Foundation
 /// meeting all of them, errors counting as misses). `p99` applies to a whole load level: its p99
 /// end-to-end latency. A level *meets the SLO* when its p99 E2E ≤ `p99`, its p99 TTFT ≤ `ttft`,
 /// its p99 TPOT ≤ `tpot` (those given), and at most 1 % of its requests failed.
-public struct SLO: Sendable, Hashable {
-    public var ttftMs: Double?
-    public var tpotMs: Double?
-    public var e2eMs: Double?
-    public var p99Ms: Double?
+package struct SLO: Sendable, Hashable {
+    package var ttftMs: Double?
+    package var tpotMs: Double?
+    package var e2eMs: Double?
+    package var p99Ms: Double?
 
-    public init(ttftMs: Double? = nil, tpotMs: Double? = nil, e2eMs: Double? = nil, p99Ms: Double? = nil) {
+    package init(ttftMs: Double? = nil, tpotMs: Double? = nil, e2eMs: Double? = nil, p99Ms: Double? = nil) {
         self.ttftMs = ttftMs
         self.tpotMs = tpotMs
         self.e2eMs = e2eMs
         self.p99Ms = p99Ms
     }
 
-    public struct Invalid: Error, CustomStringConvertible {
-        public var description: String
+    package struct Invalid: Error, CustomStringConvertible {
+        package var description: String
     }
 
-    public init(parsing text: String) throws(Invalid) {
+    package init(parsing text: String) throws(Invalid) {
         self.init()
         for part in text.split(separator: ",") {
             let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -42,7 +42,7 @@ public struct SLO: Sendable, Hashable {
     }
 
     /// Whether one request met every per-request target (a failed request never does).
-    public func met(by r: RequestTimeline) -> Bool {
+    package func met(by r: RequestTimeline) -> Bool {
         guard r.succeeded else { return false }
         if let ttftMs, (r.ttft ?? r.e2e).seconds * 1000 > ttftMs { return false }
         if let tpotMs, let tpot = r.tpot, tpot.seconds * 1000 > tpotMs { return false }
@@ -50,7 +50,7 @@ public struct SLO: Sendable, Hashable {
         return true
     }
 
-    public var description: String {
+    package var description: String {
         [ttftMs.map { "ttft≤\(Int($0))ms" }, tpotMs.map { "tpot≤\(Int($0))ms" }, e2eMs.map { "e2e≤\(Int($0))ms" }, p99Ms.map { "p99≤\(Int($0))ms" }]
             .compactMap { $0 }.joined(separator: ", ")
     }

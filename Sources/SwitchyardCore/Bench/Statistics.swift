@@ -2,19 +2,19 @@ import Foundation
 
 /// Summary statistics of a sample, percentiles by linear interpolation between closest ranks
 /// (numpy's default, as vLLM's bench uses).
-public struct Statistics: Sendable, Hashable {
-    public var count: Int
-    public var mean: Double
-    public var std: Double
-    public var min: Double
-    public var max: Double
-    public var p50: Double
-    public var p90: Double
-    public var p95: Double
-    public var p99: Double
-    public var p999: Double
+package struct Statistics: Sendable, Hashable {
+    package var count: Int
+    package var mean: Double
+    package var std: Double
+    package var min: Double
+    package var max: Double
+    package var p50: Double
+    package var p90: Double
+    package var p95: Double
+    package var p99: Double
+    package var p999: Double
 
-    public init?(_ values: [Double]) {
+    package init?(_ values: [Double]) {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted()
         count = sorted.count
@@ -30,7 +30,7 @@ public struct Statistics: Sendable, Hashable {
         p999 = Self.percentile(sorted, 99.9)
     }
 
-    public static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    package static func percentile(_ sorted: [Double], _ p: Double) -> Double {
         guard sorted.count > 1 else { return sorted.first ?? 0 }
         let rank = p / 100 * Double(sorted.count - 1)
         let low = Int(rank.rounded(.down))
@@ -38,7 +38,7 @@ public struct Statistics: Sendable, Hashable {
         return sorted[low] + (sorted[high] - sorted[low]) * (rank - Double(low))
     }
 
-    public func value(_ name: String) -> Double? {
+    package func value(_ name: String) -> Double? {
         switch name {
         case "mean": return mean
         case "std": return std
@@ -53,5 +53,5 @@ public struct Statistics: Sendable, Hashable {
         }
     }
 
-    public static let columns = ["p50", "p90", "p95", "p99", "p99.9", "mean", "std", "min", "max"]
+    package static let columns = ["p50", "p90", "p95", "p99", "p99.9", "mean", "std", "min", "max"]
 }

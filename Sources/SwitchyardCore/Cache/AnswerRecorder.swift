@@ -6,20 +6,20 @@ import Foundation
 /// piece). It gives up — and the answer is not cached — on anything it
 /// could not replay faithfully (more than one choice, log probabilities) and once the answer
 /// outgrows `limit` bytes (it could not be stored anyway), so recording never holds more.
-public struct AnswerRecorder: Sendable {
+package struct AnswerRecorder: Sendable {
     private var answer: CachedAnswer?
     private let limit: Int
     private var bytes = CachedAnswer.overhead
 
-    public init(limit: Int) {
+    package init(limit: Int) {
         self.limit = limit
         answer = CachedAnswer(id: "", created: "0", model: "")
     }
 
     /// Whether the recording is still going (nothing made it unusable).
-    public var isRecording: Bool { answer != nil }
+    package var isRecording: Bool { answer != nil }
 
-    public mutating func record(_ chunk: StreamChunk) {
+    package mutating func record(_ chunk: StreamChunk) {
         guard var current = answer else { return }
         answer = nil  // Modified in place below; put back unless the chunk is unusable.
         let d = chunk.document
@@ -91,7 +91,7 @@ public struct AnswerRecorder: Sendable {
     }
 
     /// The recorded answer, once the stream completed with `usage` (nil if recording gave up).
-    public func finish(usage: TokenUsage?, costPicodollars: Int64?) -> CachedAnswer? {
+    package func finish(usage: TokenUsage?, costPicodollars: Int64?) -> CachedAnswer? {
         guard var answer else { return nil }
         answer.usage = usage
         answer.costPicodollars = costPicodollars

@@ -12,9 +12,9 @@ import Foundation
 /// `stream` and `stream_options` (an entry replays in either form), and who is asking: `user`
 /// (chat) and `metadata` (Messages' `metadata.user_id`). The front door is part of the key:
 /// a Messages body never shares an entry with a chat body.
-public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
+package struct CacheKey: Sendable, Hashable, CustomStringConvertible {
     /// Whose entries a request may see.
-    public enum Scope: Sendable, Hashable {
+    package enum Scope: Sendable, Hashable {
         /// One team's keys.
         case team(String)
         /// A key without a team: its entries are its own.
@@ -36,7 +36,7 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
         (a, b, c, d) = (words[0], words[1], words[2], words[3])
     }
 
-    public var description: String {
+    package var description: String {
         [a, b, c, d].map { word in
             let hex = String(word, radix: 16)
             return String(repeating: "0", count: 16 - hex.count) + hex
@@ -50,7 +50,7 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
     ]
 
     /// The key of `request` (a validated JSON object) sent through `front`, routed to `model`.
-    public static func make(front: UsageRecord.Front, model: String, scope: Scope, request: JSONDocument) -> CacheKey {
+    package static func make(front: UsageRecord.Front, model: String, scope: Scope, request: JSONDocument) -> CacheKey {
         var hash = SHA256()
         func part(_ text: String) {
             var length = UInt32(truncatingIfNeeded: text.utf8.count).bigEndian
@@ -72,7 +72,7 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The canonical form of the request body (see the type's comment).
-    public static func canonicalBody(_ request: JSONDocument, front: UsageRecord.Front) -> [UInt8] {
+    package static func canonicalBody(_ request: JSONDocument, front: UsageRecord.Front) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(request.bytes.count)
         write(request.root, of: request, skipping: ignored[front] ?? [], into: &out)

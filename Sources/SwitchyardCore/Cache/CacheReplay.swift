@@ -5,9 +5,9 @@ import Foundation
 /// then the finish chunk, the usage (as a usage-only chunk with `cost_usd` when the client
 /// asked for it, else as the cost comment) and `[DONE]`. A hit costs nothing, so the cost it
 /// shows is 0; the token counts are the original answer's.
-public enum CacheReplay {
+package enum CacheReplay {
     /// The whole chat completion.
-    public static func completion(_ answer: CachedAnswer) -> [UInt8] {
+    package static func completion(_ answer: CachedAnswer) -> [UInt8] {
         var out = header(answer, object: "chat.completion")
         out += ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
         out += answer.contentIsNull && answer.content.isEmpty ? "null" : quoted(answer.content[...])
@@ -30,7 +30,7 @@ public enum CacheReplay {
     }
 
     /// The chat stream, as SSE bytes: one `data:` event per original chunk.
-    public static func stream(_ answer: CachedAnswer, includeUsage: Bool) -> [UInt8] {
+    package static func stream(_ answer: CachedAnswer, includeUsage: Bool) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(answer.content.count + answer.reasoning.count + answer.pieces.count * 160 + 512)
         let head = header(answer, object: "chat.completion.chunk")

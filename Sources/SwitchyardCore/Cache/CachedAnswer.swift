@@ -7,55 +7,55 @@ import Foundation
 ///
 /// Text is kept as one UTF-8 buffer per kind, with the chunking as lengths into it: one
 /// allocation per field however many chunks the stream had.
-public struct CachedAnswer: Sendable, Hashable {
-    public enum PieceKind: UInt8, Sendable, Hashable {
+package struct CachedAnswer: Sendable, Hashable {
+    package enum PieceKind: UInt8, Sendable, Hashable {
         case content, reasoning, tool
     }
 
     /// One chunk of the original stream: `length` bytes of content, reasoning, or the arguments
     /// of tool call `tool`.
-    public struct Piece: Sendable, Hashable {
-        public var kind: PieceKind
-        public var tool: UInt16
-        public var length: UInt32
+    package struct Piece: Sendable, Hashable {
+        package var kind: PieceKind
+        package var tool: UInt16
+        package var length: UInt32
 
-        public init(_ kind: PieceKind, length: Int, tool: Int = 0) {
+        package init(_ kind: PieceKind, length: Int, tool: Int = 0) {
             self.kind = kind
             self.tool = UInt16(truncatingIfNeeded: tool)
             self.length = UInt32(truncatingIfNeeded: length)
         }
     }
 
-    public struct ToolCall: Sendable, Hashable {
-        public var id: String
-        public var name: String
-        public var arguments: [UInt8]
+    package struct ToolCall: Sendable, Hashable {
+        package var id: String
+        package var name: String
+        package var arguments: [UInt8]
 
-        public init(id: String, name: String, arguments: [UInt8]) {
+        package init(id: String, name: String, arguments: [UInt8]) {
             self.id = id
             self.name = name
             self.arguments = arguments
         }
     }
 
-    public var id: String
+    package var id: String
     /// The `created` number as the upstream wrote it.
-    public var created: String
-    public var model: String
-    public var content: [UInt8] = []
+    package var created: String
+    package var model: String
+    package var content: [UInt8] = []
     /// The answer's `content` was `null` (a tool call without text).
-    public var contentIsNull = false
-    public var reasoning: [UInt8] = []
-    public var toolCalls: [ToolCall] = []
-    public var pieces: [Piece] = []
-    public var finishReason: String?
+    package var contentIsNull = false
+    package var reasoning: [UInt8] = []
+    package var toolCalls: [ToolCall] = []
+    package var pieces: [Piece] = []
+    package var finishReason: String?
     /// The stop sequence that ended the answer, where the upstream says (`stop_reason`).
-    public var stopReason: String?
-    public var usage: TokenUsage?
+    package var stopReason: String?
+    package var usage: TokenUsage?
     /// What the answer cost when it was made: what each hit saves.
-    public var costPicodollars: Int64?
+    package var costPicodollars: Int64?
 
-    public init(id: String, created: String, model: String) {
+    package init(id: String, created: String, model: String) {
         self.id = id
         self.created = created
         self.model = model
@@ -63,7 +63,7 @@ public struct CachedAnswer: Sendable, Hashable {
 
     /// What the entry holds in memory, approximately: its buffers plus a fixed allowance for
     /// the structures around them. The cache's byte bound counts this.
-    public var byteCount: Int {
+    package var byteCount: Int {
         var total = Self.overhead + id.utf8.count + created.utf8.count + model.utf8.count + content.count + reasoning.count
         total += (finishReason?.utf8.count ?? 0) + (stopReason?.utf8.count ?? 0)
         total += pieces.count * MemoryLayout<Piece>.stride
@@ -72,12 +72,12 @@ public struct CachedAnswer: Sendable, Hashable {
     }
 
     /// The allowance per entry for the index, the list node and the object headers.
-    public static let overhead = 256
+    package static let overhead = 256
 
     /// The answer of a whole (non-streamed) chat completion, or nil when it cannot be replayed
     /// faithfully: not one choice, log probabilities, or not a chat completion at all. A
     /// streamed replay sends each of its parts (reasoning, content, each tool call) as one chunk.
-    public init?(completion body: [UInt8]) {
+    package init?(completion body: [UInt8]) {
         guard let d = try? JSONDocument(bytes: body), d.root.kind == .object,
               let choices = d.member("choices", of: d.root), d.elements(of: choices).count == 1,
               let choice = d.firstElement(of: choices), let message = d.member("message", of: choice), message.kind == .object else { return nil }

@@ -8,20 +8,20 @@ import Foundation
 /// form a doubly linked list in use order (slots are reused: no allocation per operation
 /// beyond the entry itself). An expired entry is removed when a lookup finds it; entries that
 /// expire unseen leave as the least recently used when room is needed.
-public struct ResponseCacheStore: Sendable {
-    public enum Lookup: Sendable {
+package struct ResponseCacheStore: Sendable {
+    package enum Lookup: Sendable {
         case hit(CachedAnswer)
         case miss
         /// There was an entry, but its time was up: removed.
         case expired
     }
 
-    public struct Insert: Sendable, Hashable {
+    package struct Insert: Sendable, Hashable {
         /// False when the entry alone is larger than `maxBytes` (not stored; an older entry of
         /// its key is removed all the same).
-        public var stored: Bool
+        package var stored: Bool
         /// Entries removed to make room.
-        public var evicted: Int
+        package var evicted: Int
     }
 
     private struct Node: Sendable {
@@ -33,8 +33,8 @@ public struct ResponseCacheStore: Sendable {
         var older: Int
     }
 
-    public let maxBytes: Int
-    public private(set) var bytes = 0
+    package let maxBytes: Int
+    package private(set) var bytes = 0
     private var index: [CacheKey: Int] = [:]
     private var nodes: [Node] = []
     private var freeSlots: [Int] = []
@@ -42,13 +42,13 @@ public struct ResponseCacheStore: Sendable {
     private var newest = -1
     private var oldest = -1
 
-    public init(maxBytes: Int) {
+    package init(maxBytes: Int) {
         self.maxBytes = maxBytes
     }
 
-    public var count: Int { index.count }
+    package var count: Int { index.count }
 
-    public mutating func lookup(_ key: CacheKey, now: ContinuousClock.Instant) -> Lookup {
+    package mutating func lookup(_ key: CacheKey, now: ContinuousClock.Instant) -> Lookup {
         guard let slot = index[key] else { return .miss }
         guard now < nodes[slot].expires, let answer = nodes[slot].answer else {
             remove(slot)
@@ -61,7 +61,7 @@ public struct ResponseCacheStore: Sendable {
     /// Stores `answer` under `key` until `now + ttl`, replacing any entry of that key (also
     /// when `answer` is too large to store: a refreshed answer never leaves the stale one), and
     /// evicts the least recently used entries until the total fits `maxBytes`.
-    public mutating func insert(_ key: CacheKey, _ answer: CachedAnswer, now: ContinuousClock.Instant, ttl: Duration) -> Insert {
+    package mutating func insert(_ key: CacheKey, _ answer: CachedAnswer, now: ContinuousClock.Instant, ttl: Duration) -> Insert {
         let size = answer.byteCount
         // An older entry of the key goes in any case: it is not the latest answer any more.
         if let slot = index[key] { remove(slot) }
@@ -89,7 +89,7 @@ public struct ResponseCacheStore: Sendable {
     }
 
     /// Keys from the most to the least recently used (for tests and diagnostics).
-    public var keysByRecency: [CacheKey] {
+    package var keysByRecency: [CacheKey] {
         var keys: [CacheKey] = []
         var slot = newest
         while slot >= 0 {

@@ -1,6 +1,6 @@
 /// What a model can take or do. Routing filters on these; the catalog and the config name them
 /// in lower case (`vision`, `audio`, …).
-public enum Capability: String, Sendable, Hashable, CaseIterable, Codable, Comparable {
+package enum Capability: String, Sendable, Hashable, CaseIterable, Codable, Comparable {
     case text
     case vision
     case audio
@@ -11,7 +11,7 @@ public enum Capability: String, Sendable, Hashable, CaseIterable, Codable, Compa
     /// Turns text into vectors (`POST /v1/embeddings`); such a model does not chat.
     case embeddings
 
-    public static func < (lhs: Capability, rhs: Capability) -> Bool {
+    package static func < (lhs: Capability, rhs: Capability) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 }

@@ -4,18 +4,18 @@ import Foundation
 ///
 /// The built-in catalog is `Resources/catalog.json`, compiled into the binary; a config file can add models and override
 /// prices (see `GatewayConfig`).
-public struct Catalog: Sendable, Equatable {
-    public private(set) var models: [CatalogModel]
-    public private(set) var families: [FamilyInfo]
+package struct Catalog: Sendable, Equatable {
+    package private(set) var models: [CatalogModel]
+    package private(set) var families: [FamilyInfo]
     private var index: [String: Int]
 
-    public struct FamilyInfo: Sendable, Hashable {
-        public var family: ModelFamily
-        public var vendor: String
-        public var notes: String
+    package struct FamilyInfo: Sendable, Hashable {
+        package var family: ModelFamily
+        package var vendor: String
+        package var notes: String
     }
 
-    public init(models: [CatalogModel], families: [FamilyInfo] = []) {
+    package init(models: [CatalogModel], families: [FamilyInfo] = []) {
         self.models = []
         self.families = families
         self.index = [:]
@@ -23,15 +23,15 @@ public struct Catalog: Sendable, Equatable {
     }
 
     /// Two catalogs are equal when they hold the same models and families (the index follows).
-    public static func == (a: Catalog, b: Catalog) -> Bool { a.models == b.models && a.families == b.families }
+    package static func == (a: Catalog, b: Catalog) -> Bool { a.models == b.models && a.families == b.families }
 
     /// Looks a model up by its ID or any alias, ignoring case.
-    public func model(named name: String) -> CatalogModel? {
+    package func model(named name: String) -> CatalogModel? {
         index[name.lowercased()].map { models[$0] }
     }
 
     /// Adds a model, or replaces the one with the same ID.
-    public mutating func upsert(_ model: CatalogModel) {
+    package mutating func upsert(_ model: CatalogModel) {
         if let existing = index[model.id.lowercased()], models[existing].id.lowercased() == model.id.lowercased() {
             for key in ([models[existing].id] + models[existing].aliases) { index[key.lowercased()] = nil }
             models[existing] = model
@@ -47,7 +47,7 @@ public struct Catalog: Sendable, Equatable {
     }
 
     /// The catalog that ships with Switchyard.
-    public static let builtIn: Catalog = {
+    package static let builtIn: Catalog = {
         do {
             return try CatalogFile.decode(CatalogFile.builtInData())
         } catch {

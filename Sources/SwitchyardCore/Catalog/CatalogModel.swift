@@ -1,39 +1,39 @@
 import Foundation
 
 /// One model the gateway knows: its identity, what it can do and what it costs.
-public struct CatalogModel: Sendable, Hashable {
-    public var id: String
-    public var name: String
-    public var family: ModelFamily
-    public var aliases: [String]
-    public var contextWindow: Int
-    public var capabilities: Set<Capability>
+package struct CatalogModel: Sendable, Hashable {
+    package var id: String
+    package var name: String
+    package var family: ModelFamily
+    package var aliases: [String]
+    package var contextWindow: Int
+    package var capabilities: Set<Capability>
     /// `nil` when the price is unknown: calls are then billed as "unknown", never as $0.
-    public var pricing: Pricing?
+    package var pricing: Pricing?
     /// Typical output tokens per second, where the seed gives it.
-    public var tokensPerSecond: Int?
-    public var notes: String
+    package var tokensPerSecond: Int?
+    package var notes: String
     /// The most tokens one answer may have when the request sets no `max_tokens`: the output
     /// cap admission reserves against budgets and TPM. nil: `defaultMaxOutputTokens`.
-    public var maxOutputTokensSetting: Int?
+    package var maxOutputTokensSetting: Int?
     /// Whether and by default how the model reasons (provider documentation, named in `notes`).
-    public var thinking: Thinking
+    package var thinking: Thinking
     /// Embedding models: the vector length when a request sets no `dimensions`.
-    public var embeddingDimensions: Int?
+    package var embeddingDimensions: Int?
     /// Embedding models: the most inputs one upstream request may carry (Qwen: 10).
-    public var maxEmbeddingInputs: Int?
+    package var maxEmbeddingInputs: Int?
 
     /// Whether the model answers chat completions (every model but an embeddings-only one).
-    public var chats: Bool { capabilities.contains(.text) }
+    package var chats: Bool { capabilities.contains(.text) }
 
     /// The output cap when none is set: 8,192 tokens, or a quarter of the context window when
     /// that is smaller.
-    public static func defaultMaxOutputTokens(contextWindow: Int) -> Int { max(1, min(8_192, contextWindow / 4)) }
+    package static func defaultMaxOutputTokens(contextWindow: Int) -> Int { max(1, min(8_192, contextWindow / 4)) }
 
     /// The output cap used when a request sets no `max_tokens` / `max_completion_tokens`.
-    public var maxOutputTokens: Int { maxOutputTokensSetting ?? Self.defaultMaxOutputTokens(contextWindow: contextWindow) }
+    package var maxOutputTokens: Int { maxOutputTokensSetting ?? Self.defaultMaxOutputTokens(contextWindow: contextWindow) }
 
-    public init(
+    package init(
         id: String,
         name: String,
         family: ModelFamily,
@@ -63,5 +63,5 @@ public struct CatalogModel: Sendable, Hashable {
         self.notes = notes
     }
 
-    public var sortedCapabilities: [Capability] { capabilities.sorted() }
+    package var sortedCapabilities: [Capability] { capabilities.sorted() }
 }

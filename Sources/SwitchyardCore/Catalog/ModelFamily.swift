@@ -1,6 +1,6 @@
 /// A model family. The family selects the provider adapter (error mapping, usage quirks) and
 /// the simulator's wire quirks. Unknown upstreams speak plain OpenAI (`openai`).
-public enum ModelFamily: String, Sendable, Hashable, CaseIterable, Codable {
+package enum ModelFamily: String, Sendable, Hashable, CaseIterable, Codable {
     case deepseek
     case qwen
     case kimi

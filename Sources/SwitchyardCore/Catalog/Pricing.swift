@@ -1,27 +1,27 @@
 import Foundation
 
 /// USD per 1M tokens, kept as `Decimal` so that no bill is ever rounded through a `Double`.
-public struct Pricing: Sendable, Hashable {
-    public var inputPer1M: Decimal { didSet { updateDerived() } }
-    public var outputPer1M: Decimal { didSet { updateDerived() } }
-    public var cachedInputPer1M: Decimal { didSet { updateDerived() } }
+package struct Pricing: Sendable, Hashable {
+    package var inputPer1M: Decimal { didSet { updateDerived() } }
+    package var outputPer1M: Decimal { didSet { updateDerived() } }
+    package var cachedInputPer1M: Decimal { didSet { updateDerived() } }
     /// Where these rates come from, in words (shown by `/v1/models` and `switchyard models`).
-    public var source: String
+    package var source: String
 
     /// The same rates in whole picodollars per token, when every rate is one (at most six
     /// decimals per million tokens): costs are then integer arithmetic.
-    public private(set) var picodollarsPerToken: PicodollarRates?
+    package private(set) var picodollarsPerToken: PicodollarRates?
     /// The mean of the input and output rates: one number to compare models by (kept, not
     /// computed per request: routing reads it for every candidate).
-    public private(set) var blendedPer1M: Decimal = 0
+    package private(set) var blendedPer1M: Decimal = 0
 
-    public struct PicodollarRates: Sendable, Hashable {
-        public var input: Int64
-        public var output: Int64
-        public var cachedInput: Int64
+    package struct PicodollarRates: Sendable, Hashable {
+        package var input: Int64
+        package var output: Int64
+        package var cachedInput: Int64
     }
 
-    public init(inputPer1M: Decimal, outputPer1M: Decimal, cachedInputPer1M: Decimal, source: String) {
+    package init(inputPer1M: Decimal, outputPer1M: Decimal, cachedInputPer1M: Decimal, source: String) {
         self.inputPer1M = inputPer1M
         self.outputPer1M = outputPer1M
         self.cachedInputPer1M = cachedInputPer1M
@@ -51,7 +51,7 @@ public struct Pricing: Sendable, Hashable {
     }
 
     /// The seed's single figure applied as a flat rate to every kind of token.
-    public static func flat(_ per1M: Decimal, source: String) -> Pricing {
+    package static func flat(_ per1M: Decimal, source: String) -> Pricing {
         Pricing(inputPer1M: per1M, outputPer1M: per1M, cachedInputPer1M: per1M, source: source)
     }
 }
@@ -59,7 +59,7 @@ public struct Pricing: Sendable, Hashable {
 extension Decimal {
     /// Parses a plain decimal literal such as `0.25` or `3` exactly; rejects anything else
     /// (exponents, signs other than a leading minus, locale separators, trailing garbage).
-    public init?(exactly text: String) {
+    package init?(exactly text: String) {
         let t = text.trimmingCharacters(in: .whitespaces)
         guard !t.isEmpty, t.count <= 40 else { return nil }
         var sawDigit = false
@@ -75,7 +75,7 @@ extension Decimal {
     }
 
     /// A price for people: at least two fraction digits (`2.50`, `3.00`, `0.014`).
-    public var priceString: String {
+    package var priceString: String {
         var text = plainString(scale: 10)
         if !text.contains(".") { text += ".00" }
         else if let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) == 2 { text += "0" }
@@ -84,7 +84,7 @@ extension Decimal {
 
     /// A fixed-point rendering with at most `scale` fraction digits and no exponent,
     /// trailing zeros removed (`0.00025`, `250`, `3.5`).
-    public func plainString(scale: Int = 10) -> String {
+    package func plainString(scale: Int = 10) -> String {
         var value = self
         var rounded = Decimal()
         NSDecimalRound(&rounded, &value, scale, .bankers)

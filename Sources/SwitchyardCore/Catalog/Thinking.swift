@@ -1,7 +1,7 @@
 /// Whether a model produces reasoning (`reasoning_content`) and what it does when a request
 /// does not say (`thinking.type`, `enable_thinking`, `reasoning_effort`). The catalog entry
 /// names the provider documentation each value comes from.
-public enum Thinking: String, Sendable, Hashable, CaseIterable {
+package enum Thinking: String, Sendable, Hashable, CaseIterable {
     /// The model never reasons.
     case none
     /// Reasons only when the request turns thinking on.
@@ -12,7 +12,7 @@ public enum Thinking: String, Sendable, Hashable, CaseIterable {
     case always
 
     /// Whether the model reasons for a request that asked for `requested` (nil: did not say).
-    public func isOn(requested: Bool?) -> Bool {
+    package func isOn(requested: Bool?) -> Bool {
         switch self {
         case .none: return false
         case .always: return true

@@ -1,39 +1,39 @@
 import Foundation
 
 /// Keys, the store and the usage ledger (`auth:`, `store:` and `ledger:` in the config).
-public struct AccessSettings: Sendable, Hashable {
+package struct AccessSettings: Sendable, Hashable {
     /// Whether chat requests need a virtual key. On by default with a config file; off in the
     /// embedded default (which says so at start-up).
-    public var authRequired: Bool
+    package var authRequired: Bool
     /// The environment variable holding the admin key for `/admin/keys` and `/admin/usage`.
-    public var adminKeyEnv = "SWITCHYARD_ADMIN_KEY"
+    package var adminKeyEnv = "SWITCHYARD_ADMIN_KEY"
     /// The admin key, read from `adminKeyEnv` at load; nil disables the admin API.
-    public var adminKey: Secret?
-    public var store: StoreLocation
+    package var adminKey: Secret?
+    package var store: StoreLocation
     /// How often keys, rate-limit counters and spend are synced with the store.
-    public var syncInterval: Duration = .seconds(1)
+    package var syncInterval: Duration = .seconds(1)
     /// How long keys may be served from memory while the store cannot be reached; after that,
     /// chat requests get 503 `store_unavailable` (when auth is on).
-    public var maxStale: Duration = .seconds(300)
+    package var maxStale: Duration = .seconds(300)
     /// Whether every request is written to the usage ledger.
-    public var ledgerEnabled = true
+    package var ledgerEnabled = true
     /// Records waiting to be written; when full, requests wait (back-pressure), never dropped.
-    public var ledgerQueueCapacity = 10_000
-    public var ledgerBatchSize = 500
-    public var ledgerFlushInterval: Duration = .milliseconds(200)
+    package var ledgerQueueCapacity = 10_000
+    package var ledgerBatchSize = 500
+    package var ledgerFlushInterval: Duration = .milliseconds(200)
     /// PostgreSQL only: monthly ledger partitions older than this are dropped. nil keeps all.
-    public var retentionMonths: Int?
+    package var retentionMonths: Int?
     /// Where uploaded files' content is kept (`store.files_dir`); nil: `switchyard-files` next
     /// to the SQLite database (or in the config's folder with PostgreSQL).
-    public var filesDirectory: String?
+    package var filesDirectory: String?
     /// The largest upload (`store.files_max_bytes`) and the most requests in a batch input file
     /// (`store.files_max_lines`): OpenAI's 200 MB and 50,000 by default.
-    public var filesMaxBytes = 200 << 20
-    public var filesMaxLines = 50_000
+    package var filesMaxBytes = 200 << 20
+    package var filesMaxLines = 50_000
 
     /// The files directory in use. `scratch` is the process's own temporary folder, used by the
     /// in-memory store (the caller knows the process; this code does not ask the system).
-    public func resolvedFilesDirectory(scratch: String) -> String {
+    package func resolvedFilesDirectory(scratch: String) -> String {
         if let filesDirectory { return filesDirectory }
         switch store {
         case .sqlite(let path):
@@ -44,11 +44,11 @@ public struct AccessSettings: Sendable, Hashable {
         }
     }
 
-    public init(authRequired: Bool, store: StoreLocation = .sqlite(path: "switchyard.db")) {
+    package init(authRequired: Bool, store: StoreLocation = .sqlite(path: "switchyard.db")) {
         self.authRequired = authRequired
         self.store = store
     }
 
     /// Whether the gateway needs a store at all.
-    public var needsStore: Bool { authRequired || ledgerEnabled || adminKey != nil }
+    package var needsStore: Bool { authRequired || ledgerEnabled || adminKey != nil }
 }

@@ -17,19 +17,19 @@ internal import Yams
 ///
 /// `concurrency`, `max_share`, `pause_check_s` and `off_peak` take effect live (a reload); the
 /// rest at the next start.
-public struct BatchSettings: Sendable, Hashable {
-    public var concurrency = 8
-    public var maxShare = 0.5
-    public var lease: Duration = .seconds(30)
-    public var poll: Duration = .seconds(1)
-    public var pauseCheck: Duration = .seconds(10)
+package struct BatchSettings: Sendable, Hashable {
+    package var concurrency = 8
+    package var maxShare = 0.5
+    package var lease: Duration = .seconds(30)
+    package var poll: Duration = .seconds(1)
+    package var pauseCheck: Duration = .seconds(10)
     /// Provider names or family names, and `default`.
-    public var offPeak: [String: BatchWindow] = [:]
+    package var offPeak: [String: BatchWindow] = [:]
 
-    public init() {}
+    package init() {}
 
     /// The off-peak window of `provider` (or its `family`, or the default); nil when the config has none.
-    public func offPeakWindow(provider: String?, family: String?) -> BatchWindow? {
+    package func offPeakWindow(provider: String?, family: String?) -> BatchWindow? {
         if let provider, let window = offPeak[provider] { return window }
         if let family, let window = offPeak[family] { return window }
         return offPeak["default"]

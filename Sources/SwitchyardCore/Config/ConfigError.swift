@@ -1,13 +1,13 @@
 /// A configuration problem, located: `switchyard.yaml:12:7: providers[0].deployments[1].base_url: …`.
-public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var file: String
-    public var line: Int?
-    public var column: Int?
+package struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
+    package var file: String
+    package var line: Int?
+    package var column: Int?
     /// The dotted path of the field (`providers[0].deployments[1].weight`).
-    public var field: String
-    public var message: String
+    package var field: String
+    package var message: String
 
-    public init(file: String, line: Int?, column: Int?, field: String, message: String) {
+    package init(file: String, line: Int?, column: Int?, field: String, message: String) {
         self.file = file
         self.line = line
         self.column = column
@@ -15,7 +15,7 @@ public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String {
+    package var description: String {
         var location = file
         if let line { location += ":\(line)" }
         if let column { location += ":\(column)" }

@@ -14,18 +14,18 @@
 /// upstream connection pool), everything under `auth`, `store` and `ledger` (the store and the
 /// ledger writer), `log` (the access log's file), `batch.lease_s` and `batch.poll_ms`. Such a change is
 /// reported and its running value kept.
-public struct ConfigReload: Sendable {
+package struct ConfigReload: Sendable {
     /// The config to run from now on: the new one, with every setting that needs a restart
     /// kept at its running value.
-    public var config: GatewayConfig
+    package var config: GatewayConfig
     /// Changes that take effect for new calls, e.g. `models (deepseek-v4-flash)`.
-    public var applied: [String]
+    package var applied: [String]
     /// Changes that need a restart, with the value kept, e.g. `server.port (8080 kept, file says 9090)`.
-    public var needsRestart: [String]
+    package var needsRestart: [String]
 
-    public var changedNothing: Bool { applied.isEmpty && needsRestart.isEmpty }
+    package var changedNothing: Bool { applied.isEmpty && needsRestart.isEmpty }
 
-    public init(running: GatewayConfig, next: GatewayConfig) {
+    package init(running: GatewayConfig, next: GatewayConfig) {
         var config = next
         var applied: [String] = []
         var restart: [String] = []

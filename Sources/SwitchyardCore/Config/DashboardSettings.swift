@@ -9,16 +9,16 @@ import Foundation
 ///   secure_cookie: auto    # auto: Secure when the request came over TLS (X-Forwarded-Proto: https
 ///                          # from a TLS-terminating proxy); always; never
 /// ```
-public struct DashboardSettings: Sendable, Hashable {
-    public enum SecureCookie: String, Sendable, Hashable, CaseIterable {
+package struct DashboardSettings: Sendable, Hashable {
+    package enum SecureCookie: String, Sendable, Hashable, CaseIterable {
         case auto, always, never
     }
 
-    public var enabled = true
-    public var sessionTTL: Duration = .seconds(43_200)
-    public var secureCookie = SecureCookie.auto
+    package var enabled = true
+    package var sessionTTL: Duration = .seconds(43_200)
+    package var secureCookie = SecureCookie.auto
 
-    public init(enabled: Bool = true, sessionTTL: Duration = .seconds(43_200), secureCookie: SecureCookie = .auto) {
+    package init(enabled: Bool = true, sessionTTL: Duration = .seconds(43_200), secureCookie: SecureCookie = .auto) {
         self.enabled = enabled
         self.sessionTTL = sessionTTL
         self.secureCookie = secureCookie

@@ -2,13 +2,13 @@ import Foundation
 
 /// An HTTP proxy that upstream calls go through: a CONNECT tunnel for https upstreams, the
 /// request in absolute form for http ones.
-public struct EgressProxy: Sendable, Hashable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
+package struct EgressProxy: Sendable, Hashable, CustomStringConvertible {
+    package var host: String
+    package var port: Int
     /// `Proxy-Authorization` value (`Basic …`) from the proxy URL's user info.
-    public var authorization: Secret?
+    package var authorization: Secret?
 
-    public init(host: String, port: Int, authorization: Secret? = nil) {
+    package init(host: String, port: Int, authorization: Secret? = nil) {
         self.host = host
         self.port = port
         self.authorization = authorization
@@ -16,7 +16,7 @@ public struct EgressProxy: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `http://[user:password@]host[:port]` (a bare `host:port` too, as curl does; the
     /// port defaults to 80); nil for anything else (SOCKS and https proxies are not supported).
-    public init?(url text: String) {
+    package init?(url text: String) {
         let withScheme = text.contains("://") ? text : "http://" + text
         guard let components = URLComponents(string: withScheme), components.scheme?.lowercased() == "http",
               var host = components.host, !host.isEmpty else { return nil }
@@ -32,13 +32,13 @@ public struct EgressProxy: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+    package var description: String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 
     /// The proxy for an upstream at `scheme://host` from the environment, with curl's rules:
     /// `https_proxy`/`HTTPS_PROXY` for https, `http_proxy` (lower case only, as curl) for http,
     /// and no proxy for a host that `no_proxy`/`NO_PROXY` lists. Loopback is not exempt unless
     /// listed.
-    public static func fromEnvironment(_ environment: [String: String], scheme: String, host: String) -> EgressProxy? {
+    package static func fromEnvironment(_ environment: [String: String], scheme: String, host: String) -> EgressProxy? {
         let names = scheme == "https" ? ["https_proxy", "HTTPS_PROXY"] : ["http_proxy"]
         guard let value = names.lazy.compactMap({ environment[$0] }).first(where: { !$0.isEmpty }) else { return nil }
         let noProxy = ["no_proxy", "NO_PROXY"].lazy.compactMap({ environment[$0] }).first(where: { !$0.isEmpty }) ?? ""
@@ -50,14 +50,14 @@ public struct EgressProxy: Sendable, Hashable, CustomStringConvertible {
 /// `NO_PROXY` as curl reads it: comma-separated entries; `*` exempts every host; a name exempts
 /// itself and its subdomains (a leading `.` is ignored); an IP address exempts that address; a
 /// CIDR block (`10.0.0.0/8`) exempts its addresses.
-public struct NoProxy: Sendable, Hashable {
+package struct NoProxy: Sendable, Hashable {
     let entries: [String]
 
-    public init(_ text: String) {
+    package init(_ text: String) {
         entries = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
     }
 
-    public func exempts(_ rawHost: String) -> Bool {
+    package func exempts(_ rawHost: String) -> Bool {
         var host = rawHost.lowercased()
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         while host.hasSuffix(".") { host.removeLast() }

@@ -5,7 +5,7 @@ extension GatewayConfig {
     /// Reads and validates a YAML config file. Every error names the file, line and field.
     /// API keys are read from the environment variables the file names; a missing one is named,
     /// never printed.
-    public static func load(path: String, environment: [String: String],
+    package static func load(path: String, environment: [String: String],
                             catalog: Catalog = .builtIn) throws(ConfigError) -> GatewayConfig {
         let text: String
         do {
@@ -16,7 +16,7 @@ extension GatewayConfig {
         return try parse(yaml: text, file: path, environment: environment, catalog: catalog)
     }
 
-    public static func parse(yaml: String, file: String, environment: [String: String],
+    package static func parse(yaml: String, file: String, environment: [String: String],
                              catalog: Catalog = .builtIn) throws(ConfigError) -> GatewayConfig {
         let root: Node
         do {

@@ -2,30 +2,30 @@ import Foundation
 
 /// The validated configuration the gateway runs with. Built by `GatewayConfig.load(...)` from a
 /// YAML file, or `GatewayConfig.embedded()` for the zero-setup default.
-public struct GatewayConfig: Sendable {
-    public var server: ServerSettings
-    public var timeouts: UpstreamTimeouts
-    public var catalog: Catalog
-    public var providers: [ProviderConfig]
-    public var routing = RoutingSettings()
+package struct GatewayConfig: Sendable {
+    package var server: ServerSettings
+    package var timeouts: UpstreamTimeouts
+    package var catalog: Catalog
+    package var providers: [ProviderConfig]
+    package var routing = RoutingSettings()
     /// Keys, store and ledger. The programmatic default (tests) has auth off and an in-memory store.
-    public var access = AccessSettings(authRequired: false, store: .memory)
+    package var access = AccessSettings(authRequired: false, store: .memory)
     /// Where the configuration came from (`embedded default` or the file path), for logs.
-    public var origin: String
+    package var origin: String
     /// When set (`metrics.bearer_token_env`), `GET /metrics` needs `Authorization: Bearer <it>`.
-    public var metricsBearerToken: Secret?
+    package var metricsBearerToken: Secret?
     /// One JSON line per request (`log:`), off by default.
-    public var accessLog = AccessLogSettings()
+    package var accessLog = AccessLogSettings()
     /// The exact-match response cache (`cache:`), off by default.
-    public var cache = CacheSettings()
+    package var cache = CacheSettings()
     /// OpenTelemetry traces (`telemetry:` and the `OTEL_*` variables), off by default.
-    public var traces = TraceSettings()
+    package var traces = TraceSettings()
     /// Batch jobs (`batch:`).
-    public var batch = BatchSettings()
+    package var batch = BatchSettings()
     /// The built-in dashboard (`dashboard:`), on while the admin API is.
-    public var dashboard = DashboardSettings()
+    package var dashboard = DashboardSettings()
 
-    public init(server: ServerSettings = .init(), timeouts: UpstreamTimeouts = .init(), catalog: Catalog,
+    package init(server: ServerSettings = .init(), timeouts: UpstreamTimeouts = .init(), catalog: Catalog,
                 providers: [ProviderConfig], origin: String) {
         self.server = server
         self.timeouts = timeouts
@@ -34,12 +34,12 @@ public struct GatewayConfig: Sendable {
         self.origin = origin
     }
 
-    public var deployments: [DeploymentConfig] { providers.flatMap(\.deployments) }
+    package var deployments: [DeploymentConfig] { providers.flatMap(\.deployments) }
 
     /// Every catalog model served by an in-process simulated provider of its family:
     /// no keys, no network.
     /// `environment` supplies the admin key (`SWITCHYARD_ADMIN_KEY`), as `load` does.
-    public static func embedded(catalog: Catalog = .builtIn, environment: [String: String] = [:]) -> GatewayConfig {
+    package static func embedded(catalog: Catalog = .builtIn, environment: [String: String] = [:]) -> GatewayConfig {
         var providers: [ProviderConfig] = []
         for family in ModelFamily.allCases {
             let models = catalog.models.filter { $0.family == family }
@@ -57,32 +57,32 @@ public struct GatewayConfig: Sendable {
     }
 }
 
-public struct ServerSettings: Sendable, Hashable {
-    public var host: String = "127.0.0.1"
-    public var port: Int = 8080
+package struct ServerSettings: Sendable, Hashable {
+    package var host: String = "127.0.0.1"
+    package var port: Int = 8080
     /// Largest accepted request body; larger ones get 413.
-    public var maxBodyBytes: Int = 10 << 20
+    package var maxBodyBytes: Int = 10 << 20
     /// Pending connections the kernel queues before the gateway accepts them. A burst of new
     /// clients beyond it sees dropped SYNs, each a one-second retransmit (also capped by the
     /// kernel's net.core.somaxconn).
-    public var backlog: Int = 4096
+    package var backlog: Int = 4096
     /// The whole request head must arrive within this (from the connection, or from the first
     /// byte of a later request); past it the client gets 408 and the connection closes.
-    public var headerTimeout: Duration = .seconds(10)
+    package var headerTimeout: Duration = .seconds(10)
     /// Longest pause between two reads of a request body (408 and close past it).
-    public var bodyTimeout: Duration = .seconds(10)
+    package var bodyTimeout: Duration = .seconds(10)
     /// How long a keep-alive connection may stay silent between requests.
-    public var idleTimeout: Duration = .seconds(60)
+    package var idleTimeout: Duration = .seconds(60)
     /// Open client connections; past it new connections are closed as they arrive.
-    public var maxConnections: Int = 10_000
+    package var maxConnections: Int = 10_000
     /// On SIGTERM, calls in flight may finish for this long; then they are cancelled.
-    public var shutdownGrace: Duration = .seconds(30)
+    package var shutdownGrace: Duration = .seconds(30)
     /// A client that takes no bytes of its answer for this long is disconnected.
-    public var clientStall: Duration = .seconds(30)
+    package var clientStall: Duration = .seconds(30)
     /// `GET /admin/health` without the admin key (it names deployments and their last errors).
-    public var publicHealth = false
+    package var publicHealth = false
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 10 << 20) {
+    package init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 10 << 20) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
@@ -90,18 +90,18 @@ public struct ServerSettings: Sendable, Hashable {
 }
 
 /// How long an upstream call may take.
-public struct UpstreamTimeouts: Sendable, Hashable {
+package struct UpstreamTimeouts: Sendable, Hashable {
     /// Establishing the TCP/TLS connection.
-    public var connect: Duration = .seconds(5)
+    package var connect: Duration = .seconds(5)
     /// Until the answer starts: the first content of a stream, or a whole non-streaming answer's
     /// response head. Past it the attempt fails over.
-    public var firstToken: Duration = .seconds(60)
+    package var firstToken: Duration = .seconds(60)
     /// Longest silence between two chunks of a stream once it has started.
-    public var streamIdle: Duration = .seconds(60)
+    package var streamIdle: Duration = .seconds(60)
     /// The whole request, every attempt included, first byte to last.
-    public var total: Duration = .seconds(600)
+    package var total: Duration = .seconds(600)
 
-    public init(connect: Duration = .seconds(5), firstToken: Duration = .seconds(60), streamIdle: Duration = .seconds(60),
+    package init(connect: Duration = .seconds(5), firstToken: Duration = .seconds(60), streamIdle: Duration = .seconds(60),
                 total: Duration = .seconds(600)) {
         self.connect = connect
         self.firstToken = firstToken
@@ -110,12 +110,12 @@ public struct UpstreamTimeouts: Sendable, Hashable {
     }
 }
 
-public struct ProviderConfig: Sendable, Hashable {
-    public var name: String
-    public var family: ModelFamily
-    public var deployments: [DeploymentConfig]
+package struct ProviderConfig: Sendable, Hashable {
+    package var name: String
+    package var family: ModelFamily
+    package var deployments: [DeploymentConfig]
 
-    public init(name: String, family: ModelFamily, deployments: [DeploymentConfig]) {
+    package init(name: String, family: ModelFamily, deployments: [DeploymentConfig]) {
         self.name = name
         self.family = family
         self.deployments = deployments
@@ -123,37 +123,37 @@ public struct ProviderConfig: Sendable, Hashable {
 }
 
 /// One place a model can be served from: a provider account in a region at a base URL.
-public struct DeploymentConfig: Sendable, Hashable {
-    public enum Endpoint: Sendable, Hashable {
+package struct DeploymentConfig: Sendable, Hashable {
+    package enum Endpoint: Sendable, Hashable {
         /// An OpenAI-compatible HTTP(S) API; `baseURL` ends before `/chat/completions`.
         case http(baseURL: String)
         /// The in-process simulator (embedded default).
         case simulator
     }
 
-    public var name: String
-    public var provider: String
-    public var family: ModelFamily
-    public var region: String
-    public var endpoint: Endpoint
-    public var apiKey: Secret?
+    package var name: String
+    package var provider: String
+    package var family: ModelFamily
+    package var region: String
+    package var endpoint: Endpoint
+    package var apiKey: Secret?
     /// The environment variable the key was read from (safe to print).
-    public var apiKeyEnv: String?
-    public var weight: Int
+    package var apiKeyEnv: String?
+    package var weight: Int
     /// Catalog model ID → the upstream's own model ID.
-    public var models: [String: String]
+    package var models: [String: String]
     /// Prices of this deployment where they differ from the catalog (regional prices, contracts).
-    public var prices: [String: Pricing] = [:]
+    package var prices: [String: Pricing] = [:]
     /// Whether the gateway checks this deployment periodically (`GET {base_url}/models`). Off by
     /// default: some providers bill or rate-limit even that.
-    public var probe = false
+    package var probe = false
     /// How its HTTPS upstream is verified, when not by the system's roots and the URL's host.
-    public var tls: DeploymentTLS?
+    package var tls: DeploymentTLS?
     /// The HTTP proxy its calls go through: its `proxy:`, else `https_proxy`/`http_proxy` as
     /// `no_proxy` allows; nil for none.
-    public var proxy: EgressProxy?
+    package var proxy: EgressProxy?
 
-    public init(name: String, provider: String, family: ModelFamily, region: String, endpoint: Endpoint, apiKey: Secret?,
+    package init(name: String, provider: String, family: ModelFamily, region: String, endpoint: Endpoint, apiKey: Secret?,
                 apiKeyEnv: String?, weight: Int, models: [String: String]) {
         self.name = name
         self.provider = provider
@@ -167,16 +167,16 @@ public struct DeploymentConfig: Sendable, Hashable {
     }
 
     /// The price of `model` here: the deployment's own, else the catalog's.
-    public func pricing(for model: CatalogModel) -> Pricing? { prices[model.id] ?? model.pricing }
+    package func pricing(for model: CatalogModel) -> Pricing? { prices[model.id] ?? model.pricing }
 }
 
 /// The access log: one JSON object per line, per request, to stdout or a file.
-public struct AccessLogSettings: Sendable, Hashable {
-    public var enabled = false
+package struct AccessLogSettings: Sendable, Hashable {
+    package var enabled = false
     /// Where the lines go; nil for stdout. Reopened on SIGUSR1 (for log rotation).
-    public var file: String?
+    package var file: String?
 
-    public init(enabled: Bool = false, file: String? = nil) {
+    package init(enabled: Bool = false, file: String? = nil) {
         self.enabled = enabled
         self.file = file
     }
@@ -184,12 +184,12 @@ public struct AccessLogSettings: Sendable, Hashable {
 
 /// A deployment's `tls:` — a private CA trusted for this deployment only, and the name its
 /// certificate must carry when the URL's host is not it (an IP address, an internal alias).
-public struct DeploymentTLS: Sendable, Hashable {
+package struct DeploymentTLS: Sendable, Hashable {
     /// A PEM file of CA certificates.
-    public var caFile: String?
-    public var serverName: String?
+    package var caFile: String?
+    package var serverName: String?
 
-    public init(caFile: String? = nil, serverName: String? = nil) {
+    package init(caFile: String? = nil, serverName: String? = nil) {
         self.caFile = caFile
         self.serverName = serverName
     }

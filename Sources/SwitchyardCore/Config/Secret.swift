@@ -1,10 +1,10 @@
 /// A credential. Its description is a mask, so that it cannot end up in a log line or an error
 /// by accident; read `value` only where the secret is really sent.
-public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
-    public let value: String
+package struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    package let value: String
 
-    public init(_ value: String) { self.value = value }
+    package init(_ value: String) { self.value = value }
 
-    public var description: String { "***" }
-    public var debugDescription: String { "Secret(***)" }
+    package var description: String { "***" }
+    package var debugDescription: String { "Secret(***)" }
 }

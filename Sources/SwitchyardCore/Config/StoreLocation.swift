@@ -1,13 +1,13 @@
 import Foundation
 
 /// Where the store is, parsed from `store:` in the config or `--store`.
-public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
+package enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     case sqlite(path: String)
     case memory
     case postgres(PostgresLocation)
 
     /// `sqlite:path`, a path ending in `.db`/`.sqlite`, `memory`, or `postgres://user[:password]@host[:port]/database`.
-    public init(parsing text: String, password: String? = nil) throws(StoreLocationError) {
+    package init(parsing text: String, password: String? = nil) throws(StoreLocationError) {
         let t = text.trimmingCharacters(in: .whitespaces)
         if t == "memory" || t == "sqlite::memory:" {
             self = .memory
@@ -24,7 +24,7 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .sqlite(let path): return "sqlite:\(path)"
         case .memory: return "memory"
@@ -33,16 +33,16 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
+package struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     // `var` so that a test or tool can point the same server at another database.
-    public var host: String
-    public var port: Int
-    public var user: String
-    public var password: String?
-    public var database: String
+    package var host: String
+    package var port: Int
+    package var user: String
+    package var password: String?
+    package var database: String
     /// `sslmode=require|verify-ca|verify-full`: TLS with certificate verification; `disable` or
     /// nothing: plain TCP (loopback, private networks).
-    public var requireTLS: Bool
+    package var requireTLS: Bool
 
     init(url: String, password: String?) throws(StoreLocationError) {
         guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
@@ -70,10 +70,10 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The URL without the password.
-    public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+    package var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
 }
 
-public struct StoreLocationError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct StoreLocationError: Error, CustomStringConvertible, Sendable {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// How the dashboard writes numbers, money and times (UTC throughout).
-public enum DashboardFormat {
+package enum DashboardFormat {
     /// `$12.34` from a dollar up; below, up to six significant digits (`$0.0000035`); `$0` for zero.
-    public static func usd(_ value: Decimal) -> String {
+    package static func usd(_ value: Decimal) -> String {
         if value == 0 { return "$0" }
         let negative = value < 0
         let magnitude = negative ? -value : value
@@ -26,12 +26,12 @@ public enum DashboardFormat {
     }
 
     /// `1,234,567`.
-    public static func integer(_ value: Int) -> String {
+    package static func integer(_ value: Int) -> String {
         grouped(String(value))
     }
 
     /// `12.3 ms`, `1.25 s`; `–` for no value.
-    public static func milliseconds(_ value: Double?) -> String {
+    package static func milliseconds(_ value: Double?) -> String {
         guard let value, value.isFinite, value > 0 else { return "–" }
         if value >= 1000 { return String(format: "%.2f s", value / 1000) }
         if value >= 100 { return String(format: "%.0f ms", value) }
@@ -39,13 +39,13 @@ public enum DashboardFormat {
     }
 
     /// `2.50 %`.
-    public static func percent(_ share: Double) -> String {
+    package static func percent(_ share: Double) -> String {
         guard share.isFinite else { return "–" }
         return String(format: "%.2f %%", share * 100)
     }
 
     /// `1.2k`, `3.4M` for chart axes.
-    public static func compact(_ value: Double) -> String {
+    package static func compact(_ value: Double) -> String {
         guard value.isFinite else { return "0" }
         let magnitude = abs(value)
         if magnitude >= 1e9 { return String(format: "%.1fG", value / 1e9) }
@@ -57,13 +57,13 @@ public enum DashboardFormat {
     }
 
     /// `2026-12-01 13:45:07`.
-    public static func time(_ date: Date) -> String {
+    package static func time(_ date: Date) -> String {
         let c = Calendar.utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         return String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
     }
 
     /// `2026-12-01`.
-    public static func day(_ date: Date) -> String {
+    package static func day(_ date: Date) -> String {
         let c = Calendar.utc.dateComponents([.year, .month, .day], from: date)
         return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
     }

@@ -6,25 +6,25 @@
 /// ```swift
 /// let row: HTML = "<tr><td>\(key.name)</td><td class=\"n\">\(key.limits.requestsPerMinute ?? 0)</td></tr>"
 /// ```
-public struct HTML: Sendable, Hashable, ExpressibleByStringInterpolation, CustomStringConvertible {
-    public private(set) var rendered: String
+package struct HTML: Sendable, Hashable, ExpressibleByStringInterpolation, CustomStringConvertible {
+    package private(set) var rendered: String
 
-    public init(stringLiteral value: String) { rendered = value }
-    public init(stringInterpolation: Interpolation) { rendered = stringInterpolation.output }
+    package init(stringLiteral value: String) { rendered = value }
+    package init(stringInterpolation: Interpolation) { rendered = stringInterpolation.output }
     private init(rendered: String) { self.rendered = rendered }
 
-    public var description: String { rendered }
+    package var description: String { rendered }
 
-    public static let empty = HTML(rendered: "")
+    package static let empty = HTML(rendered: "")
 
     /// Markup built elsewhere by our own code (an SVG chart, a constant); never for data.
-    public static func trusted(_ markup: String) -> HTML { HTML(rendered: markup) }
+    package static func trusted(_ markup: String) -> HTML { HTML(rendered: markup) }
 
-    public static func + (lhs: HTML, rhs: HTML) -> HTML { HTML(rendered: lhs.rendered + rhs.rendered) }
-    public static func += (lhs: inout HTML, rhs: HTML) { lhs.rendered += rhs.rendered }
+    package static func + (lhs: HTML, rhs: HTML) -> HTML { HTML(rendered: lhs.rendered + rhs.rendered) }
+    package static func += (lhs: inout HTML, rhs: HTML) { lhs.rendered += rhs.rendered }
 
     /// Text for an element's content or a quoted attribute value.
-    public static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -40,26 +40,26 @@ public struct HTML: Sendable, Hashable, ExpressibleByStringInterpolation, Custom
         return out
     }
 
-    public struct Interpolation: StringInterpolationProtocol {
+    package struct Interpolation: StringInterpolationProtocol {
         var output = ""
 
-        public init(literalCapacity: Int, interpolationCount: Int) {
+        package init(literalCapacity: Int, interpolationCount: Int) {
             output.reserveCapacity(literalCapacity + interpolationCount * 16)
         }
 
-        public mutating func appendLiteral(_ literal: String) { output += literal }
-        public mutating func appendInterpolation(_ text: String) { output += HTML.escape(text) }
-        public mutating func appendInterpolation(_ text: Substring) { output += HTML.escape(String(text)) }
+        package mutating func appendLiteral(_ literal: String) { output += literal }
+        package mutating func appendInterpolation(_ text: String) { output += HTML.escape(text) }
+        package mutating func appendInterpolation(_ text: Substring) { output += HTML.escape(String(text)) }
         /// nil is rendered as nothing.
-        public mutating func appendInterpolation(_ text: String?) { if let text { output += HTML.escape(text) } }
-        public mutating func appendInterpolation(_ html: HTML) { output += html.rendered }
-        public mutating func appendInterpolation(_ parts: [HTML]) { for part in parts { output += part.rendered } }
-        public mutating func appendInterpolation<Number: BinaryInteger>(_ number: Number) { output += String(number) }
+        package mutating func appendInterpolation(_ text: String?) { if let text { output += HTML.escape(text) } }
+        package mutating func appendInterpolation(_ html: HTML) { output += html.rendered }
+        package mutating func appendInterpolation(_ parts: [HTML]) { for part in parts { output += part.rendered } }
+        package mutating func appendInterpolation<Number: BinaryInteger>(_ number: Number) { output += String(number) }
     }
 }
 
 extension Array where Element == HTML {
-    public func joined(separator: HTML = .empty) -> HTML {
+    package func joined(separator: HTML = .empty) -> HTML {
         var out = HTML.empty
         for (index, part) in enumerated() {
             if index > 0 { out += separator }

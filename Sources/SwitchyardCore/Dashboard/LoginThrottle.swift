@@ -1,21 +1,21 @@
 /// Sign-in attempts per client address: after `maxFailures` wrong admin keys within `window`
 /// seconds, every attempt from that address is refused (429) for `block` seconds, right key or
 /// not. Pure: the caller passes the time (seconds on a monotonic clock) and holds the lock.
-public struct LoginThrottle: Sendable {
-    public var maxFailures = 5
-    public var window = 60.0
-    public var block = 60.0
+package struct LoginThrottle: Sendable {
+    package var maxFailures = 5
+    package var window = 60.0
+    package var block = 60.0
     /// Addresses remembered at most; past it the oldest entries go first (a flood of addresses
     /// costs bounded memory).
-    public var capacity = 10_000
+    package var capacity = 10_000
 
     private var failures: [String: [Double]] = [:]
     private var blockedUntil: [String: Double] = [:]
 
-    public init() {}
+    package init() {}
 
     /// Seconds until `address` may try again (rounded up), or nil when it may now.
-    public mutating func retryAfter(_ address: String, now: Double) -> Int? {
+    package mutating func retryAfter(_ address: String, now: Double) -> Int? {
         guard let until = blockedUntil[address] else { return nil }
         guard until > now else {
             blockedUntil[address] = nil
@@ -26,7 +26,7 @@ public struct LoginThrottle: Sendable {
 
     /// A wrong key from `address`; true when that one blocks it.
     @discardableResult
-    public mutating func failed(_ address: String, now: Double) -> Bool {
+    package mutating func failed(_ address: String, now: Double) -> Bool {
         var times = (failures[address] ?? []).filter { now - $0 < window }
         times.append(now)
         if times.count >= maxFailures {
@@ -41,7 +41,7 @@ public struct LoginThrottle: Sendable {
     }
 
     /// A right key: the address's earlier failures are forgotten.
-    public mutating func succeeded(_ address: String) {
+    package mutating func succeeded(_ address: String) {
         failures[address] = nil
     }
 

@@ -3,15 +3,15 @@ import Foundation
 /// Inline SVG charts of a time series for the dashboard: no script, no external file. Colours
 /// come from CSS classes (`bar`, `bar-alt`, `line`, `grid`, `tick`), so the page's light and
 /// dark themes apply; the SVG scales to its container (`viewBox`).
-public enum TimeChart {
-    public struct Point: Sendable, Hashable {
+package enum TimeChart {
+    package struct Point: Sendable, Hashable {
         /// The bucket's label on the axis and in the tooltip (`13:00`, `Dec 1`).
-        public var label: String
-        public var value: Double
+        package var label: String
+        package var value: Double
         /// A second value drawn over the first (errors over requests), or nil.
-        public var overlay: Double?
+        package var overlay: Double?
 
-        public init(label: String, value: Double, overlay: Double? = nil) {
+        package init(label: String, value: Double, overlay: Double? = nil) {
             self.label = label
             self.value = value
             self.overlay = overlay
@@ -21,7 +21,7 @@ public enum TimeChart {
     static let width = 640.0, height = 200.0, left = 72.0, right = 8.0, top = 12.0, bottom = 24.0
 
     /// Bars, one per bucket; `format` writes a value for the axis and tooltips.
-    public static func bars(_ title: String, _ points: [Point], overlayName: String? = nil, format: (Double) -> String) -> HTML {
+    package static func bars(_ title: String, _ points: [Point], overlayName: String? = nil, format: (Double) -> String) -> HTML {
         let maxY = niceMax(points.map { max($0.value, $0.overlay ?? 0) }.max() ?? 0)
         let plotW = width - left - right, plotH = height - top - bottom
         let slot = plotW / Double(max(1, points.count))
@@ -45,7 +45,7 @@ public enum TimeChart {
     }
 
     /// A line through the buckets' values (gaps where a bucket has no value: `value` < 0).
-    public static func line(_ title: String, _ points: [Point], format: (Double) -> String) -> HTML {
+    package static func line(_ title: String, _ points: [Point], format: (Double) -> String) -> HTML {
         let maxY = niceMax(points.map { max($0.value, $0.overlay ?? 0) }.max() ?? 0)
         let plotW = width - left - right, plotH = height - top - bottom
         let slot = plotW / Double(max(1, points.count))

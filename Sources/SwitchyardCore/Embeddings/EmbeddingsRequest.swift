@@ -5,34 +5,34 @@ import Foundation
 /// `dimensions`, `user`. The gateway always asks the upstream for floats and encodes base64
 /// itself (`EmbeddingsResponse`), so every family answers both formats; other fields pass
 /// through byte for byte.
-public struct EmbeddingsRequest: Sendable {
-    public enum Encoding: String, Sendable {
+package struct EmbeddingsRequest: Sendable {
+    package enum Encoding: String, Sendable {
         case float
         case base64
     }
 
     /// One input row.
-    public enum Input: Sendable, Hashable {
+    package enum Input: Sendable, Hashable {
         case text(String)
         case tokens([Int])
     }
 
-    public let document: JSONDocument
-    public let model: String
-    public let inputs: [Input]
-    public let encoding: Encoding
-    public let dimensions: Int?
+    package let document: JSONDocument
+    package let model: String
+    package let inputs: [Input]
+    package let encoding: Encoding
+    package let dimensions: Int?
     /// Models to fall back to (the `models` extension field, as on chat).
-    public let fallbackModels: [String]
+    package let fallbackModels: [String]
 
     /// OpenAI's own limits: 2,048 inputs per request, 2,048 dimensions at most on its models
     /// (Qwen's `text-embedding-v4` also stops at 2,048; GLM's `embedding-3` too).
-    public static let maxInputs = 2_048
-    public static let maxDimensions = 8_192
+    package static let maxInputs = 2_048
+    package static let maxDimensions = 8_192
     /// A token ID above this is no real vocabulary's.
     static let maxTokenID = 10_000_000
 
-    public init(body: [UInt8]) throws(OpenAIError) {
+    package init(body: [UInt8]) throws(OpenAIError) {
         let document: JSONDocument
         do {
             document = try JSONDocument(bytes: body, strict: true)
@@ -146,7 +146,7 @@ public struct EmbeddingsRequest: Sendable {
 
     /// The gateway's estimate of the prompt's tokens (admission reserves it): about four bytes
     /// of text per token (CJK text about one character per token), or the tokens given.
-    public var estimatedPromptTokens: Int {
+    package var estimatedPromptTokens: Int {
         var total = 0
         for input in inputs {
             switch input {
@@ -171,14 +171,14 @@ public struct EmbeddingsRequest: Sendable {
     }
 
     /// Whether any input is given as token IDs (some families take text only).
-    public var hasTokenInput: Bool {
+    package var hasTokenInput: Bool {
         inputs.contains { if case .tokens = $0 { return true } else { return false } }
     }
 
     /// The body to send upstream: `model` replaced with the deployment's model ID,
     /// `encoding_format` set to `float` (the gateway encodes base64 itself), the `models`
     /// extension removed. Everything else is the client's, unchanged.
-    public func upstreamBody(model upstreamModel: String) -> [UInt8] {
+    package func upstreamBody(model upstreamModel: String) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "{")]
         out.reserveCapacity(document.bytes.count + 32)
         for (key, value) in document.members(of: document.root) where key != "models" && key != "encoding_format" {

@@ -4,20 +4,20 @@ import Foundation
 /// `{"object":"list","data":[{"object":"embedding","index","embedding"}],"model","usage"}`.
 /// Vectors come back as the upstream wrote them (`float`) or as base64 of little-endian
 /// 32-bit floats (`base64`, what OpenAI's SDKs ask for by default).
-public struct EmbeddingsResponse: Sendable {
+package struct EmbeddingsResponse: Sendable {
     /// The vectors in input order, each as the raw JSON array the upstream sent.
-    public var vectors: [ArraySlice<UInt8>]
-    public var usage: TokenUsage?
+    package var vectors: [ArraySlice<UInt8>]
+    package var usage: TokenUsage?
 
-    public enum Problem: Error, Sendable, Hashable, CustomStringConvertible {
+    package enum Problem: Error, Sendable, Hashable, CustomStringConvertible {
         case notEmbeddings(String)
-        public var description: String {
+        package var description: String {
             switch self { case .notEmbeddings(let why): return why }
         }
     }
 
     /// Reads `document` (the upstream's JSON object) for `expected` inputs.
-    public init(document: JSONDocument, expected: Int) throws(Problem) {
+    package init(document: JSONDocument, expected: Int) throws(Problem) {
         guard let data = document.member("data", of: document.root), data.kind == .array else {
             throw .notEmbeddings("the answer has no 'data' array")
         }
@@ -51,7 +51,7 @@ public struct EmbeddingsResponse: Sendable {
 
     /// The client's body. `usage` is what the call is billed for (the upstream's or the
     /// estimate), shown as OpenAI does: `prompt_tokens` and `total_tokens`.
-    public func render(model: String, encoding: EmbeddingsRequest.Encoding, usage: TokenUsage) -> [UInt8] {
+    package func render(model: String, encoding: EmbeddingsRequest.Encoding, usage: TokenUsage) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(vectors.reduce(64) { $0 + $1.count + 48 } + 96)
         out.append(contentsOf: "{\"object\":\"list\",\"data\":[".utf8)
@@ -96,8 +96,8 @@ public struct EmbeddingsResponse: Sendable {
 
 /// The simulator's vectors: a deterministic unit vector per input, seeded by the input (its
 /// text, or its token IDs), so the same input always gets the same vector.
-public enum EmbeddingVector {
-    public static func unit(for input: EmbeddingsRequest.Input, dimensions: Int) -> [Float] {
+package enum EmbeddingVector {
+    package static func unit(for input: EmbeddingsRequest.Input, dimensions: Int) -> [Float] {
         let seedText: String
         switch input {
         case .text(let text): seedText = "t:" + text
@@ -118,7 +118,7 @@ public enum EmbeddingVector {
     }
 
     /// A vector as a JSON array.
-    public static func json(_ vector: [Float]) -> String {
+    package static func json(_ vector: [Float]) -> String {
         "[" + vector.map { $0.description }.joined(separator: ",") + "]"
     }
 }

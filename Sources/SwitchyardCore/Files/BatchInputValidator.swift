@@ -4,32 +4,32 @@ import Foundation
 /// `{"custom_id", "method": "POST", "url", "body"}` (OpenAI's Batch API input format), the
 /// `url` an endpoint batches run, the `custom_id` unique in the file, at most `maxLines` lines
 /// and `maxBytes` bytes. Errors name the line, counted from 1 as OpenAI does.
-public struct BatchInputValidator: Sendable {
-    public static let endpoints: Set<String> = ["/v1/chat/completions", "/v1/embeddings"]
-    public static let defaultMaxBytes = 200 << 20
-    public static let defaultMaxLines = 50_000
+package struct BatchInputValidator: Sendable {
+    package static let endpoints: Set<String> = ["/v1/chat/completions", "/v1/embeddings"]
+    package static let defaultMaxBytes = 200 << 20
+    package static let defaultMaxLines = 50_000
     /// A `custom_id` longer than this is refused (OpenAI's own limit is 512 characters).
-    public static let maxCustomIDBytes = 512
+    package static let maxCustomIDBytes = 512
 
-    public let maxBytes: Int
-    public let maxLines: Int
+    package let maxBytes: Int
+    package let maxLines: Int
     /// The longest line (one request): a line is held in memory while it is checked.
-    public let maxLineBytes: Int
-    public private(set) var bytes = 0
-    public private(set) var lines = 0
+    package let maxLineBytes: Int
+    package private(set) var bytes = 0
+    package private(set) var lines = 0
     /// Each line's `url`, counted (a batch's `endpoint` must match every line).
-    public private(set) var urls: [String: Int] = [:]
+    package private(set) var urls: [String: Int] = [:]
     private var line: [UInt8] = []
     private var seen: [String: Int] = [:]
     private var lineNumber = 0
 
-    public init(maxBytes: Int = defaultMaxBytes, maxLines: Int = defaultMaxLines, maxLineBytes: Int = 16 << 20) {
+    package init(maxBytes: Int = defaultMaxBytes, maxLines: Int = defaultMaxLines, maxLineBytes: Int = 16 << 20) {
         self.maxBytes = maxBytes
         self.maxLines = maxLines
         self.maxLineBytes = maxLineBytes
     }
 
-    public mutating func consume(_ chunk: [UInt8]) throws(OpenAIError) {
+    package mutating func consume(_ chunk: [UInt8]) throws(OpenAIError) {
         bytes += chunk.count
         guard bytes <= maxBytes else {
             throw OpenAIError(.requestTooLarge, "The file is larger than the limit of \(maxBytes) bytes.", param: "file")
@@ -53,7 +53,7 @@ public struct BatchInputValidator: Sendable {
     }
 
     /// The end of the file: checks a last line without a newline, and that there was one.
-    public mutating func finish() throws(OpenAIError) {
+    package mutating func finish() throws(OpenAIError) {
         if !line.isEmpty { try endLine() }
         guard lines > 0 else { throw OpenAIError(.invalidValue, "The file has no requests: it must hold one JSON request per line.", param: "file") }
     }

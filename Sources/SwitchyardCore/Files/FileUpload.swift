@@ -1,7 +1,7 @@
 /// `POST /v1/files` read as it arrives: the multipart body's `file` part is checked line by
 /// line (`BatchInputValidator`) and handed on to be written to disk; the `purpose` field is
 /// kept. Pure: bytes in, the file's bytes out, or an OpenAI error naming the problem.
-public struct FileUpload: Sendable {
+package struct FileUpload: Sendable {
     private var reader: MultipartReader
     private var validator: BatchInputValidator
     private enum Part { case none, file, purpose, other }
@@ -9,19 +9,19 @@ public struct FileUpload: Sendable {
     private var purposeBytes: [UInt8] = []
     private var sawFile = false
     private var sawPurpose = false
-    public private(set) var filename: String?
+    package private(set) var filename: String?
 
-    public struct Result: Sendable, Hashable {
-        public var purpose: String
-        public var filename: String
-        public var bytes: Int
-        public var lines: Int
+    package struct Result: Sendable, Hashable {
+        package var purpose: String
+        package var filename: String
+        package var bytes: Int
+        package var lines: Int
         /// Requests per `url` (a batch's endpoint must match all of them).
-        public var urls: [String: Int]
+        package var urls: [String: Int]
     }
 
     /// nil when `contentType` is not `multipart/form-data` with a boundary.
-    public init?(contentType: String, maxBytes: Int = BatchInputValidator.defaultMaxBytes, maxLines: Int = BatchInputValidator.defaultMaxLines,
+    package init?(contentType: String, maxBytes: Int = BatchInputValidator.defaultMaxBytes, maxLines: Int = BatchInputValidator.defaultMaxLines,
                  maxLineBytes: Int = 16 << 20) {
         guard let boundary = MultipartReader.boundary(contentType: contentType) else { return nil }
         reader = MultipartReader(boundary: boundary)
@@ -29,7 +29,7 @@ public struct FileUpload: Sendable {
     }
 
     /// The next bytes of the body; returns the file's bytes among them (to be written).
-    public mutating func consume(_ bytes: some Sequence<UInt8>) throws(OpenAIError) -> [[UInt8]] {
+    package mutating func consume(_ bytes: some Sequence<UInt8>) throws(OpenAIError) -> [[UInt8]] {
         let events: [MultipartReader.Event]
         do {
             events = try reader.consume(bytes)
@@ -72,7 +72,7 @@ public struct FileUpload: Sendable {
     }
 
     /// The body has ended: the file's totals, or what is wrong.
-    public mutating func finish() throws(OpenAIError) -> Result {
+    package mutating func finish() throws(OpenAIError) -> Result {
         do {
             try reader.finish()
         } catch {

@@ -2,8 +2,8 @@ import Foundation
 
 /// A `multipart/form-data` body read as it arrives (RFC 7578): bytes in, part events out, so a
 /// 200 MB upload streams to disk instead of sitting in memory. A pure state machine: no I/O.
-public struct MultipartReader: Sendable {
-    public enum Event: Sendable, Equatable {
+package struct MultipartReader: Sendable {
+    package enum Event: Sendable, Equatable {
         /// A part begins: its form field name and, for a file, its file name.
         case partStart(name: String, filename: String?)
         /// Bytes of the current part's content.
@@ -11,8 +11,8 @@ public struct MultipartReader: Sendable {
         case partEnd
     }
 
-    public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
-        public var description: String
+    package struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        package var description: String
     }
 
     private enum State {
@@ -34,7 +34,7 @@ public struct MultipartReader: Sendable {
 
     /// The boundary from a `Content-Type: multipart/form-data; boundary=…` value; nil when the
     /// type is not multipart/form-data or has no usable boundary.
-    public static func boundary(contentType: String) -> String? {
+    package static func boundary(contentType: String) -> String? {
         let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
         guard let type = parts.first, type.lowercased() == "multipart/form-data" else { return nil }
         for parameter in parts.dropFirst() {
@@ -48,15 +48,15 @@ public struct MultipartReader: Sendable {
         return nil
     }
 
-    public init(boundary: String) {
+    package init(boundary: String) {
         delimiter = Array("\r\n--\(boundary)".utf8)
         // The first boundary may start the body without a preceding CRLF.
         buffer = [0x0D, 0x0A]
     }
 
-    public var isDone: Bool { if case .done = state { return true } else { return false } }
+    package var isDone: Bool { if case .done = state { return true } else { return false } }
 
-    public mutating func consume(_ bytes: some Sequence<UInt8>) throws(Failure) -> [Event] {
+    package mutating func consume(_ bytes: some Sequence<UInt8>) throws(Failure) -> [Event] {
         if case .done = state { return [] }
         buffer.append(contentsOf: bytes)
         var events: [Event] = []
@@ -65,7 +65,7 @@ public struct MultipartReader: Sendable {
     }
 
     /// The body ended: an unfinished part is an error.
-    public func finish() throws(Failure) {
+    package func finish() throws(Failure) {
         guard isDone else { throw Failure(description: "the multipart body ended before its closing boundary") }
     }
 

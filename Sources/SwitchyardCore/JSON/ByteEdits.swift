@@ -1,22 +1,22 @@
 /// Replaces byte ranges of a text in one pass; used to rewrite a JSON body without re-encoding it.
-public struct ByteEdits {
+package struct ByteEdits {
     private var edits: [(range: Range<Int>, replacement: [UInt8])] = []
 
-    public init() {}
+    package init() {}
 
     /// Replace `range` with `replacement` (an empty range inserts).
-    public mutating func replace(_ range: Range<Int>, with replacement: String) {
+    package mutating func replace(_ range: Range<Int>, with replacement: String) {
         edits.append((range, Array(replacement.utf8)))
     }
 
-    public mutating func insert(_ text: String, at offset: Int) {
+    package mutating func insert(_ text: String, at offset: Int) {
         replace(offset..<offset, with: text)
     }
 
-    public var isEmpty: Bool { edits.isEmpty }
+    package var isEmpty: Bool { edits.isEmpty }
 
     /// The edited text. Edits must not overlap.
-    public func applied(to bytes: [UInt8]) -> [UInt8] {
+    package func applied(to bytes: [UInt8]) -> [UInt8] {
         if edits.isEmpty { return bytes }
         let sorted = edits.sorted { $0.range.lowerBound < $1.range.lowerBound }
         var out = [UInt8]()

@@ -4,14 +4,14 @@
 /// `usage`, …), and must pass everything else through untouched. So instead of decoding into a
 /// tree, `JSONDocument` validates the whole text once and then answers questions about ranges of
 /// it: nothing is copied or re-encoded unless asked for.
-public struct JSONDocument: Sendable {
-    public let bytes: [UInt8]
-    public let root: JSONValue
+package struct JSONDocument: Sendable {
+    package let bytes: [UInt8]
+    package let root: JSONValue
 
     /// Validates `bytes` as one JSON value (RFC 8259) surrounded by optional white space.
     /// `strict` (every client request body) also refuses an object with a key twice and bytes
     /// that are not UTF-8: what parsers disagree on.
-    public init(bytes: [UInt8], maxDepth: Int = 128, strict: Bool = false) throws(JSONSyntaxError) {
+    package init(bytes: [UInt8], maxDepth: Int = 128, strict: Bool = false) throws(JSONSyntaxError) {
         var scanner = JSONScanner(bytes: bytes, maxDepth: maxDepth, strict: strict)
         scanner.skipWhitespace()
         let root = try scanner.scanValue(depth: 0)
@@ -24,7 +24,7 @@ public struct JSONDocument: Sendable {
     }
 
     /// The members of an object, in document order.
-    public func members(of object: JSONValue) -> [(key: String, value: JSONValue)] {
+    package func members(of object: JSONValue) -> [(key: String, value: JSONValue)] {
         guard object.kind == .object else { return [] }
         var result: [(String, JSONValue)] = []
         forEachMember(of: object) { key, value in
@@ -36,7 +36,7 @@ public struct JSONDocument: Sendable {
 
     /// The value of `key` in `object`, or nil when absent (or `object` is not an object).
     /// With duplicate keys the last one wins, as in most JSON decoders.
-    public func member(_ key: String, of object: JSONValue) -> JSONValue? {
+    package func member(_ key: String, of object: JSONValue) -> JSONValue? {
         guard object.kind == .object else { return nil }
         let wanted = Array(key.utf8)
         var found: JSONValue?
@@ -49,7 +49,7 @@ public struct JSONDocument: Sendable {
 
     /// The byte range of a whole member, `"key": value`, together with one adjacent comma, so
     /// that removing it leaves valid JSON. Nil when absent.
-    public func memberRemovalRange(_ key: String, of object: JSONValue) -> Range<Int>? {
+    package func memberRemovalRange(_ key: String, of object: JSONValue) -> Range<Int>? {
         guard object.kind == .object else { return nil }
         let wanted = Array(key.utf8)
         var found: Range<Int>?
@@ -71,7 +71,7 @@ public struct JSONDocument: Sendable {
     }
 
     /// Follows a path of keys from the root (or from `start`).
-    public func value(at path: String..., from start: JSONValue? = nil) -> JSONValue? {
+    package func value(at path: String..., from start: JSONValue? = nil) -> JSONValue? {
         var current = start ?? root
         for key in path {
             guard let next = member(key, of: current) else { return nil }
@@ -81,7 +81,7 @@ public struct JSONDocument: Sendable {
     }
 
     /// The elements of an array, in order.
-    public func elements(of array: JSONValue) -> [JSONValue] {
+    package func elements(of array: JSONValue) -> [JSONValue] {
         guard array.kind == .array else { return [] }
         var result: [JSONValue] = []
         var scanner = JSONScanner(bytes: bytes, maxDepth: Int.max)
@@ -102,7 +102,7 @@ public struct JSONDocument: Sendable {
     }
 
     /// The first element of an array, without listing the rest.
-    public func firstElement(of array: JSONValue) -> JSONValue? {
+    package func firstElement(of array: JSONValue) -> JSONValue? {
         guard array.kind == .array else { return nil }
         var scanner = JSONScanner(bytes: bytes, maxDepth: Int.max)
         scanner.position = array.range.lowerBound + 1
@@ -112,13 +112,13 @@ public struct JSONDocument: Sendable {
     }
 
     /// A string value with its escapes decoded; nil for other kinds.
-    public func string(_ value: JSONValue) -> String? {
+    package func string(_ value: JSONValue) -> String? {
         guard value.kind == .string else { return nil }
         return JSONString.decode(bytes[(value.range.lowerBound + 1)..<(value.range.upperBound - 1)])
     }
 
     /// An integer value; nil for other kinds, fractions or values out of `Int` range.
-    public func int(_ value: JSONValue) -> Int? {
+    package func int(_ value: JSONValue) -> Int? {
         guard value.kind == .number else { return nil }
         var result = 0
         var negative = false
@@ -134,12 +134,12 @@ public struct JSONDocument: Sendable {
     }
 
     /// A number value as a `Double` (for parameters such as `temperature`, never for money).
-    public func double(_ value: JSONValue) -> Double? {
+    package func double(_ value: JSONValue) -> Double? {
         guard value.kind == .number else { return nil }
         return Double(String(decoding: bytes[value.range], as: UTF8.self))
     }
 
-    public func bool(_ value: JSONValue) -> Bool? {
+    package func bool(_ value: JSONValue) -> Bool? {
         switch value.kind {
         case .true: return true
         case .false: return false
@@ -148,7 +148,7 @@ public struct JSONDocument: Sendable {
     }
 
     /// The raw text of a value.
-    public func raw(_ value: JSONValue) -> ArraySlice<UInt8> { bytes[value.range] }
+    package func raw(_ value: JSONValue) -> ArraySlice<UInt8> { bytes[value.range] }
 
     // MARK: - Private
 
@@ -184,19 +184,19 @@ public struct JSONDocument: Sendable {
 }
 
 /// A value inside a `JSONDocument`: its kind and the byte range of its text.
-public struct JSONValue: Sendable, Hashable {
-    public enum Kind: Sendable, Hashable {
+package struct JSONValue: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
         case object, array, string, number, `true`, `false`, null
     }
 
-    public var kind: Kind
-    public var range: Range<Int>
+    package var kind: Kind
+    package var range: Range<Int>
 }
 
 /// Where and why a JSON text is malformed.
-public struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var offset: Int
-    public var reason: String
+package struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
+    package var offset: Int
+    package var reason: String
 
-    public var description: String { "\(reason) at byte \(offset)" }
+    package var description: String { "\(reason) at byte \(offset)" }
 }

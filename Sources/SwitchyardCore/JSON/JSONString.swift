@@ -1,7 +1,7 @@
 /// Encoding and decoding of JSON string literals.
-public enum JSONString {
+package enum JSONString {
     /// `value` as a quoted JSON string literal.
-    public static func quoted(_ value: String) -> String {
+    package static func quoted(_ value: String) -> String {
         var out = "\""
         out.reserveCapacity(value.utf8.count + 2)
         for scalar in value.unicodeScalars {

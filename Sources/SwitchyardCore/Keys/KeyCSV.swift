@@ -4,28 +4,28 @@ import Foundation
 /// may be quoted, a quote inside is doubled, lines end in LF or CRLF), a header row naming the
 /// columns. An import row becomes the JSON object `POST /admin/keys` takes, so it is validated
 /// by the same rules (`KeySpec`); secrets are never exported.
-public enum KeyCSV {
+package enum KeyCSV {
     /// Columns an import may have; `name` is required, the rest may be empty or absent.
     /// `models` lists model IDs or families separated by `;` or `,` (quote the cell for `,`).
-    public static let importColumns = ["name", "team", "models", "region", "rpm", "tpm", "budget_usd", "budget_period", "expires_at", "expires_in_days"]
+    package static let importColumns = ["name", "team", "models", "region", "rpm", "tpm", "budget_usd", "budget_period", "expires_at", "expires_in_days"]
 
     /// What an export writes, in this order (never a secret or a hash).
-    public static let exportColumns = ["id", "name", "team", "status", "models", "region", "rpm", "tpm", "budget_usd", "budget_period",
+    package static let exportColumns = ["id", "name", "team", "status", "models", "region", "rpm", "tpm", "budget_usd", "budget_period",
                                        "spent_usd", "expires_at", "created_at", "revoked_at", "key_hint"]
 
     /// The largest import the admin API takes in one request; the CLI sends bigger files in
     /// parts of this size.
-    public static let maxRowsPerRequest = 10_000
+    package static let maxRowsPerRequest = 10_000
 
-    public struct ParseError: Error, Equatable, CustomStringConvertible {
+    package struct ParseError: Error, Equatable, CustomStringConvertible {
         /// 1-based line of the file (the header is line 1).
-        public var line: Int
-        public var message: String
-        public var description: String { "line \(line): \(message)" }
+        package var line: Int
+        package var message: String
+        package var description: String { "line \(line): \(message)" }
     }
 
     /// The import's rows as `POST /admin/keys` bodies, each with its line in the file.
-    public static func importBodies(_ text: String) throws(ParseError) -> [(line: Int, json: String)] {
+    package static func importBodies(_ text: String) throws(ParseError) -> [(line: Int, json: String)] {
         let records = try parse(text)
         guard let header = records.first else { throw ParseError(line: 1, message: "the file is empty; the first line must name the columns (\(importColumns.joined(separator: ",")))") }
         let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
@@ -63,7 +63,7 @@ public enum KeyCSV {
     }
 
     /// One CSV line (no line end) of `fields`, quoted where needed.
-    public static func line(_ fields: [String]) -> String {
+    package static func line(_ fields: [String]) -> String {
         fields.map { field in
             guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || field.hasPrefix(" ") || field.hasSuffix(" ") else {
                 return neutralised(field)

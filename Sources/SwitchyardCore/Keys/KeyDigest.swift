@@ -1,14 +1,14 @@
 /// A key's SHA-256 as four words instead of a 64-character hex string: 32 bytes inline, no
 /// heap allocation, and hashed by one word (the digest is already uniformly random).
-public struct KeyDigest: Sendable, Hashable {
-    public var words: (UInt64, UInt64, UInt64, UInt64)
+package struct KeyDigest: Sendable, Hashable {
+    package var words: (UInt64, UInt64, UInt64, UInt64)
 
-    public init(words: (UInt64, UInt64, UInt64, UInt64)) {
+    package init(words: (UInt64, UInt64, UInt64, UInt64)) {
         self.words = words
     }
 
     /// From the 32 bytes of a SHA-256; nil for any other length.
-    public init?(bytes: some Collection<UInt8>) {
+    package init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 32 else { return nil }
         var words: [UInt64] = [0, 0, 0, 0]
         for (index, byte) in bytes.enumerated() { words[index / 8] = words[index / 8] << 8 | UInt64(byte) }
@@ -17,7 +17,7 @@ public struct KeyDigest: Sendable, Hashable {
 
     /// From 64 lower-case hex digits (`KeyHasher.digest`'s form); nil for anything else, so a
     /// stored hash in another form never matches a presented key.
-    public init?(hex: String) {
+    package init?(hex: String) {
         let text = Array(hex.utf8)
         guard text.count == 64, let a = Hex.word(text[0..<16]), let b = Hex.word(text[16..<32]), let c = Hex.word(text[32..<48]),
               let d = Hex.word(text[48..<64]) else { return nil }
@@ -25,14 +25,14 @@ public struct KeyDigest: Sendable, Hashable {
     }
 
     /// 64 lower-case hex digits.
-    public var hex: String { Hex.lowercase(words: [words.0, words.1, words.2, words.3]) }
+    package var hex: String { Hex.lowercase(words: [words.0, words.1, words.2, words.3]) }
 
     /// Equality without an early exit, so the time taken says nothing about how much matched.
-    public func constantTimeEquals(_ other: KeyDigest) -> Bool {
+    package func constantTimeEquals(_ other: KeyDigest) -> Bool {
         ((words.0 ^ other.words.0) | (words.1 ^ other.words.1) | (words.2 ^ other.words.2) | (words.3 ^ other.words.3)) == 0
     }
 
-    public static func == (a: KeyDigest, b: KeyDigest) -> Bool { a.constantTimeEquals(b) }
+    package static func == (a: KeyDigest, b: KeyDigest) -> Bool { a.constantTimeEquals(b) }
 
-    public func hash(into hasher: inout Hasher) { hasher.combine(words.0) }
+    package func hash(into hasher: inout Hasher) { hasher.combine(words.0) }
 }

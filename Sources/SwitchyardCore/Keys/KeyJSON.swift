@@ -2,7 +2,7 @@ import Foundation
 
 extension VirtualKey {
     /// The key as the admin API shows it. Never includes the hash or the secret.
-    public func json(spent: Decimal? = nil, now: Date = Date()) -> String {
+    package func json(spent: Decimal? = nil, now: Date = Date()) -> String {
         var fields: [String] = []
         fields.append("\"id\":" + JSONString.quoted(id))
         fields.append("\"name\":" + JSONString.quoted(name))

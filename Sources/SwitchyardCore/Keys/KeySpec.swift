@@ -2,25 +2,25 @@ import Foundation
 
 /// What an admin asks for when creating a key (`POST /admin/keys`), validated field by field.
 /// Unknown fields are rejected so that a typo (`rmp`) never silently means "unlimited".
-public struct KeySpec: Sendable, Hashable {
-    public var name: String
-    public var team: String?
-    public var allowedModels: [String] = []
-    public var region: String?
-    public var limits = RateLimits()
-    public var budget: Budget?
-    public var expiresAt: Date?
+package struct KeySpec: Sendable, Hashable {
+    package var name: String
+    package var team: String?
+    package var allowedModels: [String] = []
+    package var region: String?
+    package var limits = RateLimits()
+    package var budget: Budget?
+    package var expiresAt: Date?
 
-    public static let fields: Set<String> = ["name", "team", "models", "region", "rpm", "tpm", "budget_usd", "budget_period",
+    package static let fields: Set<String> = ["name", "team", "models", "region", "rpm", "tpm", "budget_usd", "budget_period",
                                              "expires_at", "expires_in_days"]
 
     /// The largest budget: amounts are kept in picodollars in an Int64 (about $9.2M).
-    public static let maxBudget: Decimal = 9_000_000
+    package static let maxBudget: Decimal = 9_000_000
 
-    public init(name: String) { self.name = name }
+    package init(name: String) { self.name = name }
 
     /// Parses a JSON body. Every error is a 400 naming the field (`param`).
-    public init(json body: [UInt8], catalog: Catalog, now: Date) throws(OpenAIError) {
+    package init(json body: [UInt8], catalog: Catalog, now: Date) throws(OpenAIError) {
         let document: JSONDocument
         do {
             document = try JSONDocument(bytes: body, maxDepth: 8, strict: true)

@@ -6,7 +6,7 @@ import Foundation
 /// of model lists, not one per key), and no Optionals in the record (sentinels instead). Two
 /// small indexes point into the array: digest → slot and id → slot. Keys are never removed
 /// (a revoked key stays, refused), so slots are stable.
-public struct KeyTable: Sendable {
+package struct KeyTable: Sendable {
     private struct Record: Sendable {
         /// Meaningful only when `hasDigest`; otherwise the stored hash is in `oddHashes`.
         var digest: KeyDigest
@@ -43,16 +43,16 @@ public struct KeyTable: Sendable {
     private var strings = Interner<String>()
     private var modelLists = Interner<[String]>()
 
-    public init() {}
+    package init() {}
 
-    public var count: Int { records.count }
+    package var count: Int { records.count }
 
     /// Distinct teams and regions, and distinct model lists, held once each.
-    public var internedCounts: (strings: Int, modelLists: Int) { (strings.count, modelLists.count) }
+    package var internedCounts: (strings: Int, modelLists: Int) { (strings.count, modelLists.count) }
 
     /// Makes room for `extra` more keys at once (a first load), growing at least geometrically
     /// so that many small reservations do not each copy the table.
-    public mutating func reserveCapacity(_ extra: Int) {
+    package mutating func reserveCapacity(_ extra: Int) {
         let needed = records.count + extra
         if needed > records.capacity { records.reserveCapacity(max(needed, records.capacity * 2)) }
         if needed > slotByDigest.capacity { slotByDigest.reserveCapacity(max(needed, slotByDigest.capacity * 2)) }
@@ -60,7 +60,7 @@ public struct KeyTable: Sendable {
     }
 
     /// Adds `key`, or replaces the key with its id (also when its hash changed).
-    public mutating func put(_ key: VirtualKey) {
+    package mutating func put(_ key: VirtualKey) {
         let digest = KeyDigest(hex: key.hash)
         let record = Record(
             digest: digest ?? KeyDigest(words: (0, 0, 0, 0)), id: key.id, name: key.name, hint: key.hint,
@@ -88,17 +88,17 @@ public struct KeyTable: Sendable {
     }
 
     /// The key whose hash is `digest`. The index compares digests without an early exit.
-    public func key(digest: KeyDigest) -> VirtualKey? {
+    package func key(digest: KeyDigest) -> VirtualKey? {
         guard let slot = slotByDigest[digest] else { return nil }
         return key(at: slot)
     }
 
-    public func key(id: String) -> VirtualKey? {
+    package func key(id: String) -> VirtualKey? {
         slotByID[id].map(key(at:))
     }
 
     /// Every key, in the order first put.
-    public var all: [VirtualKey] { records.indices.map { key(at: Int32($0)) } }
+    package var all: [VirtualKey] { records.indices.map { key(at: Int32($0)) } }
 
     private func key(at slot: Int32) -> VirtualKey {
         let record = records[Int(slot)]

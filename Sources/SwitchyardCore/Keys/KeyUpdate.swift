@@ -4,8 +4,8 @@ import Foundation
 /// A field set to `null` is cleared (no team, every model, no limit, no budget, no expiry); a
 /// value is checked exactly as `POST /admin/keys` checks it. The secret, the ID and the
 /// revocation never change here.
-public struct KeyUpdate: Sendable, Hashable {
-    public enum Change<Value: Sendable & Hashable>: Sendable, Hashable {
+package struct KeyUpdate: Sendable, Hashable {
+    package enum Change<Value: Sendable & Hashable>: Sendable, Hashable {
         case keep
         case clear
         case set(Value)
@@ -19,19 +19,19 @@ public struct KeyUpdate: Sendable, Hashable {
         }
     }
 
-    public var name: String?
-    public var team: Change<String> = .keep
-    public var allowedModels: Change<[String]> = .keep
-    public var region: Change<String> = .keep
-    public var requestsPerMinute: Change<Int> = .keep
-    public var tokensPerMinute: Change<Int> = .keep
-    public var budget: Change<Budget> = .keep
-    public var expiresAt: Change<Date> = .keep
+    package var name: String?
+    package var team: Change<String> = .keep
+    package var allowedModels: Change<[String]> = .keep
+    package var region: Change<String> = .keep
+    package var requestsPerMinute: Change<Int> = .keep
+    package var tokensPerMinute: Change<Int> = .keep
+    package var budget: Change<Budget> = .keep
+    package var expiresAt: Change<Date> = .keep
 
-    public init() {}
+    package init() {}
 
     /// Parses a JSON object of `KeySpec.fields`; at least one must be given.
-    public init(json body: [UInt8], catalog: Catalog, now: Date) throws(OpenAIError) {
+    package init(json body: [UInt8], catalog: Catalog, now: Date) throws(OpenAIError) {
         let document: JSONDocument
         do {
             document = try JSONDocument(bytes: body, maxDepth: 8, strict: true)
@@ -89,7 +89,7 @@ public struct KeyUpdate: Sendable, Hashable {
     }
 
     /// `key` with the changes made.
-    public func applied(to key: VirtualKey) -> VirtualKey {
+    package func applied(to key: VirtualKey) -> VirtualKey {
         var key = key
         if let name { key.name = name }
         key.team = team.applied(to: key.team)
@@ -103,5 +103,5 @@ public struct KeyUpdate: Sendable, Hashable {
     }
 
     /// Whether the update gives a key a budget.
-    public var setsBudget: Bool { if case .set = budget { return true } else { return false } }
+    package var setsBudget: Bool { if case .set = budget { return true } else { return false } }
 }

@@ -2,23 +2,23 @@ import Foundation
 
 /// A virtual API key: who may call, which models, how fast and for how much. The secret itself
 /// is never stored; `hash` is its SHA-256 and `hint` its last four characters for people.
-public struct VirtualKey: Sendable, Hashable {
-    public var id: String
-    public var name: String
-    public var team: String?
-    public var hash: String
-    public var hint: String
+package struct VirtualKey: Sendable, Hashable {
+    package var id: String
+    package var name: String
+    package var team: String?
+    package var hash: String
+    package var hint: String
     /// Catalog model IDs or family names (`qwen`) this key may use; empty means every model.
-    public var allowedModels: [String]
+    package var allowedModels: [String]
     /// Deployments in this region are preferred for this key's calls (as `x-switchyard-region`).
-    public var region: String?
-    public var limits: RateLimits
-    public var budget: Budget?
-    public var expiresAt: Date?
-    public var revokedAt: Date?
-    public var createdAt: Date
+    package var region: String?
+    package var limits: RateLimits
+    package var budget: Budget?
+    package var expiresAt: Date?
+    package var revokedAt: Date?
+    package var createdAt: Date
 
-    public init(id: String, name: String, team: String? = nil, hash: String, hint: String, allowedModels: [String] = [],
+    package init(id: String, name: String, team: String? = nil, hash: String, hint: String, allowedModels: [String] = [],
                 region: String? = nil, limits: RateLimits = .init(), budget: Budget? = nil, expiresAt: Date? = nil,
                 revokedAt: Date? = nil, createdAt: Date) {
         self.id = id
@@ -36,7 +36,7 @@ public struct VirtualKey: Sendable, Hashable {
     }
 
     /// Why this key may not be used at `now`, or nil when it may.
-    public func refusal(at now: Date) -> OpenAIError? {
+    package func refusal(at now: Date) -> OpenAIError? {
         if revokedAt != nil {
             return OpenAIError(.invalidAPIKey, "This API key has been revoked.")
         }
@@ -47,42 +47,42 @@ public struct VirtualKey: Sendable, Hashable {
     }
 
     /// Whether this key may call `model`: listed by ID, by alias target, or by family.
-    public func allows(_ model: CatalogModel) -> Bool {
+    package func allows(_ model: CatalogModel) -> Bool {
         allowedModels.isEmpty || allowedModels.contains(model.id) || allowedModels.contains(model.family.rawValue)
     }
 }
 
 /// Requests and tokens per minute; nil means unlimited.
-public struct RateLimits: Sendable, Hashable {
-    public var requestsPerMinute: Int?
-    public var tokensPerMinute: Int?
+package struct RateLimits: Sendable, Hashable {
+    package var requestsPerMinute: Int?
+    package var tokensPerMinute: Int?
 
-    public init(requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil) {
+    package init(requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil) {
         self.requestsPerMinute = requestsPerMinute
         self.tokensPerMinute = tokensPerMinute
     }
 
-    public var isUnlimited: Bool { requestsPerMinute == nil && tokensPerMinute == nil }
+    package var isUnlimited: Bool { requestsPerMinute == nil && tokensPerMinute == nil }
 }
 
 /// A spending cap in USD per calendar period (UTC).
-public struct Budget: Sendable, Hashable {
-    public var amount: Decimal
-    public var period: BudgetPeriod
+package struct Budget: Sendable, Hashable {
+    package var amount: Decimal
+    package var period: BudgetPeriod
 
-    public init(amount: Decimal, period: BudgetPeriod) {
+    package init(amount: Decimal, period: BudgetPeriod) {
         self.amount = amount
         self.period = period
     }
 
-    public var amountPicodollars: Int64 { Picodollars.from(amount) }
+    package var amountPicodollars: Int64 { Picodollars.from(amount) }
 }
 
-public enum BudgetPeriod: String, Sendable, Hashable, CaseIterable {
+package enum BudgetPeriod: String, Sendable, Hashable, CaseIterable {
     case day, month, total
 
     /// The start of the period containing `date`, in UTC; the epoch for `total`.
-    public func start(containing date: Date) -> Date {
+    package func start(containing date: Date) -> Date {
         let calendar = Calendar.utc
         switch self {
         case .day: return calendar.startOfDay(for: date)
@@ -92,7 +92,7 @@ public enum BudgetPeriod: String, Sendable, Hashable, CaseIterable {
     }
 
     /// When the period containing `date` ends; nil for `total`.
-    public func end(containing date: Date) -> Date? {
+    package func end(containing date: Date) -> Date? {
         let calendar = Calendar.utc
         let start = start(containing: date)
         switch self {
@@ -104,15 +104,15 @@ public enum BudgetPeriod: String, Sendable, Hashable, CaseIterable {
 }
 
 /// ISO 8601 in UTC with optional fractional seconds, for admin JSON and the ledger.
-public enum ISO8601 {
-    public static func format(_ date: Date) -> String {
+package enum ISO8601 {
+    package static func format(_ date: Date) -> String {
         date.formatted(.iso8601)
     }
 
     /// Accepts `2026-11-29T12:00:00Z`, with fractional seconds or an offset, or a bare date
     /// (`2026-11-29`, midnight UTC).
     /// A calendar date that does not exist (`2026-02-30`) is refused, not rolled over.
-    public static func parse(_ text: String) -> Date? {
+    package static func parse(_ text: String) -> Date? {
         guard text.utf8.count <= 40, dateExists(text) else { return nil }
         if let date = try? Date(text, strategy: .iso8601) { return date }
         if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }

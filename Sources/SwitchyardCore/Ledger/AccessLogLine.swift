@@ -3,8 +3,8 @@ import Foundation
 /// One access-log line: the JSON object of one request, without a newline. Built from the
 /// call's usage record, so the access log and the ledger can never disagree. Never bodies,
 /// never secrets: keys appear by ID only.
-public enum AccessLogLine {
-    public static func json(_ record: UsageRecord) -> String {
+package enum AccessLogLine {
+    package static func json(_ record: UsageRecord) -> String {
         var out = "{\"time\":" + JSONString.quoted(ISO8601.format(record.time))
         func field(_ name: String, _ value: String?) {
             out += ",\"" + name + "\":" + (value.map(JSONString.quoted) ?? "null")

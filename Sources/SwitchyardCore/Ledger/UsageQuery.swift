@@ -2,14 +2,14 @@ import Foundation
 
 /// `GET /admin/usage?from=&to=&group_by=&key=&team=&model=&provider=&deployment=`: a time range,
 /// a grouping and optional filters.
-public struct UsageQuery: Sendable, Hashable {
-    public enum Grouping: String, Sendable, CaseIterable {
+package struct UsageQuery: Sendable, Hashable {
+    package enum Grouping: String, Sendable, CaseIterable {
         case key, team, model, provider, deployment, day, hour, front
         /// One group, `all`: totals (and percentiles) over every row of the range.
         case all
 
         /// The ledger column grouped on (`day`, `hour` and `all` are expressions, see the stores).
-        public var column: String {
+        package var column: String {
             switch self {
             case .key: return "key_id"
             case .team: return "team"
@@ -25,15 +25,15 @@ public struct UsageQuery: Sendable, Hashable {
     }
 
     /// Rows are kept only when every filter set matches its column exactly.
-    public struct Filters: Sendable, Hashable {
-        public var keyID: String?
-        public var team: String?
+    package struct Filters: Sendable, Hashable {
+        package var keyID: String?
+        package var team: String?
         /// The served model (the catalog ID).
-        public var model: String?
-        public var provider: String?
-        public var deployment: String?
+        package var model: String?
+        package var provider: String?
+        package var deployment: String?
 
-        public init(keyID: String? = nil, team: String? = nil, model: String? = nil, provider: String? = nil, deployment: String? = nil) {
+        package init(keyID: String? = nil, team: String? = nil, model: String? = nil, provider: String? = nil, deployment: String? = nil) {
             self.keyID = keyID
             self.team = team
             self.model = model
@@ -42,7 +42,7 @@ public struct UsageQuery: Sendable, Hashable {
         }
 
         /// (column, value) of each filter set, in a fixed order.
-        public var columns: [(column: String, value: String)] {
+        package var columns: [(column: String, value: String)] {
             var out: [(String, String)] = []
             if let keyID { out.append(("key_id", keyID)) }
             if let team { out.append(("team", team)) }
@@ -52,18 +52,18 @@ public struct UsageQuery: Sendable, Hashable {
             return out
         }
 
-        public var isEmpty: Bool { columns.isEmpty }
+        package var isEmpty: Bool { columns.isEmpty }
 
         /// The query parameters that set these filters (`key`, `team`, `model`, `provider`, `deployment`).
-        public static let parameterNames = ["key", "team", "model", "provider", "deployment"]
+        package static let parameterNames = ["key", "team", "model", "provider", "deployment"]
     }
 
-    public var from: Date
-    public var to: Date
-    public var groupBy: Grouping
-    public var filters: Filters
+    package var from: Date
+    package var to: Date
+    package var groupBy: Grouping
+    package var filters: Filters
 
-    public init(from: Date, to: Date, groupBy: Grouping, filters: Filters = .init()) {
+    package init(from: Date, to: Date, groupBy: Grouping, filters: Filters = .init()) {
         self.from = from
         self.to = to
         self.groupBy = groupBy
@@ -71,10 +71,10 @@ public struct UsageQuery: Sendable, Hashable {
     }
 
     /// The query parameters `init(parameters:now:)` reads; `format` is the admin API's (`json` or `csv`).
-    public static let parameterNames: Set<String> = Set(["from", "to", "group_by", "format"] + Filters.parameterNames)
+    package static let parameterNames: Set<String> = Set(["from", "to", "group_by", "format"] + Filters.parameterNames)
 
     /// Parses query parameters. Defaults: this month so far (UTC), grouped by model.
-    public init(parameters: [String: String], now: Date) throws(OpenAIError) {
+    package init(parameters: [String: String], now: Date) throws(OpenAIError) {
         for key in parameters.keys.sorted() where !Self.parameterNames.contains(key) {
             throw .invalidRequest("Unknown query parameter '\(key.prefix(64))'; expected \(Self.parameterNames.sorted().joined(separator: ", ")).",
                                   param: String(key.prefix(64)))
@@ -109,6 +109,6 @@ public struct UsageQuery: Sendable, Hashable {
         }
     }
 
-    public var fromMilliseconds: Int64 { from.millisecondsSinceEpoch }
-    public var toMilliseconds: Int64 { to.millisecondsSinceEpoch }
+    package var fromMilliseconds: Int64 { from.millisecondsSinceEpoch }
+    package var toMilliseconds: Int64 { to.millisecondsSinceEpoch }
 }

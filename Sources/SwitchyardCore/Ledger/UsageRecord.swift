@@ -1,51 +1,51 @@
 import Foundation
 
 /// One row of the usage ledger: one client request, whatever its outcome.
-public struct UsageRecord: Sendable, Hashable {
+package struct UsageRecord: Sendable, Hashable {
     /// Unique per record (a UUID); makes a retried batch idempotent.
-    public var recordID: String
-    public var time: Date
-    public var requestID: String
+    package var recordID: String
+    package var time: Date
+    package var requestID: String
     /// The virtual key's ID; nil when authentication is off.
-    public var keyID: String?
-    public var team: String?
+    package var keyID: String?
+    package var team: String?
     /// The `model` the client asked for (`auto`, an alias, an ID).
-    public var requestedModel: String
+    package var requestedModel: String
     /// The catalog model that answered; nil when none did.
-    public var servedModel: String?
-    public var provider: String?
-    public var deployment: String?
-    public var region: String?
+    package var servedModel: String?
+    package var provider: String?
+    package var deployment: String?
+    package var region: String?
     /// The routing rule that chose the model (`explicit`, a rule name, …).
-    public var route: String?
-    public var attempts: Int
-    public var usage: TokenUsage
+    package var route: String?
+    package var attempts: Int
+    package var usage: TokenUsage
     /// nil when the model has no price (billed `unknown`, never $0) or nothing was served.
-    public var costPicodollars: Int64?
-    public var latencyMicroseconds: Int64
-    public var ttftMicroseconds: Int64?
+    package var costPicodollars: Int64?
+    package var latencyMicroseconds: Int64
+    package var ttftMicroseconds: Int64?
     /// The HTTP status the client got (499 when it went away first).
-    public var status: Int
+    package var status: Int
     /// The upstream error class or the gateway's error code, for failures.
-    public var errorClass: String?
-    public var stream: Bool
+    package var errorClass: String?
+    package var stream: Bool
     /// Where the token counts come from: the upstream's own usage, or the gateway's estimate
     /// (a stream cut short before its usage arrived). nil when nothing was counted.
-    public var usageSource: UsageSource?
+    package var usageSource: UsageSource?
     /// The front door the call came through.
-    public var front: Front = .chat
+    package var front: Front = .chat
     /// Answered from the response cache: no upstream call, no tokens spent, cost 0.
-    public var cacheHit = false
+    package var cacheHit = false
     /// For a cache hit, what the answer cost when it was made (nil otherwise, or unpriced).
-    public var costSavedPicodollars: Int64?
+    package var costSavedPicodollars: Int64?
     /// The call's trace (32 hex digits) when traces are on: the access log prints it, the
     /// ledger does not keep it.
-    public var traceID: String?
+    package var traceID: String?
     /// A batch line's call: the batch and the line's `custom_id` (nil for live calls).
-    public var batchID: String?
-    public var customID: String?
+    package var batchID: String?
+    package var customID: String?
 
-    public init(recordID: String = UUID().uuidString.lowercased(), time: Date, requestID: String, keyID: String?, team: String?, requestedModel: String, servedModel: String?,
+    package init(recordID: String = UUID().uuidString.lowercased(), time: Date, requestID: String, keyID: String?, team: String?, requestedModel: String, servedModel: String?,
                 provider: String?, deployment: String?, region: String?, route: String?, attempts: Int, usage: TokenUsage,
                 costPicodollars: Int64?, latencyMicroseconds: Int64, ttftMicroseconds: Int64?, status: Int, errorClass: String?,
                 stream: Bool) {
@@ -71,18 +71,18 @@ public struct UsageRecord: Sendable, Hashable {
     }
 
     /// The API a call came through: `/v1/chat/completions` or `/v1/messages`.
-    public enum Front: String, Sendable, Hashable, CaseIterable {
+    package enum Front: String, Sendable, Hashable, CaseIterable {
         case chat
         case messages
         /// `POST /v1/embeddings`.
         case embeddings
     }
 
-    public enum UsageSource: String, Sendable, Hashable {
+    package enum UsageSource: String, Sendable, Hashable {
         case upstream
         case estimated
     }
 
     /// Milliseconds since the epoch: how the ledger stores time in both databases.
-    public var timeMilliseconds: Int64 { time.millisecondsSinceEpoch }
+    package var timeMilliseconds: Int64 { time.millisecondsSinceEpoch }
 }

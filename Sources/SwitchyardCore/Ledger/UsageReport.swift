@@ -1,29 +1,29 @@
 import Foundation
 
 /// Totals of one group of ledger rows.
-public struct UsageGroup: Sendable, Hashable {
-    public var group: String
-    public var requests: Int
-    public var errors: Int
-    public var promptTokens: Int
-    public var completionTokens: Int
-    public var cachedTokens: Int
-    public var reasoningTokens: Int
-    public var cost: Decimal
+package struct UsageGroup: Sendable, Hashable {
+    package var group: String
+    package var requests: Int
+    package var errors: Int
+    package var promptTokens: Int
+    package var completionTokens: Int
+    package var cachedTokens: Int
+    package var reasoningTokens: Int
+    package var cost: Decimal
     /// Requests that were served by a model without a price: not in `cost`.
-    public var unpricedRequests: Int
-    public var latencyP50Ms: Double
-    public var latencyP95Ms: Double
-    public var latencyP99Ms: Double
+    package var unpricedRequests: Int
+    package var latencyP50Ms: Double
+    package var latencyP95Ms: Double
+    package var latencyP99Ms: Double
     /// Requests answered from the response cache, and what those answers cost when they were made.
-    public var cacheHits = 0
-    public var costSaved = Decimal(0)
+    package var cacheHits = 0
+    package var costSaved = Decimal(0)
     /// Time to the first content chunk, over the group's rows that have one (streams); 0 when none do.
-    public var ttftP50Ms = 0.0
-    public var ttftP95Ms = 0.0
-    public var ttftP99Ms = 0.0
+    package var ttftP50Ms = 0.0
+    package var ttftP95Ms = 0.0
+    package var ttftP99Ms = 0.0
 
-    public init(group: String, requests: Int, errors: Int, promptTokens: Int, completionTokens: Int, cachedTokens: Int,
+    package init(group: String, requests: Int, errors: Int, promptTokens: Int, completionTokens: Int, cachedTokens: Int,
                 reasoningTokens: Int, cost: Decimal, unpricedRequests: Int, latencyP50Ms: Double, latencyP95Ms: Double,
                 latencyP99Ms: Double) {
         self.group = group
@@ -40,29 +40,29 @@ public struct UsageGroup: Sendable, Hashable {
         self.latencyP99Ms = latencyP99Ms
     }
 
-    public var errorRate: Double { requests == 0 ? 0 : Double(errors) / Double(requests) }
+    package var errorRate: Double { requests == 0 ? 0 : Double(errors) / Double(requests) }
 }
 
 /// The answer to a usage query: groups sorted by cost, totals, and the month's projection.
-public struct UsageReport: Sendable, Hashable {
-    public var query: UsageQuery
-    public var groups: [UsageGroup]
+package struct UsageReport: Sendable, Hashable {
+    package var query: UsageQuery
+    package var groups: [UsageGroup]
     /// Spend from the start of the current month (UTC) to now, and where that rate ends the month.
-    public var monthToDate: Decimal
-    public var now: Date
+    package var monthToDate: Decimal
+    package var now: Date
 
-    public init(query: UsageQuery, groups: [UsageGroup], monthToDate: Decimal, now: Date) {
+    package init(query: UsageQuery, groups: [UsageGroup], monthToDate: Decimal, now: Date) {
         self.query = query
         self.groups = groups.sorted { ($0.cost, $0.requests, $0.group) > ($1.cost, $1.requests, $1.group) }
         self.monthToDate = monthToDate
         self.now = now
     }
 
-    public var totalCost: Decimal { groups.reduce(Decimal(0)) { $0 + $1.cost } }
-    public var totalRequests: Int { groups.reduce(0) { $0 + $1.requests } }
+    package var totalCost: Decimal { groups.reduce(Decimal(0)) { $0 + $1.cost } }
+    package var totalRequests: Int { groups.reduce(0) { $0 + $1.requests } }
 
     /// The month's spend if the month-to-date rate holds: spend ÷ elapsed share of the month.
-    public var projectedMonth: Decimal {
+    package var projectedMonth: Decimal {
         let start = BudgetPeriod.month.start(containing: now)
         let end = BudgetPeriod.month.end(containing: now)!
         let elapsed = now.timeIntervalSince(start)
@@ -73,7 +73,7 @@ public struct UsageReport: Sendable, Hashable {
         return monthToDate * total / done
     }
 
-    public var json: String {
+    package var json: String {
         var out = "{\"from\":" + JSONString.quoted(ISO8601.format(query.from))
         out += ",\"to\":" + JSONString.quoted(ISO8601.format(query.to))
         out += ",\"group_by\":" + JSONString.quoted(query.groupBy.rawValue)
@@ -102,7 +102,7 @@ public struct UsageReport: Sendable, Hashable {
 
     /// The report as CSV (RFC 4180): one line per group, the same figures as the JSON and
     /// `switchyard usage` (costs as exact decimals, latencies in ms with 3 decimals).
-    public var csv: String {
+    package var csv: String {
         var lines = ["\(query.groupBy.rawValue),requests,errors,error_rate,prompt_tokens,completion_tokens,cached_tokens,reasoning_tokens,"
             + "cost_usd,unpriced_requests,cache_hits,cost_saved_usd,latency_p50_ms,latency_p95_ms,latency_p99_ms,ttft_p50_ms,ttft_p95_ms,ttft_p99_ms"]
         for g in groups {
@@ -134,9 +134,9 @@ public struct UsageReport: Sendable, Hashable {
 }
 
 /// Nearest-rank percentiles of latencies, for stores that cannot compute them in SQL.
-public enum LatencyPercentiles {
+package enum LatencyPercentiles {
     /// `sorted` ascending, in microseconds; returns milliseconds.
-    public static func of(sorted: [Int64], _ quantile: Double) -> Double {
+    package static func of(sorted: [Int64], _ quantile: Double) -> Double {
         guard !sorted.isEmpty else { return 0 }
         let rank = Int((quantile * Double(sorted.count)).rounded(.up))
         return Double(sorted[min(sorted.count - 1, max(0, rank - 1))]) / 1000

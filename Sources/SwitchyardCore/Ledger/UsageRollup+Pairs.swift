@@ -12,27 +12,27 @@ import Foundation
 /// 0.8 % of the nearest-rank value; sums and counts exact).
 extension UsageRollup {
     /// A kept pair: entries of one `filter` value split by `group`, per `periodMilliseconds`.
-    public struct Pair: Sendable, Hashable {
-        public var filter: Dimension
-        public var group: Dimension
-        public var periodMilliseconds: Int64
+    package struct Pair: Sendable, Hashable {
+        package var filter: Dimension
+        package var group: Dimension
+        package var periodMilliseconds: Int64
     }
 
     /// Key × model per hour, and team × model per day (the scale issue's rollups).
-    public static let pairs: [Pair] = [
+    package static let pairs: [Pair] = [
         Pair(filter: .key, group: .model, periodMilliseconds: 3_600_000),
         Pair(filter: .team, group: .model, periodMilliseconds: 86_400_000),
     ]
 
-    public struct PairKey: Sendable, Hashable {
-        public var filter: Dimension
-        public var filterValue: String
-        public var group: Dimension
-        public var groupValue: String
+    package struct PairKey: Sendable, Hashable {
+        package var filter: Dimension
+        package var filterValue: String
+        package var group: Dimension
+        package var groupValue: String
         /// The UTC day's start, ms since the epoch.
-        public var periodMilliseconds: Int64
+        package var periodMilliseconds: Int64
 
-        public init(filter: Dimension, filterValue: String, group: Dimension, groupValue: String, periodMilliseconds: Int64) {
+        package init(filter: Dimension, filterValue: String, group: Dimension, groupValue: String, periodMilliseconds: Int64) {
             self.filter = filter
             self.filterValue = filterValue
             self.group = group
@@ -41,14 +41,14 @@ extension UsageRollup {
         }
 
         /// The order entries are written in (every writer the same: row locks are taken in it).
-        public static func ordered(_ a: PairKey, _ b: PairKey) -> Bool {
+        package static func ordered(_ a: PairKey, _ b: PairKey) -> Bool {
             (a.filter.rawValue, a.group.rawValue, a.filterValue, a.periodMilliseconds, a.groupValue)
                 < (b.filter.rawValue, b.group.rawValue, b.filterValue, b.periodMilliseconds, b.groupValue)
         }
     }
 
     /// The pair entries a record adds to: one per kept pair, in that pair's period.
-    public static func pairKeys(for record: UsageRecord) -> [PairKey] {
+    package static func pairKeys(for record: UsageRecord) -> [PairKey] {
         let ms = record.timeMilliseconds
         return pairs.map { pair in
             let period = pair.periodMilliseconds
@@ -58,7 +58,7 @@ extension UsageRollup {
         }
     }
 
-    public static func aggregatePairs(_ records: some Sequence<UsageRecord>, into totals: inout [PairKey: Totals]) {
+    package static func aggregatePairs(_ records: some Sequence<UsageRecord>, into totals: inout [PairKey: Totals]) {
         for record in records {
             for key in pairKeys(for: record) { totals[key, default: Totals()].add(record) }
         }
@@ -69,7 +69,7 @@ extension UsageRollup {
     /// pair is not kept, the query has no filter or more than one, filters on `(none)` (a NULL
     /// column, which the ledger's filter never matches), or cuts the pair's period (`from` not
     /// at a period's start, `to` neither at one nor now or later).
-    public static func pairPlan(_ query: UsageQuery, now: Date) -> (filter: Dimension, value: String, group: Dimension)? {
+    package static func pairPlan(_ query: UsageQuery, now: Date) -> (filter: Dimension, value: String, group: Dimension)? {
         let filters = query.filters.columns
         guard filters.count == 1, filters[0].value != "(none)", let filter = Dimension(column: filters[0].column),
               ![.all, .day, .hour].contains(query.groupBy), let group = Dimension(query.groupBy),
@@ -80,7 +80,7 @@ extension UsageRollup {
     }
 
     /// A report's groups from pair entries (grouped by their group value).
-    public static func pairGroups(_ entries: [(PairKey, Totals)]) -> [UsageGroup] {
+    package static func pairGroups(_ entries: [(PairKey, Totals)]) -> [UsageGroup] {
         var merged: [String: Totals] = [:]
         for (key, totals) in entries { merged[key.groupValue, default: Totals()].merge(totals) }
         return merged.map { $0.value.group($0.key) }

@@ -8,8 +8,8 @@ import Foundation
 /// Histogram buckets are log-linear (64 per power of two of the microseconds, exact below
 /// 64 µs), so a percentile read from them is within 0.8 % of the exact nearest-rank value (the
 /// bucket's middle is reported). Sums and counts are exact.
-public enum UsageRollup {
-    public enum Dimension: String, Sendable, Hashable, CaseIterable {
+package enum UsageRollup {
+    package enum Dimension: String, Sendable, Hashable, CaseIterable {
         /// Every row, per hour.
         case all
         /// Every row, per day (what long ranges grouped by day or in all read).
@@ -17,9 +17,9 @@ public enum UsageRollup {
         case key, team, model, provider, deployment, front
 
         /// Hours for `all`, days for the others.
-        public var periodMilliseconds: Int64 { self == .all ? 3_600_000 : 86_400_000 }
+        package var periodMilliseconds: Int64 { self == .all ? 3_600_000 : 86_400_000 }
 
-        public init?(_ grouping: UsageQuery.Grouping) {
+        package init?(_ grouping: UsageQuery.Grouping) {
             switch grouping {
             case .key: self = .key
             case .team: self = .team
@@ -32,7 +32,7 @@ public enum UsageRollup {
         }
 
         /// The ledger column of a filter (`key_id`, `team`, `served_model`, …).
-        public init?(column: String) {
+        package init?(column: String) {
             switch column {
             case "key_id": self = .key
             case "team": self = .team
@@ -56,36 +56,36 @@ public enum UsageRollup {
         }
     }
 
-    public struct Key: Sendable, Hashable {
-        public var dimension: Dimension
-        public var value: String
+    package struct Key: Sendable, Hashable {
+        package var dimension: Dimension
+        package var value: String
         /// The period's start, ms since the epoch (UTC).
-        public var periodMilliseconds: Int64
+        package var periodMilliseconds: Int64
 
-        public init(dimension: Dimension, value: String, periodMilliseconds: Int64) {
+        package init(dimension: Dimension, value: String, periodMilliseconds: Int64) {
             self.dimension = dimension
             self.value = value
             self.periodMilliseconds = periodMilliseconds
         }
     }
 
-    public struct Totals: Sendable, Hashable {
-        public var requests = 0
-        public var errors = 0
-        public var promptTokens = 0
-        public var completionTokens = 0
-        public var cachedTokens = 0
-        public var reasoningTokens = 0
-        public var costPicodollars: Int64 = 0
-        public var unpricedRequests = 0
-        public var cacheHits = 0
-        public var costSavedPicodollars: Int64 = 0
-        public var latency = Histogram()
-        public var ttft = Histogram()
+    package struct Totals: Sendable, Hashable {
+        package var requests = 0
+        package var errors = 0
+        package var promptTokens = 0
+        package var completionTokens = 0
+        package var cachedTokens = 0
+        package var reasoningTokens = 0
+        package var costPicodollars: Int64 = 0
+        package var unpricedRequests = 0
+        package var cacheHits = 0
+        package var costSavedPicodollars: Int64 = 0
+        package var latency = Histogram()
+        package var ttft = Histogram()
 
-        public init() {}
+        package init() {}
 
-        public mutating func add(_ r: UsageRecord) {
+        package mutating func add(_ r: UsageRecord) {
             requests += 1
             if r.status >= 400 { errors += 1 }
             promptTokens += r.usage.promptTokens
@@ -101,7 +101,7 @@ public enum UsageRollup {
 
         /// Adds `other` (counts saturate: an entry read back from the store may hold anything a
         /// hand edit put there, and must not trap the ledger writer).
-        public mutating func merge(_ other: Totals) {
+        package mutating func merge(_ other: Totals) {
             func add(_ a: Int, _ b: Int) -> Int {
                 let (sum, overflow) = a.addingReportingOverflow(b)
                 return overflow ? (b > 0 ? .max : .min) : sum
@@ -121,7 +121,7 @@ public enum UsageRollup {
         }
 
         /// The group a usage report shows for these totals.
-        public func group(_ name: String) -> UsageGroup {
+        package func group(_ name: String) -> UsageGroup {
             var group = UsageGroup(
                 group: name, requests: requests, errors: errors, promptTokens: promptTokens, completionTokens: completionTokens,
                 cachedTokens: cachedTokens, reasoningTokens: reasoningTokens, cost: Picodollars.usd(costPicodollars),
@@ -137,15 +137,15 @@ public enum UsageRollup {
 
     /// Counts per bucket of microseconds, log-linear: exact below 64 µs, then 64 buckets per
     /// power of two, so that a bucket's middle is within 0.8 % of any value in it.
-    public struct Histogram: Sendable, Hashable {
+    package struct Histogram: Sendable, Hashable {
         /// The buckets that have counts, ascending, and their counts (parallel arrays: a month
         /// of hourly entries merges and reads without hashing).
-        public private(set) var buckets: [Int] = []
-        public private(set) var counts: [Int] = []
+        package private(set) var buckets: [Int] = []
+        package private(set) var counts: [Int] = []
 
-        public init() {}
+        package init() {}
 
-        public static func bucket(_ microseconds: Int64) -> Int {
+        package static func bucket(_ microseconds: Int64) -> Int {
             let v = UInt64(max(0, microseconds))
             guard v >= 64 else { return Int(v) }
             let exponent = 63 - v.leadingZeroBitCount  // ≥ 6
@@ -154,14 +154,14 @@ public enum UsageRollup {
         }
 
         /// The middle of a bucket, in microseconds.
-        public static func value(of bucket: Int) -> Double {
+        package static func value(of bucket: Int) -> Double {
             guard bucket >= 64 else { return Double(bucket) }
             let exponent = (bucket - 64) / 64 + 6, sub = (bucket - 64) % 64
             let width = Double(UInt64(1) << UInt64(exponent - 6))
             return Double(64 + sub) * width + (width - 1) / 2
         }
 
-        public mutating func add(_ microseconds: Int64, count: Int = 1) {
+        package mutating func add(_ microseconds: Int64, count: Int = 1) {
             add(bucket: Self.bucket(microseconds), count: count)
         }
 
@@ -184,7 +184,7 @@ public enum UsageRollup {
             }
         }
 
-        public mutating func merge(_ other: Histogram) {
+        package mutating func merge(_ other: Histogram) {
             guard !other.buckets.isEmpty else { return }
             guard !buckets.isEmpty else {
                 self = other
@@ -222,15 +222,15 @@ public enum UsageRollup {
             counts = mergedCounts
         }
 
-        public var total: Int { counts.reduce(0, +) }
+        package var total: Int { counts.reduce(0, +) }
 
         /// The nearest-rank percentile, in milliseconds (0 when empty).
-        public func percentileMs(_ quantile: Double) -> Double {
+        package func percentileMs(_ quantile: Double) -> Double {
             percentilesMs([quantile])[0]
         }
 
         /// Several percentiles in one pass over the buckets.
-        public func percentilesMs(_ quantiles: [Double]) -> [Double] {
+        package func percentilesMs(_ quantiles: [Double]) -> [Double] {
             let n = total
             guard n > 0 else { return quantiles.map { _ in 0 } }
             let ranks = quantiles.map { max(1, Int(($0 * Double(n)).rounded(.up))) }
@@ -249,7 +249,7 @@ public enum UsageRollup {
         }
 
         /// `bucket:count,…`, buckets ascending.
-        public var text: String {
+        package var text: String {
             var out = ""
             out.reserveCapacity(buckets.count * 8)
             for index in buckets.indices {
@@ -262,7 +262,7 @@ public enum UsageRollup {
         }
 
         /// Reads `text` (a byte loop: a month of hourly entries is thousands of them).
-        public init(text: String) {
+        package init(text: String) {
             var bucket = 0, number = 0, inCount = false, digits = 0
             for byte in text.utf8 {
                 if byte >= 0x30 && byte <= 0x39 {
@@ -282,7 +282,7 @@ public enum UsageRollup {
     }
 
     /// The entries a record adds to: its hour (`all`), and its day under each other dimension.
-    public static func keys(for record: UsageRecord) -> [Key] {
+    package static func keys(for record: UsageRecord) -> [Key] {
         let ms = record.timeMilliseconds
         return Dimension.allCases.map { dimension in
             let period = dimension.periodMilliseconds
@@ -291,7 +291,7 @@ public enum UsageRollup {
         }
     }
 
-    public static func aggregate(_ records: some Sequence<UsageRecord>, into totals: inout [Key: Totals]) {
+    package static func aggregate(_ records: some Sequence<UsageRecord>, into totals: inout [Key: Totals]) {
         for record in records {
             for key in keys(for: record) { totals[key, default: Totals()].add(record) }
         }
@@ -302,7 +302,7 @@ public enum UsageRollup {
     /// filter with a grouping other than `day`, `all` or its own dimension, hours with a filter, or a range that cuts a period (`from`
     /// not at an hour's start — a day's for keys, teams, models, … —, `to` neither at one nor
     /// now or later; "now" allows 5 s, the time between a caller's clock and the store's).
-    public static func plan(_ query: UsageQuery, now: Date) -> (dimension: Dimension, value: String?)? {
+    package static func plan(_ query: UsageQuery, now: Date) -> (dimension: Dimension, value: String?)? {
         let filters = query.filters.columns
         let from = query.fromMilliseconds, to = query.toMilliseconds, nowMs = now.millisecondsSinceEpoch
         func covers(_ unit: Int64) -> Bool { from % unit == 0 && (to % unit == 0 || to >= nowMs - 5_000) && from >= 0 }
@@ -318,7 +318,7 @@ public enum UsageRollup {
     }
 
     /// The group label of an entry in a report grouped by `grouping`.
-    public static func label(_ key: Key, grouping: UsageQuery.Grouping) -> String {
+    package static func label(_ key: Key, grouping: UsageQuery.Grouping) -> String {
         let date = Date(timeIntervalSince1970: Double(key.periodMilliseconds) / 1000)
         switch grouping {
         case .all: return "all"
@@ -331,7 +331,7 @@ public enum UsageRollup {
     }
 
     /// A report's groups from rollup entries.
-    public static func groups(_ entries: [(Key, Totals)], grouping: UsageQuery.Grouping) -> [UsageGroup] {
+    package static func groups(_ entries: [(Key, Totals)], grouping: UsageQuery.Grouping) -> [UsageGroup] {
         var merged: [String: Totals] = [:]
         for (key, totals) in entries { merged[label(key, grouping: grouping), default: Totals()].merge(totals) }
         return merged.map { $0.value.group($0.key) }

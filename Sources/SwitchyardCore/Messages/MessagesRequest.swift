@@ -20,14 +20,14 @@
 ///
 /// Anything else — an unknown top-level field, a block type, an image inside a tool result,
 /// server tools — is refused with a 400 naming the field: never silently dropped.
-public struct MessagesRequest: Sendable {
+package struct MessagesRequest: Sendable {
     /// The chat completion request body.
-    public let chatBody: [UInt8]
-    public let model: String
-    public let stream: Bool
+    package let chatBody: [UInt8]
+    package let model: String
+    package let stream: Bool
     /// `thinking.type`: true for `enabled`, false for `disabled`, nil when absent.
-    public let reasoning: Bool?
-    public let stopSequences: [String]
+    package let reasoning: Bool?
+    package let stopSequences: [String]
 
     static let topLevelFields: Set<String> = [
         "model", "messages", "max_tokens", "system", "stop_sequences", "stream", "temperature", "top_p", "top_k",
@@ -36,7 +36,7 @@ public struct MessagesRequest: Sendable {
 
     /// Parses and translates a request body. `counting` (for `count_tokens`) does not require
     /// `max_tokens` and refuses `stream`.
-    public init(body: [UInt8], counting: Bool = false) throws(OpenAIError) {
+    package init(body: [UInt8], counting: Bool = false) throws(OpenAIError) {
         let d: JSONDocument
         do {
             d = try JSONDocument(bytes: body, strict: true)

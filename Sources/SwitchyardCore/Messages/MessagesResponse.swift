@@ -1,6 +1,6 @@
 /// Chat completion answers rendered as Messages API answers: a whole `message`, and the error
 /// shape. Pure: bytes in, bytes out.
-public enum MessagesResponse {
+package enum MessagesResponse {
     /// A chat completion body as a Messages `message`. Nil when the body is not a chat
     /// completion (the caller answers 502).
     ///
@@ -12,7 +12,7 @@ public enum MessagesResponse {
     ///   `content_filter` / `sensitive` → `refusal`;
     /// - usage: `input_tokens` is the prompt without its cached part, which is
     ///   `cache_read_input_tokens`.
-    public static func message(fromChatCompletion body: [UInt8], stopSequences: [String] = []) -> [UInt8]? {
+    package static func message(fromChatCompletion body: [UInt8], stopSequences: [String] = []) -> [UInt8]? {
         guard let d = try? JSONDocument(bytes: body), d.root.kind == .object,
               let choices = d.member("choices", of: d.root), let choice = d.firstElement(of: choices),
               let message = d.member("message", of: choice), message.kind == .object else { return nil }
@@ -56,7 +56,7 @@ public enum MessagesResponse {
     }
 
     /// The Messages `stop_reason` (and `stop_sequence`) for a chat `finish_reason`.
-    public static func stopReason(finish: String?, matchedStop: String? = nil) -> (String?, String?) {
+    package static func stopReason(finish: String?, matchedStop: String? = nil) -> (String?, String?) {
         switch finish {
         case nil: return (nil, nil)
         case "stop", "eos": return matchedStop.map { ("stop_sequence", $0) } ?? ("end_turn", nil)
@@ -85,7 +85,7 @@ public enum MessagesResponse {
 
     /// An error in the Messages API's shape and status:
     /// `{"type":"error","error":{"type":…,"message":…}}`.
-    public static func error(_ error: OpenAIError) -> (status: Int, body: String) {
+    package static func error(_ error: OpenAIError) -> (status: Int, body: String) {
         let (status, type) = errorKind(status: error.status)
         return (status, errorBody(type: type, message: error.message))
     }
@@ -94,7 +94,7 @@ public enum MessagesResponse {
     /// `invalid_request_error` (status kept), 401 → `authentication_error`, 403 →
     /// `permission_error`, 404 → `not_found_error`, 429 → `rate_limit_error`, 503 →
     /// `overloaded_error` with the Messages API's 529, any other 5xx → `api_error`.
-    public static func errorKind(status: Int) -> (status: Int, type: String) {
+    package static func errorKind(status: Int) -> (status: Int, type: String) {
         switch status {
         case 401: return (401, "authentication_error")
         case 403: return (403, "permission_error")
@@ -106,13 +106,13 @@ public enum MessagesResponse {
         }
     }
 
-    public static func errorBody(type: String, message: String) -> String {
+    package static func errorBody(type: String, message: String) -> String {
         "{\"type\":\"error\",\"error\":{\"type\":" + JSONString.quoted(type) + ",\"message\":" + JSONString.quoted(message) + "}}"
     }
 
     /// An OpenAI-shaped error body (`{"error":{"message","type","code",…}}`) as the Messages
     /// error for `status`. Nil when the body is not one.
-    public static func error(fromOpenAIBody body: [UInt8], status: Int) -> (status: Int, body: String)? {
+    package static func error(fromOpenAIBody body: [UInt8], status: Int) -> (status: Int, body: String)? {
         guard let d = try? JSONDocument(bytes: body), let error = d.member("error", of: d.root), error.kind == .object else { return nil }
         let message = d.member("message", of: error).flatMap(d.string) ?? "The request failed."
         let kind = errorKind(status: status)
@@ -128,7 +128,7 @@ public enum MessagesResponse {
     }
 
     /// `POST /v1/messages/count_tokens`'s answer.
-    public static func tokenCount(_ tokens: Int) -> [UInt8] {
+    package static func tokenCount(_ tokens: Int) -> [UInt8] {
         Array("{\"input_tokens\":\(max(0, tokens))}".utf8)
     }
 }

@@ -13,7 +13,7 @@
 /// - keep-alive comments become `ping` events; the gateway's cost (`usage.cost_usd` of the
 ///   usage chunk) becomes the comment `: x-switchyard-cost-usd=…` before `message_delta`, and
 ///   the gateway's own `: x-switchyard-…` comments pass through.
-public struct MessagesStreamTranslator: Sendable {
+package struct MessagesStreamTranslator: Sendable {
     private enum Block: Equatable {
         case text
         case thinking
@@ -36,14 +36,14 @@ public struct MessagesStreamTranslator: Sendable {
     /// The gateway's `cost_usd` from the usage chunk.
     private var cost: String?
 
-    public init(model: String, promptEstimate: Int, stopSequences: [String] = []) {
+    package init(model: String, promptEstimate: Int, stopSequences: [String] = []) {
         self.fallbackModel = model
         self.promptEstimate = promptEstimate
         self.stopSequences = stopSequences
     }
 
     /// Chat SSE bytes in; Messages SSE bytes out.
-    public mutating func consume(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+    package mutating func consume(_ bytes: some Sequence<UInt8>) -> [UInt8] {
         guard !ended else { return [] }
         let events: [SSEEvent]
         do {
@@ -57,7 +57,7 @@ public struct MessagesStreamTranslator: Sendable {
     }
 
     /// The end of the relayed stream: closes the message (unless it failed).
-    public mutating func finish() -> [UInt8] {
+    package mutating func finish() -> [UInt8] {
         guard !ended else { return [] }
         var out: [UInt8] = []
         for event in parser.finish() where !ended { handle(event, into: &out) }

@@ -5,7 +5,7 @@ import Foundation
 /// Costs are kept in whole picodollars when the prices allow it (every price with at most six
 /// decimals per million tokens, which is every real price list), so the hot path does integer
 /// arithmetic; other prices fall back to exact `Decimal`. Both print the same digits.
-public struct Cost: Sendable, Hashable {
+package struct Cost: Sendable, Hashable {
     private enum Amount: Sendable {
         case picodollars(Int64)
         case decimal(Decimal)
@@ -14,15 +14,15 @@ public struct Cost: Sendable, Hashable {
 
     private let amount: Amount
 
-    public static func usd(_ value: Decimal) -> Cost { Cost(amount: .decimal(value)) }
-    public static func picodollars(_ value: Int64) -> Cost { Cost(amount: .picodollars(value)) }
-    public static let unknown = Cost(amount: .unknown)
+    package static func usd(_ value: Decimal) -> Cost { Cost(amount: .decimal(value)) }
+    package static func picodollars(_ value: Int64) -> Cost { Cost(amount: .picodollars(value)) }
+    package static let unknown = Cost(amount: .unknown)
 
     /// Cost of `usage` at `pricing` (USD per 1M tokens), exact.
     ///
     /// Cached prompt tokens are billed at the cached-input rate and the rest of the prompt at the
     /// input rate; reasoning tokens are part of the completion and billed at the output rate.
-    public static func of(_ usage: TokenUsage, at pricing: Pricing?) -> Cost {
+    package static func of(_ usage: TokenUsage, at pricing: Pricing?) -> Cost {
         guard let pricing else { return .unknown }
         let cached = max(0, min(usage.cachedPromptTokens, usage.promptTokens))
         let uncached = max(0, usage.promptTokens) - cached
@@ -53,7 +53,7 @@ public struct Cost: Sendable, Hashable {
     }
 
     /// The header / JSON rendering: a plain decimal (`0.00000375`), or `unknown`.
-    public var headerValue: String {
+    package var headerValue: String {
         switch amount {
         case .picodollars(let value): return Self.plain(value)
         case .decimal(let value): return value.plainString(scale: 12)
@@ -62,7 +62,7 @@ public struct Cost: Sendable, Hashable {
     }
 
     /// The amount in USD; nil when unknown.
-    public var usd: Decimal? {
+    package var usd: Decimal? {
         switch amount {
         case .picodollars(let value): return Picodollars.usd(value)
         case .decimal(let value): return value
@@ -71,7 +71,7 @@ public struct Cost: Sendable, Hashable {
     }
 
     /// The amount in whole picodollars, rounded as the header is; nil when unknown.
-    public var picodollars: Int64? {
+    package var picodollars: Int64? {
         switch amount {
         case .picodollars(let value): return value
         case .decimal(let value): return Picodollars.from(value)
@@ -79,7 +79,7 @@ public struct Cost: Sendable, Hashable {
         }
     }
 
-    public var isKnown: Bool {
+    package var isKnown: Bool {
         if case .unknown = amount { return false }
         return true
     }
@@ -101,7 +101,7 @@ public struct Cost: Sendable, Hashable {
         return text
     }
 
-    public static func == (lhs: Cost, rhs: Cost) -> Bool {
+    package static func == (lhs: Cost, rhs: Cost) -> Bool {
         switch (lhs.amount, rhs.amount) {
         case (.unknown, .unknown): return true
         case (.unknown, _), (_, .unknown): return false
@@ -110,7 +110,7 @@ public struct Cost: Sendable, Hashable {
         }
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(usd)
     }
 }

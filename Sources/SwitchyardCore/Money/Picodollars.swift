@@ -6,40 +6,40 @@ import Foundation
 ///
 /// An `Int64` holds up to about 9.2 million USD, far above any single call; sums are taken in
 /// the database (PostgreSQL: `numeric`) or in `Int128`.
-public enum Picodollars {
-    public static let perDollar = Decimal(string: "1000000000000")!
+package enum Picodollars {
+    package static let perDollar = Decimal(string: "1000000000000")!
 
     /// The largest amount the gateway keeps for a call, a key's spend or a sum of them:
     /// $9,000,000 (budgets are capped at the same amount). Every sum saturates here instead of
     /// trapping, so no upstream answer and no stored row can crash the process.
-    public static let ceiling: Int64 = 9_000_000_000_000_000_000
+    package static let ceiling: Int64 = 9_000_000_000_000_000_000
 
     /// `a + b`, saturating at ±`ceiling`.
-    public static func add(_ a: Int64, _ b: Int64) -> Int64 {
+    package static func add(_ a: Int64, _ b: Int64) -> Int64 {
         let (sum, overflow) = a.addingReportingOverflow(b)
         if overflow { return b > 0 ? ceiling : -ceiling }
         return clamp(sum)
     }
 
     /// `a - b`, saturating at ±`ceiling`.
-    public static func subtract(_ a: Int64, _ b: Int64) -> Int64 {
+    package static func subtract(_ a: Int64, _ b: Int64) -> Int64 {
         let (difference, overflow) = a.subtractingReportingOverflow(b)
         if overflow { return b < 0 ? ceiling : -ceiling }
         return clamp(difference)
     }
 
-    public static func clamp(_ value: Int64) -> Int64 { min(ceiling, max(-ceiling, value)) }
+    package static func clamp(_ value: Int64) -> Int64 { min(ceiling, max(-ceiling, value)) }
 
     /// A stored amount read back: out of range (a row written by an older version, or by hand)
     /// comes back clamped to `0...ceiling`, with `repaired` set so the caller can warn.
-    public static func repaired(_ value: Int64) -> (value: Int64, repaired: Bool) {
+    package static func repaired(_ value: Int64) -> (value: Int64, repaired: Bool) {
         let clamped = min(ceiling, max(0, value))
         return (clamped, clamped != value)
     }
 
     /// A floating-point column value (SQLite stores an integer that overflowed as REAL) as a
     /// picodollar amount, never trapping: NaN is 0, anything beyond the range saturates.
-    public static func fromStored(_ value: Double) -> Int64 {
+    package static func fromStored(_ value: Double) -> Int64 {
         guard value.isFinite else { return value.isNaN ? 0 : (value > 0 ? ceiling : 0) }
         if value >= Double(ceiling) { return ceiling }
         if value <= -Double(ceiling) { return -ceiling }
@@ -48,7 +48,7 @@ public enum Picodollars {
 
     /// Rounds to the picodollar the way the cost header does (banker's rounding at 12 digits),
     /// clamped to ±`ceiling` ($9M; a single real call never comes close).
-    public static func from(_ usd: Decimal) -> Int64 {
+    package static func from(_ usd: Decimal) -> Int64 {
         var scaled = usd * perDollar
         var rounded = Decimal()
         NSDecimalRound(&rounded, &scaled, 0, .bankers)
@@ -58,9 +58,9 @@ public enum Picodollars {
         return NSDecimalNumber(decimal: rounded).int64Value
     }
 
-    public static func usd(_ picodollars: Int64) -> Decimal { Decimal(picodollars) / perDollar }
+    package static func usd(_ picodollars: Int64) -> Decimal { Decimal(picodollars) / perDollar }
 
-    public static func usd(_ picodollars: Int128) -> Decimal {
+    package static func usd(_ picodollars: Int128) -> Decimal {
         // Decimal has no Int128 initialiser; split into two exact halves.
         let high = picodollars / 1_000_000_000_000_000_000
         let low = picodollars % 1_000_000_000_000_000_000

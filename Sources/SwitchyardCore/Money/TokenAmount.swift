@@ -1,9 +1,9 @@
 import Foundation
 
 /// A token count written the way people say it: `10B`, `1.5M`, `250k`, `1000000`.
-public enum TokenAmount {
+package enum TokenAmount {
     /// Parses exactly (no floating point); nil for anything else, negatives included.
-    public static func parse(_ text: String) -> Decimal? {
+    package static func parse(_ text: String) -> Decimal? {
         var t = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "").replacingOccurrences(of: ",", with: "")
         guard let last = t.last else { return nil }
         var multiplier: Decimal = 1
@@ -20,7 +20,7 @@ public enum TokenAmount {
     }
 
     /// `10000000000` → `10B`, for labels.
-    public static func label(_ tokens: Decimal) -> String {
+    package static func label(_ tokens: Decimal) -> String {
         for (suffix, size) in [("T", Decimal(1_000_000_000_000)), ("B", 1_000_000_000), ("M", 1_000_000), ("K", 1_000)] where tokens >= size {
             return (tokens / size).plainString(scale: 3) + suffix
         }

@@ -2,29 +2,29 @@
 ///
 /// `cachedPromptTokens` is the part of `promptTokens` served from the provider's prompt cache;
 /// `reasoningTokens` is the part of `completionTokens` spent thinking.
-public struct TokenUsage: Sendable, Hashable {
-    public var promptTokens: Int
-    public var completionTokens: Int
-    public var cachedPromptTokens: Int
-    public var reasoningTokens: Int
+package struct TokenUsage: Sendable, Hashable {
+    package var promptTokens: Int
+    package var completionTokens: Int
+    package var cachedPromptTokens: Int
+    package var reasoningTokens: Int
 
-    public init(promptTokens: Int = 0, completionTokens: Int = 0, cachedPromptTokens: Int = 0, reasoningTokens: Int = 0) {
+    package init(promptTokens: Int = 0, completionTokens: Int = 0, cachedPromptTokens: Int = 0, reasoningTokens: Int = 0) {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.cachedPromptTokens = cachedPromptTokens
         self.reasoningTokens = reasoningTokens
     }
 
-    public var totalTokens: Int { promptTokens + completionTokens }
+    package var totalTokens: Int { promptTokens + completionTokens }
 
     /// No real call reports more than this in any field.
-    public static let plausibleMaximum = 100_000_000
+    package static let plausibleMaximum = 100_000_000
 
     /// Why these counts cannot come from a real call, or nil when they can: a field that is
     /// negative or above 100,000,000, or prompt + completion above 4× the model's context
     /// window. An upstream that reports such usage is treated as a bad response (never billed
     /// as is: the numbers would drain a budget or overflow a sum).
-    public func implausibility(contextWindow: Int?) -> String? {
+    package func implausibility(contextWindow: Int?) -> String? {
         for (name, value) in [("prompt_tokens", promptTokens), ("completion_tokens", completionTokens),
                               ("cached_tokens", cachedPromptTokens), ("reasoning_tokens", reasoningTokens)] {
             if value < 0 { return "\(name) is negative (\(value))" }
@@ -38,7 +38,7 @@ public struct TokenUsage: Sendable, Hashable {
 
     /// Cached tokens within the prompt, reasoning tokens within the completion (call only on
     /// plausible usage).
-    public var normalized: TokenUsage {
+    package var normalized: TokenUsage {
         TokenUsage(promptTokens: promptTokens, completionTokens: completionTokens,
                    cachedPromptTokens: max(0, min(cachedPromptTokens, promptTokens)),
                    reasoningTokens: max(0, min(reasoningTokens, completionTokens)))

@@ -1,21 +1,21 @@
 import Foundation
 
 /// A monthly (or any period's) token volume and its mix, priced exactly.
-public struct Workload: Sendable, Hashable {
-    public var tokens: Decimal
+package struct Workload: Sendable, Hashable {
+    package var tokens: Decimal
     /// Share of the tokens that are prompt (input) tokens, 0…1; the rest are output.
-    public var inputShare: Decimal
+    package var inputShare: Decimal
     /// Share of the input tokens served from the provider's prompt cache, 0…1.
-    public var cachedShare: Decimal
+    package var cachedShare: Decimal
 
-    public init(tokens: Decimal, inputShare: Decimal = Decimal(string: "0.5")!, cachedShare: Decimal = 0) {
+    package init(tokens: Decimal, inputShare: Decimal = Decimal(string: "0.5")!, cachedShare: Decimal = 0) {
         self.tokens = tokens
         self.inputShare = inputShare
         self.cachedShare = cachedShare
     }
 
     /// The cost of the whole volume at `pricing` (USD per 1M tokens).
-    public func cost(at pricing: Pricing) -> Decimal {
+    package func cost(at pricing: Pricing) -> Decimal {
         let million = tokens / 1_000_000
         let input = million * inputShare
         let cached = input * cachedShare
@@ -24,21 +24,21 @@ public struct Workload: Sendable, Hashable {
     }
 
     /// The effective price per 1M tokens of this mix.
-    public func blendedRate(at pricing: Pricing) -> Decimal {
+    package func blendedRate(at pricing: Pricing) -> Decimal {
         inputShare * (1 - cachedShare) * pricing.inputPer1M + inputShare * cachedShare * pricing.cachedInputPer1M + (1 - inputShare) * pricing.outputPer1M
     }
 }
 
 /// What a workload costs on each model, cheapest first; models without a price come last.
-public enum CostProjection {
-    public struct Row: Sendable, Hashable {
-        public var model: CatalogModel
+package enum CostProjection {
+    package struct Row: Sendable, Hashable {
+        package var model: CatalogModel
         /// Nil when the model has no price.
-        public var cost: Decimal?
-        public var ratePer1M: Decimal?
+        package var cost: Decimal?
+        package var ratePer1M: Decimal?
     }
 
-    public static func rows(_ workload: Workload, models: [CatalogModel]) -> [Row] {
+    package static func rows(_ workload: Workload, models: [CatalogModel]) -> [Row] {
         let rows = models.map { model in
             Row(model: model, cost: model.pricing.map(workload.cost(at:)), ratePer1M: model.pricing.map(workload.blendedRate(at:)))
         }
@@ -53,15 +53,15 @@ public enum CostProjection {
     }
 
     /// One share of a multi-region split.
-    public struct RegionShare: Sendable, Hashable {
-        public var deployment: String
-        public var region: String
-        public var tokens: Decimal
-        public var cost: Decimal?
+    package struct RegionShare: Sendable, Hashable {
+        package var deployment: String
+        package var region: String
+        package var tokens: Decimal
+        package var cost: Decimal?
     }
 
     /// The workload split over the deployments serving `model`, by weight, each at its own price.
-    public static func split(_ workload: Workload, model: CatalogModel, deployments: [DeploymentConfig]) -> [RegionShare] {
+    package static func split(_ workload: Workload, model: CatalogModel, deployments: [DeploymentConfig]) -> [RegionShare] {
         let serving = deployments.filter { $0.models[model.id] != nil }
         let totalWeight = serving.reduce(0) { $0 + max(0, $1.weight) }
         return serving.map { d in
@@ -76,7 +76,7 @@ public enum CostProjection {
 extension Decimal {
     /// Money for people: exact to a millionth of a dollar, at least two decimals (`250.00`,
     /// `0.0035`).
-    public var usdString: String {
+    package var usdString: String {
         var value = self
         var rounded = Decimal()
         NSDecimalRound(&rounded, &value, 6, .bankers)

@@ -2,17 +2,17 @@ import Foundation
 
 /// The workload the ledger recorded, scaled to a whole month: `switchyard cost --from-ledger`
 /// prices it on every model.
-public struct LedgerProjection: Sendable, Hashable {
+package struct LedgerProjection: Sendable, Hashable {
     /// Tokens recorded in the range.
-    public var recordedTokens: Decimal
+    package var recordedTokens: Decimal
     /// The recorded tokens scaled from the range's length to a 30-day month.
-    public var workload: Workload
-    public var recordedCost: Decimal
+    package var workload: Workload
+    package var recordedCost: Decimal
 
-    public static let monthSeconds = Decimal(30 * 86_400)
+    package static let monthSeconds = Decimal(30 * 86_400)
 
     /// nil when the range recorded no tokens.
-    public init?(groups: [UsageGroup], from: Date, to: Date) {
+    package init?(groups: [UsageGroup], from: Date, to: Date) {
         let prompt = groups.reduce(0) { $0 + $1.promptTokens }
         let completion = groups.reduce(0) { $0 + $1.completionTokens }
         let cached = groups.reduce(0) { $0 + $1.cachedTokens }

@@ -2,18 +2,18 @@ import Foundation
 
 /// The seed's model-choice framework as data plus a scorer: given requirements, every catalog
 /// model is checked against them and the eligible ones are ranked, with the reasons.
-public enum Recommender {
-    public struct Requirements: Sendable, Hashable {
-        public var needs: Set<Capability> = []
+package enum Recommender {
+    package struct Requirements: Sendable, Hashable {
+        package var needs: Set<Capability> = []
         /// The most a model may cost, USD per 1M tokens (its input/output average).
-        public var budgetPer1M: Decimal?
-        public var minTokensPerSecond: Double?
+        package var budgetPer1M: Decimal?
+        package var minTokensPerSecond: Double?
         /// Milliseconds; checked only against measured figures.
-        public var p99SLOMs: Double?
+        package var p99SLOMs: Double?
         /// Measured figures per model ID (from `switchyard bench --json`), preferred to the catalog's.
-        public var measured: [String: Measurement] = [:]
+        package var measured: [String: Measurement] = [:]
 
-        public init(needs: Set<Capability> = [], budgetPer1M: Decimal? = nil, minTokensPerSecond: Double? = nil, p99SLOMs: Double? = nil,
+        package init(needs: Set<Capability> = [], budgetPer1M: Decimal? = nil, minTokensPerSecond: Double? = nil, p99SLOMs: Double? = nil,
                     measured: [String: Measurement] = [:]) {
             self.needs = needs
             self.budgetPer1M = budgetPer1M
@@ -23,26 +23,26 @@ public enum Recommender {
         }
     }
 
-    public struct Measurement: Sendable, Hashable {
-        public var p99Ms: Double?
-        public var tokensPerSecond: Double?
+    package struct Measurement: Sendable, Hashable {
+        package var p99Ms: Double?
+        package var tokensPerSecond: Double?
 
-        public init(p99Ms: Double? = nil, tokensPerSecond: Double? = nil) {
+        package init(p99Ms: Double? = nil, tokensPerSecond: Double? = nil) {
             self.p99Ms = p99Ms
             self.tokensPerSecond = tokensPerSecond
         }
     }
 
-    public struct Recommendation: Sendable, Hashable {
-        public var model: CatalogModel
-        public var eligible: Bool
+    package struct Recommendation: Sendable, Hashable {
+        package var model: CatalogModel
+        package var eligible: Bool
         /// "✓ …" for requirements met, "✗ …" for those failed, "· …" for notes.
-        public var reasons: [String]
+        package var reasons: [String]
         /// Position in the seed framework's preference for these needs (nil: not preferred).
-        public var preference: Int?
+        package var preference: Int?
     }
 
-    public static func rank(_ requirements: Requirements, catalog: Catalog) -> [Recommendation] {
+    package static func rank(_ requirements: Requirements, catalog: Catalog) -> [Recommendation] {
         let preferred = RoutePolicy.seedDefault.decide(features(for: requirements), catalog: catalog, isServed: { _ in true })
         let all = catalog.models.map { model in
             evaluate(model, requirements, preference: preferred.models.firstIndex(of: model.id), rule: preferred.rule)
@@ -144,7 +144,7 @@ public enum Recommender {
 
     /// A `switchyard.yaml` snippet: the top model with the next ones as its fallback chain,
     /// and an `auto` rule for requests with these needs.
-    public static func configSnippet(_ ranked: [Recommendation], requirements: Requirements) -> String? {
+    package static func configSnippet(_ ranked: [Recommendation], requirements: Requirements) -> String? {
         let top = ranked.filter(\.eligible).prefix(3).map(\.model.id)
         guard !top.isEmpty else { return nil }
         var when: [String] = []

@@ -3,11 +3,11 @@
 /// (locked, inactive: sent with HTTP 429 but no rate limit), `1000–1004` auth, `1210–1215`
 /// parameters, `1261` prompt too long; provider-apis.md §5, §7.6). Streams may also end with
 /// `finish_reason` `sensitive`, `network_error` or `model_context_window_exceeded`.
-public struct GLMAdapter: ProviderAdapter {
-    public var family: ModelFamily { .glm }
-    public init() {}
+package struct GLMAdapter: ProviderAdapter {
+    package var family: ModelFamily { .glm }
+    package init() {}
 
-    public func classify(status: Int, error: UpstreamErrorBody) -> UpstreamErrorClass {
+    package func classify(status: Int, error: UpstreamErrorBody) -> UpstreamErrorClass {
         if let code = error.code.flatMap({ Int($0) }) {
             switch code {
             case 1301: return .contentFilter
@@ -25,7 +25,7 @@ public struct GLMAdapter: ProviderAdapter {
         return StandardErrorClassifier.classify(status: status, error: error)
     }
 
-    public func failure(forFinishReason reason: String) -> UpstreamErrorClass? {
+    package func failure(forFinishReason reason: String) -> UpstreamErrorClass? {
         switch reason {
         case "sensitive": return .contentFilter
         case "network_error": return .server

@@ -2,11 +2,11 @@
 /// (older pages: 403); `engine_overloaded_error` arrives as HTTP 429 but is overload, not a rate
 /// limit; "Input token length too long" is a context-length error (provider-apis.md §4, §7.6).
 /// Thinking mode needs `reasoning_content` back in tool turns.
-public struct KimiAdapter: ProviderAdapter {
-    public var family: ModelFamily { .kimi }
-    public init() {}
+package struct KimiAdapter: ProviderAdapter {
+    package var family: ModelFamily { .kimi }
+    package init() {}
 
-    public func classify(status: Int, error: UpstreamErrorBody) -> UpstreamErrorClass {
+    package func classify(status: Int, error: UpstreamErrorBody) -> UpstreamErrorClass {
         switch error.type {
         case "content_filter": return .contentFilter
         case "engine_overloaded_error": return .overloaded
@@ -21,7 +21,7 @@ public struct KimiAdapter: ProviderAdapter {
         return StandardErrorClassifier.classify(status: status, error: error)
     }
 
-    public func prepare(_ body: [UInt8], for model: CatalogModel, stream: Bool) -> PreparedBody {
+    package func prepare(_ body: [UInt8], for model: CatalogModel, stream: Bool) -> PreparedBody {
         ThinkingToolTurnRule.prepare(body, for: model, family: "Kimi")
     }
 }

@@ -1,9 +1,9 @@
 /// Plain OpenAI-compatible upstreams (OpenAI, vLLM, Ollama, …).
-public struct OpenAIAdapter: ProviderAdapter {
-    public var family: ModelFamily { .openai }
-    public init() {}
+package struct OpenAIAdapter: ProviderAdapter {
+    package var family: ModelFamily { .openai }
+    package init() {}
 
-    public func classify(status: Int, error: UpstreamErrorBody) -> UpstreamErrorClass {
+    package func classify(status: Int, error: UpstreamErrorBody) -> UpstreamErrorClass {
         StandardErrorClassifier.classify(status: status, error: error)
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// What differs between provider families on the wire, beyond plain OpenAI compatibility.
 /// One conforming type per family (`DeepSeekAdapter`, `QwenAdapter`, …); the gateway asks
 /// `ProviderAdapters.adapter(for:)` and never branches on a provider name itself.
-public protocol ProviderAdapter: Sendable {
+package protocol ProviderAdapter: Sendable {
     var family: ModelFamily { get }
     /// The error class of an upstream error response.
     func classify(status: Int, error: UpstreamErrorBody) -> UpstreamErrorClass
@@ -20,16 +20,16 @@ public protocol ProviderAdapter: Sendable {
 }
 
 extension ProviderAdapter {
-    public func failure(forFinishReason reason: String) -> UpstreamErrorClass? { nil }
-    public func prepare(_ body: [UInt8], for model: CatalogModel, stream: Bool) -> PreparedBody { .send(body) }
-    public func prepareEmbeddings(_ body: [UInt8], request: EmbeddingsRequest, for model: CatalogModel) -> PreparedBody {
+    package func failure(forFinishReason reason: String) -> UpstreamErrorClass? { nil }
+    package func prepare(_ body: [UInt8], for model: CatalogModel, stream: Bool) -> PreparedBody { .send(body) }
+    package func prepareEmbeddings(_ body: [UInt8], request: EmbeddingsRequest, for model: CatalogModel) -> PreparedBody {
         EmbeddingsRules.limits(body, request: request, for: model)
     }
 }
 
 /// The checks every family's embeddings request gets: the model's input limit.
-public enum EmbeddingsRules {
-    public static func limits(_ body: [UInt8], request: EmbeddingsRequest, for model: CatalogModel) -> PreparedBody {
+package enum EmbeddingsRules {
+    package static func limits(_ body: [UInt8], request: EmbeddingsRequest, for model: CatalogModel) -> PreparedBody {
         if let most = model.maxEmbeddingInputs, request.inputs.count > most {
             return .reject("'input' holds \(request.inputs.count) items; \(model.id) takes at most \(most) per request. Split the input.")
         }
@@ -37,8 +37,8 @@ public enum EmbeddingsRules {
     }
 }
 
-public enum ProviderAdapters {
-    public static func adapter(for family: ModelFamily) -> any ProviderAdapter {
+package enum ProviderAdapters {
+    package static func adapter(for family: ModelFamily) -> any ProviderAdapter {
         switch family {
         case .deepseek: return DeepSeekAdapter()
         case .qwen: return QwenAdapter()
@@ -51,19 +51,19 @@ public enum ProviderAdapters {
 
 /// The fields of an upstream error body, read leniently from any of the shapes providers use:
 /// `{"error":{"message","type","code"}}`, `{"code","message"}`, a bare string, or nothing.
-public struct UpstreamErrorBody: Sendable, Hashable {
-    public var message: String?
-    public var type: String?
+package struct UpstreamErrorBody: Sendable, Hashable {
+    package var message: String?
+    package var type: String?
     /// Codes may be strings (`"1301"`, `"Arrearage"`) or numbers; both become strings here.
-    public var code: String?
+    package var code: String?
 
-    public init(message: String? = nil, type: String? = nil, code: String? = nil) {
+    package init(message: String? = nil, type: String? = nil, code: String? = nil) {
         self.message = message
         self.type = type
         self.code = code
     }
 
-    public init(bytes: [UInt8]) {
+    package init(bytes: [UInt8]) {
         guard let document = try? JSONDocument(bytes: bytes), document.root.kind == .object else {
             let text = String(decoding: bytes.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             self.init(message: text.isEmpty ? nil : text)
@@ -72,7 +72,7 @@ public struct UpstreamErrorBody: Sendable, Hashable {
         self.init(document: document, object: document.root)
     }
 
-    public init(document: JSONDocument, object: JSONValue) {
+    package init(document: JSONDocument, object: JSONValue) {
         var source = object
         if let error = document.member("error", of: object) {
             if error.kind == .object {

@@ -5,11 +5,11 @@
 ///
 /// Open-source Qwen3 models think by default and reject non-streaming calls with thinking on, so
 /// a non-streaming call that does not set `enable_thinking` goes with `enable_thinking: false`.
-public struct QwenAdapter: ProviderAdapter {
-    public var family: ModelFamily { .qwen }
-    public init() {}
+package struct QwenAdapter: ProviderAdapter {
+    package var family: ModelFamily { .qwen }
+    package init() {}
 
-    public func classify(status: Int, error: UpstreamErrorBody) -> UpstreamErrorClass {
+    package func classify(status: Int, error: UpstreamErrorBody) -> UpstreamErrorClass {
         if error.mentions("free allocated quota exceeded") { return .balance }
         if error.mentions("range of input length") { return .contextLength }
         switch error.code?.lowercased() {
@@ -23,7 +23,7 @@ public struct QwenAdapter: ProviderAdapter {
         return StandardErrorClassifier.classify(status: status, error: error)
     }
 
-    public func prepare(_ body: [UInt8], for model: CatalogModel, stream: Bool) -> PreparedBody {
+    package func prepare(_ body: [UInt8], for model: CatalogModel, stream: Bool) -> PreparedBody {
         guard !stream, model.thinking == .onByDefault, let document = try? JSONDocument(bytes: body), document.root.kind == .object,
               ThinkingSwitch.requested(in: document) == nil else { return .send(body) }
         var edits = ByteEdits()
@@ -33,7 +33,7 @@ public struct QwenAdapter: ProviderAdapter {
 
     /// Qwen's embedding models take text: a string or an array of strings (Model Studio,
     /// "OpenAI compatible - Embedding"), not token IDs.
-    public func prepareEmbeddings(_ body: [UInt8], request: EmbeddingsRequest, for model: CatalogModel) -> PreparedBody {
+    package func prepareEmbeddings(_ body: [UInt8], request: EmbeddingsRequest, for model: CatalogModel) -> PreparedBody {
         if request.hasTokenInput {
             return .reject("\(model.id) takes text input only (a string or an array of strings), not token IDs.")
         }

@@ -1,8 +1,8 @@
 /// Masks anything in a text that looks like a credential before it is logged or returned.
-public enum Redactor {
+package enum Redactor {
     /// Replaces bearer tokens and key-like words (`sk-…`, `sy-…`, `ga_…`, long random strings)
     /// with a short mask that keeps the first four characters.
-    public static func scrub(_ text: String) -> String {
+    package static func scrub(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.count)
         var word = ""

@@ -7,19 +7,19 @@ import Synchronization
 /// base64-encoded (as in a Basic header or a token echo), because an upstream that echoes a
 /// key rarely echoes it verbatim. Pattern-based masking (`Redactor`) still runs after this for
 /// credentials the gateway does not know.
-public final class SecretScrubber: Sendable {
+package final class SecretScrubber: Sendable {
     /// The process's scrubber: secrets are registered once, as the config is loaded.
-    public static let shared = SecretScrubber()
+    package static let shared = SecretScrubber()
 
     /// Shorter values are not scrubbed (they would mangle ordinary words).
-    public static let minimumLength = 8
-    public static let mask = "[redacted]"
+    package static let minimumLength = 8
+    package static let mask = "[redacted]"
 
     private let forms = Mutex<[String]>([])
 
-    public init() {}
+    package init() {}
 
-    public func register(_ secret: String) {
+    package func register(_ secret: String) {
         let value = secret.trimmingCharacters(in: .whitespacesAndNewlines)
         guard value.utf8.count >= Self.minimumLength else { return }
         let new = Self.forms(of: value)
@@ -31,7 +31,7 @@ public final class SecretScrubber: Sendable {
     }
 
     /// `text` with every registered secret (in every form) replaced by `[redacted]`.
-    public func scrub(_ text: String) -> String {
+    package func scrub(_ text: String) -> String {
         let forms = self.forms.withLock { $0 }
         guard !forms.isEmpty else { return text }
         var out = text
@@ -73,8 +73,8 @@ public final class SecretScrubber: Sendable {
 }
 
 /// URLs as they may be shown in errors and logs: no user name, password or query string.
-public enum URLRedaction {
-    public static func safe(_ url: String) -> String {
+package enum URLRedaction {
+    package static func safe(_ url: String) -> String {
         var text = url
         if let query = text.firstIndex(where: { $0 == "?" || $0 == "#" }) { text = String(text[..<query]) + "?[redacted]" }
         if let scheme = text.range(of: "://") {

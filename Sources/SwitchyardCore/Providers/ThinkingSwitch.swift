@@ -1,9 +1,9 @@
 /// How a chat request turns a model's reasoning on or off, whatever the family's switch is
 /// called (provider-apis.md §6.3, §7.4): `thinking.type` (DeepSeek, Kimi, GLM),
 /// `enable_thinking` (Qwen), `reasoning_effort` (DeepSeek, newer GLM, OpenAI).
-public enum ThinkingSwitch {
+package enum ThinkingSwitch {
     /// true or false when the request says, nil when it leaves it to the model's default.
-    public static func requested(in document: JSONDocument) -> Bool? {
+    package static func requested(in document: JSONDocument) -> Bool? {
         let root = document.root
         if let type = document.value(at: "thinking", "type").flatMap(document.string) { return type != "disabled" }
         if let enable = document.member("enable_thinking", of: root).flatMap(document.bool) { return enable }
@@ -13,7 +13,7 @@ public enum ThinkingSwitch {
 
     /// Whether an assistant message in the history has `tool_calls` but no `reasoning_content`
     /// (DeepSeek and Kimi in thinking mode answer 400 to that, provider-apis.md §7.1).
-    public static func hasToolTurnWithoutReasoning(in document: JSONDocument) -> Bool {
+    package static func hasToolTurnWithoutReasoning(in document: JSONDocument) -> Bool {
         guard let messages = document.member("messages", of: document.root) else { return false }
         for message in document.elements(of: messages) where message.kind == .object {
             guard document.member("role", of: message).flatMap(document.string) == "assistant",
@@ -27,7 +27,7 @@ public enum ThinkingSwitch {
 }
 
 /// What an adapter makes of a request body before it goes upstream.
-public enum PreparedBody: Sendable, Hashable {
+package enum PreparedBody: Sendable, Hashable {
     /// Send these bytes (the client's, or with a documented normalisation applied).
     case send([UInt8])
     /// The family would reject the request and the adapter cannot safely fix it: the message

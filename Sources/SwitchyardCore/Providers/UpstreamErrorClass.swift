@@ -1,5 +1,5 @@
 /// Why an upstream call failed, normalised across providers (provider-apis.md §6.4).
-public enum UpstreamErrorClass: String, Sendable, Hashable, CaseIterable {
+package enum UpstreamErrorClass: String, Sendable, Hashable, CaseIterable {
     /// The provider account behind the deployment is out of balance or quota, or otherwise unable
     /// to serve until someone acts (locked, suspended).
     case balance
@@ -19,7 +19,7 @@ public enum UpstreamErrorClass: String, Sendable, Hashable, CaseIterable {
     case badResponse = "bad_response"
 
     /// Worth trying again, on another deployment or after a back-off.
-    public var isRetryable: Bool {
+    package var isRetryable: Bool {
         switch self {
         case .rateLimit, .overloaded, .server, .timeout, .connect, .badResponse: return true
         case .balance, .contentFilter, .auth, .invalidRequest, .contextLength, .notFound: return false
@@ -28,7 +28,7 @@ public enum UpstreamErrorClass: String, Sendable, Hashable, CaseIterable {
 
     /// Another deployment or provider may serve the request even though this one cannot
     /// (balance, credentials and model availability are per deployment).
-    public var allowsFailover: Bool {
+    package var allowsFailover: Bool {
         switch self {
         case .contentFilter, .invalidRequest, .contextLength: return false
         default: return true
@@ -37,21 +37,21 @@ public enum UpstreamErrorClass: String, Sendable, Hashable, CaseIterable {
 }
 
 /// A failed upstream call as the gateway reports it.
-public struct UpstreamFailure: Error, Sendable, Hashable, CustomStringConvertible {
-    public var errorClass: UpstreamErrorClass
+package struct UpstreamFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    package var errorClass: UpstreamErrorClass
     /// The upstream's HTTP status, when it answered.
-    public var status: Int?
+    package var status: Int?
     /// The upstream's own message, scrubbed of anything that looks like a credential; nil for
     /// credential errors, whose text is never passed on.
-    public var upstreamMessage: String?
+    package var upstreamMessage: String?
     /// The upstream's error code (e.g. `"1301"`, `"Arrearage"`), for logs.
-    public var upstreamCode: String?
+    package var upstreamCode: String?
     /// `retry-after` the upstream sent, in seconds.
-    public var retryAfterSeconds: Int?
-    public var provider: String
-    public var deployment: String
+    package var retryAfterSeconds: Int?
+    package var provider: String
+    package var deployment: String
 
-    public init(errorClass: UpstreamErrorClass, status: Int? = nil, upstreamMessage: String? = nil, upstreamCode: String? = nil,
+    package init(errorClass: UpstreamErrorClass, status: Int? = nil, upstreamMessage: String? = nil, upstreamCode: String? = nil,
                 retryAfterSeconds: Int? = nil, provider: String, deployment: String) {
         self.errorClass = errorClass
         self.status = status
@@ -64,12 +64,12 @@ public struct UpstreamFailure: Error, Sendable, Hashable, CustomStringConvertibl
         self.deployment = deployment
     }
 
-    public var description: String {
+    package var description: String {
         "\(errorClass.rawValue) from \(provider)/\(deployment)\(status.map { " (HTTP \($0))" } ?? "")"
     }
 
     /// The error the client sees.
-    public var openAIError: OpenAIError {
+    package var openAIError: OpenAIError {
         let origin = "upstream \(provider)/\(deployment)"
         let detail = upstreamMessage.map { ": \($0)" } ?? ""
         switch errorClass {

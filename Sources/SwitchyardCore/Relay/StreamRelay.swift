@@ -21,8 +21,8 @@ import Foundation
 ///   (`relayedTokens`): OpenAI-compatible upstreams stream one token per delta, and a call cut
 ///   short before its usage arrived is billed by that count;
 /// - with a `recorder` (a call the response cache may store), every chunk is also recorded.
-public struct StreamRelay {
-    public enum Outcome: Sendable, Equatable {
+package struct StreamRelay {
+    package enum Outcome: Sendable, Equatable {
         case streaming
         /// `[DONE]` arrived.
         case completed
@@ -35,22 +35,22 @@ public struct StreamRelay {
     private let adapter: any ProviderAdapter
     private let pricing: Pricing?
     private let contextWindow: Int?
-    public private(set) var started = false
+    package private(set) var started = false
     /// Chunks with content or reasoning passed on so far (≈ completion tokens relayed).
-    public private(set) var relayedTokens = 0
-    public private(set) var sawContent = false
-    public private(set) var usage: TokenUsage?
-    public private(set) var outcome: Outcome = .streaming
+    package private(set) var relayedTokens = 0
+    package private(set) var sawContent = false
+    package private(set) var usage: TokenUsage?
+    package private(set) var outcome: Outcome = .streaming
     private var forwardedUsageOnlyChunk = false
     private var lastChunkHeader: (id: String, created: String, model: String)?
     /// The finish reasons the stream gave, in order (for traces).
-    public private(set) var finishReasons: [String] = []
+    package private(set) var finishReasons: [String] = []
     /// Set when a finish reason says the answer was cut by a filter or an upstream fault.
-    public private(set) var finishFailure: UpstreamErrorClass?
+    package private(set) var finishFailure: UpstreamErrorClass?
     /// Records the answer for the response cache (nil, the usual case: nothing is recorded).
-    public var recorder: AnswerRecorder?
+    package var recorder: AnswerRecorder?
 
-    public init(clientWantsUsage: Bool, adapter: any ProviderAdapter, pricing: Pricing?, contextWindow: Int? = nil) {
+    package init(clientWantsUsage: Bool, adapter: any ProviderAdapter, pricing: Pricing?, contextWindow: Int? = nil) {
         self.clientWantsUsage = clientWantsUsage
         self.adapter = adapter
         self.pricing = pricing
@@ -58,7 +58,7 @@ public struct StreamRelay {
     }
 
     /// Processes upstream bytes; returns the bytes to send to the client.
-    public mutating func consume(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+    package mutating func consume(_ bytes: some Sequence<UInt8>) -> [UInt8] {
         guard outcome == .streaming else { return [] }
         let events: [SSEEvent]
         do {
@@ -75,7 +75,7 @@ public struct StreamRelay {
     }
 
     /// The upstream closed the stream. Returns any final bytes.
-    public mutating func finish() -> [UInt8] {
+    package mutating func finish() -> [UInt8] {
         guard outcome == .streaming else { return [] }
         var out: [UInt8] = []
         for event in parser.finish() where outcome == .streaming { out += handle(event) }
@@ -85,12 +85,12 @@ public struct StreamRelay {
         return out
     }
 
-    public var cost: Cost? { usage.map { Cost.of($0, at: pricing) } }
+    package var cost: Cost? { usage.map { Cost.of($0, at: pricing) } }
 
     /// The `id` of the stream's first chunk that had one.
-    public var responseID: String? { lastChunkHeader?.id }
+    package var responseID: String? { lastChunkHeader?.id }
     /// The `model` the upstream named on its chunks.
-    public var responseModel: String? { lastChunkHeader?.model }
+    package var responseModel: String? { lastChunkHeader?.model }
 
     private mutating func handle(_ event: SSEEvent) -> [UInt8] {
         switch event {

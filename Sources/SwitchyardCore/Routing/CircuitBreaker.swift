@@ -5,18 +5,18 @@
 /// - open: requests are refused until `openDuration` has passed;
 /// - half-open: one probe request is let through; success closes the breaker, failure opens it
 ///   again.
-public struct CircuitBreaker: Sendable {
-    public struct Settings: Sendable, Hashable {
-        public var consecutiveFailures = 5
-        public var failureRate = 0.5
-        public var minimumRequests = 10
-        public var window: Duration = .seconds(30)
-        public var openDuration: Duration = .seconds(30)
+package struct CircuitBreaker: Sendable {
+    package struct Settings: Sendable, Hashable {
+        package var consecutiveFailures = 5
+        package var failureRate = 0.5
+        package var minimumRequests = 10
+        package var window: Duration = .seconds(30)
+        package var openDuration: Duration = .seconds(30)
 
-        public init() {}
+        package init() {}
     }
 
-    public enum State: String, Sendable {
+    package enum State: String, Sendable {
         case closed
         case open
         case halfOpen = "half_open"
@@ -28,26 +28,26 @@ public struct CircuitBreaker: Sendable {
         case halfOpen(probeInFlight: Bool)
     }
 
-    public private(set) var settings: Settings
+    package private(set) var settings: Settings
     private var phase: Phase = .closed
     private var consecutive = 0
     /// Outcomes in the window, counted in `bucketCount` time slices: O(1) per call at any rate.
     private var window = OutcomeWindow()
-    public private(set) var timesOpened = 0
+    package private(set) var timesOpened = 0
 
-    public init(settings: Settings = Settings()) {
+    package init(settings: Settings = Settings()) {
         self.settings = settings
     }
 
     /// New thresholds (a config reload) for the same deployment: its state — open, half-open,
     /// failures in a row, times opened — is kept; the window's outcomes too unless its length
     /// changed (they were counted in slices of the old length).
-    public mutating func reconfigure(_ settings: Settings) {
+    package mutating func reconfigure(_ settings: Settings) {
         if settings.window != self.settings.window { window = OutcomeWindow() }
         self.settings = settings
     }
 
-    public func state(at now: ContinuousClock.Instant) -> State {
+    package func state(at now: ContinuousClock.Instant) -> State {
         switch phase {
         case .closed: return .closed
         case .open(let until): return now >= until ? .halfOpen : .open
@@ -57,7 +57,7 @@ public struct CircuitBreaker: Sendable {
 
     /// Whether a request may go to this deployment now. In half-open state the first caller
     /// gets the probe and later ones are refused until it reports back.
-    public mutating func allowRequest(at now: ContinuousClock.Instant) -> Bool {
+    package mutating func allowRequest(at now: ContinuousClock.Instant) -> Bool {
         switch phase {
         case .closed:
             return true
@@ -73,7 +73,7 @@ public struct CircuitBreaker: Sendable {
     }
 
     /// Whether a request would be allowed, without taking the half-open probe.
-    public func wouldAllow(at now: ContinuousClock.Instant) -> Bool {
+    package func wouldAllow(at now: ContinuousClock.Instant) -> Bool {
         switch phase {
         case .closed: return true
         case .open(let until): return now >= until
@@ -81,7 +81,7 @@ public struct CircuitBreaker: Sendable {
         }
     }
 
-    public mutating func recordSuccess(at now: ContinuousClock.Instant) {
+    package mutating func recordSuccess(at now: ContinuousClock.Instant) {
         consecutive = 0
         note(failed: false, at: now)
         if case .halfOpen = phase {
@@ -90,7 +90,7 @@ public struct CircuitBreaker: Sendable {
         }
     }
 
-    public mutating func recordFailure(at now: ContinuousClock.Instant) {
+    package mutating func recordFailure(at now: ContinuousClock.Instant) {
         consecutive += 1
         note(failed: true, at: now)
         switch phase {
@@ -108,7 +108,7 @@ public struct CircuitBreaker: Sendable {
 
     /// A call that ended without telling anything about the deployment (client went away):
     /// frees the half-open probe slot.
-    public mutating func recordAbandoned() {
+    package mutating func recordAbandoned() {
         if case .halfOpen = phase { phase = .halfOpen(probeInFlight: false) }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// How the deployments of one model are ordered for a request: the first is tried first, the
 /// rest are its failover order.
-public enum DeploymentStrategy: String, Sendable, Hashable, CaseIterable {
+package enum DeploymentStrategy: String, Sendable, Hashable, CaseIterable {
     /// Random by `weight`.
     case weighted
     /// Lowest peak-EWMA latency, with power-of-two-choices for the first pick.
@@ -16,19 +16,19 @@ public enum DeploymentStrategy: String, Sendable, Hashable, CaseIterable {
 }
 
 /// What the strategy knows about one deployment at the moment of choosing.
-public struct DeploymentSnapshot: Sendable, Hashable {
-    public var name: String
-    public var region: String
-    public var weight: Int
+package struct DeploymentSnapshot: Sendable, Hashable {
+    package var name: String
+    package var region: String
+    package var weight: Int
     /// Position in the config file.
-    public var position: Int
-    public var inFlight: Int
+    package var position: Int
+    package var inFlight: Int
     /// Peak-EWMA latency in seconds, nil before any observation.
-    public var latency: Double?
+    package var latency: Double?
     /// Blended price of the model at this deployment; nil when unknown.
-    public var price: Decimal?
+    package var price: Decimal?
 
-    public init(name: String, region: String, weight: Int, position: Int, inFlight: Int = 0, latency: Double? = nil, price: Decimal? = nil) {
+    package init(name: String, region: String, weight: Int, position: Int, inFlight: Int = 0, latency: Double? = nil, price: Decimal? = nil) {
         self.name = name
         self.region = region
         self.weight = weight
@@ -41,7 +41,7 @@ public struct DeploymentSnapshot: Sendable, Hashable {
 
 extension DeploymentStrategy {
     /// Orders `deployments`; those in `preferredRegion` come first (each group in strategy order).
-    public func order(_ deployments: [DeploymentSnapshot], preferredRegion: String? = nil,
+    package func order(_ deployments: [DeploymentSnapshot], preferredRegion: String? = nil,
                       using rng: inout some RandomNumberGenerator) -> [DeploymentSnapshot] {
         guard let preferredRegion else { return order(deployments, using: &rng) }
         let inRegion = deployments.filter { $0.region.caseInsensitiveCompare(preferredRegion) == .orderedSame }

@@ -3,17 +3,17 @@ import Foundation
 /// Peak-sensitive moving average of latency (as Finagle and Linkerd use for load balancing):
 /// a slower observation replaces the average at once, faster ones pull it down gradually, so a
 /// deployment that just got slow is avoided immediately and trusted again only slowly.
-public struct PeakEWMA: Sendable, Hashable {
+package struct PeakEWMA: Sendable, Hashable {
     /// Seconds; nil until the first observation.
-    public private(set) var value: Double?
+    package private(set) var value: Double?
     private var last: ContinuousClock.Instant?
-    public let decay: Duration
+    package let decay: Duration
 
-    public init(decay: Duration = .seconds(10)) {
+    package init(decay: Duration = .seconds(10)) {
         self.decay = decay
     }
 
-    public mutating func observe(_ latency: Duration, at now: ContinuousClock.Instant) {
+    package mutating func observe(_ latency: Duration, at now: ContinuousClock.Instant) {
         let sample = latency.seconds
         defer { last = now }
         guard let current = value, let last else {
@@ -31,7 +31,7 @@ public struct PeakEWMA: Sendable, Hashable {
 }
 
 extension Duration {
-    public var seconds: Double {
+    package var seconds: Double {
         let (s, atto) = components
         return Double(s) + Double(atto) / 1e18
     }

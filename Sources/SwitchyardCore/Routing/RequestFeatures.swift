@@ -1,29 +1,29 @@
 /// What a request needs, read once from its body: the inputs of task-aware routing.
-public struct RequestFeatures: Sendable, Hashable {
-    public var hasImage = false
-    public var hasAudio = false
-    public var hasVideo = false
+package struct RequestFeatures: Sendable, Hashable {
+    package var hasImage = false
+    package var hasAudio = false
+    package var hasVideo = false
     /// Code fences, code-like lines or tool definitions in the prompt.
-    public var looksLikeCode = false
+    package var looksLikeCode = false
     /// Share of CJK characters among the letters of the prompt (0…1).
-    public var chineseShare = 0.0
+    package var chineseShare = 0.0
     /// `reasoning_effort`, `thinking: enabled`, `enable_thinking: true` or the
     /// `x-switchyard-hint: reasoning` header.
-    public var wantsReasoning = false
+    package var wantsReasoning = false
     /// A routing hint from the `x-switchyard-hint` header (e.g. `reasoning`, `code`, `cheap`).
-    public var hint: String?
+    package var hint: String?
     /// Everything that becomes prompt tokens: about four bytes per token of every message's
     /// text (any role: system, user, assistant, tool results), of the assistant's tool calls,
     /// of the tool definitions and of a response schema (their JSON as sent), plus four per
     /// message, and a fixed count per media part: 765 per image, 500 per audio part, 2,000 per
     /// video part. CJK text counts about one token per character.
-    public var estimatedPromptTokens = 0
-    public var maxOutputTokens: Int?
+    package var estimatedPromptTokens = 0
+    package var maxOutputTokens: Int?
 
-    public init() {}
+    package init() {}
 
     /// The capabilities a model needs to serve this request.
-    public var requiredCapabilities: Set<Capability> {
+    package var requiredCapabilities: Set<Capability> {
         var caps: Set<Capability> = [.text]
         if hasImage { caps.insert(.vision) }
         if hasAudio { caps.insert(.audio) }
@@ -32,12 +32,12 @@ public struct RequestFeatures: Sendable, Hashable {
     }
 
     /// Tokens the model must hold: the prompt plus the answer it may write.
-    public var estimatedContextTokens: Int {
+    package var estimatedContextTokens: Int {
         let (sum, overflow) = estimatedPromptTokens.addingReportingOverflow(maxOutputTokens ?? 0)
         return overflow ? .max : sum
     }
 
-    public init(request: ChatRequest, hint: String? = nil) {
+    package init(request: ChatRequest, hint: String? = nil) {
         self.init()
         let d = request.document
         let root = d.root

@@ -1,11 +1,11 @@
 /// How many attempts a request gets and how long to wait between them.
-public struct RetryPolicy: Sendable, Hashable {
+package struct RetryPolicy: Sendable, Hashable {
     /// Attempts in all, the first included (each on the next candidate).
-    public var maxAttempts = 3
-    public var initialBackoff: Duration = .milliseconds(50)
-    public var maxBackoff: Duration = .seconds(2)
+    package var maxAttempts = 3
+    package var initialBackoff: Duration = .milliseconds(50)
+    package var maxBackoff: Duration = .seconds(2)
 
-    public init(maxAttempts: Int = 3, initialBackoff: Duration = .milliseconds(50), maxBackoff: Duration = .seconds(2)) {
+    package init(maxAttempts: Int = 3, initialBackoff: Duration = .milliseconds(50), maxBackoff: Duration = .seconds(2)) {
         self.maxAttempts = maxAttempts
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
@@ -15,7 +15,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// exponential back-off, a uniform draw in [0, min(max, initial·2^(attempt-2))]. A
     /// `retryAfter` from the failed upstream is honoured when the next attempt goes to the same
     /// deployment; another deployment need not wait for it.
-    public func backoff(beforeAttempt attempt: Int, retryAfter: Duration?, sameDeployment: Bool,
+    package func backoff(beforeAttempt attempt: Int, retryAfter: Duration?, sameDeployment: Bool,
                         using rng: inout some RandomNumberGenerator) -> Duration {
         guard attempt >= 2 else { return .zero }
         let exponent = min(attempt - 2, 20)
@@ -29,7 +29,7 @@ public struct RetryPolicy: Sendable, Hashable {
 
 extension Duration {
     /// Whole nanoseconds, clamped instead of trapping on overflow.
-    public var nanosecondsClamped: Int64 {
+    package var nanosecondsClamped: Int64 {
         let (s, atto) = components
         let (m, overflow) = s.multipliedReportingOverflow(by: 1_000_000_000)
         return overflow ? .max : m + atto / 1_000_000_000

@@ -4,29 +4,29 @@ import Foundation
 /// own `models` list, then the config's fallback chain — or, for `model: auto`, the models the
 /// task-aware rules choose. Models that cannot serve the request (missing capability, context
 /// too small, not served) are skipped with a reason.
-public struct RoutePlanner: Sendable {
-    public static let autoModelNames: Set<String> = ["auto", "switchyard/auto"]
+package struct RoutePlanner: Sendable {
+    package static let autoModelNames: Set<String> = ["auto", "switchyard/auto"]
 
-    public let catalog: Catalog
-    public let routing: RoutingSettings
-    public let isServed: @Sendable (String) -> Bool
+    package let catalog: Catalog
+    package let routing: RoutingSettings
+    package let isServed: @Sendable (String) -> Bool
 
-    public init(catalog: Catalog, routing: RoutingSettings, isServed: @escaping @Sendable (String) -> Bool) {
+    package init(catalog: Catalog, routing: RoutingSettings, isServed: @escaping @Sendable (String) -> Bool) {
         self.catalog = catalog
         self.routing = routing
         self.isServed = isServed
     }
 
-    public struct Plan: Sendable {
+    package struct Plan: Sendable {
         /// The rule that chose (`auto`), or `explicit`.
-        public var rule: String
-        public var models: [CatalogModel]
-        public var notes: [String]
+        package var rule: String
+        package var models: [CatalogModel]
+        package var notes: [String]
         /// The rule's own timeouts, when it has some.
-        public var timeouts: UpstreamTimeouts?
+        package var timeouts: UpstreamTimeouts?
     }
 
-    public func plan(_ request: ChatRequest, features: RequestFeatures) throws(OpenAIError) -> Plan {
+    package func plan(_ request: ChatRequest, features: RequestFeatures) throws(OpenAIError) -> Plan {
         if Self.autoModelNames.contains(request.model.lowercased()) {
             let decision = routing.policy.decide(features, catalog: catalog, isServed: isServed)
             var models = decision.models.compactMap { catalog.model(named: $0) }
@@ -86,7 +86,7 @@ public struct RoutePlanner: Sendable {
     /// The embeddings models to try, in order: the requested one, the request's `models`, then
     /// the config's fallbacks that create embeddings. `auto` takes the served embeddings models,
     /// cheapest first.
-    public func planEmbeddings(_ request: EmbeddingsRequest) throws(OpenAIError) -> Plan {
+    package func planEmbeddings(_ request: EmbeddingsRequest) throws(OpenAIError) -> Plan {
         let canEmbed = { (model: CatalogModel) in model.capabilities.contains(.embeddings) && self.isServed(model.id) }
         var models: [CatalogModel] = []
         var notes: [String] = []
@@ -132,7 +132,7 @@ public struct RoutePlanner: Sendable {
     /// The plan cut down to the models a key may use. For `auto`, when none of the rule's
     /// models is allowed, the allowed models that can serve the request are used instead,
     /// cheapest first; nil when nothing is left.
-    public func restrict(_ plan: Plan, features: RequestFeatures, to allows: (CatalogModel) -> Bool) -> Plan? {
+    package func restrict(_ plan: Plan, features: RequestFeatures, to allows: (CatalogModel) -> Bool) -> Plan? {
         var restricted = plan
         restricted.models = plan.models.filter(allows)
         if restricted.models.isEmpty && plan.rule != "explicit" {

@@ -1,24 +1,24 @@
 import Foundation
 
 /// One rule of task-aware routing: when a request looks like this, use these models.
-public struct RouteRule: Sendable, Hashable {
-    public var name: String
-    public var when: Condition
-    public var target: Target
+package struct RouteRule: Sendable, Hashable {
+    package var name: String
+    package var when: Condition
+    package var target: Target
     /// Timeouts for requests this rule routes (else each model's, else the global ones).
-    public var timeouts: UpstreamTimeouts?
+    package var timeouts: UpstreamTimeouts?
 
     /// Every condition given must hold (an empty condition always matches).
-    public struct Condition: Sendable, Hashable {
-        public var image: Bool?
-        public var audioOrVideo: Bool?
-        public var code: Bool?
-        public var reasoning: Bool?
-        public var minChineseShare: Double?
-        public var minPromptTokens: Int?
-        public var hint: String?
+    package struct Condition: Sendable, Hashable {
+        package var image: Bool?
+        package var audioOrVideo: Bool?
+        package var code: Bool?
+        package var reasoning: Bool?
+        package var minChineseShare: Double?
+        package var minPromptTokens: Int?
+        package var hint: String?
 
-        public init(image: Bool? = nil, audioOrVideo: Bool? = nil, code: Bool? = nil, reasoning: Bool? = nil,
+        package init(image: Bool? = nil, audioOrVideo: Bool? = nil, code: Bool? = nil, reasoning: Bool? = nil,
                     minChineseShare: Double? = nil, minPromptTokens: Int? = nil, hint: String? = nil) {
             self.image = image
             self.audioOrVideo = audioOrVideo
@@ -44,7 +44,7 @@ public struct RouteRule: Sendable, Hashable {
         }
     }
 
-    public enum Target: Sendable, Hashable {
+    package enum Target: Sendable, Hashable {
         /// These models in order: the first capable one serves, the rest are its fallbacks.
         case models([String])
         /// Every capable model at or under the price, cheapest first.
@@ -53,7 +53,7 @@ public struct RouteRule: Sendable, Hashable {
         case fastestCapable(maxPricePer1M: Decimal?)
     }
 
-    public init(name: String, when: Condition = .init(), target: Target, timeouts: UpstreamTimeouts? = nil) {
+    package init(name: String, when: Condition = .init(), target: Target, timeouts: UpstreamTimeouts? = nil) {
         self.name = name
         self.when = when
         self.target = target
@@ -63,25 +63,25 @@ public struct RouteRule: Sendable, Hashable {
 
 /// The outcome of routing one request: the rule that chose, the models in the order to try,
 /// and why the others were skipped.
-public struct RouteDecision: Sendable, Hashable {
-    public var rule: String
-    public var models: [String]
-    public var notes: [String]
-    public var timeouts: UpstreamTimeouts?
+package struct RouteDecision: Sendable, Hashable {
+    package var rule: String
+    package var models: [String]
+    package var notes: [String]
+    package var timeouts: UpstreamTimeouts?
 }
 
 /// Ordered rules, evaluated top to bottom; the first rule with a capable, served model wins.
-public struct RoutePolicy: Sendable, Hashable {
-    public var rules: [RouteRule]
+package struct RoutePolicy: Sendable, Hashable {
+    package var rules: [RouteRule]
 
-    public init(rules: [RouteRule]) {
+    package init(rules: [RouteRule]) {
         self.rules = rules
     }
 
     /// The seed's decision framework: vision → Qwen3-VL-32B (GLM-4.6V for Chinese documents);
     /// audio/video → Qwen3-Omni-30B; code → coder models; complex reasoning → Kimi K2.5 /
     /// Qwen3.5-397B; Chinese-centred text → GLM; otherwise DeepSeek V4 Flash.
-    public static let seedDefault = RoutePolicy(rules: [
+    package static let seedDefault = RoutePolicy(rules: [
         RouteRule(name: "vision-chinese", when: .init(image: true, minChineseShare: 0.3), target: .models(["glm-4.6v", "Qwen/Qwen3-VL-32B"])),
         RouteRule(name: "vision", when: .init(image: true), target: .models(["Qwen/Qwen3-VL-32B", "glm-4.6v"])),
         RouteRule(name: "audio-video", when: .init(audioOrVideo: true), target: .models(["Qwen/Qwen3-Omni-30B"])),
@@ -92,7 +92,7 @@ public struct RoutePolicy: Sendable, Hashable {
     ])
 
     /// Chooses models for `features`. `isServed` tells whether some deployment serves a model.
-    public func decide(_ features: RequestFeatures, catalog: Catalog, isServed: (String) -> Bool) -> RouteDecision {
+    package func decide(_ features: RequestFeatures, catalog: Catalog, isServed: (String) -> Bool) -> RouteDecision {
         var notes: [String] = []
         for rule in rules {
             if let why = rule.when.mismatch(features) {
@@ -136,7 +136,7 @@ public struct RoutePolicy: Sendable, Hashable {
     }
 
     /// Why `model` cannot serve the request, or nil.
-    public static func unfit(_ model: CatalogModel, _ features: RequestFeatures, _ isServed: (String) -> Bool) -> String? {
+    package static func unfit(_ model: CatalogModel, _ features: RequestFeatures, _ isServed: (String) -> Bool) -> String? {
         if !isServed(model.id) { return "no deployment serves it" }
         let missing = features.requiredCapabilities.subtracting(model.capabilities)
         if !missing.isEmpty { return "lacks \(missing.sorted().map(\.rawValue).joined(separator: ", "))" }

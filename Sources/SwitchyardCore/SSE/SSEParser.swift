@@ -1,5 +1,5 @@
 /// One server-sent event.
-public enum SSEEvent: Sendable, Equatable {
+package enum SSEEvent: Sendable, Equatable {
     /// The joined `data:` lines of an event (without the field names).
     case data([UInt8])
     /// A comment line (`: keep-alive`), without the colon.
@@ -12,8 +12,8 @@ public enum SSEEvent: Sendable, Equatable {
 /// It tolerates `\n`, `\r\n` and `\r` line ends, comments, blank keep-alive lines, fields other than
 /// `data` (ignored), frames split anywhere — including inside a UTF-8 sequence — and caps the
 /// size of one event so that a broken upstream cannot exhaust memory.
-public struct SSEParser: Sendable {
-    public struct EventTooLarge: Error, Sendable {}
+package struct SSEParser: Sendable {
+    package struct EventTooLarge: Error, Sendable {}
 
     private var line: [UInt8] = []
     private var data: [UInt8] = []
@@ -21,11 +21,11 @@ public struct SSEParser: Sendable {
     private var lastWasCR = false
     private let maxEventBytes: Int
 
-    public init(maxEventBytes: Int = 8 << 20) {
+    package init(maxEventBytes: Int = 8 << 20) {
         self.maxEventBytes = maxEventBytes
     }
 
-    public mutating func feed(_ bytes: some Sequence<UInt8>) throws(EventTooLarge) -> [SSEEvent] {
+    package mutating func feed(_ bytes: some Sequence<UInt8>) throws(EventTooLarge) -> [SSEEvent] {
         var events: [SSEEvent] = []
         for byte in bytes {
             if lastWasCR {
@@ -44,7 +44,7 @@ public struct SSEParser: Sendable {
     }
 
     /// Call at end of stream: an event not closed by a blank line is still delivered.
-    public mutating func finish() -> [SSEEvent] {
+    package mutating func finish() -> [SSEEvent] {
         var events: [SSEEvent] = []
         if !line.isEmpty, let event = endLine() { events.append(event) }
         if hasData { events.append(.data(data)); data = []; hasData = false }
@@ -77,8 +77,8 @@ public struct SSEParser: Sendable {
 }
 
 /// Writes server-sent events.
-public enum SSEWriter {
-    public static func data(_ payload: some Collection<UInt8>) -> [UInt8] {
+package enum SSEWriter {
+    package static func data(_ payload: some Collection<UInt8>) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(payload.count + 8)
         out.append(contentsOf: "data: ".utf8)
@@ -87,12 +87,12 @@ public enum SSEWriter {
         return out
     }
 
-    public static func comment(_ text: some Collection<UInt8>) -> [UInt8] {
+    package static func comment(_ text: some Collection<UInt8>) -> [UInt8] {
         var out: [UInt8] = Array(": ".utf8)
         out.append(contentsOf: text)
         out.append(contentsOf: "\n\n".utf8)
         return out
     }
 
-    public static let done: [UInt8] = Array("data: [DONE]\n\n".utf8)
+    package static let done: [UInt8] = Array("data: [DONE]\n\n".utf8)
 }

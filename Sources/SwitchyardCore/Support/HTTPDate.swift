@@ -1,10 +1,10 @@
 /// The `Date` header's format (RFC 9110 IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`), computed
 /// from the epoch without Foundation's formatters (they are slow for a per-response header).
-public enum HTTPDate {
+package enum HTTPDate {
     private static let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    public static func format(epochSeconds: Int64) -> String {
+    package static func format(epochSeconds: Int64) -> String {
         let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
         let secondOfDay = epochSeconds - days * 86_400
         let (year, month, day) = civil(fromDays: days)

@@ -1,10 +1,10 @@
 /// Lowercase hexadecimal text, written straight into the string's storage (key digests and
 /// random IDs are made on every request).
-public enum Hex {
+package enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// `prefix` followed by two hex digits per byte.
-    public static func lowercase(_ bytes: some Collection<UInt8>, prefix: String = "") -> String {
+    package static func lowercase(_ bytes: some Collection<UInt8>, prefix: String = "") -> String {
         let head = Array(prefix.utf8)
         return String(unsafeUninitializedCapacity: head.count + 2 * bytes.count) { buffer in
             var index = 0
@@ -22,7 +22,7 @@ public enum Hex {
     }
 
     /// Sixteen hex digits per word, most significant first (trace and span IDs, key digests).
-    public static func lowercase(words: [UInt64]) -> String {
+    package static func lowercase(words: [UInt64]) -> String {
         String(unsafeUninitializedCapacity: 16 * words.count) { buffer in
             var index = 0
             for word in words {
@@ -37,7 +37,7 @@ public enum Hex {
 
     /// The value of at most 16 lower-case hex digits; nil when any byte is not one (upper case
     /// included: the forms read here are all written lower-case).
-    public static func word(_ text: some Collection<UInt8>) -> UInt64? {
+    package static func word(_ text: some Collection<UInt8>) -> UInt64? {
         guard text.count <= 16 else { return nil }
         var value: UInt64 = 0
         for digit in text {

@@ -2,7 +2,7 @@ import Foundation
 
 extension Calendar {
     /// The Gregorian calendar in UTC: budget periods, ledger days and partitions all use it.
-    public static let utc: Calendar = {
+    package static let utc: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         return calendar
@@ -11,5 +11,5 @@ extension Calendar {
 
 extension Date {
     /// Whole milliseconds since the Unix epoch (rounded down): how the ledger and the store keep time.
-    public var millisecondsSinceEpoch: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+    package var millisecondsSinceEpoch: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
 }

@@ -4,35 +4,35 @@ import Foundation
 /// semantic conventions, plus Switchyard's own (`switchyard.*`). Pure: the gateway fills in what
 /// it knows and sets the result on the span. Message contents appear only when
 /// `TraceSettings.captureContent` is on (`contentFields`).
-public enum GenAISpan {
+package enum GenAISpan {
     /// `{gen_ai.operation.name} {gen_ai.request.model}`, e.g. `chat deepseek-v4-flash`.
-    public static func name(operation: String, model: String) -> String {
+    package static func name(operation: String, model: String) -> String {
         operation + " " + model
     }
 
     /// What an attempt is known to be before it is sent.
-    public struct Attempt: Sendable {
-        public var operation: String
-        public var family: ModelFamily
+    package struct Attempt: Sendable {
+        package var operation: String
+        package var family: ModelFamily
         /// The catalog ID attempted.
-        public var requestModel: String
-        public var deployment: String
-        public var region: String
+        package var requestModel: String
+        package var deployment: String
+        package var region: String
         /// The deployment's base URL; nil for the in-process simulator.
-        public var baseURL: String?
-        public var route: String?
+        package var baseURL: String?
+        package var route: String?
         /// 1 for the first attempt of the call, then 2, 3, …
-        public var attempt: Int
+        package var attempt: Int
         /// The attempt is the hedge sent alongside a slow first attempt.
-        public var hedge: Bool
-        public var keyID: String?
-        public var team: String?
-        public var stream: Bool?
-        public var maxTokens: Int?
-        public var temperature: Double?
-        public var topP: Double?
+        package var hedge: Bool
+        package var keyID: String?
+        package var team: String?
+        package var stream: Bool?
+        package var maxTokens: Int?
+        package var temperature: Double?
+        package var topP: Double?
 
-        public init(operation: String, family: ModelFamily, requestModel: String, deployment: String, region: String, baseURL: String?,
+        package init(operation: String, family: ModelFamily, requestModel: String, deployment: String, region: String, baseURL: String?,
                     route: String?, attempt: Int, hedge: Bool, keyID: String?, team: String?) {
             self.operation = operation
             self.family = family
@@ -49,7 +49,7 @@ public enum GenAISpan {
 
         /// `max_tokens` (or `max_completion_tokens`), `temperature`, `top_p` and `stream` of a
         /// chat request.
-        public mutating func read(_ request: ChatRequest) {
+        package mutating func read(_ request: ChatRequest) {
             let document = request.document
             stream = request.stream
             maxTokens = request.maxOutputTokens
@@ -59,29 +59,29 @@ public enum GenAISpan {
     }
 
     /// What an attempt turned out to be.
-    public struct Outcome: Sendable {
+    package struct Outcome: Sendable {
         /// The model the upstream says answered (its response's `model`).
-        public var responseModel: String?
-        public var responseID: String?
-        public var finishReasons: [String] = []
-        public var usage: TokenUsage?
+        package var responseModel: String?
+        package var responseID: String?
+        package var finishReasons: [String] = []
+        package var usage: TokenUsage?
         /// From sending the request to the first chunk with content (streams only).
-        public var timeToFirstChunk: Duration?
-        public var cost: Cost?
+        package var timeToFirstChunk: Duration?
+        package var cost: Cost?
         /// Why the attempt failed (an upstream error class such as `timeout`, `rate_limit`).
-        public var errorType: String?
+        package var errorType: String?
 
-        public init() {}
+        package init() {}
 
         /// An attempt that failed for `errorType`.
-        public static func failed(_ errorType: String) -> Outcome {
+        package static func failed(_ errorType: String) -> Outcome {
             var outcome = Outcome()
             outcome.errorType = errorType
             return outcome
         }
 
         /// The `id`, `model` and finish reasons of a whole (non-streamed) chat completion.
-        public mutating func read(completion document: JSONDocument) {
+        package mutating func read(completion document: JSONDocument) {
             let root = document.root
             responseID = document.member("id", of: root).flatMap(document.string)
             responseModel = document.member("model", of: root).flatMap(document.string)
@@ -93,7 +93,7 @@ public enum GenAISpan {
         }
     }
 
-    public static func startFields(_ attempt: Attempt) -> SpanFields {
+    package static func startFields(_ attempt: Attempt) -> SpanFields {
         var fields = SpanFields()
         fields.set("gen_ai.operation.name", attempt.operation)
         fields.set("gen_ai.provider.name", GenAIConventions.providerName(attempt.family))
@@ -120,7 +120,7 @@ public enum GenAISpan {
     /// the scheme when absent; an IPv6 host without its brackets), read by hand: an attempt's
     /// span starts on every upstream call, and Foundation's URL parser showed in its profile.
     /// nil without a host or with a port that is not a number.
-    public static func serverAddress(_ url: String) -> (host: String, port: Int)? {
+    package static func serverAddress(_ url: String) -> (host: String, port: Int)? {
         let bytes = Array(url.utf8)
         guard let schemeEnd = bytes.indices.first(where: { bytes[$0] == UInt8(ascii: ":") }),
               bytes.count >= schemeEnd + 3, bytes[schemeEnd + 1] == UInt8(ascii: "/"), bytes[schemeEnd + 2] == UInt8(ascii: "/") else { return nil }
@@ -149,7 +149,7 @@ public enum GenAISpan {
         return (String(decoding: host, as: UTF8.self), port)
     }
 
-    public static func endFields(_ outcome: Outcome) -> SpanFields {
+    package static func endFields(_ outcome: Outcome) -> SpanFields {
         var fields = SpanFields()
         fields.set("gen_ai.response.model", outcome.responseModel)
         fields.set("gen_ai.response.id", outcome.responseID)
@@ -167,11 +167,11 @@ public enum GenAISpan {
     }
 
     /// Message contents are attached up to this many bytes each (the rest is cut).
-    public static let maxContentBytes = 64 << 10
+    package static let maxContentBytes = 64 << 10
 
     /// `gen_ai.input.messages` (the request's `messages`, as sent) and, for a whole answer,
     /// `gen_ai.output.messages` (its `choices`). Only with `captureContent` on.
-    public static func contentFields(request: ChatRequest?, completion: JSONDocument?) -> SpanFields {
+    package static func contentFields(request: ChatRequest?, completion: JSONDocument?) -> SpanFields {
         var fields = SpanFields()
         if let request, let messages = request.document.member("messages", of: request.document.root) {
             fields.set("gen_ai.input.messages", clipped(request.document.raw(messages)))
@@ -188,32 +188,32 @@ public enum GenAISpan {
 }
 
 /// The attributes of the SERVER span of one HTTP request (the HTTP semantic conventions).
-public enum HTTPServerSpan {
+package enum HTTPServerSpan {
     /// `{method} {route}`, e.g. `POST /v1/chat/completions`; the method alone without a route.
-    public static func name(method: String, route: String?) -> String {
+    package static func name(method: String, route: String?) -> String {
         route.map { method + " " + $0 } ?? method
     }
 
-    public struct Request: Sendable {
-        public var method: String
-        public var path: String
-        public var route: String?
-        public var serverAddress: String?
-        public var serverPort: Int?
-        public var clientAddress: String?
-        public var userAgent: String?
+    package struct Request: Sendable {
+        package var method: String
+        package var path: String
+        package var route: String?
+        package var serverAddress: String?
+        package var serverPort: Int?
+        package var clientAddress: String?
+        package var userAgent: String?
         /// `1.1`, `1.0`.
-        public var protocolVersion: String?
-        public var requestID: String?
+        package var protocolVersion: String?
+        package var requestID: String?
 
-        public init(method: String, path: String, route: String?) {
+        package init(method: String, path: String, route: String?) {
             self.method = method
             self.path = path
             self.route = route
         }
     }
 
-    public static func startFields(_ request: Request) -> SpanFields {
+    package static func startFields(_ request: Request) -> SpanFields {
         var fields = SpanFields()
         fields.set("http.request.method", request.method)
         fields.set("url.path", request.path)
@@ -230,7 +230,7 @@ public enum HTTPServerSpan {
 
     /// The status; `error.type` for answers the conventions count as server errors (5xx):
     /// the gateway's error code when it has one, else the status.
-    public static func endFields(status: Int, errorType: String?) -> SpanFields {
+    package static func endFields(status: Int, errorType: String?) -> SpanFields {
         var fields = SpanFields()
         fields.set("http.response.status_code", status)
         if status >= 500 { fields.set("error.type", errorType ?? String(status)) }

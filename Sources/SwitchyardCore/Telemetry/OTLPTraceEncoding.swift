@@ -1,15 +1,15 @@
 /// An OTLP `ExportTraceServiceRequest` (opentelemetry-proto, `collector/trace/v1`) for a batch
 /// of spans of one service, in either OTLP/HTTP encoding: binary protobuf (`http/protobuf`) or
 /// the protobuf JSON mapping with hex IDs (`http/json`).
-public struct OTLPTraceEncoding: Sendable {
+package struct OTLPTraceEncoding: Sendable {
     /// The resource: `service.name` and the operator's resource attributes.
-    public var resource: [(String, String)]
-    public var scopeName = "switchyard"
-    public var scopeVersion = SwitchyardVersion.number
+    package var resource: [(String, String)]
+    package var scopeName = "switchyard"
+    package var scopeVersion = SwitchyardVersion.number
 
     /// `service.name` first, then `attributes` sorted by name, plus the SDK's own
     /// `telemetry.sdk.*` attributes unless the operator set them.
-    public init(serviceName: String, attributes: [String: String]) {
+    package init(serviceName: String, attributes: [String: String]) {
         var resource: [(String, String)] = [("service.name", serviceName)]
         var extra = attributes
         extra["service.name"] = nil
@@ -24,7 +24,7 @@ public struct OTLPTraceEncoding: Sendable {
     // MARK: Protobuf
 
     /// The request as binary protobuf.
-    public func protobuf(_ spans: [RecordedSpan]) -> [UInt8] {
+    package func protobuf(_ spans: [RecordedSpan]) -> [UInt8] {
         var writer = ProtobufWriter(capacity: 64 + spans.count * 700)
         writer.messageField(1) { resourceSpans in                          // ExportTraceServiceRequest.resource_spans
             resourceSpans.messageField(1) { resource in                    // ResourceSpans.resource
@@ -93,7 +93,7 @@ public struct OTLPTraceEncoding: Sendable {
     // MARK: JSON
 
     /// The request in the OTLP/JSON encoding.
-    public func json(_ spans: [RecordedSpan]) -> String {
+    package func json(_ spans: [RecordedSpan]) -> String {
         var out = "{\"resourceSpans\":[{\"resource\":{\"attributes\":["
         out += resource.map { Self.jsonKeyValue($0.0, .string($0.1)) }.joined(separator: ",")
         out += "]},\"scopeSpans\":[{\"scope\":{\"name\":\(JSONString.quoted(scopeName)),\"version\":\(JSONString.quoted(scopeVersion))},\"spans\":["

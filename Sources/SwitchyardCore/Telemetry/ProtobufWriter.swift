@@ -2,10 +2,10 @@
 /// traces): varints, fixed-width numbers and length-delimited fields. A nested message is
 /// written in place and its length inserted in front of it once it is complete, so nothing is
 /// encoded twice.
-public struct ProtobufWriter: Sendable {
-    public private(set) var bytes: [UInt8] = []
+package struct ProtobufWriter: Sendable {
+    package private(set) var bytes: [UInt8] = []
 
-    public init(capacity: Int = 0) {
+    package init(capacity: Int = 0) {
         bytes.reserveCapacity(capacity)
     }
 
@@ -28,46 +28,46 @@ public struct ProtobufWriter: Sendable {
 
     /// A varint field (int32, int64, uint32, uint64, bool, enum); written even when zero, as a
     /// `oneof` member must be.
-    public mutating func varintField(_ field: Int, _ value: UInt64) {
+    package mutating func varintField(_ field: Int, _ value: UInt64) {
         tag(field, .varint)
         varint(value)
     }
 
-    public mutating func int64Field(_ field: Int, _ value: Int64) {
+    package mutating func int64Field(_ field: Int, _ value: Int64) {
         varintField(field, UInt64(bitPattern: value))
     }
 
-    public mutating func boolField(_ field: Int, _ value: Bool) {
+    package mutating func boolField(_ field: Int, _ value: Bool) {
         varintField(field, value ? 1 : 0)
     }
 
-    public mutating func fixed64Field(_ field: Int, _ value: UInt64) {
+    package mutating func fixed64Field(_ field: Int, _ value: UInt64) {
         tag(field, .fixed64)
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    public mutating func fixed32Field(_ field: Int, _ value: UInt32) {
+    package mutating func fixed32Field(_ field: Int, _ value: UInt32) {
         tag(field, .fixed32)
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    public mutating func doubleField(_ field: Int, _ value: Double) {
+    package mutating func doubleField(_ field: Int, _ value: Double) {
         fixed64Field(field, value.bitPattern)
     }
 
-    public mutating func bytesField(_ field: Int, _ value: some Collection<UInt8>) {
+    package mutating func bytesField(_ field: Int, _ value: some Collection<UInt8>) {
         tag(field, .lengthDelimited)
         varint(UInt64(value.count))
         bytes.append(contentsOf: value)
     }
 
-    public mutating func stringField(_ field: Int, _ value: String) {
+    package mutating func stringField(_ field: Int, _ value: String) {
         bytesField(field, value.utf8)
     }
 
     /// A `bytes` field of `first` and then `second` (if given), each as eight bytes, most
     /// significant first: a span ID, or a trace ID's two halves.
-    public mutating func bigEndianBytesField(_ field: Int, _ first: UInt64, _ second: UInt64? = nil) {
+    package mutating func bigEndianBytesField(_ field: Int, _ first: UInt64, _ second: UInt64? = nil) {
         tag(field, .lengthDelimited)
         varint(second == nil ? 8 : 16)
         appendBigEndian(first)
@@ -80,7 +80,7 @@ public struct ProtobufWriter: Sendable {
 
     /// A nested message, its fields written by `body`. One byte is kept for the length (most
     /// messages here are under 128 bytes); a longer one moves its content up to make room.
-    public mutating func messageField(_ field: Int, _ body: (inout ProtobufWriter) -> Void) {
+    package mutating func messageField(_ field: Int, _ body: (inout ProtobufWriter) -> Void) {
         tag(field, .lengthDelimited)
         let lengthAt = bytes.count
         bytes.append(0)

@@ -1,25 +1,25 @@
 /// A span that has ended, as it is exported: plain values, made once when the span ends.
-public struct RecordedSpan: Sendable, Hashable {
-    public enum Kind: Int, Sendable, Hashable {
+package struct RecordedSpan: Sendable, Hashable {
+    package enum Kind: Int, Sendable, Hashable {
         case `internal` = 1, server = 2, client = 3
     }
 
-    public var traceID: TraceID
-    public var spanID: SpanID
-    public var parentSpanID: SpanID?
+    package var traceID: TraceID
+    package var spanID: SpanID
+    package var parentSpanID: SpanID?
     /// The parent is in another process (a client's `traceparent`).
-    public var parentIsRemote: Bool
-    public var traceState: String
-    public var name: String
-    public var kind: Kind
+    package var parentIsRemote: Bool
+    package var traceState: String
+    package var name: String
+    package var kind: Kind
     /// Nanoseconds since the Unix epoch.
-    public var startNanos: UInt64
-    public var endNanos: UInt64
-    public var attributes: [SpanFields.Item]
+    package var startNanos: UInt64
+    package var endNanos: UInt64
+    package var attributes: [SpanFields.Item]
     /// Set when the span failed (status ERROR with this message); nil leaves the status unset.
-    public var errorMessage: String?
+    package var errorMessage: String?
 
-    public init(traceID: TraceID, spanID: SpanID, parentSpanID: SpanID?, parentIsRemote: Bool = false, traceState: String, name: String, kind: Kind,
+    package init(traceID: TraceID, spanID: SpanID, parentSpanID: SpanID?, parentIsRemote: Bool = false, traceState: String, name: String, kind: Kind,
                 startNanos: UInt64, endNanos: UInt64, attributes: [SpanFields.Item], errorMessage: String?) {
         self.traceID = traceID
         self.spanID = spanID
@@ -36,7 +36,7 @@ public struct RecordedSpan: Sendable, Hashable {
 
     /// The attributes with one value per name, the last one set, in the order names first
     /// appeared (a span's attributes form a map; setting a name again replaces its value).
-    public var distinctAttributes: [SpanFields.Item] {
+    package var distinctAttributes: [SpanFields.Item] {
         // Nearly every span sets each name once: one pass over a set finds out, and only a span
         // that set a name twice pays for the merge.
         var seen = Set<String>(minimumCapacity: attributes.count)

@@ -1,5 +1,5 @@
 /// A span attribute's value (OTLP's `AnyValue`, the kinds the gateway uses).
-public enum SpanValue: Sendable, Hashable {
+package enum SpanValue: Sendable, Hashable {
     case string(String)
     case int(Int64)
     case double(Double)
@@ -9,41 +9,41 @@ public enum SpanValue: Sendable, Hashable {
 
 /// Span attributes in the order they were added (names follow the OpenTelemetry semantic
 /// conventions, or `switchyard.*`).
-public struct SpanFields: Sendable, Hashable {
-    public private(set) var items: [Item] = []
+package struct SpanFields: Sendable, Hashable {
+    package private(set) var items: [Item] = []
 
-    public struct Item: Sendable, Hashable {
-        public var name: String
-        public var value: SpanValue
+    package struct Item: Sendable, Hashable {
+        package var name: String
+        package var value: SpanValue
     }
 
-    public init() {}
+    package init() {}
 
-    public subscript(name: String) -> SpanValue? {
+    package subscript(name: String) -> SpanValue? {
         items.last { $0.name == name }?.value
     }
 
-    public mutating func set(_ name: String, _ value: String?) {
+    package mutating func set(_ name: String, _ value: String?) {
         if let value { items.append(Item(name: name, value: .string(value))) }
     }
 
-    public mutating func set(_ name: String, _ value: Int?) {
+    package mutating func set(_ name: String, _ value: Int?) {
         if let value { items.append(Item(name: name, value: .int(Int64(value)))) }
     }
 
-    public mutating func set(_ name: String, _ value: Double?) {
+    package mutating func set(_ name: String, _ value: Double?) {
         if let value { items.append(Item(name: name, value: .double(value))) }
     }
 
-    public mutating func set(_ name: String, _ value: Bool?) {
+    package mutating func set(_ name: String, _ value: Bool?) {
         if let value { items.append(Item(name: name, value: .bool(value))) }
     }
 
-    public mutating func set(_ name: String, _ value: [String]?) {
+    package mutating func set(_ name: String, _ value: [String]?) {
         if let value { items.append(Item(name: name, value: .strings(value))) }
     }
 
-    public mutating func append(_ other: SpanFields) {
+    package mutating func append(_ other: SpanFields) {
         items += other.items
     }
 }

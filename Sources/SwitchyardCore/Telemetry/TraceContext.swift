@@ -1,61 +1,61 @@
 /// A W3C trace ID: 16 bytes, never all zero.
-public struct TraceID: Sendable, Hashable {
-    public var high: UInt64
-    public var low: UInt64
+package struct TraceID: Sendable, Hashable {
+    package var high: UInt64
+    package var low: UInt64
 
-    public init(high: UInt64, low: UInt64) {
+    package init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
     }
 
-    public var isValid: Bool { high != 0 || low != 0 }
+    package var isValid: Bool { high != 0 || low != 0 }
 
     /// A random, valid ID.
-    public static func random(using generator: inout some RandomNumberGenerator) -> TraceID {
+    package static func random(using generator: inout some RandomNumberGenerator) -> TraceID {
         var id = TraceID(high: generator.next(), low: generator.next())
         if !id.isValid { id.low = 1 }
         return id
     }
 
     /// The 16 bytes, most significant first (the order of the header and of OTLP).
-    public var bytes: [UInt8] { TraceContext.bigEndian(high) + TraceContext.bigEndian(low) }
+    package var bytes: [UInt8] { TraceContext.bigEndian(high) + TraceContext.bigEndian(low) }
 
     /// 32 lowercase hex digits.
-    public var hex: String { Hex.lowercase(words: [high, low]) }
+    package var hex: String { Hex.lowercase(words: [high, low]) }
 }
 
 /// A W3C span ID: 8 bytes, never all zero.
-public struct SpanID: Sendable, Hashable {
-    public var value: UInt64
+package struct SpanID: Sendable, Hashable {
+    package var value: UInt64
 
-    public init(_ value: UInt64) {
+    package init(_ value: UInt64) {
         self.value = value
     }
 
-    public var isValid: Bool { value != 0 }
+    package var isValid: Bool { value != 0 }
 
     /// A random, valid ID.
-    public static func random(using generator: inout some RandomNumberGenerator) -> SpanID {
+    package static func random(using generator: inout some RandomNumberGenerator) -> SpanID {
         let value: UInt64 = generator.next()
         return SpanID(value == 0 ? 1 : value)
     }
 
-    public var bytes: [UInt8] { TraceContext.bigEndian(value) }
+    package var bytes: [UInt8] { TraceContext.bigEndian(value) }
 
     /// 16 lowercase hex digits.
-    public var hex: String { Hex.lowercase(words: [value]) }
+    package var hex: String { Hex.lowercase(words: [value]) }
 }
 
 /// Where a span sits in its trace, as W3C Trace Context carries it between processes: the
 /// trace, the span, whether the trace is sampled, and the vendors' `tracestate`.
-public struct TraceContext: Sendable, Hashable {
-    public var traceID: TraceID
-    public var spanID: SpanID
-    public var sampled: Bool
+package struct TraceContext: Sendable, Hashable {
+    package var traceID: TraceID
+    package var spanID: SpanID
+    package var sampled: Bool
     /// The `tracestate` header as received, passed on unchanged ("" when none).
-    public var traceState: String
+    package var traceState: String
 
-    public init(traceID: TraceID, spanID: SpanID, sampled: Bool, traceState: String = "") {
+    package init(traceID: TraceID, spanID: SpanID, sampled: Bool, traceState: String = "") {
         self.traceID = traceID
         self.spanID = spanID
         self.sampled = sampled
@@ -63,7 +63,7 @@ public struct TraceContext: Sendable, Hashable {
     }
 
     /// The `traceparent` header for this context (version 00).
-    public var traceparent: String {
+    package var traceparent: String {
         "00-\(traceID.hex)-\(spanID.hex)-\(sampled ? "01" : "00")"
     }
 
@@ -73,7 +73,7 @@ public struct TraceContext: Sendable, Hashable {
     ///
     /// Version 00 must be exactly `00-<32 hex>-<16 hex>-<2 hex>`; a later version may add
     /// fields after a `-`; version `ff`, upper-case hex and all-zero IDs are invalid.
-    public static func parse(traceparent: String?, tracestate: String?) -> TraceContext? {
+    package static func parse(traceparent: String?, tracestate: String?) -> TraceContext? {
         guard let traceparent else { return nil }
         let text = Array(traceparent.utf8.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed())
         guard text.count >= 55, text[2] == 0x2D, text[35] == 0x2D, text[52] == 0x2D,

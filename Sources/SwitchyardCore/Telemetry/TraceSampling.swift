@@ -8,7 +8,7 @@ extension TraceSettings.Sampler {
     /// same answer. `traceidratio` keeps a trace when the trace ID's low 63 bits, read as a
     /// number, fall below `ratio` × 2⁶³ — the rule other OpenTelemetry SDKs use, so a trace
     /// sampled in a client SDK at the same ratio is sampled here too.
-    public func samples(_ traceID: TraceID, parentSampled: Bool?) -> Bool {
+    package func samples(_ traceID: TraceID, parentSampled: Bool?) -> Bool {
         switch self {
         case .alwaysOn: return true
         case .alwaysOff: return false

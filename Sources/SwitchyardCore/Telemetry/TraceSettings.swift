@@ -3,23 +3,23 @@ import Foundation
 /// OpenTelemetry traces: whether they are on, where they go, how they are sampled. Built from
 /// the config file's optional `telemetry:` section and the standard `OTEL_*` environment
 /// variables (`TraceSettings.resolve`); off unless one of them asks for traces.
-public struct TraceSettings: Sendable, Hashable {
+package struct TraceSettings: Sendable, Hashable {
     /// The OTLP encodings this build exports (OTLP/gRPC is not built in).
-    public enum WireProtocol: String, Sendable, Hashable {
+    package enum WireProtocol: String, Sendable, Hashable {
         case httpProtobuf = "http/protobuf"
         case httpJSON = "http/json"
     }
 
     /// `OTEL_TRACES_SAMPLER`'s values this gateway supports.
-    public enum Sampler: Sendable, Hashable {
+    package enum Sampler: Sendable, Hashable {
         case alwaysOn, alwaysOff, traceIDRatio(Double)
         case parentBasedAlwaysOn, parentBasedAlwaysOff, parentBasedTraceIDRatio(Double)
 
-        public static let names = ["always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off",
+        package static let names = ["always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off",
                                    "parentbased_traceidratio"]
 
         /// The sampler called `name`, with `ratio` for the ratio-based ones (default 1.0).
-        public init?(name: String, ratio: Double?) {
+        package init?(name: String, ratio: Double?) {
             switch name {
             case "always_on": self = .alwaysOn
             case "always_off": self = .alwaysOff
@@ -40,7 +40,7 @@ public struct TraceSettings: Sendable, Hashable {
             }
         }
 
-        public var name: String {
+        package var name: String {
             switch self {
             case .alwaysOn: "always_on"
             case .alwaysOff: "always_off"
@@ -53,38 +53,38 @@ public struct TraceSettings: Sendable, Hashable {
     }
 
     /// Traces are exported (false: no span is made, and each request pays one nil check).
-    public var enabled = false
+    package var enabled = false
     /// The full URL spans are POSTed to (`…/v1/traces`).
-    public var tracesURL = "http://localhost:4318/v1/traces"
-    public var wireProtocol = WireProtocol.httpProtobuf
-    public var serviceName = "switchyard"
-    public var resourceAttributes: [String: String] = [:]
-    public var sampler = Sampler.parentBasedAlwaysOn
+    package var tracesURL = "http://localhost:4318/v1/traces"
+    package var wireProtocol = WireProtocol.httpProtobuf
+    package var serviceName = "switchyard"
+    package var resourceAttributes: [String: String] = [:]
+    package var sampler = Sampler.parentBasedAlwaysOn
     /// Spans waiting for export; past it new spans are dropped (and counted), never waited for.
-    public var maxQueueSize = 2048
+    package var maxQueueSize = 2048
     /// How long one export may take before it is given up (the queue keeps filling meanwhile).
-    public var exportTimeout: Duration = .seconds(10)
+    package var exportTimeout: Duration = .seconds(10)
     /// The longest a span waits in the queue before its batch is sent (sooner when a batch fills).
-    public var scheduleDelay: Duration = .seconds(5)
+    package var scheduleDelay: Duration = .seconds(5)
     /// Spans per export request at most.
-    public var maxExportBatchSize = 512
+    package var maxExportBatchSize = 512
     /// Headers sent with every export (a collector's token): never logged.
-    public var headers: [String: String] = [:]
+    package var headers: [String: String] = [:]
     /// A PEM file of CA certificates trusted for an https collector (else the system's roots).
-    public var certificateFile: String?
+    package var certificateFile: String?
     /// The egress proxy for the collector, from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
-    public var proxy: EgressProxy?
+    package var proxy: EgressProxy?
     /// Message contents (`gen_ai.input.messages`, `gen_ai.output.messages`) on the spans.
     /// Off unless asked for: prompts and answers are the callers' data.
-    public var captureContent = false
+    package var captureContent = false
 
-    public init() {}
+    package init() {}
 
     /// The default OTLP/HTTP endpoint (a collector on this host).
-    public static let defaultEndpoint = "http://localhost:4318"
+    package static let defaultEndpoint = "http://localhost:4318"
 
     /// The environment variables that configure traces (they override the file).
-    public static let environmentVariables = [
+    package static let environmentVariables = [
         "OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
         "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES",
         "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_SCHEDULE_DELAY",
@@ -94,24 +94,24 @@ public struct TraceSettings: Sendable, Hashable {
     ]
 
     /// What the file's `telemetry:` section said (nil: not given).
-    public struct FileSection: Sendable, Hashable {
-        public var enabled: Bool?
-        public var endpoint: String?
-        public var tracesEndpoint: String?
-        public var wireProtocol: WireProtocol?
-        public var serviceName: String?
-        public var resourceAttributes: [String: String] = [:]
-        public var sampler: String?
-        public var samplerArg: Double?
-        public var maxQueueSize: Int?
-        public var exportTimeout: Duration?
-        public var scheduleDelay: Duration?
-        public var maxExportBatchSize: Int?
-        public var headers: [String: String] = [:]
-        public var certificateFile: String?
-        public var captureContent: Bool?
+    package struct FileSection: Sendable, Hashable {
+        package var enabled: Bool?
+        package var endpoint: String?
+        package var tracesEndpoint: String?
+        package var wireProtocol: WireProtocol?
+        package var serviceName: String?
+        package var resourceAttributes: [String: String] = [:]
+        package var sampler: String?
+        package var samplerArg: Double?
+        package var maxQueueSize: Int?
+        package var exportTimeout: Duration?
+        package var scheduleDelay: Duration?
+        package var maxExportBatchSize: Int?
+        package var headers: [String: String] = [:]
+        package var certificateFile: String?
+        package var captureContent: Bool?
 
-        public init() {}
+        package init() {}
     }
 
     /// The settings from the file's section (nil: none) and the environment, which overrides
@@ -119,7 +119,7 @@ public struct TraceSettings: Sendable, Hashable {
     /// endpoint, or when `OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`
     /// is set; `enabled: false`, `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none` turn
     /// them off. A bad environment value is a `ConfigError` naming the variable.
-    public static func resolve(file section: FileSection?, environment: [String: String]) throws(ConfigError) -> TraceSettings {
+    package static func resolve(file section: FileSection?, environment: [String: String]) throws(ConfigError) -> TraceSettings {
         func env(_ name: String) -> String? {
             guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
             return value
@@ -259,12 +259,12 @@ public struct TraceSettings: Sendable, Hashable {
     }
 
     /// `base` + `/v1/traces` (the OTLP/HTTP rule for the shared endpoint).
-    public static func tracesURL(base: String) -> String {
+    package static func tracesURL(base: String) -> String {
         base.hasSuffix("/") ? base + "v1/traces" : base + "/v1/traces"
     }
 
     /// An absolute http(s) URL with a host.
-    public static func isHTTPURL(_ text: String) -> Bool {
+    package static func isHTTPURL(_ text: String) -> Bool {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let host = url.host, !host.isEmpty else { return false }
         return true
@@ -272,7 +272,7 @@ public struct TraceSettings: Sendable, Hashable {
 
     /// `key1=value1,key2=value2` (values percent-decoded, per the OTel spec); nil when a pair
     /// has no `=` or an empty key.
-    public static func parseResourceAttributes(_ text: String) -> [String: String]? {
+    package static func parseResourceAttributes(_ text: String) -> [String: String]? {
         var result: [String: String] = [:]
         for pair in text.split(separator: ",", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

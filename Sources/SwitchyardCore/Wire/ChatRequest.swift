@@ -2,33 +2,33 @@ import Foundation
 
 /// The few fields of a chat completion request the gateway reads; everything else in the body
 /// is passed to the upstream byte for byte.
-public struct ChatRequest: Sendable {
-    public let document: JSONDocument
+package struct ChatRequest: Sendable {
+    package let document: JSONDocument
     /// The `model` the client asked for (an ID or alias).
-    public let model: String
-    public let stream: Bool
+    package let model: String
+    package let stream: Bool
     /// Whether the client itself asked for the usage chunk (`stream_options.include_usage`).
-    public let clientWantsUsage: Bool
+    package let clientWantsUsage: Bool
     /// `max_completion_tokens` or `max_tokens`, when given.
-    public let maxOutputTokens: Int?
+    package let maxOutputTokens: Int?
     /// Models to fall back to, in order (the OpenRouter-style `models` extension field). The
     /// field is removed before the request goes upstream.
-    public let fallbackModels: [String]
+    package let fallbackModels: [String]
     /// A family-neutral reasoning switch (the Messages API's `thinking`), written into the
     /// upstream body as the served family's own field: `thinking: {type}` (DeepSeek, GLM,
     /// Kimi), `enable_thinking` (Qwen), `reasoning_effort: medium` when on (OpenAI). Nil: the
     /// body says nothing.
-    public var reasoning: Bool?
+    package var reasoning: Bool?
     /// Set for a call the response cache may store: its stream is recorded (`AnswerRecorder`),
     /// up to this many bytes. Nil: nothing is recorded.
-    public var recordAnswerLimit: Int?
+    package var recordAnswerLimit: Int?
 
     private let modelValue: JSONValue
     private let streamOptions: JSONValue?
     private let includeUsageValue: JSONValue?
 
     /// Parses and checks a request body. Errors name the offending field.
-    public init(body: [UInt8]) throws(OpenAIError) {
+    package init(body: [UInt8]) throws(OpenAIError) {
         let document: JSONDocument
         do {
             document = try JSONDocument(bytes: body, strict: true)
@@ -128,7 +128,7 @@ public struct ChatRequest: Sendable {
     /// The body to send upstream: `model` replaced with the deployment's own model ID and, for
     /// streams, `stream_options.include_usage` forced on so that every stream can be billed.
     /// All other bytes are the client's, unchanged.
-    public func upstreamBody(model upstreamModel: String, family: ModelFamily? = nil) -> [UInt8] {
+    package func upstreamBody(model upstreamModel: String, family: ModelFamily? = nil) -> [UInt8] {
         var edits = ByteEdits()
         if let reasoning, let family, let field = Self.reasoningField(reasoning, family: family) {
             edits.insert("," + field, at: document.root.range.upperBound - 1)

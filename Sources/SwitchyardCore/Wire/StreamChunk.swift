@@ -1,21 +1,21 @@
 /// What the gateway needs to know about one `data:` payload of a chat completion stream.
-public struct StreamChunk: Sendable {
-    public let document: JSONDocument
+package struct StreamChunk: Sendable {
+    package let document: JSONDocument
     /// A chunk that carries usage and no choices: the `include_usage` chunk.
-    public let isUsageOnly: Bool
-    public let usage: TokenUsage?
+    package let isUsageOnly: Bool
+    package let usage: TokenUsage?
     /// The usage object itself (where a cost field can be added).
-    public let usageObject: JSONValue?
+    package let usageObject: JSONValue?
     /// Non-empty `delta.content`, tool calls, audio or refusal: the first such chunk is TTFT.
-    public let hasContent: Bool
+    package let hasContent: Bool
     /// Non-empty `delta.reasoning_content` (counts for "first any token", not for TTFT).
-    public let hasReasoning: Bool
-    public let finishReason: String?
+    package let hasReasoning: Bool
+    package let finishReason: String?
     /// A mid-stream `{"error": …}` object.
-    public let error: JSONValue?
+    package let error: JSONValue?
 
     /// Nil when the payload is not a JSON object.
-    public init?(payload: [UInt8]) {
+    package init?(payload: [UInt8]) {
         guard let document = try? JSONDocument(bytes: payload), document.root.kind == .object else { return nil }
         self.document = document
         let root = document.root
@@ -48,7 +48,7 @@ public struct StreamChunk: Sendable {
     }
 
     /// The payload with `"<key>":<json>` added to the usage object (e.g. the call's cost).
-    public func addingToUsage(key: String, json: String) -> [UInt8]? {
+    package func addingToUsage(key: String, json: String) -> [UInt8]? {
         guard let usageObject else { return nil }
         var edits = ByteEdits()
         let empty = document.members(of: usageObject).isEmpty

@@ -4,9 +4,9 @@
 /// `choices[0].usage` (Kimi puts it there on the finish chunk). Cached prompt tokens come from
 /// `prompt_tokens_details.cached_tokens`, `prompt_cache_hit_tokens` (DeepSeek) or `cached_tokens`
 /// (old Kimi).
-public enum UsageReader {
+package enum UsageReader {
     /// The usage object of `object`, if it has one (`nil` also for `"usage": null`).
-    public static func usageObject(in document: JSONDocument, object: JSONValue) -> JSONValue? {
+    package static func usageObject(in document: JSONDocument, object: JSONValue) -> JSONValue? {
         if let usage = document.member("usage", of: object), usage.kind == .object { return usage }
         if let choices = document.member("choices", of: object),
            let first = document.firstElement(of: choices),
@@ -16,7 +16,7 @@ public enum UsageReader {
         return nil
     }
 
-    public static func usage(in document: JSONDocument, object: JSONValue) -> TokenUsage? {
+    package static func usage(in document: JSONDocument, object: JSONValue) -> TokenUsage? {
         guard let usage = usageObject(in: document, object: object) else { return nil }
         return read(usage, in: document)
     }
@@ -24,7 +24,7 @@ public enum UsageReader {
     /// The counts as reported, bounded to ±2^40 so that sums cannot overflow. A field that is
     /// present but not an integer (a fraction, a string, a number beyond `Int`) reads as 2^40:
     /// implausible, see `TokenUsage.implausibility`. Negative counts stay negative.
-    public static func read(_ usage: JSONValue, in document: JSONDocument) -> TokenUsage {
+    package static func read(_ usage: JSONValue, in document: JSONDocument) -> TokenUsage {
         let bound = 1 << 40
         func int(_ path: String...) -> Int? {
             var current = usage

@@ -10,9 +10,9 @@ import SwitchyardStore
 /// Keys, admission and the usage ledger, and the store behind them. Built once at start-up by
 /// `AccessLayer.open`; the chat handler asks it who is calling, whether the call may go ahead,
 /// and hands it the call's usage record.
-public final class AccessLayer: Sendable {
-    public let settings: AccessSettings
-    public let store: any GatewayStore
+package final class AccessLayer: Sendable {
+    package let settings: AccessSettings
+    package let store: any GatewayStore
     let keys = KeyDirectory()
     let admission = Admission()
     let ledger: LedgerQueue
@@ -35,7 +35,7 @@ public final class AccessLayer: Sendable {
 
     /// Opens the configured store, runs its migrations and loads keys and spend. Retries for
     /// about 10 s (a database starting next to the gateway), then fails with the reason.
-    public static func open(settings: AccessSettings, metrics: GatewayMetrics, logger: Logger) async throws -> AccessLayer {
+    package static func open(settings: AccessSettings, metrics: GatewayMetrics, logger: Logger) async throws -> AccessLayer {
         var attempt = 0
         while true {
             do {
@@ -67,7 +67,7 @@ public final class AccessLayer: Sendable {
 
     /// The background services: the sync loop and the ledger writer. Put them before the HTTP
     /// server in the service group, so that they stop after it (the writer flushes last).
-    public func services(logger: Logger) -> [any Service] {
+    package func services(logger: Logger) -> [any Service] {
         // Shut down in reverse order: the sync loop, then the writer (flushing), then the store.
         var services: [any Service] = [StoreCloser(store: store)]
         if settings.ledgerEnabled {
@@ -80,7 +80,7 @@ public final class AccessLayer: Sendable {
 
     /// Usage records that reached the ledger queue after its writer had stopped, and so were
     /// never written. Always 0 unless the shutdown order is broken; logged at exit.
-    public var recordsAfterFlush: Int { ledger.late }
+    package var recordsAfterFlush: Int { ledger.late }
 
     func markSynced() { lastSync.withLock { $0 = .now } }
 
@@ -168,8 +168,8 @@ struct StoreCloser: Service {
     }
 }
 
-public struct StoreOpenError: Error, CustomStringConvertible {
-    public var store: String
-    public var reason: String
-    public var description: String { "cannot open the store \(store): \(reason)" }
+package struct StoreOpenError: Error, CustomStringConvertible {
+    package var store: String
+    package var reason: String
+    package var description: String { "cannot open the store \(store): \(reason)" }
 }

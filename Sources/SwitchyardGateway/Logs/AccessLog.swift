@@ -8,8 +8,8 @@ import Glibc
 /// disk or a full stdout pipe never stalls an event loop. Each line is written with `write(2)`
 /// as soon as the thread takes it (nothing waits in a user-space buffer). At most `capacity`
 /// lines wait; past that, lines are dropped and counted rather than letting memory grow.
-public final class AccessLog: @unchecked Sendable {
-    public static let capacity = 65_536
+package final class AccessLog: @unchecked Sendable {
+    package static let capacity = 65_536
 
     private let condition = NSCondition()
     private var pending: [String] = []
@@ -23,7 +23,7 @@ public final class AccessLog: @unchecked Sendable {
 
     /// Opens the log: `path` (appended to, created 0640) or stdout when nil. Throws when the
     /// file cannot be opened, naming it.
-    public init(path: String?) throws {
+    package init(path: String?) throws {
         self.path = path
         // A reader of stdout that went away must cost lines, not the process.
         signal(SIGPIPE, SIG_IGN)
@@ -35,7 +35,7 @@ public final class AccessLog: @unchecked Sendable {
     }
 
     /// Queues one line (without its newline).
-    public func write(_ line: String) {
+    package func write(_ line: String) {
         condition.lock()
         if pending.count >= Self.capacity || stopping {
             droppedLines += 1
@@ -47,14 +47,14 @@ public final class AccessLog: @unchecked Sendable {
     }
 
     /// Lines dropped because the writer could not keep up.
-    public var dropped: Int {
+    package var dropped: Int {
         condition.lock()
         defer { condition.unlock() }
         return droppedLines
     }
 
     /// Reopens the file (SIGUSR1, after a log rotation moved it away).
-    public func reopen() {
+    package func reopen() {
         condition.lock()
         reopenRequested = true
         condition.signal()
@@ -62,7 +62,7 @@ public final class AccessLog: @unchecked Sendable {
     }
 
     /// Writes what is queued, then stops the thread and closes the file.
-    public func close() {
+    package func close() {
         condition.lock()
         stopping = true
         condition.signal()
@@ -122,7 +122,7 @@ public final class AccessLog: @unchecked Sendable {
     }
 }
 
-public struct AccessLogError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+package struct AccessLogError: Error, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
 }

@@ -5,7 +5,7 @@ import SwitchyardCore
 
 /// The gateway's metrics, through the swift-metrics API (the executable and tests choose the
 /// backend; `/metrics` renders the Prometheus one). Handles are cached per label set.
-public final class GatewayMetrics: Sendable {
+package final class GatewayMetrics: Sendable {
     private let factory: any MetricsFactory
     private let counters = HandleCache<Counter>()
     private let timers = HandleCache<Timer>()
@@ -13,9 +13,9 @@ public final class GatewayMetrics: Sendable {
     private let recorders = HandleCache<Recorder>()
     private let inFlight: Meter
     private let overhead: Timer
-    public static let overheadLabel = "switchyard_gateway_overhead_seconds"
+    package static let overheadLabel = "switchyard_gateway_overhead_seconds"
 
-    public init(factory: any MetricsFactory) {
+    package init(factory: any MetricsFactory) {
         self.factory = factory
         inFlight = Meter(label: "switchyard_inflight_requests", dimensions: [], factory: factory)
         overhead = Timer(label: Self.overheadLabel, dimensions: [], preferredDisplayUnit: .seconds, factory: factory)
@@ -39,7 +39,7 @@ public final class GatewayMetrics: Sendable {
 
     /// Breaker state per deployment (0 closed, 1 half-open, 2 open) and whether it is cooling
     /// down; refreshed at each scrape.
-    public func recordDeploymentHealth(_ health: [DeploymentPool.Health]) {
+    package func recordDeploymentHealth(_ health: [DeploymentPool.Health]) {
         for h in health {
             let state: Double = switch h.breaker { case .closed: 0; case .halfOpen: 1; case .open: 2 }
             gauge("switchyard_deployment_breaker_state", [("deployment", h.deployment.name)]).record(state)
@@ -67,25 +67,25 @@ public final class GatewayMetrics: Sendable {
         counter("switchyard_trace_spans_dropped_total", [("reason", reason)]).increment(by: Int64(count))
     }
 
-    public func requestStarted() { inFlight.increment() }
-    public func requestEnded() { inFlight.decrement() }
+    package func requestStarted() { inFlight.increment() }
+    package func requestEnded() { inFlight.decrement() }
 
     /// One finished client request.
-    public func recordRequest(model: String, deployment: String, status: Int, duration: Duration) {
+    package func recordRequest(model: String, deployment: String, status: Int, duration: Duration) {
         counter("switchyard_requests_total", [("model", model), ("deployment", deployment), ("status", String(status))]).increment()
         timer("switchyard_request_duration_seconds", [("model", model)]).recordNanoseconds(duration.nanosecondsClamped)
     }
 
     /// Time inside the gateway per answered request (upstream waits excluded).
-    public func recordOverhead(_ duration: Duration) {
+    package func recordOverhead(_ duration: Duration) {
         overhead.recordNanoseconds(duration.nanosecondsClamped)
     }
 
-    public func recordTTFT(model: String, _ duration: Duration) {
+    package func recordTTFT(model: String, _ duration: Duration) {
         timer("switchyard_ttft_seconds", [("model", model)]).recordNanoseconds(duration.nanosecondsClamped)
     }
 
-    public func recordUsage(model: String, usage: TokenUsage, cost: Cost) {
+    package func recordUsage(model: String, usage: TokenUsage, cost: Cost) {
         counter("switchyard_tokens_total", [("model", model), ("kind", "prompt")]).increment(by: usage.promptTokens)
         counter("switchyard_tokens_total", [("model", model), ("kind", "completion")]).increment(by: usage.completionTokens)
         counter("switchyard_tokens_total", [("model", model), ("kind", "cached_prompt")]).increment(by: usage.cachedPromptTokens)
@@ -103,7 +103,7 @@ public final class GatewayMetrics: Sendable {
     /// One call that reached a deployment: `gen_ai_client_operation_duration_seconds` (with
     /// `error_type` when it failed) and `gen_ai_client_token_usage` (input and output) when
     /// its usage is known. `labels` from `GenAIConventions.labels`.
-    public func recordGenAIOperation(_ labels: [(String, String)], duration: Duration, usage: TokenUsage?, errorType: String?) {
+    package func recordGenAIOperation(_ labels: [(String, String)], duration: Duration, usage: TokenUsage?, errorType: String?) {
         let timed = errorType.map { labels + [("error_type", $0)] } ?? labels
         timer(GenAIConventions.operationDuration, timed).recordNanoseconds(duration.nanosecondsClamped)
         guard let usage else { return }
@@ -113,63 +113,63 @@ public final class GatewayMetrics: Sendable {
 
     /// The two stream timers of one deployment and model, looked up once per stream:
     /// time to first chunk, and time per output chunk after the first.
-    public func genAIStreamTimers(_ labels: [(String, String)]) -> (firstChunk: Timer, perChunk: Timer) {
+    package func genAIStreamTimers(_ labels: [(String, String)]) -> (firstChunk: Timer, perChunk: Timer) {
         (timer(GenAIConventions.timeToFirstChunk, labels), timer(GenAIConventions.timePerOutputChunk, labels))
     }
 
-    public func recordUpstreamError(deployment: String, errorClass: UpstreamErrorClass) {
+    package func recordUpstreamError(deployment: String, errorClass: UpstreamErrorClass) {
         counter("switchyard_upstream_errors_total", [("deployment", deployment), ("class", errorClass.rawValue)]).increment()
     }
 
-    public func recordStreamFailure(model: String, afterStart: Bool) {
+    package func recordStreamFailure(model: String, afterStart: Bool) {
         counter("switchyard_stream_failures_total", [("model", model), ("phase", afterStart ? "after_first_chunk" : "before_first_chunk")]).increment()
     }
 
-    public func recordHedge(outcome: String) {
+    package func recordHedge(outcome: String) {
         counter("switchyard_hedges_total", [("outcome", outcome)]).increment()
     }
 
     /// A ledger batch reached the store; `queued` records are still waiting.
-    public func recordLedgerWrite(records: Int, queued: Int) {
+    package func recordLedgerWrite(records: Int, queued: Int) {
         counter("switchyard_ledger_records_written_total", []).increment(by: records)
         gauge("switchyard_ledger_queue_depth", []).record(Double(queued))
     }
 
-    public func recordLedgerFailure() {
+    package func recordLedgerFailure() {
         counter("switchyard_ledger_write_failures_total", []).increment()
     }
 
-    public func recordStoreSync(ok: Bool) {
+    package func recordStoreSync(ok: Bool) {
         counter("switchyard_store_syncs_total", [("result", ok ? "ok" : "failed")]).increment()
     }
 
-    public func recordAdmission(refused code: String) {
+    package func recordAdmission(refused code: String) {
         counter("switchyard_admission_refusals_total", [("code", code)]).increment()
     }
 
     /// A response-cache lookup (a `refresh` counts as a miss).
-    public func recordCacheLookup(model: String, hit: Bool) {
+    package func recordCacheLookup(model: String, hit: Bool) {
         counter(hit ? "switchyard_cache_hits_total" : "switchyard_cache_misses_total", [("model", model)]).increment()
     }
 
     /// A fresh answer offered to the cache: stored, or too large for it.
-    public func recordCacheStore(stored: Bool) {
+    package func recordCacheStore(stored: Bool) {
         counter("switchyard_cache_stores_total", [("result", stored ? "stored" : "too_large")]).increment()
     }
 
     /// Entries removed for room (`size`) or found past their TTL (`expired`).
-    public func recordCacheEvictions(reason: String, count: Int) {
+    package func recordCacheEvictions(reason: String, count: Int) {
         counter("switchyard_cache_evictions_total", [("reason", reason)]).increment(by: count)
     }
 
     /// What the cache holds now, across its partitions.
-    public func recordCacheSize(bytes: Int, entries: Int) {
+    package func recordCacheSize(bytes: Int, entries: Int) {
         gauge("switchyard_cache_bytes", []).record(Double(bytes))
         gauge("switchyard_cache_entries", []).record(Double(entries))
     }
 
     /// A config reload: applied (`ok`), or refused (an invalid file, or no file to re-read).
-    public func recordConfigReload(ok: Bool) {
+    package func recordConfigReload(ok: Bool) {
         counter("switchyard_config_reloads_total", [("result", ok ? "ok" : "refused")]).increment()
     }
 
@@ -179,7 +179,7 @@ public final class GatewayMetrics: Sendable {
         _ = counter("switchyard_config_reloads_total", [("result", "refused")])
     }
 
-    public func recordClientDisconnect(model: String) {
+    package func recordClientDisconnect(model: String) {
         counter("switchyard_client_disconnects_total", [("model", model)]).increment()
     }
 }

@@ -10,8 +10,8 @@ import SwitchyardCore
 /// live state is kept per deployment name in a store both pools share, so a deployment that
 /// remains keeps its breaker, latency and load, and calls still running on the old pool report
 /// to the same state.
-public final class DeploymentPool: Sendable {
-    public let deployments: [DeploymentConfig]
+package final class DeploymentPool: Sendable {
+    package let deployments: [DeploymentConfig]
     private let byModel: [String: [Int]]
     private let routing: RoutingSettings
     /// Each deployment's slot in `state` (same order as `deployments`).
@@ -66,20 +66,20 @@ public final class DeploymentPool: Sendable {
     }
 
     /// One thing to try: a model at a deployment.
-    public struct Candidate: Sendable {
-        public var model: CatalogModel
-        public var deployment: DeploymentConfig
-        public var pricing: Pricing? { deployment.pricing(for: model) }
+    package struct Candidate: Sendable {
+        package var model: CatalogModel
+        package var deployment: DeploymentConfig
+        package var pricing: Pricing? { deployment.pricing(for: model) }
     }
 
-    public enum Outcome: Sendable {
+    package enum Outcome: Sendable {
         case success(latency: Duration)
         case failure(UpstreamErrorClass, retryAfter: Duration?)
         /// The call ended without a verdict (the client left, a hedge lost).
         case abandoned
     }
 
-    public convenience init(deployments: [DeploymentConfig], routing: RoutingSettings = RoutingSettings()) {
+    package convenience init(deployments: [DeploymentConfig], routing: RoutingSettings = RoutingSettings()) {
         self.init(deployments: deployments, routing: routing, state: LiveStates())
     }
 
@@ -97,16 +97,16 @@ public final class DeploymentPool: Sendable {
 
     /// The pool of a reloaded config: `deployments` with `routing`, each deployment that this
     /// pool also has (same name) keeping its breaker, latency, load and cool-down.
-    public func reloaded(deployments: [DeploymentConfig], routing: RoutingSettings) -> DeploymentPool {
+    package func reloaded(deployments: [DeploymentConfig], routing: RoutingSettings) -> DeploymentPool {
         DeploymentPool(deployments: deployments, routing: routing, state: state)
     }
 
-    public func serves(_ modelID: String) -> Bool { byModel[modelID] != nil }
+    package func serves(_ modelID: String) -> Bool { byModel[modelID] != nil }
 
     /// Candidates for `models` (in order), each model's deployments in its strategy's order,
     /// the preferred region first. Deployments that are cooling down or whose breaker is open
     /// are left out and listed in `skipped`.
-    public func candidates(for models: [CatalogModel], preferredRegion: String?) -> (candidates: [Candidate], skipped: [String]) {
+    package func candidates(for models: [CatalogModel], preferredRegion: String?) -> (candidates: [Candidate], skipped: [String]) {
         let now = ContinuousClock.now
         let live = state.withLock { $0 }
         var rng = SystemRandomNumberGenerator()
@@ -138,7 +138,7 @@ public final class DeploymentPool: Sendable {
 
     /// Takes a slot at `deployment` for one attempt; false if its breaker refuses right now
     /// (open, or half-open with its probe already out).
-    public func begin(_ deployment: DeploymentConfig) -> Bool {
+    package func begin(_ deployment: DeploymentConfig) -> Bool {
         guard let i = index(of: deployment) else { return false }
         let now = ContinuousClock.now
         return state.withLock { states in
@@ -149,7 +149,7 @@ public final class DeploymentPool: Sendable {
         }
     }
 
-    public func end(_ deployment: DeploymentConfig, _ outcome: Outcome) {
+    package func end(_ deployment: DeploymentConfig, _ outcome: Outcome) {
         guard let i = index(of: deployment) else { return }
         let now = ContinuousClock.now
         let routing = self.routing
@@ -191,7 +191,7 @@ public final class DeploymentPool: Sendable {
 
     /// A stream that has started and is being relayed: counted as load until the lease ends
     /// (when the relay finishes, or is dropped unused).
-    public func leaseStream(_ deployment: DeploymentConfig) -> StreamLease {
+    package func leaseStream(_ deployment: DeploymentConfig) -> StreamLease {
         if let i = index(of: deployment) { state.withLock { $0[i].openStreams += 1 } }
         return StreamLease { [weak self] in
             guard let self, let i = self.index(of: deployment) else { return }
@@ -201,7 +201,7 @@ public final class DeploymentPool: Sendable {
 
     /// A stream that failed after it had started (and after its attempt was reported as a
     /// success): counts against the deployment's breaker.
-    public func recordLateFailure(_ deployment: DeploymentConfig, _ errorClass: UpstreamErrorClass) {
+    package func recordLateFailure(_ deployment: DeploymentConfig, _ errorClass: UpstreamErrorClass) {
         guard let i = index(of: deployment) else { return }
         let now = ContinuousClock.now
         state.withLock { states in
@@ -212,7 +212,7 @@ public final class DeploymentPool: Sendable {
     }
 
     /// The observed p95 latency of `deployment`, for the hedging delay.
-    public func p95Latency(of deployment: DeploymentConfig) -> Duration? {
+    package func p95Latency(of deployment: DeploymentConfig) -> Duration? {
         guard let i = index(of: deployment) else { return nil }
         let samples = state.withLock { $0[i].recentLatencies }
         guard samples.count >= 20 else { return nil }
@@ -221,7 +221,7 @@ public final class DeploymentPool: Sendable {
         return .milliseconds(Int64(value * 1000))
     }
 
-    public func recordProbe(_ deployment: DeploymentConfig, ok: Bool) {
+    package func recordProbe(_ deployment: DeploymentConfig, ok: Bool) {
         guard let i = index(of: deployment) else { return }
         let now = ContinuousClock.now
         state.withLock { states in
@@ -232,23 +232,23 @@ public final class DeploymentPool: Sendable {
     }
 
     /// Health of every deployment, for `/admin/health`, `/readyz` and metrics.
-    public struct Health: Sendable {
-        public var deployment: DeploymentConfig
-        public var breaker: CircuitBreaker.State
-        public var timesOpened: Int
-        public var coolingFor: Duration?
-        public var coolingReason: UpstreamErrorClass?
-        public var inFlight: Int
-        public var latencySeconds: Double?
-        public var successes: Int
-        public var failures: Int
-        public var lastError: UpstreamErrorClass?
-        public var probeOK: Bool?
+    package struct Health: Sendable {
+        package var deployment: DeploymentConfig
+        package var breaker: CircuitBreaker.State
+        package var timesOpened: Int
+        package var coolingFor: Duration?
+        package var coolingReason: UpstreamErrorClass?
+        package var inFlight: Int
+        package var latencySeconds: Double?
+        package var successes: Int
+        package var failures: Int
+        package var lastError: UpstreamErrorClass?
+        package var probeOK: Bool?
 
-        public var isHealthy: Bool { breaker != .open && coolingFor == nil && probeOK != false }
+        package var isHealthy: Bool { breaker != .open && coolingFor == nil && probeOK != false }
     }
 
-    public var health: [Health] {
+    package var health: [Health] {
         let now = ContinuousClock.now
         let live = state.withLock { $0 }
         return zip(deployments, slots).map { deployment, slot in
@@ -261,7 +261,7 @@ public final class DeploymentPool: Sendable {
         }
     }
 
-    public var hasHealthyDeployment: Bool { health.contains(where: \.isHealthy) }
+    package var hasHealthyDeployment: Bool { health.contains(where: \.isHealthy) }
 
     /// The state slot of `deployment` (by name).
     private func index(of deployment: DeploymentConfig) -> Int? {
@@ -270,12 +270,12 @@ public final class DeploymentPool: Sendable {
 }
 
 /// Ends exactly once: explicitly, or when dropped.
-public final class StreamLease: Sendable {
+package final class StreamLease: Sendable {
     private let onEnd: Mutex<(@Sendable () -> Void)?>
 
     init(_ onEnd: @escaping @Sendable () -> Void) { self.onEnd = Mutex(onEnd) }
 
-    public func end() {
+    package func end() {
         let action = onEnd.withLock { value -> (@Sendable () -> Void)? in
             defer { value = nil }
             return value

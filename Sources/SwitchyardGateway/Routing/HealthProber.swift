@@ -10,19 +10,19 @@ import SwitchyardCore
 /// closes a half-open breaker sooner. Off by default, since some providers bill even that.
 /// Each round takes the deployments and the interval of the config in force (a reload can add
 /// or remove probed deployments).
-public struct HealthProber: Service {
+package struct HealthProber: Service {
     let current: @Sendable () -> (pool: DeploymentPool, interval: Duration)
     let connections: UpstreamConnections
     let logger: Logger
 
-    public init(pool: DeploymentPool, connections: UpstreamConnections, interval: Duration, logger: Logger) {
+    package init(pool: DeploymentPool, connections: UpstreamConnections, interval: Duration, logger: Logger) {
         self.current = { (pool, interval) }
         self.connections = connections
         self.logger = logger
     }
 
     /// Probes the deployments of the running config, whatever reloads change.
-    public init(live: LiveConfig, connections: UpstreamConnections, logger: Logger) {
+    package init(live: LiveConfig, connections: UpstreamConnections, logger: Logger) {
         self.current = {
             let snapshot = live.current
             return (snapshot.pool, snapshot.config.routing.probeInterval)
@@ -31,7 +31,7 @@ public struct HealthProber: Service {
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         while !Task.isCancelledOrShuttingDown {
             let (pool, interval) = current()
             for deployment in pool.deployments where deployment.probe {

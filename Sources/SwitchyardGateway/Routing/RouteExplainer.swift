@@ -1,8 +1,8 @@
 import SwitchyardCore
 
 /// The text of `switchyard route explain`: how a request would be routed, with reasons.
-public enum RouteExplainer {
-    public static func explain(_ chat: ChatRequest, config: GatewayConfig, hint: String? = nil, region: String? = nil) -> String {
+package enum RouteExplainer {
+    package static func explain(_ chat: ChatRequest, config: GatewayConfig, hint: String? = nil, region: String? = nil) -> String {
         let pool = DeploymentPool(deployments: config.deployments, routing: config.routing)
         let features = RequestFeatures(request: chat, hint: hint)
         var lines: [String] = []

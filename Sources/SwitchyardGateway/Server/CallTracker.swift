@@ -4,7 +4,7 @@ import Synchronization
 /// and, when the grace period is over, cancels them (`cancelAll`): a cancelled call still ends
 /// through its own `finish`, so its ledger row is written (error class `shutdown`) before the
 /// ledger is flushed.
-public final class CallTracker: Sendable {
+package final class CallTracker: Sendable {
     private struct State {
         var nextID = 0
         /// nil until the task is created (it may end before that).
@@ -15,7 +15,7 @@ public final class CallTracker: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     /// Runs `body` as a tracked task.
     func start(_ body: @escaping @Sendable () async -> Void) {
@@ -36,10 +36,10 @@ public final class CallTracker: Sendable {
         if cancelNow { task.cancel() }
     }
 
-    public var count: Int { state.withLock { $0.running.count } }
+    package var count: Int { state.withLock { $0.running.count } }
 
     /// Cancels every call in flight, and every call started from now on.
-    public func cancelAll() {
+    package func cancelAll() {
         let tasks = state.withLock { state -> [Task<Void, Never>] in
             state.cancelling = true
             return state.running.values.compactMap { $0 }
@@ -48,7 +48,7 @@ public final class CallTracker: Sendable {
     }
 
     /// Returns when no call is in flight.
-    public func waitUntilIdle() async {
+    package func waitUntilIdle() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let idle = state.withLock { state -> Bool in
                 if state.running.isEmpty { return true }

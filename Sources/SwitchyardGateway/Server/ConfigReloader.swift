@@ -8,21 +8,21 @@ import SwitchyardCore
 /// running config keeps serving; a valid one applies at once to new calls, except the settings
 /// that need a restart (`ConfigReload`), which keep their running values and are reported.
 /// Reloads run one at a time.
-public actor ConfigReloader {
+package actor ConfigReloader {
     /// How the gateway was started: the file, and what the command line overrides in it.
-    public struct Origin: Sendable {
+    package struct Origin: Sendable {
         /// nil: the embedded default, with nothing to re-read.
-        public var path: String?
+        package var path: String?
         /// Applied to every loaded file before it is compared (`--host`, `--port`, `--store`).
-        public var overrides: @Sendable (inout GatewayConfig) -> Void
+        package var overrides: @Sendable (inout GatewayConfig) -> Void
 
-        public init(path: String?, overrides: @escaping @Sendable (inout GatewayConfig) -> Void = { _ in }) {
+        package init(path: String?, overrides: @escaping @Sendable (inout GatewayConfig) -> Void = { _ in }) {
             self.path = path
             self.overrides = overrides
         }
     }
 
-    public enum Outcome: Sendable {
+    package enum Outcome: Sendable {
         /// The new config runs; `changes` lists what applied and what needs a restart.
         case reloaded(ConfigReload, ConfigSource)
         /// The file is invalid (or unreadable): the located error; nothing changed.
@@ -44,13 +44,13 @@ public actor ConfigReloader {
     }
 
     /// Lower-case hex SHA-256 of `bytes` (the config's identity in `/admin/health`).
-    public static func sha256(_ bytes: some DataProtocol) -> String {
+    package static func sha256(_ bytes: some DataProtocol) -> String {
         SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Reads and validates the file at `path`, with `overrides` applied: the config and the
     /// SHA-256 of the bytes it was read from. Start-up uses it too, so both agree on the hash.
-    public static func load(path: String, environment: [String: String],
+    package static func load(path: String, environment: [String: String],
                             overrides: (inout GatewayConfig) -> Void) throws(ConfigError) -> (GatewayConfig, ConfigSource) {
         let data: Data
         do {
@@ -67,7 +67,7 @@ public actor ConfigReloader {
     }
 
     /// Re-reads the file and applies it, or says why not. `trigger` names what asked (logs).
-    public func reload(trigger: String) -> Outcome {
+    package func reload(trigger: String) -> Outcome {
         guard let path = origin.path else {
             metrics.recordConfigReload(ok: false)
             logger.warning("config reload: the gateway runs the embedded default (no --config): there is no file to re-read",

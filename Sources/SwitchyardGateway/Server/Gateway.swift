@@ -12,45 +12,45 @@ import SwitchyardStore
 
 /// Builds the gateway's HTTP application from a validated config. The `switchyard serve`
 /// command and the tests both start here.
-public enum Gateway {
+package enum Gateway {
     /// This process's own temporary folder (the in-memory store keeps uploaded files there).
     static let scratchDirectory = (NSTemporaryDirectory() as NSString).appendingPathComponent("switchyard-\(ProcessInfo.processInfo.processIdentifier)")
 
     /// Everything the running gateway is made of.
-    public struct Parts: Sendable {
-        public var registry: PrometheusCollectorRegistry
+    package struct Parts: Sendable {
+        package var registry: PrometheusCollectorRegistry
         /// The configuration new calls take (swapped by a reload).
-        public var live: LiveConfig
+        package var live: LiveConfig
         /// Re-reads the config file (`SIGHUP`, `POST /admin/reload`).
-        public var reloader: ConfigReloader
+        package var reloader: ConfigReloader
         /// The deployments at start-up, with their live state (after a reload: `live.pool`).
-        public var pool: DeploymentPool
-        public var simulator: Simulator
+        package var pool: DeploymentPool
+        package var simulator: Simulator
         /// The pooled upstream connections (closed by `UpstreamConnectionsService` at shutdown).
-        public var upstream: UpstreamConnections
+        package var upstream: UpstreamConnections
         /// The chat calls in flight (shutdown waits for them, then cancels them).
-        public var calls: CallTracker
+        package var calls: CallTracker
         /// Open client connections.
         var connections: ConnectionCount
         /// Runs batch jobs (with a store only). Put it after the application in the service
         /// group: at shutdown it stops dispatching lines first; `CallDrain` waits for the lines
         /// in flight.
-        public var batches: (any Service)?
+        package var batches: (any Service)?
 
         /// The shutdown step that waits for the calls in flight and the client connections still
         /// open (at most `connectionWait`), so that every call's ledger row is written.
-        public func callDrain(connectionWait: Duration) -> CallDrain {
+        package func callDrain(connectionWait: Duration) -> CallDrain {
             CallDrain(calls: calls, connections: connections, connectionWait: { connectionWait })
         }
 
         /// The same, waiting at most the running config's `shutdown_grace_s` (a reload may change it).
-        public func callDrain() -> CallDrain {
+        package func callDrain() -> CallDrain {
             let live = self.live
             return CallDrain(calls: calls, connections: connections, connectionWait: { live.current.config.server.shutdownGrace })
         }
 
         /// The running config's `shutdown_grace_s`, read when the shutdown starts.
-        public var shutdownGrace: @Sendable () -> Duration {
+        package var shutdownGrace: @Sendable () -> Duration {
             let live = self.live
             return { live.current.config.server.shutdownGrace }
         }
@@ -58,7 +58,7 @@ public enum Gateway {
 
     /// `origin` says which file `config` came from (nil path: the embedded default, or a config
     /// built in code) and what the command line overrides in it; `source` its hash.
-    public static func buildApplication(
+    package static func buildApplication(
         config: GatewayConfig,
         origin: ConfigReloader.Origin = .init(path: nil),
         source: ConfigSource? = nil,
@@ -175,7 +175,7 @@ public enum Gateway {
 
 extension Gateway {
     /// The metrics and their Prometheus registry (the access layer needs them before the app exists).
-    public static func makeMetrics(registry: PrometheusCollectorRegistry) -> GatewayMetrics {
+    package static func makeMetrics(registry: PrometheusCollectorRegistry) -> GatewayMetrics {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [
             .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
@@ -198,12 +198,12 @@ extension Gateway {
 }
 
 /// Closes idle upstream connections after the server has stopped.
-public struct UpstreamConnectionsService: Service {
-    public let connections: UpstreamConnections
+package struct UpstreamConnectionsService: Service {
+    package let connections: UpstreamConnections
 
-    public init(connections: UpstreamConnections) { self.connections = connections }
+    package init(connections: UpstreamConnections) { self.connections = connections }
 
-    public func run() async throws {
+    package func run() async throws {
         try? await gracefulShutdown()
         await connections.closeIdle()
     }

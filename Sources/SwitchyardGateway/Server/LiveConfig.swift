@@ -4,14 +4,14 @@ import SwitchyardCore
 import SwitchyardSimulator
 
 /// Where the running configuration came from, for `/admin/health` and the reload answer.
-public struct ConfigSource: Sendable, Hashable {
+package struct ConfigSource: Sendable, Hashable {
     /// The file, or nil for the embedded default.
-    public var path: String?
+    package var path: String?
     /// Lower-case hex SHA-256 of the file's bytes as loaded (nil for the embedded default).
-    public var sha256: String?
-    public var loadedAt: Date
+    package var sha256: String?
+    package var loadedAt: Date
 
-    public init(path: String?, sha256: String?, loadedAt: Date = Date()) {
+    package init(path: String?, sha256: String?, loadedAt: Date = Date()) {
         self.path = path
         self.sha256 = sha256
         self.loadedAt = loadedAt
@@ -63,7 +63,7 @@ final class GatewaySnapshot: Sendable {
 
 /// The current snapshot, swapped whole by a reload. Reading it is one short lock and a retain,
 /// once per call.
-public final class LiveConfig: Sendable {
+package final class LiveConfig: Sendable {
     private let snapshot: Mutex<GatewaySnapshot>
 
     init(_ snapshot: GatewaySnapshot) { self.snapshot = Mutex(snapshot) }
@@ -73,8 +73,8 @@ public final class LiveConfig: Sendable {
     func replace(with next: GatewaySnapshot) { snapshot.withLock { $0 = next } }
 
     /// The configuration new calls run with.
-    public var config: GatewayConfig { current.config }
-    public var source: ConfigSource { current.source }
+    package var config: GatewayConfig { current.config }
+    package var source: ConfigSource { current.source }
     /// The deployments new calls are routed to, with their live state.
-    public var pool: DeploymentPool { current.pool }
+    package var pool: DeploymentPool { current.pool }
 }

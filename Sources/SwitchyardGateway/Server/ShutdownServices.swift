@@ -9,22 +9,22 @@ import SwitchyardCore
 /// every call still in flight is cancelled (each still writes its ledger row), then lets the
 /// HTTP server stop accepting and drain. The grace is read when the shutdown starts (a reload
 /// may have changed it).
-public struct ShutdownGrace: Service {
+package struct ShutdownGrace: Service {
     let calls: CallTracker
     let grace: @Sendable () -> Duration
     let logger: Logger
 
-    public init(calls: CallTracker, grace: Duration, logger: Logger) {
+    package init(calls: CallTracker, grace: Duration, logger: Logger) {
         self.init(calls: calls, grace: { grace }, logger: logger)
     }
 
-    public init(calls: CallTracker, grace: @escaping @Sendable () -> Duration, logger: Logger) {
+    package init(calls: CallTracker, grace: @escaping @Sendable () -> Duration, logger: Logger) {
         self.calls = calls
         self.grace = grace
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         try? await gracefulShutdown()
         let grace = self.grace()
         let inFlight = calls.count
@@ -46,14 +46,14 @@ public struct ShutdownGrace: Service {
 /// Waits, after the HTTP server has stopped, for the calls whose clients had already left (their
 /// tasks outlive their connections), so that every call has queued its ledger row before the
 /// ledger writer flushes. Put it just before the application in the service group.
-public struct CallDrain: Service {
+package struct CallDrain: Service {
     let calls: CallTracker
     let connections: ConnectionCount?
     /// How long to wait for client connections that are still open once the server has stopped
     /// (read when the shutdown starts).
     let connectionWait: @Sendable () -> Duration
 
-    public init(calls: CallTracker) {
+    package init(calls: CallTracker) {
         self.calls = calls
         self.connections = nil
         self.connectionWait = { .zero }
@@ -65,7 +65,7 @@ public struct CallDrain: Service {
         self.connectionWait = connectionWait
     }
 
-    public func run() async throws {
+    package func run() async throws {
         try? await gracefulShutdown()
         await calls.waitUntilIdle()
         // A client connection can outlive the server's own drain by a moment (it closes after

@@ -12,7 +12,7 @@ import SwitchyardHTTPClient
 /// append to a bounded queue (`SpanQueue`). Encoding and sending happen in the exporter's own
 /// task (`SpanExporter`), a batch at a time; spans that do not fit in the queue, or whose
 /// export fails, are dropped and counted (`switchyard_trace_spans_dropped_total`).
-public final class GatewayTracer: Sendable {
+package final class GatewayTracer: Sendable {
     let settings: TraceSettings
     let queue: SpanQueue
     var captureContent: Bool { settings.captureContent }
@@ -25,7 +25,7 @@ public final class GatewayTracer: Sendable {
     /// The tracer for `settings` and the service that exports its spans (run it in the service
     /// group, first, so that it shuts down last and exports the spans of the last calls).
     /// Throws when a setting cannot be used (an unreadable CA file), naming it.
-    public static func make(settings: TraceSettings, metrics: GatewayMetrics, logger: Logger) throws -> (tracer: GatewayTracer, service: any Service) {
+    package static func make(settings: TraceSettings, metrics: GatewayMetrics, logger: Logger) throws -> (tracer: GatewayTracer, service: any Service) {
         let queue = SpanQueue(capacity: settings.maxQueueSize, batchSize: settings.maxExportBatchSize)
         let connections = UpstreamConnections(settings: .init(connectTimeout: min(settings.exportTimeout, .seconds(10))))
         let exporter = try SpanExporter(queue: queue, settings: settings, connections: connections, metrics: metrics, logger: logger)

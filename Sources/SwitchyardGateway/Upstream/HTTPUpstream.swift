@@ -7,14 +7,14 @@ import SwitchyardHTTPClient
 /// Calls OpenAI-compatible HTTP(S) upstreams over pooled keep-alive connections on the
 /// caller's event loop (see `UpstreamConnections`). The request body goes out as given; the
 /// response is handed over as it arrives, without re-encoding.
-public struct HTTPUpstream: UpstreamTransport {
+package struct HTTPUpstream: UpstreamTransport {
     let connections: UpstreamConnections
 
-    public init(connections: UpstreamConnections) {
+    package init(connections: UpstreamConnections) {
         self.connections = connections
     }
 
-    public func send(_ request: UpstreamRequest, logger: Logger) async throws(UpstreamTransportError) -> UpstreamResponse {
+    package func send(_ request: UpstreamRequest, logger: Logger) async throws(UpstreamTransportError) -> UpstreamResponse {
         guard case .http(let baseURL) = request.deployment.endpoint else { throw .connect("not an HTTP deployment") }
         var headers: [(String, String)] = [
             ("content-type", "application/json"), ("accept", "application/json, text/event-stream"),

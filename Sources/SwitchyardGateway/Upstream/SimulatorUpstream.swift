@@ -4,14 +4,14 @@ import SwitchyardCore
 import SwitchyardSimulator
 
 /// The embedded default's upstream: the simulator, called in-process (no sockets, no keys).
-public struct SimulatorUpstream: UpstreamTransport {
-    public let simulator: Simulator
+package struct SimulatorUpstream: UpstreamTransport {
+    package let simulator: Simulator
 
-    public init(simulator: Simulator) {
+    package init(simulator: Simulator) {
         self.simulator = simulator
     }
 
-    public func send(_ request: UpstreamRequest, logger: Logger) async throws(UpstreamTransportError) -> UpstreamResponse {
+    package func send(_ request: UpstreamRequest, logger: Logger) async throws(UpstreamTransportError) -> UpstreamResponse {
         // No credentials go to the in-process simulator: it needs none.
         let headers = [("content-type", "application/json"), ("x-request-id", request.requestID)] + request.traceHeaders
         let answer = request.path == "/embeddings" ? simulator.respondEmbeddings(body: request.body)

@@ -6,29 +6,29 @@ import SwitchyardCore
 /// One call to an upstream chat completions endpoint. The relay sits behind this narrow
 /// interface so that its implementation can move closer to SwiftNIO without touching routing,
 /// billing or the API.
-public protocol UpstreamTransport: Sendable {
+package protocol UpstreamTransport: Sendable {
     func send(_ request: UpstreamRequest, logger: Logger) async throws(UpstreamTransportError) -> UpstreamResponse
 }
 
-public struct UpstreamRequest: Sendable {
-    public var deployment: DeploymentConfig
-    public var body: [UInt8]
-    public var requestID: String
+package struct UpstreamRequest: Sendable {
+    package var deployment: DeploymentConfig
+    package var body: [UInt8]
+    package var requestID: String
     /// The path under the deployment's base URL: `/chat/completions` or `/embeddings`.
-    public var path: String = "/chat/completions"
+    package var path: String = "/chat/completions"
     /// When the response head must have arrived (reading the body has its own deadlines).
-    public var headDeadline: ContinuousClock.Instant
+    package var headDeadline: ContinuousClock.Instant
     /// `traceparent`/`tracestate` continuing the call's trace (empty when traces are off).
-    public var traceHeaders: [(String, String)] = []
+    package var traceHeaders: [(String, String)] = []
 }
 
-public struct UpstreamResponse: Sendable {
-    public var status: Int
+package struct UpstreamResponse: Sendable {
+    package var status: Int
     /// Header names in lower case.
-    public var headers: [(String, String)]
-    public var body: UpstreamBody
+    package var headers: [(String, String)]
+    package var body: UpstreamBody
 
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         headers.first { $0.0 == name }?.1
     }
 }
@@ -44,22 +44,22 @@ extension UpstreamTransportError {
 }
 
 /// The body of an upstream response, read chunk by chunk, each read bounded by a deadline.
-public struct UpstreamBody: Sendable {
+package struct UpstreamBody: Sendable {
     /// Reads the next chunk; nil at the end. Throws `.timeout` when `deadline` passes first.
-    public typealias Reader = @Sendable (_ deadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> ByteBuffer?
+    package typealias Reader = @Sendable (_ deadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> ByteBuffer?
 
     private let makeReader: @Sendable () -> Reader
 
-    public init(_ makeReader: @escaping @Sendable () -> Reader) {
+    package init(_ makeReader: @escaping @Sendable () -> Reader) {
         self.makeReader = makeReader
     }
 
     /// A reader positioned at the start of the body; call once per response.
-    public func reader() -> Reader { makeReader() }
+    package func reader() -> Reader { makeReader() }
 
     /// Reads the whole body, up to `limit` bytes: the first chunk by `firstChunkDeadline`
     /// (default: `deadline`), all of it by `deadline`.
-    public func collect(limit: Int, firstChunkDeadline: ContinuousClock.Instant? = nil,
+    package func collect(limit: Int, firstChunkDeadline: ContinuousClock.Instant? = nil,
                         deadline: ContinuousClock.Instant) async throws(UpstreamTransportError) -> [UInt8] {
         var out: [UInt8] = []
         let read = reader()

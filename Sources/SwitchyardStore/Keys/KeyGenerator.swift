@@ -3,11 +3,11 @@ import SwitchyardCore
 
 /// Makes new virtual keys: `sy-` and 32 base-62 characters (190 bits from the system's
 /// cryptographic generator), shown once and stored only as a hash.
-public enum KeyGenerator {
+package enum KeyGenerator {
     static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
     /// The secret and the key record to store.
-    public static func make(_ spec: KeySpec, now: Date) -> (secret: String, key: VirtualKey) {
+    package static func make(_ spec: KeySpec, now: Date) -> (secret: String, key: VirtualKey) {
         var generator = SystemRandomNumberGenerator()
         let body = String((0..<32).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
         let secret = "sy-" + body
@@ -19,7 +19,7 @@ public enum KeyGenerator {
     }
 
     /// Whether `text` has the shape of one of our keys (checked before hashing).
-    public static func looksLikeKey(_ text: Substring) -> Bool {
+    package static func looksLikeKey(_ text: Substring) -> Bool {
         text.utf8.count == 35 && text.hasPrefix("sy-") && text.dropFirst(3).utf8.allSatisfy { byte in
             (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
         }

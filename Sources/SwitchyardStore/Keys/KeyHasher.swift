@@ -6,20 +6,20 @@ import SwitchyardCore
 /// of randomness, so a fast unsalted hash is enough (the same choice GitHub and
 /// Stripe make for their tokens): nobody can brute-force the preimage, and a
 /// fast hash keeps authentication off the hot path's CPU budget.
-public enum KeyHasher {
+package enum KeyHasher {
     /// Lower-case hex SHA-256 of the key's UTF-8 bytes.
-    public static func digest(_ key: String) -> String {
+    package static func digest(_ key: String) -> String {
         Hex.lowercase(Array(SHA256.hash(data: Data(key.utf8))))
     }
 
     /// The same SHA-256 as four words, for the in-memory key table.
-    public static func keyDigest(_ key: some StringProtocol) -> KeyDigest {
+    package static func keyDigest(_ key: some StringProtocol) -> KeyDigest {
         KeyDigest(bytes: Array(SHA256.hash(data: Data(key.utf8))))!
     }
 
     /// Compares two digests without an early exit, so the time taken does not
     /// say how many leading characters matched.
-    public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+    package static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         guard x.count == y.count else { return false }
         var difference: UInt8 = 0

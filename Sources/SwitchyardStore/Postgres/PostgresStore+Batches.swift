@@ -4,7 +4,7 @@ import PostgresNIO
 import SwitchyardCore
 
 extension PostgresStore {
-    public func insertBatch(_ batch: Batch) async throws {
+    package func insertBatch(_ batch: Batch) async throws {
         let metadata = batch.metadata.map { Batch.metadataJSON($0) }
         let errors = Batch.errorsJSON(batch.errors)
         let created = KeyColumns.milliseconds(batch.createdAt)
@@ -17,14 +17,14 @@ extension PostgresStore {
             """, logger: logger)
     }
 
-    public func batch(id: String) async throws -> Batch? {
+    package func batch(id: String) async throws -> Batch? {
         let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT \(BatchColumns.list) FROM batches WHERE id = $1", binds: binds(id)),
                                           logger: logger)
         for try await row in rows { return batchRow(row) }
         return nil
     }
 
-    public func batches(_ owner: BatchOwner, after: String?, limit: Int) async throws -> [Batch] {
+    package func batches(_ owner: BatchOwner, after: String?, limit: Int) async throws -> [Batch] {
         var bindings = PostgresBindings()
         var sql = "SELECT \(BatchColumns.list) FROM batches WHERE true"
         if case .key(let keyID) = owner {
@@ -43,7 +43,7 @@ extension PostgresStore {
         return out
     }
 
-    public func cancelBatch(id: String, at date: Date, reason: BatchError?) async throws -> Batch? {
+    package func cancelBatch(id: String, at date: Date, reason: BatchError?) async throws -> Batch? {
         try await client.withTransaction(logger: logger) { connection in
             var found: Batch?
             for try await row in try await connection.query(
@@ -62,7 +62,7 @@ extension PostgresStore {
         }
     }
 
-    public func claimBatches(owner: String, now: Date, until: Date, takeOver: Bool, limit: Int) async throws -> [Batch] {
+    package func claimBatches(owner: String, now: Date, until: Date, takeOver: Bool, limit: Int) async throws -> [Batch] {
         var bindings = PostgresBindings()
         bindings.append(owner)
         bindings.append(KeyColumns.milliseconds(until))
@@ -82,7 +82,7 @@ extension PostgresStore {
         return out.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 
-    public func renewBatchLease(id: String, owner: String, until: Date) async throws -> Batch? {
+    package func renewBatchLease(id: String, owner: String, until: Date) async throws -> Batch? {
         var bindings = PostgresBindings()
         bindings.append(KeyColumns.milliseconds(until))
         bindings.append(id)
@@ -94,12 +94,12 @@ extension PostgresStore {
         return nil
     }
 
-    public func releaseBatchLease(id: String, owner: String) async throws {
+    package func releaseBatchLease(id: String, owner: String) async throws {
         try await client.query("UPDATE batches SET lease_owner = NULL, lease_until_ms = NULL WHERE id = \(id) AND lease_owner = \(owner)",
                                logger: logger)
     }
 
-    public func updateBatch(_ batch: Batch, expecting: BatchStatus, owner: String, files: [StoredFile]) async throws -> Bool {
+    package func updateBatch(_ batch: Batch, expecting: BatchStatus, owner: String, files: [StoredFile]) async throws -> Bool {
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 let (status, errors) = (batch.status.rawValue, Batch.errorsJSON(batch.errors))
@@ -132,7 +132,7 @@ extension PostgresStore {
         }
     }
 
-    public func commitBatchLine(batchID: String, owner: String, result: BatchLineResult?, records: [UsageRecord], ledger: Bool) async throws -> BatchCommit {
+    package func commitBatchLine(batchID: String, owner: String, result: BatchLineResult?, records: [UsageRecord], ledger: Bool) async throws -> BatchCommit {
         let (usage, cost) = Batch.usageDelta(records)
         do {
             try await client.withTransaction(logger: logger) { connection in
@@ -171,14 +171,14 @@ extension PostgresStore {
         }
     }
 
-    public func batchLineNumbers(batchID: String) async throws -> Set<Int> {
+    package func batchLineNumbers(batchID: String) async throws -> Set<Int> {
         let rows = try await client.query("SELECT line FROM batch_lines WHERE batch_id = \(batchID)", logger: logger)
         var out = Set<Int>()
         for try await line in rows.decode(Int32.self) { out.insert(Int(line)) }
         return out
     }
 
-    public func batchLines(batchID: String) async throws -> [BatchLineResult] {
+    package func batchLines(batchID: String) async throws -> [BatchLineResult] {
         let rows = try await client.query("SELECT line, custom_id, ok, output FROM batch_lines WHERE batch_id = \(batchID) ORDER BY line",
                                           logger: logger)
         var out: [BatchLineResult] = []

@@ -6,13 +6,13 @@ import SwitchyardCore
 
 /// The cluster store: every gateway process connects to the same PostgreSQL database and
 /// shares keys, rate-limit counters, spend and the ledger through it.
-public final class PostgresStore: GatewayStore {
+package final class PostgresStore: GatewayStore {
     let client: PostgresClient
     private let runner: Task<Void, Never>
     let logger: Logger
-    public let description: String
+    package let description: String
 
-    public init(_ location: PostgresLocation, logger: Logger) throws {
+    package init(_ location: PostgresLocation, logger: Logger) throws {
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password,
             database: location.database, tls: location.requireTLS ? .require(TLSConfiguration.makeClientConfiguration()) : .disable)
@@ -25,7 +25,7 @@ public final class PostgresStore: GatewayStore {
         self.description = location.description
     }
 
-    public func migrate() async throws {
+    package func migrate() async throws {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLock))", logger: logger)
             try await connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())", logger: logger)
@@ -47,7 +47,7 @@ public final class PostgresStore: GatewayStore {
 
     /// Creates this month's and the next two months' ledger partitions (idempotent; run at
     /// start-up and by the sync loop once an hour).
-    public func preparePartitions(now: Date) async throws {
+    package func preparePartitions(now: Date) async throws {
         let calendar = Calendar.utc
         for offset in 0..<3 {
             let month = calendar.date(byAdding: .month, value: offset, to: now)!
@@ -64,7 +64,7 @@ public final class PostgresStore: GatewayStore {
     }
 
     /// Drops ledger partitions that ended more than `months` months before `now`.
-    public func dropPartitions(olderThan months: Int, now: Date) async throws -> [String] {
+    package func dropPartitions(olderThan months: Int, now: Date) async throws -> [String] {
         let calendar = Calendar.utc
         let cutoff = PostgresSchema.partition(containing: calendar.date(byAdding: .month, value: -months, to: now)!).from
         var dropped: [String] = []
@@ -90,11 +90,11 @@ public final class PostgresStore: GatewayStore {
 
     // MARK: Keys
 
-    public func insertKey(_ key: VirtualKey) async throws {
+    package func insertKey(_ key: VirtualKey) async throws {
         try await insertKeys([key])
     }
 
-    public func insertKeys(_ keys: [VirtualKey]) async throws {
+    package func insertKeys(_ keys: [VirtualKey]) async throws {
         guard !keys.isEmpty else { return }
         try await client.withTransaction(logger: logger) { connection in
             for key in keys { try await Self.insert(key, on: connection, logger: logger) }
@@ -110,11 +110,11 @@ public final class PostgresStore: GatewayStore {
             """, logger: logger)
     }
 
-    public func allKeys() async throws -> [VirtualKey] {
+    package func allKeys() async throws -> [VirtualKey] {
         try await keyChanges(after: KeyChanges.everything).keys
     }
 
-    public func keyChanges(after version: Int64, limit: Int) async throws -> KeyChanges {
+    package func keyChanges(after version: Int64, limit: Int) async throws -> KeyChanges {
         let rows = try await client.query(
             PostgresQuery(unsafeSQL: "SELECT \(KeyColumns.columnList), change_seq FROM api_keys WHERE change_seq > $1 ORDER BY change_seq LIMIT $2",
                           binds: { var b = PostgresBindings(); b.append(version); b.append(Int64(max(0, limit))); return b }()),
@@ -140,7 +140,7 @@ public final class PostgresStore: GatewayStore {
     }
 
     /// Holds one connection that listens for key changes (`NOTIFY` from the key trigger).
-    public func watchKeyChanges(_ changed: @escaping @Sendable () -> Void) async throws {
+    package func watchKeyChanges(_ changed: @escaping @Sendable () -> Void) async throws {
         try await client.withConnection { connection in
             try await connection.listen(on: PostgresSchema.keyChannel) { notifications in
                 changed()  // whatever changed before the listener started
@@ -151,7 +151,7 @@ public final class PostgresStore: GatewayStore {
 
     // MARK: Files
 
-    public func insertFile(_ file: StoredFile) async throws {
+    package func insertFile(_ file: StoredFile) async throws {
         let ms = KeyColumns.milliseconds(file.createdAt)
         let lines = Int32(clamping: file.lines)
         try await client.query("""
@@ -160,13 +160,13 @@ public final class PostgresStore: GatewayStore {
             """, logger: logger)
     }
 
-    public func file(id: String) async throws -> StoredFile? {
+    package func file(id: String) async throws -> StoredFile? {
         let rows = try await client.query("SELECT id, key_id, filename, purpose, bytes, lines, created_at_ms FROM files WHERE id = \(id)", logger: logger)
         for try await row in rows { return try storedFile(row) }
         return nil
     }
 
-    public func files(keyID: String?, purpose: String?, after: String?, limit: Int) async throws -> [StoredFile] {
+    package func files(keyID: String?, purpose: String?, after: String?, limit: Int) async throws -> [StoredFile] {
         let limit = Int64(limit)
         let rows = try await client.query("""
             SELECT id, key_id, filename, purpose, bytes, lines, created_at_ms FROM files
@@ -179,7 +179,7 @@ public final class PostgresStore: GatewayStore {
         return out
     }
 
-    public func deleteFile(id: String) async throws -> Bool {
+    package func deleteFile(id: String) async throws -> Bool {
         let rows = try await client.query("DELETE FROM files WHERE id = \(id) RETURNING id", logger: logger)
         for try await _ in rows { return true }
         return false
@@ -191,14 +191,14 @@ public final class PostgresStore: GatewayStore {
                           createdAt: Date(timeIntervalSince1970: Double(created) / 1000))
     }
 
-    public func revokeKey(id: String, at date: Date) async throws -> Bool {
+    package func revokeKey(id: String, at date: Date) async throws -> Bool {
         let ms = KeyColumns.milliseconds(date)
         let rows = try await client.query("UPDATE api_keys SET revoked_at_ms = COALESCE(revoked_at_ms, \(ms)) WHERE id = \(id) RETURNING id", logger: logger)
         for try await _ in rows { return true }
         return false
     }
 
-    public func updateKey(_ key: VirtualKey) async throws -> Bool {
+    package func updateKey(_ key: VirtualKey) async throws -> Bool {
         let c = KeyColumns(key)
         let rows = try await client.query("""
             UPDATE api_keys SET name = \(c.name), team = \(c.team), models = \(c.models), region = \(c.region), rpm = \(c.rpm), tpm = \(c.tpm),
@@ -211,7 +211,7 @@ public final class PostgresStore: GatewayStore {
 
     // MARK: Ledger
 
-    public func append(_ records: [UsageRecord]) async throws {
+    package func append(_ records: [UsageRecord]) async throws {
         guard !records.isEmpty else { return }
         try await client.withTransaction(logger: logger) { connection in
             try await insertRecords(records, connection: connection)
@@ -289,7 +289,7 @@ public final class PostgresStore: GatewayStore {
 
     // MARK: Counters and spend
 
-    public func syncCounters(replica: String, minute: Int64, uses: [CounterUse], now: Date, liveSince: Date) async throws -> CounterSync {
+    package func syncCounters(replica: String, minute: Int64, uses: [CounterUse], now: Date, liveSince: Date) async throws -> CounterSync {
         let nowMs = KeyColumns.milliseconds(now)
         let liveMs = KeyColumns.milliseconds(liveSince)
         return try await client.withTransaction(logger: logger) { connection in
@@ -331,15 +331,15 @@ public final class PostgresStore: GatewayStore {
     }
 
     /// Old counter windows are useless after a few minutes.
-    public func pruneCounters(before minute: Int64) async throws {
+    package func pruneCounters(before minute: Int64) async throws {
         try await client.query("DELETE FROM rate_counters WHERE minute < \(minute)", logger: logger)
     }
 
-    public func spend(now: Date) async throws -> [String: [BudgetPeriod: Int64]] {
+    package func spend(now: Date) async throws -> [String: [BudgetPeriod: Int64]] {
         try await spendChanges(since: nil, now: now).spend
     }
 
-    public func spendChanges(since: Int64?, now: Date) async throws -> SpendChanges {
+    package func spendChanges(since: Int64?, now: Date) async throws -> SpendChanges {
         var readAt = KeyColumns.milliseconds(now)
         for try await ms in try await client.query("SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint", logger: logger).decode(Int64.self) {
             readAt = ms
@@ -375,7 +375,7 @@ public final class PostgresStore: GatewayStore {
 
     // MARK: Usage queries
 
-    public func usage(_ query: UsageQuery) async throws -> [UsageGroup] {
+    package func usage(_ query: UsageQuery) async throws -> [UsageGroup] {
         if let plan = UsageRollup.plan(query, now: Date()) {
             return try await rollupUsage(query, dimension: plan.dimension, value: plan.value)
         }
@@ -424,7 +424,7 @@ public final class PostgresStore: GatewayStore {
         return groups
     }
 
-    public func records(_ filter: LedgerFilter) async throws -> [UsageRecord] {
+    package func records(_ filter: LedgerFilter) async throws -> [UsageRecord] {
         var conditions: [String] = []
         var bindings = PostgresBindings()
         var next = 1
@@ -457,7 +457,7 @@ public final class PostgresStore: GatewayStore {
         return out
     }
 
-    public func record(id: String) async throws -> UsageRecord? {
+    package func record(id: String) async throws -> UsageRecord? {
         var bindings = PostgresBindings()
         bindings.append(id)
         let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT \(UsageColumns.list) FROM usage_records WHERE record_id = $1 LIMIT 1",
@@ -486,7 +486,7 @@ public final class PostgresStore: GatewayStore {
         return record
     }
 
-    public func cost(from: Date, to: Date) async throws -> Int128 {
+    package func cost(from: Date, to: Date) async throws -> Int128 {
         let fromMs = KeyColumns.milliseconds(from), toMs = KeyColumns.milliseconds(to)
         if UsageColumns.rollupCoversHours(from: fromMs, to: toMs, now: Date()) {
             let rows = try await client.query(
@@ -502,7 +502,7 @@ public final class PostgresStore: GatewayStore {
         return 0
     }
 
-    public func close() async {
+    package func close() async {
         runner.cancel()
         _ = await runner.value
     }

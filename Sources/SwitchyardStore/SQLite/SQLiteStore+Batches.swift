@@ -3,7 +3,7 @@ import SQLiteNIO
 import SwitchyardCore
 
 extension SQLiteStore {
-    public func insertBatch(_ batch: Batch) async throws {
+    package func insertBatch(_ batch: Batch) async throws {
         try await lock.withLock {
             _ = try await connection.query(
                 """
@@ -17,14 +17,14 @@ extension SQLiteStore {
         }
     }
 
-    public func batch(id: String) async throws -> Batch? {
+    package func batch(id: String) async throws -> Batch? {
         let rows = try await lock.withLock {
             try await connection.query("SELECT \(BatchColumns.list) FROM batches WHERE id = ?", [.text(id)])
         }
         return rows.first.map(batchRow)
     }
 
-    public func batches(_ owner: BatchOwner, after: String?, limit: Int) async throws -> [Batch] {
+    package func batches(_ owner: BatchOwner, after: String?, limit: Int) async throws -> [Batch] {
         var sql = "SELECT \(BatchColumns.list) FROM batches WHERE 1 = 1"
         var binds: [SQLiteData] = []
         if case .key(let keyID) = owner {
@@ -42,7 +42,7 @@ extension SQLiteStore {
         return rows.map(batchRow)
     }
 
-    public func cancelBatch(id: String, at date: Date, reason: BatchError?) async throws -> Batch? {
+    package func cancelBatch(id: String, at date: Date, reason: BatchError?) async throws -> Batch? {
         try await lock.withLock {
             try await transaction { [self] in
                 let rows = try await connection.query("SELECT \(BatchColumns.list) FROM batches WHERE id = ?", [.text(id)])
@@ -59,7 +59,7 @@ extension SQLiteStore {
         }
     }
 
-    public func claimBatches(owner: String, now: Date, until: Date, takeOver: Bool, limit: Int) async throws -> [Batch] {
+    package func claimBatches(owner: String, now: Date, until: Date, takeOver: Bool, limit: Int) async throws -> [Batch] {
         let rows = try await lock.withLock {
             try await connection.query(
                 """
@@ -75,7 +75,7 @@ extension SQLiteStore {
         return rows.map(batchRow).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 
-    public func renewBatchLease(id: String, owner: String, until: Date) async throws -> Batch? {
+    package func renewBatchLease(id: String, owner: String, until: Date) async throws -> Batch? {
         let rows = try await lock.withLock {
             try await connection.query(
                 "UPDATE batches SET lease_until_ms = ? WHERE id = ? AND lease_owner = ? RETURNING \(BatchColumns.list)",
@@ -84,14 +84,14 @@ extension SQLiteStore {
         return rows.first.map(batchRow)
     }
 
-    public func releaseBatchLease(id: String, owner: String) async throws {
+    package func releaseBatchLease(id: String, owner: String) async throws {
         try await lock.withLock {
             _ = try await connection.query("UPDATE batches SET lease_owner = NULL, lease_until_ms = NULL WHERE id = ? AND lease_owner = ?",
                                            [.text(id), .text(owner)])
         }
     }
 
-    public func updateBatch(_ batch: Batch, expecting: BatchStatus, owner: String, files: [StoredFile]) async throws -> Bool {
+    package func updateBatch(_ batch: Batch, expecting: BatchStatus, owner: String, files: [StoredFile]) async throws -> Bool {
         try await lock.withLock {
             do {
                 return try await transaction { [self] in
@@ -121,7 +121,7 @@ extension SQLiteStore {
         }
     }
 
-    public func commitBatchLine(batchID: String, owner: String, result: BatchLineResult?, records: [UsageRecord], ledger: Bool) async throws -> BatchCommit {
+    package func commitBatchLine(batchID: String, owner: String, result: BatchLineResult?, records: [UsageRecord], ledger: Bool) async throws -> BatchCommit {
         let (usage, cost) = Batch.usageDelta(records)
         return try await lock.withLock {
             do {
@@ -158,14 +158,14 @@ extension SQLiteStore {
         }
     }
 
-    public func batchLineNumbers(batchID: String) async throws -> Set<Int> {
+    package func batchLineNumbers(batchID: String) async throws -> Set<Int> {
         let rows = try await lock.withLock {
             try await connection.query("SELECT line FROM batch_lines WHERE batch_id = ?", [.text(batchID)])
         }
         return Set(rows.compactMap { int64($0, "line") }.map { Int($0) })
     }
 
-    public func batchLines(batchID: String) async throws -> [BatchLineResult] {
+    package func batchLines(batchID: String) async throws -> [BatchLineResult] {
         let rows = try await lock.withLock {
             try await connection.query("SELECT line, custom_id, ok, output FROM batch_lines WHERE batch_id = ? ORDER BY line", [.text(batchID)])
         }

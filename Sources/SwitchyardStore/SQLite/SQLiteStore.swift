@@ -11,11 +11,11 @@ import SwitchyardCore
 /// The embedded store: one SQLite file in WAL mode (readers never wait for the ledger's
 /// writes), one connection, one operation at a time. For a single gateway process; several
 /// processes sharing limits need `PostgresStore`.
-public final class SQLiteStore: GatewayStore {
+package final class SQLiteStore: GatewayStore {
     let connection: SQLiteConnection
     let lock = AsyncLock()
     private let logger: Logger
-    public let description: String
+    package let description: String
 
     private init(connection: SQLiteConnection, description: String, logger: Logger) {
         self.connection = connection
@@ -24,7 +24,7 @@ public final class SQLiteStore: GatewayStore {
     }
 
     /// Opens (creating if needed) the database at `path`, or an in-memory one for nil.
-    public static func open(path: String?, logger: Logger) async throws -> SQLiteStore {
+    package static func open(path: String?, logger: Logger) async throws -> SQLiteStore {
         if let path { try prepareFile(path) }
         let connection = try await SQLiteConnection.open(storage: path.map { .file(path: $0) } ?? .memory, logger: logger)
         let store = SQLiteStore(connection: connection, description: path.map { "sqlite:\($0)" } ?? "memory", logger: logger)
@@ -56,7 +56,7 @@ public final class SQLiteStore: GatewayStore {
         }
     }
 
-    public func migrate() async throws {
+    package func migrate() async throws {
         try await lock.withLock {
             _ = try await connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL)")
             let applied = Set(try await connection.query("SELECT version FROM schema_migrations").compactMap { $0.column("version")?.integer }.map { Int($0) })
@@ -197,11 +197,11 @@ public final class SQLiteStore: GatewayStore {
 
     // MARK: Keys
 
-    public func insertKey(_ key: VirtualKey) async throws {
+    package func insertKey(_ key: VirtualKey) async throws {
         try await insertKeys([key])
     }
 
-    public func insertKeys(_ keys: [VirtualKey]) async throws {
+    package func insertKeys(_ keys: [VirtualKey]) async throws {
         guard !keys.isEmpty else { return }
         try await lock.withLock {
             try await transaction { [self] in
@@ -216,11 +216,11 @@ public final class SQLiteStore: GatewayStore {
         }
     }
 
-    public func allKeys() async throws -> [VirtualKey] {
+    package func allKeys() async throws -> [VirtualKey] {
         try await keyChanges(after: KeyChanges.everything).keys
     }
 
-    public func keyChanges(after version: Int64, limit: Int) async throws -> KeyChanges {
+    package func keyChanges(after version: Int64, limit: Int) async throws -> KeyChanges {
         let rows = try await lock.withLock {
             try await connection.query("SELECT \(KeyColumns.columnList), change_seq FROM api_keys WHERE change_seq > ? ORDER BY change_seq LIMIT ?",
                                        [.integer(.init(version)), .integer(.init(max(0, limit)))])
@@ -240,9 +240,9 @@ public final class SQLiteStore: GatewayStore {
     }
 
     /// One process owns a SQLite file: its own admin API changes its keys, nothing to watch.
-    public func watchKeyChanges(_ changed: @escaping @Sendable () -> Void) async throws {}
+    package func watchKeyChanges(_ changed: @escaping @Sendable () -> Void) async throws {}
 
-    public func revokeKey(id: String, at date: Date) async throws -> Bool {
+    package func revokeKey(id: String, at date: Date) async throws -> Bool {
         try await lock.withLock {
             let rows = try await connection.query(
                 "UPDATE api_keys SET revoked_at_ms = COALESCE(revoked_at_ms, ?) WHERE id = ? RETURNING id",
@@ -251,7 +251,7 @@ public final class SQLiteStore: GatewayStore {
         }
     }
 
-    public func updateKey(_ key: VirtualKey) async throws -> Bool {
+    package func updateKey(_ key: VirtualKey) async throws -> Bool {
         let c = KeyColumns(key)
         return try await lock.withLock {
             let rows = try await connection.query(
@@ -267,7 +267,7 @@ public final class SQLiteStore: GatewayStore {
 
     // MARK: Ledger
 
-    public func append(_ records: [UsageRecord]) async throws {
+    package func append(_ records: [UsageRecord]) async throws {
         guard !records.isEmpty else { return }
         try await lock.withLock {
             // Nearly every batch is new: insert without returning rows and compare the count.
@@ -339,7 +339,7 @@ public final class SQLiteStore: GatewayStore {
 
     // MARK: Counters and spend
 
-    public func syncCounters(replica: String, minute: Int64, uses: [CounterUse], now: Date, liveSince: Date) async throws -> CounterSync {
+    package func syncCounters(replica: String, minute: Int64, uses: [CounterUse], now: Date, liveSince: Date) async throws -> CounterSync {
         try await lock.withLock {
             try await transaction { [self] in
                 _ = try await connection.query(
@@ -371,11 +371,11 @@ public final class SQLiteStore: GatewayStore {
         }
     }
 
-    public func spend(now: Date) async throws -> [String: [BudgetPeriod: Int64]] {
+    package func spend(now: Date) async throws -> [String: [BudgetPeriod: Int64]] {
         try await spendChanges(since: nil, now: now).spend
     }
 
-    public func spendChanges(since: Int64?, now: Date) async throws -> SpendChanges {
+    package func spendChanges(since: Int64?, now: Date) async throws -> SpendChanges {
         let readAt = KeyColumns.milliseconds(Date())
         let today = EpochDay.of(now)
         let monthStart = EpochDay.of(BudgetPeriod.month.start(containing: now))
@@ -441,7 +441,7 @@ public final class SQLiteStore: GatewayStore {
 
     // MARK: Usage queries
 
-    public func usage(_ query: UsageQuery) async throws -> [UsageGroup] {
+    package func usage(_ query: UsageQuery) async throws -> [UsageGroup] {
         if let plan = UsageRollup.plan(query, now: Date()) {
             return try await rollupUsage(query, dimension: plan.dimension, value: plan.value)
         }
@@ -501,7 +501,7 @@ public final class SQLiteStore: GatewayStore {
         }
     }
 
-    public func records(_ filter: LedgerFilter) async throws -> [UsageRecord] {
+    package func records(_ filter: LedgerFilter) async throws -> [UsageRecord] {
         var conditions: [String] = []
         var binds: [SQLiteData] = []
         if let keyID = filter.keyID { conditions.append("key_id = ?"); binds.append(.text(keyID)) }
@@ -528,7 +528,7 @@ public final class SQLiteStore: GatewayStore {
         return rows.map(usageRecord)
     }
 
-    public func record(id: String) async throws -> UsageRecord? {
+    package func record(id: String) async throws -> UsageRecord? {
         let rows = try await lock.withLock {
             try await connection.query("SELECT \(UsageColumns.list) FROM usage_records WHERE record_id = ?", [.text(id)])
         }
@@ -553,7 +553,7 @@ public final class SQLiteStore: GatewayStore {
         return record
     }
 
-    public func cost(from: Date, to: Date) async throws -> Int128 {
+    package func cost(from: Date, to: Date) async throws -> Int128 {
         let fromMs = KeyColumns.milliseconds(from), toMs = KeyColumns.milliseconds(to)
         if UsageColumns.rollupCoversHours(from: fromMs, to: toMs, now: Date()) {
             let rows = try await lock.withLock {
@@ -569,7 +569,7 @@ public final class SQLiteStore: GatewayStore {
         return Int128(rows.first.flatMap { int64($0, "cost") } ?? 0)
     }
 
-    public func close() async {
+    package func close() async {
         // In a task of its own: sqlite-nio drops the close of a cancelled task (the service
         // group cancels everything when the server cannot start), and an unclosed connection
         // traps in debug builds and skips the WAL checkpoint.
@@ -616,7 +616,7 @@ public final class SQLiteStore: GatewayStore {
 
     // MARK: Files
 
-    public func insertFile(_ file: StoredFile) async throws {
+    package func insertFile(_ file: StoredFile) async throws {
         try await lock.withLock {
             _ = try await connection.query(
                 "INSERT INTO files (id, key_id, filename, purpose, bytes, lines, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -625,14 +625,14 @@ public final class SQLiteStore: GatewayStore {
         }
     }
 
-    public func file(id: String) async throws -> StoredFile? {
+    package func file(id: String) async throws -> StoredFile? {
         let rows = try await lock.withLock {
             try await connection.query("SELECT id, key_id, filename, purpose, bytes, lines, created_at_ms FROM files WHERE id = ?", [.text(id)])
         }
         return rows.first.map(storedFile)
     }
 
-    public func files(keyID: String?, purpose: String?, after: String?, limit: Int) async throws -> [StoredFile] {
+    package func files(keyID: String?, purpose: String?, after: String?, limit: Int) async throws -> [StoredFile] {
         var sql = "SELECT id, key_id, filename, purpose, bytes, lines, created_at_ms FROM files WHERE key_id IS ?"
         var binds: [SQLiteData] = [text(keyID)]
         if let purpose { sql += " AND purpose = ?"; binds.append(.text(purpose)) }
@@ -648,7 +648,7 @@ public final class SQLiteStore: GatewayStore {
         return rows.map(storedFile)
     }
 
-    public func deleteFile(id: String) async throws -> Bool {
+    package func deleteFile(id: String) async throws -> Bool {
         try await lock.withLock {
             !(try await connection.query("DELETE FROM files WHERE id = ? RETURNING id", [.text(id)]).isEmpty)
         }

@@ -29,7 +29,7 @@ extension UsageRollup {
         package var filterValue: String
         package var group: Dimension
         package var groupValue: String
-        /// The UTC day's start, ms since the epoch.
+        /// The start of the pair's period (a UTC hour or day), ms since the epoch.
         package var periodMilliseconds: Int64
 
         package init(filter: Dimension, filterValue: String, group: Dimension, groupValue: String, periodMilliseconds: Int64) {
@@ -49,12 +49,9 @@ extension UsageRollup {
 
     /// The pair entries a record adds to: one per kept pair, in that pair's period.
     package static func pairKeys(for record: UsageRecord) -> [PairKey] {
-        let ms = record.timeMilliseconds
-        return pairs.map { pair in
-            let period = pair.periodMilliseconds
-            let start = ms >= 0 ? ms / period * period : ((ms - period + 1) / period) * period
-            return PairKey(filter: pair.filter, filterValue: pair.filter.value(of: record), group: pair.group,
-                           groupValue: pair.group.value(of: record), periodMilliseconds: start)
+        pairs.map { pair in
+            PairKey(filter: pair.filter, filterValue: pair.filter.value(of: record), group: pair.group, groupValue: pair.group.value(of: record),
+                    periodMilliseconds: periodStart(record.timeMilliseconds, period: pair.periodMilliseconds))
         }
     }
 

@@ -283,12 +283,15 @@ package enum UsageRollup {
 
     /// The entries a record adds to: its hour (`all`), and its day under each other dimension.
     package static func keys(for record: UsageRecord) -> [Key] {
-        let ms = record.timeMilliseconds
-        return Dimension.allCases.map { dimension in
-            let period = dimension.periodMilliseconds
-            let start = ms >= 0 ? ms / period * period : ((ms - period + 1) / period) * period
-            return Key(dimension: dimension, value: dimension.value(of: record), periodMilliseconds: start)
+        Dimension.allCases.map { dimension in
+            Key(dimension: dimension, value: dimension.value(of: record),
+                periodMilliseconds: periodStart(record.timeMilliseconds, period: dimension.periodMilliseconds))
         }
+    }
+
+    /// The start of the period of `period` ms containing `ms` (rounded down, before 1970 too).
+    package static func periodStart(_ ms: Int64, period: Int64) -> Int64 {
+        ms >= 0 ? ms / period * period : ((ms - period + 1) / period) * period
     }
 
     package static func aggregate(_ records: some Sequence<UsageRecord>, into totals: inout [Key: Totals]) {

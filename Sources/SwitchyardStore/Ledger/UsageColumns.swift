@@ -67,8 +67,8 @@ enum UsageColumns {
 
     // MARK: Pair entries (`UsageRollup+Pairs`)
 
-    /// One filter value's daily totals split by another dimension's values; the primary key
-    /// starts with what a query fixes (the two dimensions, the filter's value, the days).
+    /// One filter value's totals per period split by another dimension's values; the primary
+    /// key starts with what a query fixes (the two dimensions, the filter's value, the periods).
     static func pairRollupTable(integer: String) -> String {
         """
         CREATE TABLE IF NOT EXISTS usage_pair_rollup (

@@ -112,8 +112,8 @@ enum SQLiteSchema {
             "CREATE INDEX IF NOT EXISTS key_spend_updated ON key_spend (updated_at_ms)",
         ]),
         (9, [
-            // Pair entries (`UsageRollup+Pairs`): one filter value's daily totals split by another
-            // dimension, filled from the rows already there when the migration runs.
+            // Pair entries (`UsageRollup+Pairs`): one key's hourly totals split by model, one team's
+            // daily totals split by model, filled from the rows already there when the migration runs.
             UsageColumns.pairRollupTable(integer: "INTEGER"),
         ]),
     ]

@@ -11,11 +11,10 @@ import Testing
         kind: .client, startNanos: 1_700_000_000_123_456_789, endNanos: 1_700_000_001_000_000_000,
         attributes: [
             SpanFields.Item(name: "gen_ai.request.model", value: .string("deepseek-v4-flash")),
-            SpanFields.Item(name: "switchyard.attempt", value: .int(1)),
+            SpanFields.Item(name: "switchyard.attempt", value: .int(2)),
             SpanFields.Item(name: "gen_ai.request.temperature", value: .double(0.5)),
             SpanFields.Item(name: "switchyard.hedge", value: .bool(false)),
             SpanFields.Item(name: "gen_ai.response.finish_reasons", value: .strings(["stop", "length"])),
-            SpanFields.Item(name: "switchyard.attempt", value: .int(2)),  // set again: the last value wins
         ],
         errorMessage: "timeout")
 
@@ -99,6 +98,65 @@ import Testing
         #expect(attributes.count == 5)
         #expect((attributes[1]["value"] as? [String: Any])?["intValue"] as? String == "2")
         #expect(((decoded["status"] as? [String: Any])?["code"]) as? Int == 2)
+    }
+
+    @Test func aSpanDecodesBackToWhatWasEncoded() throws {
+        #expect(try RecordedSpan(protobuf: span.protobuf) == span)
+        var unsampledParent = span
+        unsampledParent.parentSpanID = nil
+        unsampledParent.parentIsRemote = false
+        unsampledParent.traceState = ""
+        unsampledParent.errorMessage = nil
+        #expect(try RecordedSpan(protobuf: unsampledParent.protobuf) == unsampledParent)
+        // Bytes that are not a span are refused, never trapped on.
+        #expect(throws: ProtobufReader.Malformed.self) { try RecordedSpan(protobuf: [0x0A, 0x10, 0x01]) }
+        #expect(throws: ProtobufReader.Malformed.self) { try RecordedSpan(protobuf: [0x0F]) }
+        #expect(throws: ProtobufReader.Malformed.self) { try RecordedSpan(protobuf: [0x08, 0xFF]) }
+    }
+
+    @Test func attributesAreEncodedAsTheyAreSet() throws {
+        var fields = SpanFields()
+        fields.set("s", String(repeating: "v", count: 200))     // a value past one length byte
+        fields.set("n", -1)                                       // ten varint bytes
+        fields.set("zero", 0)
+        fields.set("big", Int.max)
+        fields.set("d", 0.25)
+        fields.set("b", true)
+        fields.set("a", ["x", "y"])
+        fields.set(String(repeating: "k", count: 130), "long name")
+        fields.set("skipped", nil as String?)
+        #expect(fields.count == 8)
+        #expect(fields.items.map(\.name) == ["s", "n", "zero", "big", "d", "b", "a", String(repeating: "k", count: 130)])
+        #expect(fields["s"] == .string(String(repeating: "v", count: 200)))
+        #expect(fields["n"] == .int(-1))
+        #expect(fields["zero"] == .int(0))
+        #expect(fields["big"] == .int(Int64.max))
+        #expect(fields["d"] == .double(0.25))
+        #expect(fields["b"] == .bool(true))
+        #expect(fields["a"] == .strings(["x", "y"]))
+        #expect(fields[String(repeating: "k", count: 130)] == .string("long name"))
+        #expect(fields.namesAreDistinct)
+        // Each attribute is one `Span.attributes` field whose length is exactly its content.
+        var reader = ProtobufReader(fields.encoded.bytes[...])
+        var seen = 0
+        while let (field, value) = try reader.next() {
+            #expect(field == 9)
+            guard case .bytes(let keyValue) = value else { Issue.record("not length-delimited"); continue }
+            #expect(try KeyValue(Array(keyValue)).key.isEmpty == false)
+            seen += 1
+        }
+        #expect(seen == 8)
+        var twice = fields
+        twice.set("b", false)
+        #expect(!twice.namesAreDistinct)
+    }
+
+    @Test func varintSizes() {
+        for value: UInt64 in [0, 1, 127, 128, 16_383, 16_384, UInt64(UInt32.max), UInt64.max] {
+            var writer = ProtobufWriter()
+            writer.varint(value)
+            #expect(ProtobufWriter.varintSize(value) == writer.bytes.count, "\(value)")
+        }
     }
 
     // MARK: A minimal protobuf reader

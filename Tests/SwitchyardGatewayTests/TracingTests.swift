@@ -30,7 +30,8 @@ import Testing
         client.end(error: "timeout")
         server.end()
         server.end()  // once only
-        let (spans, dropped) = tracer.queue.take()
+        let (encoded, dropped) = tracer.queue.take()
+        let spans = try encoded.map { try RecordedSpan(protobuf: $0) }
         #expect(dropped == 0)
         #expect(spans.count == 2)
         let (clientSpan, serverSpan) = (spans[0], spans[1])
@@ -58,13 +59,13 @@ import Testing
         #expect(tracer.queue.take().spans.isEmpty)
     }
 
-    @Test func aMalformedTraceparentStartsANewSampledTrace() {
+    @Test func aMalformedTraceparentStartsANewSampledTrace() throws {
         let tracer = tracer()
         let server = tracer.startServer(request, propagation: TracePropagation(traceparent: "garbage", tracestate: "x=y"))
         #expect(server.isRecording)
         #expect(server.context.traceState == "")
         server.end()
-        let span = tracer.queue.take().spans[0]
+        let span = try RecordedSpan(protobuf: tracer.queue.take().spans[0])
         #expect(span.parentSpanID == nil && !span.parentIsRemote)
     }
 

@@ -47,6 +47,26 @@ package struct JSONDocument: Sendable {
         return found
     }
 
+    /// Each member's key and value, in document order, in one pass: for a reader that wants
+    /// several members of one object (`member` scans the object once per key it is asked for).
+    /// Compare keys with `key(_:is:)`.
+    package func scanMembers(of object: JSONValue, _ body: (_ key: JSONValue, _ value: JSONValue) -> Void) {
+        guard object.kind == .object else { return }
+        forEachMember(of: object) { key, value in
+            body(key, value)
+            return true
+        }
+    }
+
+    /// Whether a member's key (from `scanMembers`) is `wanted`.
+    package func key(_ key: JSONValue, is wanted: String) -> Bool {
+        let inner = (key.range.lowerBound + 1)..<(key.range.upperBound - 1)
+        if !bytes[inner].contains(UInt8(ascii: "\\")) {
+            return inner.count == wanted.utf8.count && bytes[inner].elementsEqual(wanted.utf8)
+        }
+        return string(key) == wanted
+    }
+
     /// The byte range of a whole member, `"key": value`, together with one adjacent comma, so
     /// that removing it leaves valid JSON. Nil when absent.
     package func memberRemovalRange(_ key: String, of object: JSONValue) -> Range<Int>? {

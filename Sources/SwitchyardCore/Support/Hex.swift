@@ -35,6 +35,16 @@ package enum Hex {
         }
     }
 
+    /// Writes `word`'s sixteen hex digits, most significant first, at `index` of `buffer`.
+    package static func write(_ word: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at index: Int) {
+        var index = index
+        for shift in stride(from: 60, through: 0, by: -4) {
+            let nibble = UInt8(truncatingIfNeeded: word >> UInt64(shift) & 0xF)
+            buffer[index] = nibble < 10 ? nibble + 0x30 : nibble + 0x57
+            index += 1
+        }
+    }
+
     /// The value of at most 16 lower-case hex digits; nil when any byte is not one (upper case
     /// included: the forms read here are all written lower-case).
     package static func word(_ text: some Collection<UInt8>) -> UInt64? {

@@ -80,12 +80,23 @@ package enum GenAISpan {
             return outcome
         }
 
-        /// The `id`, `model` and finish reasons of a whole (non-streamed) chat completion.
+        /// The `id`, `model` and finish reasons of a whole (non-streamed) chat completion, read
+        /// in one pass over its top-level members.
         package mutating func read(completion document: JSONDocument) {
-            let root = document.root
-            responseID = document.member("id", of: root).flatMap(document.string)
-            responseModel = document.member("model", of: root).flatMap(document.string)
-            if let choices = document.member("choices", of: root) {
+            var choices: JSONValue?
+            var id: String?, model: String?
+            document.scanMembers(of: document.root) { key, value in
+                if document.key(key, is: "id") {
+                    id = document.string(value)
+                } else if document.key(key, is: "model") {
+                    model = document.string(value)
+                } else if document.key(key, is: "choices") {
+                    choices = value
+                }
+            }
+            responseID = id
+            responseModel = model
+            if let choices {
                 for choice in document.elements(of: choices) {
                     if let reason = document.member("finish_reason", of: choice).flatMap(document.string) { finishReasons.append(reason) }
                 }
@@ -94,7 +105,8 @@ package enum GenAISpan {
     }
 
     package static func startFields(_ attempt: Attempt) -> SpanFields {
-        var fields = SpanFields()
+        // Room for the whole span: the end's attributes are appended to these.
+        var fields = SpanFields(capacity: 1024)
         fields.set("gen_ai.operation.name", attempt.operation)
         fields.set("gen_ai.provider.name", GenAIConventions.providerName(attempt.family))
         fields.set("gen_ai.request.model", attempt.requestModel)
@@ -150,7 +162,7 @@ package enum GenAISpan {
     }
 
     package static func endFields(_ outcome: Outcome) -> SpanFields {
-        var fields = SpanFields()
+        var fields = SpanFields(capacity: 384)
         fields.set("gen_ai.response.model", outcome.responseModel)
         fields.set("gen_ai.response.id", outcome.responseID)
         if !outcome.finishReasons.isEmpty { fields.set("gen_ai.response.finish_reasons", outcome.finishReasons) }
@@ -214,7 +226,8 @@ package enum HTTPServerSpan {
     }
 
     package static func startFields(_ request: Request) -> SpanFields {
-        var fields = SpanFields()
+        // Room for the whole span: the end's attributes are appended to these.
+        var fields = SpanFields(capacity: 768)
         fields.set("http.request.method", request.method)
         fields.set("url.path", request.path)
         fields.set("url.scheme", "http")
@@ -231,7 +244,7 @@ package enum HTTPServerSpan {
     /// The status; `error.type` for answers the conventions count as server errors (5xx):
     /// the gateway's error code when it has one, else the status.
     package static func endFields(status: Int, errorType: String?) -> SpanFields {
-        var fields = SpanFields()
+        var fields = SpanFields(capacity: 384)
         fields.set("http.response.status_code", status)
         if status >= 500 { fields.set("error.type", errorType ?? String(status)) }
         return fields

@@ -23,13 +23,17 @@ package struct OTLPTraceEncoding: Sendable {
 
     // MARK: Protobuf
 
-    /// The request as binary protobuf.
-    package func protobuf(_ spans: [RecordedSpan]) -> [UInt8] {
-        var writer = ProtobufWriter(capacity: 64 + spans.count * 700)
+    /// The request as binary protobuf, around spans already encoded (each one `Span` message,
+    /// as `RecordedSpan.encode` makes it when a span ends): nothing is encoded twice.
+    package func protobuf(_ spans: [[UInt8]]) -> [UInt8] {
+        var writer = ProtobufWriter(capacity: 256 + spans.reduce(0) { $0 + $1.count + 3 })
         writer.messageField(1) { resourceSpans in                          // ExportTraceServiceRequest.resource_spans
             resourceSpans.messageField(1) { resource in                    // ResourceSpans.resource
                 for (name, value) in self.resource {
-                    resource.messageField(1) { Self.keyValue(&$0, name, .string(value)) }  // Resource.attributes
+                    resource.messageField(1) { attribute in                // Resource.attributes: KeyValue
+                        attribute.stringField(1, name)
+                        attribute.messageField(2) { $0.stringField(1, value) }
+                    }
                 }
             }
             resourceSpans.messageField(2) { scopeSpans in                  // ResourceSpans.scope_spans
@@ -38,59 +42,25 @@ package struct OTLPTraceEncoding: Sendable {
                     scope.stringField(2, scopeVersion)
                 }
                 for span in spans {
-                    scopeSpans.messageField(2) { Self.span(&$0, span) }     // ScopeSpans.spans
+                    scopeSpans.bytesField(2, span)                         // ScopeSpans.spans
                 }
             }
         }
         return writer.bytes
     }
 
-    private static func span(_ writer: inout ProtobufWriter, _ span: RecordedSpan) {
-        writer.bigEndianBytesField(1, span.traceID.high, span.traceID.low)
-        writer.bigEndianBytesField(2, span.spanID.value)
-        if !span.traceState.isEmpty { writer.stringField(3, span.traceState) }
-        if let parent = span.parentSpanID { writer.bigEndianBytesField(4, parent.value) }
-        writer.stringField(5, span.name)
-        writer.varintField(6, UInt64(span.kind.rawValue))
-        writer.fixed64Field(7, span.startNanos)
-        writer.fixed64Field(8, span.endNanos)
-        for item in span.distinctAttributes {
-            writer.messageField(9) { keyValue(&$0, item.name, item.value) }
-        }
-        if let message = span.errorMessage {
-            writer.messageField(15) { status in                            // Status
-                if !message.isEmpty { status.stringField(2, message) }
-                status.varintField(3, 2)                                   // STATUS_CODE_ERROR
-            }
-        }
-        writer.fixed32Field(16, flags(span))
-    }
-
-    private static func keyValue(_ writer: inout ProtobufWriter, _ name: String, _ value: SpanValue) {
-        writer.stringField(1, name)
-        writer.messageField(2) { anyValue(&$0, value) }
-    }
-
-    private static func anyValue(_ writer: inout ProtobufWriter, _ value: SpanValue) {
-        switch value {
-        case .string(let text): writer.stringField(1, text)
-        case .bool(let flag): writer.boolField(2, flag)
-        case .int(let number): writer.int64Field(3, number)
-        case .double(let number): writer.doubleField(4, number)
-        case .strings(let texts):
-            writer.messageField(5) { array in                              // ArrayValue
-                for text in texts { array.messageField(1) { $0.stringField(1, text) } }
-            }
-        }
-    }
-
-    /// W3C trace flags (sampled: every exported span is) and "the parent's remoteness is known",
-    /// with "remote" set for a span continuing a client's trace.
-    private static func flags(_ span: RecordedSpan) -> UInt32 {
-        0x01 | 0x100 | (span.parentIsRemote ? 0x200 : 0)
+    /// The request as binary protobuf, for spans as plain values.
+    package func protobuf(_ spans: [RecordedSpan]) -> [UInt8] {
+        protobuf(spans.map(\.protobuf))
     }
 
     // MARK: JSON
+
+    /// The request in the OTLP/JSON encoding, for spans already encoded as protobuf (decoded
+    /// back first: OTLP/JSON is the rarer choice, and it pays for itself).
+    package func json(_ spans: [[UInt8]]) -> String {
+        json(spans.compactMap { try? RecordedSpan(protobuf: $0) })
+    }
 
     /// The request in the OTLP/JSON encoding.
     package func json(_ spans: [RecordedSpan]) -> String {
@@ -108,10 +78,10 @@ package struct OTLPTraceEncoding: Sendable {
         if let parent = span.parentSpanID { out += ",\"parentSpanId\":\"\(parent.hex)\"" }
         out += ",\"name\":\(JSONString.quoted(span.name)),\"kind\":\(span.kind.rawValue)"
         out += ",\"startTimeUnixNano\":\"\(span.startNanos)\",\"endTimeUnixNano\":\"\(span.endNanos)\",\"attributes\":["
-        out += span.distinctAttributes.map { jsonKeyValue($0.name, $0.value) }.joined(separator: ",")
+        out += span.attributes.map { jsonKeyValue($0.name, $0.value) }.joined(separator: ",")
         out += "]"
         if let message = span.errorMessage { out += ",\"status\":{\"message\":\(JSONString.quoted(message)),\"code\":2}" }
-        out += ",\"flags\":\(flags(span))}"
+        out += ",\"flags\":\(RecordedSpan.flags(parentIsRemote: span.parentIsRemote))}"
         return out
     }
 

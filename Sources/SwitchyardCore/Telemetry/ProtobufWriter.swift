@@ -2,18 +2,28 @@
 /// traces): varints, fixed-width numbers and length-delimited fields. A nested message is
 /// written in place and its length inserted in front of it once it is complete, so nothing is
 /// encoded twice.
-package struct ProtobufWriter: Sendable {
+package struct ProtobufWriter: Sendable, Hashable {
     package private(set) var bytes: [UInt8] = []
 
     package init(capacity: Int = 0) {
         bytes.reserveCapacity(capacity)
     }
 
-    private enum WireType: UInt64 {
+    package enum WireType: UInt64 {
         case varint = 0, fixed64 = 1, lengthDelimited = 2, fixed32 = 5
     }
 
-    private mutating func varint(_ value: UInt64) {
+    /// How many bytes `value` takes as a varint.
+    package static func varintSize(_ value: UInt64) -> Int {
+        // 1 + (index of the highest set bit) / 7, and 1 for zero.
+        1 + (63 - (value | 1).leadingZeroBitCount) / 7
+    }
+
+    package mutating func varint(_ value: UInt64) {
+        if value < 0x80 {
+            bytes.append(UInt8(value))
+            return
+        }
         var value = value
         while value >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
@@ -22,7 +32,7 @@ package struct ProtobufWriter: Sendable {
         bytes.append(UInt8(value))
     }
 
-    private mutating func tag(_ field: Int, _ type: WireType) {
+    package mutating func tag(_ field: Int, _ type: WireType) {
         varint(UInt64(field) << 3 | type.rawValue)
     }
 
@@ -55,10 +65,26 @@ package struct ProtobufWriter: Sendable {
         fixed64Field(field, value.bitPattern)
     }
 
+    /// The tag and length of a length-delimited field whose `length` bytes the caller writes next.
+    package mutating func lengthDelimited(_ field: Int, length: Int) {
+        tag(field, .lengthDelimited)
+        varint(UInt64(length))
+    }
+
+    /// Bytes written as they are (the content of a field whose tag and length are written).
+    package mutating func raw(_ value: String.UTF8View) {
+        bytes.append(contentsOf: value)
+    }
+
     package mutating func bytesField(_ field: Int, _ value: some Collection<UInt8>) {
         tag(field, .lengthDelimited)
         varint(UInt64(value.count))
         bytes.append(contentsOf: value)
+    }
+
+    /// Appends what `other` wrote (its fields follow this writer's).
+    package mutating func append(_ other: ProtobufWriter) {
+        bytes.append(contentsOf: other.bytes)
     }
 
     package mutating func stringField(_ field: Int, _ value: String) {

@@ -64,7 +64,20 @@ package struct TraceContext: Sendable, Hashable {
 
     /// The `traceparent` header for this context (version 00).
     package var traceparent: String {
-        "00-\(traceID.hex)-\(spanID.hex)-\(sampled ? "01" : "00")"
+        // Written in place: one per upstream attempt.
+        String(unsafeUninitializedCapacity: 55) { buffer in
+            buffer[0] = UInt8(ascii: "0")
+            buffer[1] = UInt8(ascii: "0")
+            buffer[2] = UInt8(ascii: "-")
+            Hex.write(traceID.high, into: buffer, at: 3)
+            Hex.write(traceID.low, into: buffer, at: 19)
+            buffer[35] = UInt8(ascii: "-")
+            Hex.write(spanID.value, into: buffer, at: 36)
+            buffer[52] = UInt8(ascii: "-")
+            buffer[53] = UInt8(ascii: "0")
+            buffer[54] = sampled ? UInt8(ascii: "1") : UInt8(ascii: "0")
+            return 55
+        }
     }
 
     /// The context a client's `traceparent` and `tracestate` headers describe, or nil when

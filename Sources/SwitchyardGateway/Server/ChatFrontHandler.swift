@@ -536,7 +536,11 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         request.serverPort = context.channel.localAddress?.port
         request.clientAddress = context.channel.remoteAddress?.ipAddress
         request.userAgent = head.headers.first(name: "user-agent")
-        request.protocolVersion = "\(head.version.major).\(head.version.minor)"
+        request.protocolVersion = switch (head.version.major, head.version.minor) {
+        case (1, 1): "1.1"
+        case (1, 0): "1.0"
+        default: "\(head.version.major).\(head.version.minor)"
+        }
         return request
     }
 

@@ -46,8 +46,7 @@ package final class GatewayTracer: Sendable {
                                    traceState: remote?.traceState ?? "")
         let span = TraceSpan(context: context, name: HTTPServerSpan.name(method: request.method, route: request.route), kind: .server,
                              parent: remote?.spanID, parentIsRemote: remote != nil, startNanos: startNanos, queue: queue,
-                             capturesContent: captureContent)
-        span.set(HTTPServerSpan.startFields(request))
+                             capturesContent: captureContent, attributes: context.sampled ? HTTPServerSpan.startFields(request) : SpanFields())
         return span
     }
 
@@ -59,8 +58,7 @@ package final class GatewayTracer: Sendable {
                                    traceState: parent.context.traceState)
         let span = TraceSpan(context: context, name: GenAISpan.name(operation: attempt.operation, model: attempt.requestModel), kind: .client,
                              parent: parent.context.spanID, parentIsRemote: false, startNanos: TraceSpan.wallClockNanos(), queue: queue,
-                             capturesContent: captureContent)
-        if span.isRecording { span.set(GenAISpan.startFields(attempt)) }
+                             capturesContent: captureContent, attributes: context.sampled ? GenAISpan.startFields(attempt) : SpanFields())
         return span
     }
 

@@ -7,7 +7,7 @@ import SwitchyardCore
 /// passed.
 final class SpanQueue: Sendable {
     private struct State {
-        var spans: [RecordedSpan] = []
+        var spans: [[UInt8]] = []
         /// Spans refused because the queue was full, not yet reported.
         var dropped = 0
         /// The exporter, waiting for a full batch.
@@ -29,8 +29,8 @@ final class SpanQueue: Sendable {
         state = Mutex(initial)
     }
 
-    /// Queues an ended span, or drops it when the queue is full.
-    func submit(_ span: RecordedSpan) {
+    /// Queues an ended span (its encoded `Span` message), or drops it when the queue is full.
+    func submit(_ span: [UInt8]) {
         let wake: CheckedContinuation<Void, Never>? = state.withLock { state in
             guard state.spans.count < capacity else {
                 state.dropped += 1
@@ -45,7 +45,7 @@ final class SpanQueue: Sendable {
     }
 
     /// Up to one batch of the oldest spans, and the spans dropped since the last call.
-    func take() -> (spans: [RecordedSpan], dropped: Int) {
+    func take() -> (spans: [[UInt8]], dropped: Int) {
         state.withLock { state in
             let count = min(batchSize, state.spans.count)
             let batch = Array(state.spans.prefix(count))

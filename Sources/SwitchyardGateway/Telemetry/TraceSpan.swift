@@ -3,8 +3,8 @@ import Synchronization
 import SwitchyardCore
 
 /// One span of the gateway's: a request's SERVER span or an upstream attempt's CLIENT span.
-/// Attributes are gathered under a lock while it is open; `end` turns it into a
-/// `RecordedSpan` and queues it for export, once. A span its trace's sampler left out has
+/// Attributes are encoded as they are set (`SpanFields`) and gathered under a lock while it is
+/// open; `end` writes the OTLP `Span` message around them and queues its bytes for export, once. A span its trace's sampler left out has
 /// IDs (they still travel upstream in `traceparent`) but records nothing.
 final class TraceSpan: Sendable {
     /// The SERVER span of the router request being answered (`ServerSpanMiddleware`): the
@@ -33,15 +33,16 @@ final class TraceSpan: Sendable {
     }
 
     private struct Open {
-        var attributes: [SpanFields.Item] = []
+        var attributes: SpanFields
         var firstChunkAt: ContinuousClock.Instant?
         var ended = false
     }
 
     /// A span recorded into `queue`, or, when `queue` is nil or the context is not sampled, a
     /// span that only carries its context.
+    /// `attributes` are its first attributes (more can be set until it ends).
     init(context: TraceContext, name: String, kind: RecordedSpan.Kind, parent: SpanID?, parentIsRemote: Bool, startNanos: UInt64,
-         queue: SpanQueue?, capturesContent: Bool) {
+         queue: SpanQueue?, capturesContent: Bool, attributes: SpanFields = SpanFields()) {
         self.context = context
         self.capturesContent = capturesContent && context.sampled
         if let queue, context.sampled {
@@ -49,7 +50,7 @@ final class TraceSpan: Sendable {
         } else {
             identity = nil
         }
-        open = Mutex(Open())
+        open = Mutex(Open(attributes: identity == nil ? SpanFields() : attributes))
     }
 
     /// Whether the span is recorded and exported (its trace is sampled).
@@ -69,10 +70,10 @@ final class TraceSpan: Sendable {
     var firstChunk: Duration? { open.withLock { $0.firstChunkAt }.map { $0 - started } }
 
     func set(_ fields: SpanFields) {
-        guard isRecording, !fields.items.isEmpty else { return }
+        guard isRecording, !fields.isEmpty else { return }
         open.withLock { state in
             guard !state.ended else { return }
-            state.attributes += fields.items
+            state.attributes.append(fields)
         }
     }
 
@@ -80,13 +81,17 @@ final class TraceSpan: Sendable {
     func end(_ fields: SpanFields = SpanFields(), error: String? = nil) {
         guard let identity else { return }
         let endNanos = Self.wallClockNanos()
-        let attributes: [SpanFields.Item]? = open.withLock { state in
+        let gathered: SpanFields? = open.withLock { state in
             guard !state.ended else { return nil }
             state.ended = true
-            return state.attributes + fields.items
+            // Taken out whole: the span keeps no second reference to the bytes appended to next.
+            defer { state.attributes = SpanFields() }
+            return state.attributes
         }
-        guard let attributes else { return }
-        identity.queue.submit(RecordedSpan(
+        guard var attributes = gathered else { return }
+        attributes.append(fields)
+        assert(attributes.namesAreDistinct, "a span attribute was set twice on \(identity.name)")
+        identity.queue.submit(RecordedSpan.encode(
             traceID: context.traceID, spanID: context.spanID, parentSpanID: identity.parent, parentIsRemote: identity.parentIsRemote,
             traceState: context.traceState, name: identity.name, kind: identity.kind, startNanos: identity.startNanos,
             endNanos: max(endNanos, identity.startNanos), attributes: attributes, errorMessage: error))

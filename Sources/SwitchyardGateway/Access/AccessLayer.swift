@@ -111,7 +111,7 @@ package final class AccessLayer: Sendable {
     /// Whether keys have been served from memory for longer than allowed.
     var isStale: Bool { lastSync.withLock { ContinuousClock.now - $0 > settings.maxStale } }
 
-    enum Caller: Sendable {
+    enum Caller: Sendable, Equatable {
         case anonymous
         case key(VirtualKey)
     }

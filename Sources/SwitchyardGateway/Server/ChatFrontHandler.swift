@@ -9,15 +9,18 @@ import SwitchyardCore
 
 /// Serves chat completions — and the Messages API's calls and token counts, which run the same
 /// chat pipeline behind a translating client — straight from the HTTP/1 pipeline, ahead of Hummingbird's router,
-/// and keeps every connection's read deadlines (`ReadDeadline`). A chat request's key is
-/// checked from its head, before a byte of its body is read; the body is read into one buffer
-/// on the connection's event loop; the call runs in one tracked task (`CallTracker`) and writes
-/// its answer back through `FrontChatClient`. Every other request passes through to Hummingbird.
+/// and keeps every connection's read deadlines. A chat request's key is checked from its head,
+/// before a byte of its body is read; the body is read into one buffer on the connection's event
+/// loop; the call runs in one tracked task (`CallTracker`) and writes its answer back through
+/// `FrontChatClient`. Every other request passes through to Hummingbird.
 ///
 /// Requests on one connection are answered in order: a chat request waits for the router's
 /// answers before it, and reads pause while a chat request is in flight. A request that asked
 /// for `Connection: close` gets that header and the connection closes after its answer, on
 /// both paths.
+///
+/// This handler only does I/O: every decision is made by the connection's state machine
+/// (`FrontConnectionState`), which it feeds what happened and whose actions it executes.
 final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -37,8 +40,6 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     static let paths: Set<String> = ["/v1/chat/completions", "/chat/completions", "/v1/messages", "/v1/messages/count_tokens"]
-    /// A refused request's body up to this size is read and dropped (the connection stays open).
-    static let discardableBody = 64 << 10
 
     struct Settings: Sendable {
         var maxBodyBytes: Int
@@ -52,25 +53,8 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let settings: Settings
     private let logger: Logger
 
-    private enum Mode {
-        case idle
-        /// Reading a chat request's body (bytes past the limit are dropped; the handler
-        /// answers 413 when it sees more than `maxBodyBytes`).
-        case reading(HTTPRequestHead, AccessLayer.Caller, ByteBuffer)
-        /// The chat handler is answering.
-        case answering
-        /// Passing a request's parts to the router.
-        case passing
-        /// The request was refused from its head (a bad key) and answered; its small body is
-        /// read and dropped, and the connection goes on.
-        case discarding
-        /// An answer that ends the connection was written (a refused key with a large body, a
-        /// timeout, a malformed or cut request); the connection closes once it is out.
-        case closing
-    }
-
-    private var mode = Mode.idle
-    private var deadline: ReadDeadline
+    /// Every decision about this connection.
+    private var state: FrontConnectionState
     /// When the read deadline in force passes (nil: none). One timer per connection serves
     /// every deadline: arming an earlier one reschedules it; a later one (the usual case: the
     /// body gap after each read, keep-alive after each answer) is only noted, and the timer
@@ -78,44 +62,80 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var readDeadline: NIODeadline?
     private var timer: Scheduled<Void>?
     private var timerAt: NIODeadline?
-    /// Keep-alive of each request passed to the router whose answer has not ended yet.
-    private var routerAnswersDue = CircularBuffer<Bool>()
-    /// Parts that arrived while an earlier answer was due.
-    private var queued = CircularBuffer<HTTPServerRequestPart>()
-    private var readHeld = false
-    /// Graceful shutdown asked this connection to close: no new request starts.
-    private var closeWhenIdle = false
-    /// The client half-closed (or sent bytes that do not parse) while a chat answer was being
-    /// written: held back from the router until the answer is out, or it would end the
-    /// connection under the answer.
-    private var heldInputClosed = false
-    private var heldError: (any Error)?
-    /// The last write of the chat answer in hand: closing waits for it (closing drops writes
-    /// the socket has not taken yet).
-    fileprivate var lastWrite: EventLoopFuture<Void>?
-    /// Why the gateway closed the connection under an answer (a stalled client, a deadline).
-    fileprivate var closedBecause: ClientGone?
-    /// Whether the answer in hand announced keep-alive (a stream on HTTP/1.0 cannot).
-    fileprivate var answerKeepAlive = true
-    /// When the chat request being read arrived (its SERVER span starts there); only with traces on.
-    private var headArrived: UInt64?
+    /// What the chat answer in hand has written.
+    fileprivate var answer = FrontAnswer()
 
     init(chat: ChatCompletionHandler, calls: CallTracker, settings: Settings, logger: Logger) {
         self.chat = chat
         self.calls = calls
         self.settings = settings
         self.logger = logger
-        self.deadline = ReadDeadline(limits: settings.limits)
+        self.state = FrontConnectionState(limits: .init(maxBodyBytes: settings.maxBodyBytes, deadlines: settings.limits))
+    }
+
+    // MARK: Executing actions
+
+    /// Does what the state machine decided. Actions that belong to one call site only (the
+    /// router's answer end, the end of a chat answer) are executed there.
+    private func execute(_ action: FrontConnectionState.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .none:
+            return
+        case .deadline(let change):
+            apply(change, context: context)
+        case .read:
+            context.read()
+        case .authenticate(let head, let change):
+            apply(change, context: context)
+            let arrivedAt = chat.tracer != nil ? TraceSpan.wallClockNanos() : nil
+            execute(state.keyChecked(chat.authenticate(head.headers), arrivedAt: arrivedAt), context: context)
+        case .forward(let part, let change):
+            apply(change, context: context)
+            context.fireChannelRead(wrapInboundOut(part))
+        case .startChat(let request, let change):
+            apply(change, context: context)
+            startChat(request, context: context)
+        case .refuseKey(let error, let head, let keepConnection):
+            refuseKey(error, head: head, keepConnection: keepConnection, context: context)
+        case .refuseAndClose(let error, let request, let arrivedAt):
+            refuseAndClose(error, request: request, arrivedAt: arrivedAt, context: context)
+        case .resume(let change):
+            apply(change, context: context)
+            drain(context: context)
+        case .closeOnceWritten, .close:
+            // `closeOnceWritten` is answered where a write is in hand; elsewhere nothing is.
+            stopTimer()
+            context.close(promise: nil)
+        case .passOn:
+            return  // Passed on by the call site, which has the event.
+        case .addConnectionClose:
+            return  // Only for an answer head, in `write`.
+        case .fireInputClosed:
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        case .fireError(let held):
+            context.fireErrorCaught(held.error)
+        }
+    }
+
+    /// Runs what waited once an answer has ended, until an answer is due again.
+    private func drain(context: ChannelHandlerContext) {
+        var forwarded = false
+        while let action = state.nextQueued() {
+            if case .forward = action { forwarded = true }
+            execute(action, context: context)
+        }
+        // The router's async channel hands reads over on read-complete.
+        if forwarded { context.fireChannelReadComplete() }
     }
 
     // MARK: Deadlines
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { apply(deadline.initialAction, context: context) }
+        if context.channel.isActive { execute(state.connected(), context: context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        apply(deadline.initialAction, context: context)
+        execute(state.connected(), context: context)
         context.fireChannelActive()
     }
 
@@ -126,7 +146,7 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Raw bytes arrived (reported by `ReadWatch`, which sits before the HTTP decoder).
     func bytesArrived(context: ChannelHandlerContext) {
-        apply(deadline.bytesArrived(), context: context)
+        execute(state.bytesArrived(), context: context)
     }
 
     private func apply(_ action: ReadDeadline.Action, context: ChannelHandlerContext) {
@@ -156,7 +176,7 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 handler.schedule(at: due, context: context)  // The deadline moved on since.
             } else {
                 handler.readDeadline = nil
-                handler.deadlineExpired(context: context)
+                handler.execute(handler.state.deadlineFired(), context: context)
             }
         }
     }
@@ -168,55 +188,36 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         timerAt = nil
     }
 
-    private func deadlineExpired(context: ChannelHandlerContext) {
-        switch deadline.expired() {
-        case .none:
-            return
-        case .idleTimeout:
-            context.close(promise: nil)
-        case .headTimeout:
-            end(with: .requestTimeout("The request head did not arrive within \(settings.limits.header.milliseconds) ms."), context: context)
-        case .bodyTimeout:
-            if case .passing = mode {
-                // The router has the request; it must not write after us. Nothing was answered.
-                context.close(promise: nil)
-            } else {
-                end(with: .requestTimeout("The request body paused for more than \(settings.limits.body.milliseconds) ms."), context: context)
-            }
+    // MARK: Refusals
+
+    /// A chat request refused from its head (a bad key): the body is never buffered.
+    private func refuseKey(_ error: OpenAIError, head: HTTPRequestHead, keepConnection: Bool, context: ChannelHandlerContext) {
+        let (status, headers, body) = chat.refused(error, headers: head.headers, front: Self.route(head)?.front ?? .chat)
+        if let tracer = chat.tracer {
+            tracer.startServer(Self.spanRequest(head, context: context), propagation: TracePropagation(head.headers))
+                .end(HTTPServerSpan.endFields(status: status, errorType: error.code))
         }
+        if !keepConnection { stopTimer() }
+        writeFinal(status: status, headers: headers, body: body, context: context, keepAlive: keepConnection)
     }
 
-    /// Answers `error` with `Connection: close` and closes once the answer is out. Only when
-    /// nothing else is being written on the connection; otherwise it just closes.
-    /// A request whose head was read is answered in its own front door's shape (a Messages
-    /// request in Anthropic's).
-    private func end(with error: OpenAIError, context: ChannelHandlerContext) {
+    /// Answers `error` with `Connection: close` and closes once the answer is out. A request
+    /// whose head was read is answered in its own front door's shape (a Messages request in
+    /// Anthropic's).
+    private func refuseAndClose(_ error: OpenAIError, request: HTTPRequestHead?, arrivedAt: UInt64?, context: ChannelHandlerContext) {
         stopTimer()
-        let canAnswer: Bool
-        var front = UsageRecord.Front.chat
-        var request: HTTPRequestHead?
-        switch mode {
-        case .reading(let head, _, _):
-            canAnswer = routerAnswersDue.isEmpty
-            front = Self.route(head)?.front ?? .chat
-            request = head
-        case .idle: canAnswer = routerAnswersDue.isEmpty
-        case .answering, .passing, .closing, .discarding: canAnswer = false
-        }
-        mode = .closing
-        queued.removeAll()
-        guard canAnswer, context.channel.isActive else {
+        guard context.channel.isActive else {
             context.close(promise: nil)
             return
         }
+        let front = request.flatMap(Self.route)?.front ?? .chat
         let (status, headers, body) = chat.refused(error, front: front)
         // A call refused while its body was read (too slow, too large, cut) still has its
         // SERVER span, from the head's arrival.
         if let request, let tracer = chat.tracer {
             tracer.startServer(Self.spanRequest(request, context: context), propagation: TracePropagation(request.headers),
-                               at: headArrived ?? TraceSpan.wallClockNanos())
+                               at: arrivedAt ?? TraceSpan.wallClockNanos())
                 .end(HTTPServerSpan.endFields(status: status, errorType: error.code))
-            headArrived = nil
         }
         writeFinal(status: status, headers: headers, body: body, context: context)
     }
@@ -266,231 +267,61 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if case .closing = mode { return }
-        if !queued.isEmpty || isAnswering {
-            queued.append(part)
-            return
-        }
-        process(part, context: context)
-    }
-
-    private var isAnswering: Bool {
-        if case .answering = mode { return true }
-        return false
-    }
-
-    private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
-        switch (mode, part) {
-        case (.idle, .head(let head)):
-            if Self.isChat(head) {
-                guard routerAnswersDue.isEmpty else {
-                    // Answer in order: wait for the router's answers first.
-                    queued.append(part)
-                    return
-                }
-                apply(deadline.headReceived(), context: context)
-                if chat.tracer != nil { headArrived = TraceSpan.wallClockNanos() }
-                switch chat.authenticate(head.headers) {
-                case .failure(let error):
-                    // Refused from the head alone: the body is never buffered. A small one (it is
-                    // usually here already) is read and dropped to keep the connection; a large
-                    // or unannounced one ends the connection.
-                    let (status, headers, body) = chat.refused(error, headers: head.headers, front: Self.route(head)?.front ?? .chat)
-                    if let tracer = chat.tracer {
-                        tracer.startServer(Self.spanRequest(head, context: context), propagation: TracePropagation(head.headers))
-                            .end(HTTPServerSpan.endFields(status: status, errorType: error.code))
-                    }
-                    let length = head.headers.first(name: "content-length").flatMap(Int.init)
-                    if let length, length <= Self.discardableBody, head.isKeepAlive, !closeWhenIdle {
-                        mode = .discarding
-                        writeFinal(status: status, headers: headers, body: body, context: context, keepAlive: true)
-                    } else {
-                        mode = .closing
-                        queued.removeAll()
-                        stopTimer()
-                        writeFinal(status: status, headers: headers, body: body, context: context)
-                    }
-                case .success(let caller):
-                    mode = .reading(head, caller, context.channel.allocator.buffer(capacity: 0))
-                }
-            } else {
-                apply(deadline.headReceived(), context: context)
-                mode = .passing
-                routerAnswersDue.append(head.isKeepAlive)
-                context.fireChannelRead(wrapInboundOut(part))
-            }
-        case (.reading(let head, let caller, var body), .body(var chunk)):
-            mode = .idle  // Drop the buffer's second reference before writing to it.
-            if body.readableBytes <= settings.maxBodyBytes {
-                let room = settings.maxBodyBytes + 1 - body.readableBytes
-                if chunk.readableBytes > room { chunk.moveWriterIndex(to: chunk.readerIndex + room) }
-                body.writeBuffer(&chunk)
-            }
-            mode = .reading(head, caller, body)
-        case (.reading(let head, let caller, let body), .end):
-            apply(deadline.requestEnded(), context: context)
-            mode = .answering
-            answer(head, caller: caller, body: body, context: context)
-        case (.discarding, .body):
-            return
-        case (.discarding, .end):
-            mode = .idle
-            apply(deadline.requestEnded(), context: context)
-            apply(deadline.answerEnded(), context: context)
-            drain(context: context)
-        case (.passing, .end):
-            apply(deadline.requestEnded(), context: context)
-            mode = .idle
-            context.fireChannelRead(wrapInboundOut(part))
-        case (.passing, _):
-            context.fireChannelRead(wrapInboundOut(part))
-        default:
-            // A part out of sequence (the decoder does not produce these): drop the connection.
-            context.close(promise: nil)
-        }
-    }
-
-    /// Runs queued parts until an answer is due again.
-    private func drain(context: ChannelHandlerContext) {
-        var forwarded = false
-        defer {
-            // The router's async channel hands reads over on read-complete.
-            if forwarded { context.fireChannelReadComplete() }
-        }
-        while !isAnswering, let part = queued.first {
-            if case .closing = mode { return }
-            if case .head = part, closeWhenIdle {
-                // Shutting down: requests not started yet are not started (the client retries
-                // them elsewhere; nothing was sent upstream or billed).
-                queued.removeAll()
-                break
-            }
-            if case .head(let head) = part, Self.isChat(head), !routerAnswersDue.isEmpty {
-                return  // A chat request still waits for the router.
-            }
-            queued.removeFirst()
-            if case .passing = mode { forwarded = true }
-            process(part, context: context)
-            if case .passing = mode { forwarded = true }
-        }
-        guard !isAnswering, queued.isEmpty else { return }
-        if case .idle = mode {
-            if let error = heldError {
-                if error is HTTPParserError {
-                    // Answered once every earlier answer is out.
-                    guard routerAnswersDue.isEmpty else { return }
-                    heldError = nil
-                    end(with: .malformedRequest, context: context)
-                    return
-                }
-                heldError = nil
-                context.fireErrorCaught(error)
-            }
-            if heldInputClosed {
-                heldInputClosed = false
-                context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
-            }
-            if closeWhenIdle && routerAnswersDue.isEmpty {
-                context.close(promise: nil)
-                return
-            }
-        }
-        if readHeld {
-            readHeld = false
-            context.read()
-        }
-    }
-
-    /// A chat request is being answered, or parts wait their turn.
-    private var holdsChat: Bool {
-        switch mode {
-        case .reading, .answering: return true
-        case .idle, .passing, .closing, .discarding: return !queued.isEmpty
-        }
-    }
-
-    private var isIdle: Bool {
-        if case .idle = mode { return true }
-        return false
-    }
-
-    private var isReadingChatBody: Bool {
-        if case .reading = mode { return queued.isEmpty }
-        return false
+        execute(state.partReceived(unwrapInboundIn(data)), context: context)
     }
 
     func read(context: ChannelHandlerContext) {
-        // While a chat answer is being written, later requests wait in the socket.
-        if isAnswering || !queued.isEmpty {
-            readHeld = true
-        } else {
-            context.read()
-        }
+        execute(state.readRequested(), context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        let action: FrontConnectionState.Action
         if event is ChannelShouldQuiesceEvent {
-            // Graceful shutdown: finish the answer in hand, start nothing new, then close.
-            closeWhenIdle = true
-            if holdsChat { return }  // The router would close at once: it does not see our requests.
+            action = state.quiesce()
+        } else if let event = event as? ChannelEvent, event == .inputClosed {
+            action = state.inputClosed()
+        } else {
+            action = .passOn
         }
-        if let event = event as? ChannelEvent, event == .inputClosed {
-            if case .discarding = mode {
-                // The refused request was answered already: one answer per request, then close.
-                mode = .closing
-                context.close(promise: nil)
-                return
-            }
-            if isReadingChatBody {
-                // The client half-closed in the middle of a body: it will never be complete.
-                end(with: .incompleteRequest, context: context)
-                return
-            }
-            if holdsChat {
-                heldInputClosed = true
-                return
-            }
+        if case .passOn = action {
+            context.fireUserInboundEventTriggered(event)
+        } else {
+            execute(action, context: context)
         }
-        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is HTTPParserError, isReadingChatBody || (!holdsChat && isIdle && routerAnswersDue.isEmpty) {
-            // Bytes that do not parse: inside a chat body (a bad chunk size, …) or as a request
-            // head (two Content-Lengths, a header without a colon, …). Answered in OpenAI's shape.
-            end(with: .malformedRequest, context: context)
-            return
+        let action = state.errorCaught(error)
+        if case .passOn = action {
+            context.fireErrorCaught(error)
+        } else {
+            execute(action, context: context)
         }
-        // A request that does not parse, pipelined behind an answer still being written: the
-        // 400 would land in the middle of it. It gets it after.
-        if holdsChat || (error is HTTPParserError && isIdle) {
-            if heldError == nil { heldError = error }
-            return
-        }
-        context.fireErrorCaught(error)
     }
 
     // MARK: Outbound (the router's answers)
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(var head) where routerAnswersDue.first == false:
-            head.headers.replaceOrAdd(name: "connection", value: "close")
-            context.write(wrapOutboundOut(.head(head)), promise: promise)
-        case .end:
-            let keepAlive = routerAnswersDue.popFirst() ?? true
-            if keepAlive {
-                context.write(data, promise: promise)
-                if routerAnswersDue.isEmpty, case .idle = mode { apply(deadline.answerEnded(), context: context) }
-                drain(context: context)
+        case .head(var head):
+            if case .addConnectionClose = state.routerHeadWritten() {
+                head.headers.replaceOrAdd(name: "connection", value: "close")
+                context.write(wrapOutboundOut(.head(head)), promise: promise)
             } else {
+                context.write(data, promise: promise)
+            }
+        case .end:
+            switch state.routerEndWritten() {
+            case .closeOnceWritten:
                 let written = context.eventLoop.makePromise(of: Void.self)
                 written.futureResult.cascade(to: promise)
                 context.write(data, promise: written)
                 context.flush()
                 let channel = context.channel
                 written.futureResult.whenComplete { _ in channel.close(promise: nil) }
+            case let action:
+                context.write(data, promise: promise)
+                execute(action, context: context)
             }
         default:
             context.write(data, promise: promise)
@@ -499,7 +330,8 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Chat
 
-    private func answer(_ head: HTTPRequestHead, caller: AccessLayer.Caller, body: ByteBuffer, context: ChannelHandlerContext) {
+    private func startChat(_ request: FrontConnectionState.ChatRequest, context: ChannelHandlerContext) {
+        let head = request.head
         let bound = NIOLoopBound(Connection(handler: self, context: context), eventLoop: context.eventLoop)
         // HTTP/1.0 has no chunked encoding: a stream there ends when the connection closes.
         let client = FrontChatClient(connection: bound, version: head.version, requestKeepAlive: head.isKeepAlive,
@@ -507,13 +339,14 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let chat = self.chat
         let logger = self.logger
         let headers = head.headers
+        let caller = request.caller
+        let body = request.body
         let maxBodyBytes = settings.maxBodyBytes
         let route = Self.route(head) ?? .chat
         let span = chat.tracer.map { tracer in
             tracer.startServer(Self.spanRequest(head, context: context), propagation: TracePropagation(headers),
-                               at: headArrived ?? TraceSpan.wallClockNanos())
+                               at: request.arrivedAt ?? TraceSpan.wallClockNanos())
         }
-        headArrived = nil
         calls.start {
             switch route {
             case .chat, .messages:
@@ -550,19 +383,20 @@ final class ChatFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let context: ChannelHandlerContext
     }
 
-    /// The chat answer has been written (or the connection is gone).
-    fileprivate func answered(keepAlive: Bool, context: ChannelHandlerContext) {
-        mode = .idle
-        let lastWrite = self.lastWrite
-        self.lastWrite = nil
+    /// The chat answer has been written (or the connection is gone). The connection is kept
+    /// only when the answer announced keep-alive and the connection is still open.
+    fileprivate func answered(_ answer: FrontAnswer, context: ChannelHandlerContext) {
         let channel = context.channel
-        if !keepAlive || closeWhenIdle || !channel.isActive {
-            closeOnceWritten(lastWrite, channel: channel)
-            return
+        switch state.chatAnswered(keepAlive: answer.keepAlive && channel.isActive) {
+        case .resume(let change):
+            if let lastWrite = answer.lastWrite { disconnectIfStalled(lastWrite, channel: channel) }
+            apply(change, context: context)
+            drain(context: context)
+        case .closeOnceWritten:
+            closeOnceWritten(answer.lastWrite, channel: channel)
+        case let action:
+            execute(action, context: context)
         }
-        if let lastWrite { disconnectIfStalled(lastWrite, channel: channel) }
-        apply(deadline.answerEnded(), context: context)
-        drain(context: context)
     }
 
     static func isChat(_ head: HTTPRequestHead) -> Bool { route(head) != nil }
@@ -612,6 +446,23 @@ enum DateHeader {
     }
 }
 
+/// What the chat answer in hand has written: it belongs to one answer, not to the connection,
+/// and starts afresh with the next.
+struct FrontAnswer {
+    /// Whether the answer announced keep-alive (a stream on HTTP/1.0 cannot).
+    var keepAlive = true
+    /// The answer's last write: closing waits for it (closing drops writes the socket has not
+    /// taken yet).
+    var lastWrite: EventLoopFuture<Void>?
+    /// Why the gateway closed the connection under the answer (a stalled client, a deadline).
+    private(set) var closedBecause: ClientGone?
+
+    /// The gateway closes the connection under the answer; the first reason is the one told.
+    mutating func closing(because reason: ClientGone) {
+        if closedBecause == nil { closedBecause = reason }
+    }
+}
+
 /// Writes a chat answer to the client's channel. A whole body is written and flushed at once;
 /// a stream flushes every piece, and waits while the socket is full — at most until the call's
 /// deadline or the client-stall limit, after which the connection is closed.
@@ -628,8 +479,8 @@ struct FrontChatClient: ChatClient {
         Self.run(on: loop) {
             let (handler, context) = (bound.value.handler, bound.value.context)
             guard context.channel.isActive else { return }
-            handler.answerKeepAlive = keepAlive
-            handler.lastWrite = handler.writeWhole(status: status, headers: headers, body: body, version: version, keepAlive: keepAlive,
+            handler.answer.keepAlive = keepAlive
+            handler.answer.lastWrite = handler.writeWhole(status: status, headers: headers, body: body, version: version, keepAlive: keepAlive,
                                                    context: context)
         }
     }
@@ -643,7 +494,7 @@ struct FrontChatClient: ChatClient {
             let context = bound.value.context
             guard context.channel.isActive else { return false }
             let head = ChatFrontHandler.responseHead(status: 200, headers: headers, version: version, contentLength: nil, keepAlive: keepAlive)
-            bound.value.handler.answerKeepAlive = keepAlive
+            bound.value.handler.answer.keepAlive = keepAlive
             context.writeAndFlush(ChatFrontHandler.wrapOutboundOut(.head(head)), promise: nil)
             return true
         }
@@ -664,8 +515,7 @@ struct FrontChatClient: ChatClient {
             guard !context.channel.isWritable else { return nil }
             let remaining = waitUntil - .now
             let timeout = context.eventLoop.scheduleTask(in: .nanoseconds(max(0, remaining.nanosecondsClamped))) {
-                let handler = bound.value.handler
-                if handler.closedBecause == nil { handler.closedBecause = reason }
+                bound.value.handler.answer.closing(because: reason)
                 context.close(promise: nil)
             }
             written.futureResult.whenComplete { _ in timeout.cancel() }
@@ -676,7 +526,7 @@ struct FrontChatClient: ChatClient {
         do {
             try await pending.get()
         } catch {
-            let why = await Self.onLoop(loop) { bound.value.handler.closedBecause }
+            let why = await Self.onLoop(loop) { bound.value.handler.answer.closedBecause }
             throw (why ?? nil) ?? .disconnected
         }
     }
@@ -688,7 +538,7 @@ struct FrontChatClient: ChatClient {
             guard context.channel.isActive else { return }
             let written = context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(ChatFrontHandler.wrapOutboundOut(.end(nil)), promise: written)
-            bound.value.handler.lastWrite = written.futureResult
+            bound.value.handler.answer.lastWrite = written.futureResult
         }
     }
 
@@ -697,10 +547,9 @@ struct FrontChatClient: ChatClient {
         let bound = connection
         Self.run(on: loop) {
             let handler = bound.value.handler
-            let keepAlive = handler.answerKeepAlive
-            handler.closedBecause = nil
-            handler.answerKeepAlive = true
-            handler.answered(keepAlive: keepAlive, context: bound.value.context)
+            let answer = handler.answer
+            handler.answer = FrontAnswer()
+            handler.answered(answer, context: bound.value.context)
         }
     }
 

@@ -2,6 +2,22 @@ import Testing
 @testable import SwitchyardCore
 
 @Suite struct JSONDocumentTests {
+    @Test func keysMatchByteForByteOnceUnescaped() throws {
+        // An escaped key matches its decoded bytes; a canonically equivalent spelling (e +
+        // combining acute for é) is another key, whether looked up or scanned.
+        let document = try JSONDocument(bytes: Array(#"{"\u00e9":1,"e\u0301":2,"id":3}"#.utf8))
+        #expect(document.member("\u{e9}", of: document.root).flatMap(document.int) == 1)
+        #expect(document.member("e\u{301}", of: document.root).flatMap(document.int) == 2)
+        var seen: [Int] = []
+        document.scanMembers(of: document.root) { key, value in
+            if document.key(key, is: "\u{e9}") { seen.append(document.int(value) ?? -1) }
+            if document.key(key, is: "id") { seen.append(document.int(value) ?? -1) }
+        }
+        #expect(seen == [1, 3])
+        #expect(document.memberRemovalRange("e\u{301}", of: document.root) != nil)
+        #expect(document.member("e", of: document.root) == nil)
+    }
+
     func doc(_ text: String) throws -> JSONDocument { try JSONDocument(bytes: Array(text.utf8)) }
 
     @Test(arguments: ["{}", "[]", "\"x\"", "0", "-1.5e3", "true", "null", " {\"a\":[1,{\"b\":null}]} ", "{\"k\":\"\\u00e9\\ud83d\\ude00\"}"])

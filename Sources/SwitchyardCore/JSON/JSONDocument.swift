@@ -38,10 +38,9 @@ package struct JSONDocument: Sendable {
     /// With duplicate keys the last one wins, as in most JSON decoders.
     package func member(_ key: String, of object: JSONValue) -> JSONValue? {
         guard object.kind == .object else { return nil }
-        let wanted = Array(key.utf8)
         var found: JSONValue?
         forEachMember(of: object) { keyRef, value in
-            if keyEquals(keyRef, wanted) { found = value }
+            if self.key(keyRef, is: key) { found = value }
             return true
         }
         return found
@@ -58,23 +57,24 @@ package struct JSONDocument: Sendable {
         }
     }
 
-    /// Whether a member's key (from `scanMembers`) is `wanted`.
+    /// Whether a member's key (from `scanMembers`) is `wanted`, byte for byte once its escapes
+    /// are decoded.
     package func key(_ key: JSONValue, is wanted: String) -> Bool {
         let inner = (key.range.lowerBound + 1)..<(key.range.upperBound - 1)
         if !bytes[inner].contains(UInt8(ascii: "\\")) {
             return inner.count == wanted.utf8.count && bytes[inner].elementsEqual(wanted.utf8)
         }
-        return string(key) == wanted
+        // Bytes, not `String ==`: that would also match a canonically equivalent spelling.
+        return string(key).map { $0.utf8.elementsEqual(wanted.utf8) } ?? false
     }
 
     /// The byte range of a whole member, `"key": value`, together with one adjacent comma, so
     /// that removing it leaves valid JSON. Nil when absent.
     package func memberRemovalRange(_ key: String, of object: JSONValue) -> Range<Int>? {
         guard object.kind == .object else { return nil }
-        let wanted = Array(key.utf8)
         var found: Range<Int>?
         forEachMember(of: object) { keyRef, value in
-            if keyEquals(keyRef, wanted) { found = keyRef.range.lowerBound..<value.range.upperBound }
+            if self.key(keyRef, is: key) { found = keyRef.range.lowerBound..<value.range.upperBound }
             return true
         }
         guard var range = found else { return nil }
@@ -192,14 +192,6 @@ package struct JSONDocument: Sendable {
                 return
             }
         }
-    }
-
-    private func keyEquals(_ key: JSONValue, _ wanted: [UInt8]) -> Bool {
-        let inner = (key.range.lowerBound + 1)..<(key.range.upperBound - 1)
-        if !bytes[inner].contains(UInt8(ascii: "\\")) {
-            return inner.count == wanted.count && bytes[inner].elementsEqual(wanted)
-        }
-        return string(key).map { Array($0.utf8) == wanted } ?? false
     }
 }
 

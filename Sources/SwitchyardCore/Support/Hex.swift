@@ -24,14 +24,8 @@ package enum Hex {
     /// Sixteen hex digits per word, most significant first (trace and span IDs, key digests).
     package static func lowercase(words: [UInt64]) -> String {
         String(unsafeUninitializedCapacity: 16 * words.count) { buffer in
-            var index = 0
-            for word in words {
-                for shift in stride(from: 60, through: 0, by: -4) {
-                    buffer[index] = digits[Int(word >> UInt64(shift) & 0xF)]
-                    index += 1
-                }
-            }
-            return index
+            for (position, word) in words.enumerated() { write(word, into: buffer, at: 16 * position) }
+            return 16 * words.count
         }
     }
 

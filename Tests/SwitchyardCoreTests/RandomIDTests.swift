@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SwitchyardCore
 
@@ -23,6 +24,42 @@ import Testing
             #expect(id == id.lowercased())
         }
     }
+}
+
+extension RandomIDTests {
+    @Test func version7UUIDsCarryTheirMillisecondAndSortByIt() {
+        let time = Date(timeIntervalSince1970: 1_764_000_000.123)
+        let ids = (0..<1000).map { _ in RandomID.uuidV7(at: time) }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(50) {
+            let groups = id.split(separator: "-")
+            #expect(groups.map(\.count) == [8, 4, 4, 4, 12])
+            #expect(groups[0] + groups[1] == String(1_764_000_000_123, radix: 16).leftPadded(to: 12))
+            #expect(groups[2].first == "7")
+            #expect("89ab".contains(groups[3].first!))
+            #expect(id.allSatisfy { "0123456789abcdef-".contains($0) })
+        }
+        // Later milliseconds sort after earlier ones, as text too.
+        let later = RandomID.uuidV7(at: time.addingTimeInterval(0.001))
+        #expect(ids.allSatisfy { $0 < later })
+        // Times outside the 48 bits are clamped, never trapped on.
+        #expect(RandomID.uuidV7(at: Date(timeIntervalSince1970: -5)).hasPrefix("00000000-0000-7"))
+        #expect(RandomID.uuidV7(at: Date(timeIntervalSince1970: 1e15)).hasPrefix("ffffffff-ffff-7"))
+        #expect(RandomID.uuidV7(at: Date(timeIntervalSince1970: .nan)).hasPrefix("00000000-0000-7"))
+    }
+
+    @Test func aRecordWithoutAnIDGetsATimeOrderedOne() {
+        let time = Date(timeIntervalSince1970: 1_764_000_000)
+        let record = UsageRecord(time: time, requestID: "r", keyID: nil, team: nil, requestedModel: "m", servedModel: nil, provider: nil,
+                                 deployment: nil, region: nil, route: nil, attempts: 0, usage: TokenUsage(promptTokens: 0, completionTokens: 0),
+                                 costPicodollars: nil, latencyMicroseconds: 0, ttftMicroseconds: nil, status: 200, errorClass: nil, stream: false)
+        #expect(record.recordID.split(separator: "-")[2].first == "7")
+        #expect(record.recordID.hasPrefix(String(String(1_764_000_000_000, radix: 16).leftPadded(to: 12).prefix(8))))
+    }
+}
+
+private extension String {
+    func leftPadded(to length: Int) -> String { String(repeating: "0", count: max(0, length - count)) + self }
 }
 
 @Suite struct HexTests {

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOHTTP1
 import SQLiteNIO
 import SwitchyardCore
 @testable import SwitchyardGateway
@@ -25,6 +26,25 @@ import Testing
             let malformed = try await post(client, chatBody("deepseek-v4-flash", "hi"), headers: [.authorization: "Basic Zm9vOmJhcg=="])
             #expect(malformed.status == .unauthorized)
         }
+    }
+
+    /// The key is read from `Authorization: Bearer …` in any case and spacing, else `x-api-key`.
+    @Test func thePresentedKeyIsReadFromEitherHeader() {
+        func presented(_ fields: [(String, String)]) -> String? {
+            AccessLayer.presentedKey(NIOHTTP1.HTTPHeaders(fields)).map(String.init)
+        }
+        #expect(presented([("authorization", "Bearer sy-abc")]) == "sy-abc")
+        #expect(presented([("Authorization", "bEaReR   sy-abc")]) == "sy-abc")
+        #expect(presented([("authorization", "  BEARER sy-abc")]) == "sy-abc")
+        #expect(presented([("authorization", "Bearer ")]) == nil)
+        #expect(presented([("authorization", "Basic c3k6YWJj")]) == nil)
+        #expect(presented([("authorization", "Bearersy-abc")]) == nil)
+        #expect(presented([("authorization", "Bearxr sy-abc")]) == nil)
+        #expect(presented([("authorization", "Béarer sy-abc")]) == nil)
+        #expect(presented([("authorization", "Token sy-abc"), ("x-api-key", "sy-def")]) == "sy-def")
+        #expect(presented([("x-api-key", "sy-def")]) == "sy-def")
+        #expect(presented([]) == nil)
+        #expect(presented([("authorization", "Bearer " + String(repeating: "k", count: 1000))])?.count == 256)
     }
 
     @Test func aCreatedKeyWorksUntilRevoked() async throws {
@@ -238,6 +258,10 @@ import Testing
 
             let (secret, key) = made[7]
             #expect(try await post(client, chatBody("glm-5", "hi"), headers: bearer(secret)).status == .ok)
+            // The call's row (and its spend) is written by the ledger writer after the answer:
+            // wait for it, or the sync below could run first and find no spend to read.
+            let written = access.ledger.written
+            for _ in 0..<1_000 where access.ledger.written == written { try await Task.sleep(for: .milliseconds(10)) }
             _ = try await store.inner.revokeKey(id: key.id, at: Date())  // another replica revokes it
             await sync.syncOnce()
             #expect(store.keyReads.withLock { $0.last } == 1)

@@ -221,6 +221,19 @@ func record(_ i: Int, key: String?, model: String, at time: Date, cost: Int64?, 
         #expect(KeyHasher.digest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
+    /// The request path's digest (hashed in place, read into words) is the stored text's.
+    @Test func keyDigestWordsAreTheStoredDigest() {
+        let header = "Bearer sy-0123456789abcdefABCDEF0123456789abcdefABCD"
+        let secret = header.dropFirst(7)
+        #expect(KeyHasher.keyDigest(secret).hex == KeyHasher.digest(String(secret)))
+        #expect(KeyHasher.keyDigest("abc").hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(KeyHasher.keyDigest("").hex == KeyHasher.digest(""))
+        #expect(KeyHasher.keyDigest("abc") == KeyDigest(hex: KeyHasher.digest("abc")))
+        #expect(KeyHasher.keyDigest("abd") != KeyHasher.keyDigest("abc"))
+        // Non-ASCII text: its UTF-8 bytes are hashed.
+        #expect(KeyHasher.keyDigest("sy-ключ").hex == KeyHasher.digest("sy-ключ"))
+    }
+
     @Test func storeLocationsParseAndNeverPrintPasswords() throws {
         #expect(try StoreLocation(parsing: "memory") == .memory)
         #expect(try StoreLocation(parsing: "sqlite:/var/lib/sy.db") == .sqlite(path: "/var/lib/sy.db"))

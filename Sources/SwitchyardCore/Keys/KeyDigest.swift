@@ -15,6 +15,17 @@ package struct KeyDigest: Sendable, Hashable {
         self.words = (words[0], words[1], words[2], words[3])
     }
 
+    /// From the 32 bytes of a SHA-256 digest, read as four big-endian words (the same words
+    /// as `init(bytes:)`); all zero for a buffer of any other length, which no digest is.
+    package init(sha256 digest: UnsafeRawBufferPointer) {
+        guard digest.count == 32 else {
+            self.words = (0, 0, 0, 0)
+            return
+        }
+        func word(_ offset: Int) -> UInt64 { UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+        self.words = (word(0), word(8), word(16), word(24))
+    }
+
     /// From 64 lower-case hex digits (`KeyHasher.digest`'s form); nil for anything else, so a
     /// stored hash in another form never matches a presented key.
     package init?(hex: String) {

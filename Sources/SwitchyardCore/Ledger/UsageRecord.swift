@@ -45,11 +45,12 @@ package struct UsageRecord: Sendable, Hashable {
     package var batchID: String?
     package var customID: String?
 
-    package init(recordID: String = UUID().uuidString.lowercased(), time: Date, requestID: String, keyID: String?, team: String?, requestedModel: String, servedModel: String?,
+    package init(recordID: String? = nil, time: Date, requestID: String, keyID: String?, team: String?, requestedModel: String, servedModel: String?,
                 provider: String?, deployment: String?, region: String?, route: String?, attempts: Int, usage: TokenUsage,
                 costPicodollars: Int64?, latencyMicroseconds: Int64, ttftMicroseconds: Int64?, status: Int, errorClass: String?,
                 stream: Bool) {
-        self.recordID = recordID
+        // Time-ordered (UUID version 7): rows written together are neighbours in the ID index.
+        self.recordID = recordID ?? RandomID.uuidV7(at: time)
         self.time = time
         self.requestID = requestID
         self.keyID = keyID

@@ -148,7 +148,8 @@ package final class AccessLayer: Sendable {
     private static func presentedKey(authorization: String?, apiKey: String?) -> Substring? {
         if let authorization {
             let trimmed = authorization.drop { $0 == " " }
-            if trimmed.lowercased().hasPrefix("bearer ") {
+            // "Bearer " in any case, compared byte by byte (no lowercased copy of the header).
+            if trimmed.utf8.count >= 7, zip(trimmed.utf8, "bearer ".utf8).allSatisfy({ $0 | 0x20 == $1 }) {
                 let token = trimmed.dropFirst(7).drop { $0 == " " }
                 return token.isEmpty ? nil : Substring(token.prefix(256))
             }

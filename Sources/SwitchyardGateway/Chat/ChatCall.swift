@@ -11,8 +11,9 @@ struct ChatCall: Sendable {
     let started: ContinuousClock.Instant
     let startedAt: Date
     /// The ledger row's own ID (the client's request ID need not be unique): a batch retried
-    /// after a lost commit acknowledgement is not recorded twice.
-    let recordID = RandomID.uuid()
+    /// after a lost commit acknowledgement is not recorded twice. Time-ordered, so that the
+    /// rows of a batch are neighbours in the ledger's ID index.
+    let recordID: String
     var key: VirtualKey?
     var ticket: Admission.Ticket?
     var requestedModel = ""
@@ -37,6 +38,7 @@ struct ChatCall: Sendable {
         self.key = key
         self.started = .now
         self.startedAt = Date()
+        self.recordID = RandomID.uuidV7(at: startedAt)
         self.trace = ResponseTrace(requestID: requestID)
     }
 }

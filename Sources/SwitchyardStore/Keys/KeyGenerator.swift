@@ -20,7 +20,7 @@ package enum KeyGenerator {
 
     /// Whether `text` has the shape of one of our keys (checked before hashing).
     package static func looksLikeKey(_ text: Substring) -> Bool {
-        text.utf8.count == 35 && text.hasPrefix("sy-") && text.dropFirst(3).utf8.allSatisfy { byte in
+        text.utf8.count == 35 && text.utf8.starts(with: "sy-".utf8) && text.utf8.dropFirst(3).allSatisfy { byte in
             (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
         }
     }

@@ -13,8 +13,20 @@ package enum KeyHasher {
     }
 
     /// The same SHA-256 as four words, for the in-memory key table.
-    package static func keyDigest(_ key: some StringProtocol) -> KeyDigest {
-        KeyDigest(bytes: Array(SHA256.hash(data: Data(key.utf8))))!
+    /// On the request path: the key's bytes are hashed where they lie and the digest read
+    /// straight into the words (no `Data`, no array).
+    package static func keyDigest(_ key: Substring) -> KeyDigest {
+        var hasher = SHA256()
+        if key.utf8.withContiguousStorageIfAvailable({ hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil {
+            // A bridged or non-contiguous string: hash a native copy.
+            var copy = String(key)
+            copy.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
+        return hasher.finalize().withUnsafeBytes { KeyDigest(sha256: $0) }
+    }
+
+    package static func keyDigest(_ key: String) -> KeyDigest {
+        keyDigest(key[...])
     }
 
     /// Compares two digests without an early exit, so the time taken does not

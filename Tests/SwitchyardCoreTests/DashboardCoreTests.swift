@@ -114,6 +114,44 @@ import Testing
 }
 
 @Suite struct UsageRollupTests {
+    /// A batch is added up per combination of the entries' names, then into the entries: the
+    /// same entries and totals as adding every row to every entry it counts in.
+    @Test func combiningABatchFirstGivesTheSameEntriesAsRowByRow() {
+        var generator = SplitMix(seed: 7)
+        func pick<T>(_ values: [T]) -> T { values[Int(generator.next() % UInt64(values.count))] }
+        let start: Int64 = 1_764_000_000_000 - 3 * 3_600_000 - 17  // crosses hours and a day, not at a boundary
+        let records = (0..<2_000).map { i in
+            var record = UsageRecord(
+                time: Date(timeIntervalSince1970: Double(start + Int64(generator.next() % (30 * 3_600_000))) / 1000), requestID: "r\(i)",
+                keyID: pick(["k1", "k2", nil]), team: pick(["t1", nil]), requestedModel: "auto", servedModel: pick(["m1", "m2", nil]),
+                provider: pick(["p1", "p2"]), deployment: pick(["d1", "d2", "d3"]), region: nil, route: nil, attempts: 1,
+                usage: TokenUsage(promptTokens: Int(generator.next() % 1000), completionTokens: Int(generator.next() % 500),
+                                  cachedPromptTokens: Int(generator.next() % 10), reasoningTokens: Int(generator.next() % 7)),
+                costPicodollars: pick([nil, 1_234_567, 99]), latencyMicroseconds: Int64(generator.next() % 5_000_000),
+                ttftMicroseconds: pick([nil, 20_000, 350_000]), status: pick([200, 200, 429, 503]), errorClass: nil, stream: pick([true, false]))
+            record.front = pick(UsageRecord.Front.allCases)
+            record.cacheHit = pick([false, false, true])
+            record.costSavedPicodollars = record.cacheHit ? 5 : nil
+            return record
+        }
+        var expected: [UsageRollup.Key: UsageRollup.Totals] = [:]
+        var expectedPairs: [UsageRollup.PairKey: UsageRollup.Totals] = [:]
+        for record in records {
+            for key in UsageRollup.keys(for: record) { expected[key, default: .init()].add(record) }
+            for key in UsageRollup.pairKeys(for: record) { expectedPairs[key, default: .init()].add(record) }
+        }
+        var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
+        var pairs: [UsageRollup.PairKey: UsageRollup.Totals] = [:]
+        UsageRollup.aggregate(records, into: &totals)
+        UsageRollup.aggregatePairs(records, into: &pairs)
+        #expect(totals == expected)
+        #expect(pairs == expectedPairs)
+        #expect(totals.count > 50 && pairs.count > 50)
+        // Entries already holding totals are added to, not replaced.
+        UsageRollup.aggregate(records.prefix(10), into: &totals)
+        #expect(totals[UsageRollup.keys(for: records[0])[0]]!.requests > expected[UsageRollup.keys(for: records[0])[0]]!.requests)
+    }
+
     @Test func bucketsAreWithinAPercent() {
         var previous = -1
         for value: Int64 in [0, 1, 63, 64, 65, 127, 128, 999, 1000, 1009, 12_345, 712_345, 9_999_999, 3_600_000_000, Int64.max / 2] {
@@ -149,5 +187,18 @@ import Testing
         #expect(plan(midnight, now, .model, .init(team: "t")) == nil)
         #expect(plan(midnight, now, .all, .init(team: "t", model: "m")) == nil)
         #expect(plan(midnight.addingTimeInterval(1), now, .all) == nil)
+    }
+}
+
+/// A small seeded generator (SplitMix64): the same numbers on every run.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

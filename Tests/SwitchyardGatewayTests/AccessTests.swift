@@ -205,6 +205,24 @@ import Testing
         #expect(queue.accepted == 3)
     }
 
+    /// Batches come out oldest first, whether the writer takes part of the queue or all of it.
+    @Test func theLedgerQueueHandsOutRecordsInOrder() async {
+        let queue = LedgerQueue(capacity: 10)
+        func record(_ id: String) -> UsageRecord {
+            UsageRecord(recordID: id, time: Date(), requestID: id, keyID: nil, team: nil, requestedModel: "m", servedModel: nil, provider: nil,
+                        deployment: nil, region: nil, route: nil, attempts: 0, usage: TokenUsage(), costPicodollars: nil,
+                        latencyMicroseconds: 1, ttftMicroseconds: nil, status: 200, errorClass: nil, stream: false)
+        }
+        for id in ["a", "b", "c", "d", "e"] { await queue.enqueue(record(id)) }
+        #expect(queue.take(2).map(\.recordID) == ["a", "b"])
+        #expect(queue.take(0).map(\.recordID) == ["c"])  // at least one
+        #expect(queue.take(5).map(\.recordID) == ["d", "e"])
+        #expect(queue.take(5).isEmpty && queue.count == 0)
+        await queue.enqueue(record("f"))
+        queue.putBack([record("x")])
+        #expect(queue.take(10).map(\.recordID) == ["x", "f"])
+    }
+
     /// The database goes away: requests keep being served from the key cache, usage is
     /// retried and written when it comes back. Past `max_stale`, keyed requests get 503.
     @Test func aStoreOutageLosesNoUsage() async throws {

@@ -56,8 +56,8 @@ extension UsageRollup {
     }
 
     package static func aggregatePairs(_ records: some Sequence<UsageRecord>, into totals: inout [PairKey: Totals]) {
-        for record in records {
-            for key in pairKeys(for: record) { totals[key, default: Totals()].add(record) }
+        for (record, combined) in combine(records) {
+            for key in pairKeys(for: record) { totals[key, default: Totals()].merge(combined) }
         }
     }
 

@@ -86,12 +86,12 @@ package enum UsageRollup {
         package init() {}
 
         package mutating func add(_ r: UsageRecord) {
-            requests += 1
-            if r.status >= 400 { errors += 1 }
-            promptTokens += r.usage.promptTokens
-            completionTokens += r.usage.completionTokens
-            cachedTokens += r.usage.cachedPromptTokens
-            reasoningTokens += r.usage.reasoningTokens
+            requests = Self.add(requests, 1)
+            if r.status >= 400 { errors = Self.add(errors, 1) }
+            promptTokens = Self.add(promptTokens, r.usage.promptTokens)
+            completionTokens = Self.add(completionTokens, r.usage.completionTokens)
+            cachedTokens = Self.add(cachedTokens, r.usage.cachedPromptTokens)
+            reasoningTokens = Self.add(reasoningTokens, r.usage.reasoningTokens)
             if let cost = r.costPicodollars { costPicodollars = Picodollars.add(costPicodollars, cost) } else if r.status < 400 { unpricedRequests += 1 }
             if r.cacheHit { cacheHits += 1 }
             if let saved = r.costSavedPicodollars { costSavedPicodollars = Picodollars.add(costSavedPicodollars, saved) }
@@ -102,10 +102,7 @@ package enum UsageRollup {
         /// Adds `other` (counts saturate: an entry read back from the store may hold anything a
         /// hand edit put there, and must not trap the ledger writer).
         package mutating func merge(_ other: Totals) {
-            func add(_ a: Int, _ b: Int) -> Int {
-                let (sum, overflow) = a.addingReportingOverflow(b)
-                return overflow ? (b > 0 ? .max : .min) : sum
-            }
+            let add = Self.add
             requests = add(requests, other.requests)
             errors = add(errors, other.errors)
             promptTokens = add(promptTokens, other.promptTokens)
@@ -118,6 +115,12 @@ package enum UsageRollup {
             costSavedPicodollars = Picodollars.add(costSavedPicodollars, other.costSavedPicodollars)
             latency.merge(other.latency)
             ttft.merge(other.ttft)
+        }
+
+        /// A count that saturates instead of trapping.
+        private static func add(_ a: Int, _ b: Int) -> Int {
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            return overflow ? (b > 0 ? .max : .min) : sum
         }
 
         /// The group a usage report shows for these totals.
@@ -295,8 +298,42 @@ package enum UsageRollup {
     }
 
     package static func aggregate(_ records: some Sequence<UsageRecord>, into totals: inout [Key: Totals]) {
+        for (record, combined) in combine(records) {
+            for key in keys(for: record) { totals[key, default: Totals()].merge(combined) }
+        }
+    }
+
+    /// The rows of a batch added up by everything their entries are named by (key, team,
+    /// model, provider, deployment, front door and hour), each sum with one of its rows to name
+    /// its entries. A batch holds few such combinations, so each row is hashed and added once,
+    /// not once per entry it counts in.
+    static func combine(_ records: some Sequence<UsageRecord>) -> Dictionary<Combination, (UsageRecord, Totals)>.Values {
+        var combinations: [Combination: (UsageRecord, Totals)] = [:]
         for record in records {
-            for key in keys(for: record) { totals[key, default: Totals()].add(record) }
+            let combination = Combination(record)
+            if combinations[combination]?.1.add(record) == nil {
+                var totals = Totals()
+                totals.add(record)
+                combinations[combination] = (record, totals)
+            }
+        }
+        return combinations.values
+    }
+
+    /// What names a row's entries: rows that agree on it count in the same entries.
+    struct Combination: Hashable {
+        var keyID: String?
+        var team: String?
+        var model: String?
+        var provider: String?
+        var deployment: String?
+        var front: UsageRecord.Front
+        /// The hour (every entry's period is an hour or a day, and a day is whole hours).
+        var hour: Int64
+
+        init(_ record: UsageRecord) {
+            (keyID, team, model, provider, deployment, front) = (record.keyID, record.team, record.servedModel, record.provider, record.deployment, record.front)
+            hour = UsageRollup.periodStart(record.timeMilliseconds, period: 3_600_000)
         }
     }
 

@@ -68,10 +68,18 @@ final class LedgerQueue: Sendable {
 
     /// Takes up to `limit` records, oldest first, and lets waiting producers in.
     func take(_ limit: Int) -> [UsageRecord] {
+        let limit = max(1, limit)
         let (batch, producers) = state.withLock { state -> ([UsageRecord], [CheckedContinuation<Void, Never>]) in
-            let count = min(limit, state.records.count)
-            let batch = Array(state.records.prefix(count))
-            state.records.removeFirst(count)
+            let batch: [UsageRecord]
+            if state.records.count <= limit {
+                // The usual case: the writer takes everything. The array changes hands, nothing is copied.
+                batch = state.records
+                state.records = []
+                state.records.reserveCapacity(min(batch.count, capacity))
+            } else {
+                batch = Array(state.records.prefix(limit))
+                state.records.removeFirst(limit)
+            }
             let producers = state.producers
             state.producers = []
             return (batch, producers)

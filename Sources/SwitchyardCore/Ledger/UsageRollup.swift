@@ -307,17 +307,24 @@ package enum UsageRollup {
     /// model, provider, deployment, front door and hour), each sum with one of its rows to name
     /// its entries. A batch holds few such combinations, so each row is hashed and added once,
     /// not once per entry it counts in.
-    static func combine(_ records: some Sequence<UsageRecord>) -> Dictionary<Combination, (UsageRecord, Totals)>.Values {
-        var combinations: [Combination: (UsageRecord, Totals)] = [:]
+    static func combine(_ records: some Sequence<UsageRecord>) -> Zip2Sequence<[UsageRecord], [Totals]> {
+        // An index per combination, and the sums in an array: each row is added in place (a
+        // dictionary value reached through an optional would copy its histograms per row).
+        var index: [Combination: Int] = [:]
+        var named: [UsageRecord] = []
+        var sums: [Totals] = []
         for record in records {
             let combination = Combination(record)
-            if combinations[combination]?.1.add(record) == nil {
-                var totals = Totals()
-                totals.add(record)
-                combinations[combination] = (record, totals)
+            if let at = index[combination] {
+                sums[at].add(record)
+            } else {
+                index[combination] = sums.count
+                named.append(record)
+                sums.append(Totals())
+                sums[sums.count - 1].add(record)
             }
         }
-        return combinations.values
+        return zip(named, sums)
     }
 
     /// What names a row's entries: rows that agree on it count in the same entries.

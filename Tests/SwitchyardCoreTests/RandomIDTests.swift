@@ -46,6 +46,7 @@ extension RandomIDTests {
         #expect(RandomID.uuidV7(at: Date(timeIntervalSince1970: -5)).hasPrefix("00000000-0000-7"))
         #expect(RandomID.uuidV7(at: Date(timeIntervalSince1970: 1e15)).hasPrefix("ffffffff-ffff-7"))
         #expect(RandomID.uuidV7(at: Date(timeIntervalSince1970: .nan)).hasPrefix("00000000-0000-7"))
+        #expect(RandomID.uuidV7(at: Date(timeIntervalSince1970: .infinity)).hasPrefix("ffffffff-ffff-7"))
     }
 
     @Test func aRecordWithoutAnIDGetsATimeOrderedOne() {

@@ -41,6 +41,9 @@ import Testing
         #expect(presented([("authorization", "Bearersy-abc")]) == nil)
         #expect(presented([("authorization", "Bearxr sy-abc")]) == nil)
         #expect(presented([("authorization", "Béarer sy-abc")]) == nil)
+        // The seventh byte must be a space: not a NUL, not a space carrying a combining accent.
+        #expect(presented([("authorization", "Bearer\u{0}sy-abc")]) == nil)
+        #expect(presented([("authorization", "Bearer \u{301}sy-abc")]) == "\u{301}sy-abc")
         #expect(presented([("authorization", "Token sy-abc"), ("x-api-key", "sy-def")]) == "sy-def")
         #expect(presented([("x-api-key", "sy-def")]) == "sy-def")
         #expect(presented([]) == nil)

@@ -225,13 +225,16 @@ func record(_ i: Int, key: String?, model: String, at time: Date, cost: Int64?, 
     @Test func keyDigestWordsAreTheStoredDigest() {
         let header = "Bearer sy-0123456789abcdefABCDEF0123456789abcdefABCD"
         let secret = header.dropFirst(7)
-        #expect(KeyHasher.keyDigest(secret).hex == KeyHasher.digest(String(secret)))
-        #expect(KeyHasher.keyDigest("abc").hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(KeyHasher.keyDigest("").hex == KeyHasher.digest(""))
+        #expect(KeyHasher.keyDigest(secret)?.hex == KeyHasher.digest(String(secret)))
+        #expect(KeyHasher.keyDigest("abc")?.hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(KeyHasher.keyDigest("")?.hex == KeyHasher.digest(""))
         #expect(KeyHasher.keyDigest("abc") == KeyDigest(hex: KeyHasher.digest("abc")))
         #expect(KeyHasher.keyDigest("abd") != KeyHasher.keyDigest("abc"))
+        // A buffer that is not a SHA-256 digest gives no digest (never one that could match).
+        #expect([UInt8](repeating: 0, count: 31).withUnsafeBytes { KeyDigest(sha256: $0) } == nil)
+        #expect([UInt8](repeating: 0, count: 33).withUnsafeBytes { KeyDigest(sha256: $0) } == nil)
         // Non-ASCII text: its UTF-8 bytes are hashed.
-        #expect(KeyHasher.keyDigest("sy-ключ").hex == KeyHasher.digest("sy-ключ"))
+        #expect(KeyHasher.keyDigest("sy-ключ")?.hex == KeyHasher.digest("sy-ключ"))
     }
 
     @Test func storeLocationsParseAndNeverPrintPasswords() throws {

@@ -16,12 +16,9 @@ package struct KeyDigest: Sendable, Hashable {
     }
 
     /// From the 32 bytes of a SHA-256 digest, read as four big-endian words (the same words
-    /// as `init(bytes:)`); all zero for a buffer of any other length, which no digest is.
-    package init(sha256 digest: UnsafeRawBufferPointer) {
-        guard digest.count == 32 else {
-            self.words = (0, 0, 0, 0)
-            return
-        }
+    /// as `init(bytes:)`); nil for a buffer of any other length.
+    package init?(sha256 digest: UnsafeRawBufferPointer) {
+        guard digest.count == 32 else { return nil }
         func word(_ offset: Int) -> UInt64 { UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
         self.words = (word(0), word(8), word(16), word(24))
     }

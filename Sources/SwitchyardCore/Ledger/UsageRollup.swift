@@ -92,8 +92,8 @@ package enum UsageRollup {
             completionTokens = Self.add(completionTokens, r.usage.completionTokens)
             cachedTokens = Self.add(cachedTokens, r.usage.cachedPromptTokens)
             reasoningTokens = Self.add(reasoningTokens, r.usage.reasoningTokens)
-            if let cost = r.costPicodollars { costPicodollars = Picodollars.add(costPicodollars, cost) } else if r.status < 400 { unpricedRequests += 1 }
-            if r.cacheHit { cacheHits += 1 }
+            if let cost = r.costPicodollars { costPicodollars = Picodollars.add(costPicodollars, cost) } else if r.status < 400 { unpricedRequests = Self.add(unpricedRequests, 1) }
+            if r.cacheHit { cacheHits = Self.add(cacheHits, 1) }
             if let saved = r.costSavedPicodollars { costSavedPicodollars = Picodollars.add(costSavedPicodollars, saved) }
             latency.add(r.latencyMicroseconds)
             if let ttft = r.ttftMicroseconds { self.ttft.add(ttft) }

@@ -31,7 +31,8 @@ package enum RandomID {
     /// together land next to each other in the ID's index instead of on a random page each.
     package static func uuidV7(at time: Date) -> String {
         let milliseconds = time.timeIntervalSince1970 * 1000
-        let clamped = milliseconds.isFinite ? UInt64(min(max(0, milliseconds), Double(0xFFFF_FFFF_FFFF))) : 0
+        // Before 1970 (or NaN) is 0; past the 48 bits (year 10889, or infinity) is their maximum.
+        let clamped = milliseconds.isNaN ? 0 : UInt64(min(max(0, milliseconds), Double(0xFFFF_FFFF_FFFF)))
         var generator = SystemRandomNumberGenerator()
         return text(high: clamped << 16 | 0x7000 | generator.next() & 0x0FFF, low: variant(generator.next()))
     }

@@ -148,9 +148,12 @@ package final class AccessLayer: Sendable {
     private static func presentedKey(authorization: String?, apiKey: String?) -> Substring? {
         if let authorization {
             let trimmed = authorization.drop { $0 == " " }
-            // "Bearer " in any case, compared byte by byte (no lowercased copy of the header).
-            if trimmed.utf8.count >= 7, zip(trimmed.utf8, "bearer ".utf8).allSatisfy({ $0 | 0x20 == $1 }) {
-                let token = trimmed.dropFirst(7).drop { $0 == " " }
+            // "Bearer" in any case and then a space, compared byte by byte (no lowercased copy of
+            // the header), and the token cut after those seven bytes.
+            let bytes = trimmed.utf8
+            if bytes.count >= 7, zip(bytes.prefix(6), "bearer".utf8).allSatisfy({ $0 | 0x20 == $1 }),
+               bytes[bytes.index(bytes.startIndex, offsetBy: 6)] == UInt8(ascii: " ") {
+                let token = Substring(bytes.dropFirst(7)).drop { $0 == " " }
                 return token.isEmpty ? nil : Substring(token.prefix(256))
             }
         }

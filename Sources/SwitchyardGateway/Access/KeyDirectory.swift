@@ -47,8 +47,7 @@ final class KeyDirectory: Sendable {
     /// The key whose secret is `secret`, if any. The secret is hashed first, so the lookup
     /// time says nothing about the secret; the final comparison is constant-time.
     func key(forSecret secret: Substring) -> VirtualKey? {
-        guard KeyGenerator.looksLikeKey(secret) else { return nil }
-        let digest = KeyHasher.keyDigest(secret)
+        guard KeyGenerator.looksLikeKey(secret), let digest = KeyHasher.keyDigest(secret) else { return nil }
         return state.withLock { $0.table.key(digest: digest) }
     }
 

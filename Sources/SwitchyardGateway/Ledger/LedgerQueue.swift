@@ -66,7 +66,8 @@ final class LedgerQueue: Sendable {
         }
     }
 
-    /// Takes up to `limit` records, oldest first, and lets waiting producers in.
+    /// Takes up to `limit` records (at least one when there is one), oldest first, and lets
+    /// waiting producers in.
     func take(_ limit: Int) -> [UsageRecord] {
         let limit = max(1, limit)
         let (batch, producers) = state.withLock { state -> ([UsageRecord], [CheckedContinuation<Void, Never>]) in

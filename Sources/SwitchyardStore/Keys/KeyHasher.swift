@@ -15,7 +15,8 @@ package enum KeyHasher {
     /// The same SHA-256 as four words, for the in-memory key table.
     /// On the request path: the key's bytes are hashed where they lie and the digest read
     /// straight into the words (no `Data`, no array).
-    package static func keyDigest(_ key: Substring) -> KeyDigest {
+    /// Nil only if the hash were not 32 bytes (never): a key that cannot be hashed matches nothing.
+    package static func keyDigest(_ key: Substring) -> KeyDigest? {
         var hasher = SHA256()
         if key.utf8.withContiguousStorageIfAvailable({ hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil {
             // A bridged or non-contiguous string: hash a native copy.
@@ -25,7 +26,7 @@ package enum KeyHasher {
         return hasher.finalize().withUnsafeBytes { KeyDigest(sha256: $0) }
     }
 
-    package static func keyDigest(_ key: String) -> KeyDigest {
+    package static func keyDigest(_ key: String) -> KeyDigest? {
         keyDigest(key[...])
     }
 

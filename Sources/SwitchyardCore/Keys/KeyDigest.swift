@@ -9,14 +9,12 @@ package struct KeyDigest: Sendable, Hashable {
 
     /// From the 32 bytes of a SHA-256; nil for any other length.
     package init?(bytes: some Collection<UInt8>) {
-        guard bytes.count == 32 else { return nil }
-        var words: [UInt64] = [0, 0, 0, 0]
-        for (index, byte) in bytes.enumerated() { words[index / 8] = words[index / 8] << 8 | UInt64(byte) }
-        self.words = (words[0], words[1], words[2], words[3])
+        guard let digest = Array(bytes).withUnsafeBytes({ KeyDigest(sha256: $0) }) else { return nil }
+        self = digest
     }
 
-    /// From the 32 bytes of a SHA-256 digest, read as four big-endian words (the same words
-    /// as `init(bytes:)`); nil for a buffer of any other length.
+    /// From the 32 bytes of a SHA-256 digest, read as four big-endian words; nil for a buffer
+    /// of any other length.
     package init?(sha256 digest: UnsafeRawBufferPointer) {
         guard digest.count == 32 else { return nil }
         func word(_ offset: Int) -> UInt64 { UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }

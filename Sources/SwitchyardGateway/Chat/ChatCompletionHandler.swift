@@ -398,7 +398,7 @@ struct ChatCompletionHandler: Sendable {
         let loserRow = loser.map { (loser, usage, cost) -> UsageRecord in
             let deployment = loser.candidate.deployment
             var row = UsageRecord(
-                recordID: RandomID.uuidV7(at: call.startedAt), time: call.startedAt, requestID: call.requestID, keyID: call.key?.id, team: call.key?.team,
+                time: call.startedAt, requestID: call.requestID, keyID: call.key?.id, team: call.key?.team,
                 requestedModel: call.requestedModel, servedModel: loser.candidate.model.id, provider: deployment.provider,
                 deployment: deployment.name, region: deployment.region, route: call.trace.route, attempts: 1, usage: usage,
                 costPicodollars: cost.picodollars, latencyMicroseconds: record.latencyMicroseconds, ttftMicroseconds: nil, status: 499,

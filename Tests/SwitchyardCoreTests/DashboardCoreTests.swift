@@ -147,6 +147,12 @@ import Testing
         #expect(totals == expected)
         #expect(pairs == expectedPairs)
         #expect(totals.count > 50 && pairs.count > 50)
+        // The writer's form: one pass for both kinds of entry.
+        var together: [UsageRollup.Key: UsageRollup.Totals] = [:]
+        var togetherPairs: [UsageRollup.PairKey: UsageRollup.Totals] = [:]
+        UsageRollup.aggregate(records, into: &together, pairs: &togetherPairs)
+        #expect(together == expected)
+        #expect(togetherPairs == expectedPairs)
         // Entries already holding totals are added to, not replaced.
         UsageRollup.aggregate(records.prefix(10), into: &totals)
         #expect(totals[UsageRollup.keys(for: records[0])[0]]!.requests > expected[UsageRollup.keys(for: records[0])[0]]!.requests)

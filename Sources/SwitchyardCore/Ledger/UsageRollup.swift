@@ -303,6 +303,14 @@ package enum UsageRollup {
         }
     }
 
+    /// A ledger batch's entries and pair entries, its rows combined once for both.
+    package static func aggregate(_ records: some Sequence<UsageRecord>, into totals: inout [Key: Totals], pairs: inout [PairKey: Totals]) {
+        for (record, combined) in combine(records) {
+            for key in keys(for: record) { totals[key, default: Totals()].merge(combined) }
+            for key in pairKeys(for: record) { pairs[key, default: Totals()].merge(combined) }
+        }
+    }
+
     /// The rows of a batch added up by everything their entries are named by (key, team,
     /// model, provider, deployment, front door and hour), each sum with one of its rows to name
     /// its entries. A batch holds few such combinations, so each row is hashed and added once,

@@ -75,10 +75,9 @@ extension PostgresStore {
     func addRollup(_ records: [UsageRecord], _ connection: PostgresConnection) async throws {
         guard !records.isEmpty else { return }
         var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
-        UsageRollup.aggregate(records, into: &totals)
-        try await merge(totals.sorted { UsageRollup.Key.ordered($0.key, $1.key) }, connection)
         var pairs: [UsageRollup.PairKey: UsageRollup.Totals] = [:]
-        UsageRollup.aggregatePairs(records, into: &pairs)
+        UsageRollup.aggregate(records, into: &totals, pairs: &pairs)
+        try await merge(totals.sorted { UsageRollup.Key.ordered($0.key, $1.key) }, connection)
         try await merge(pairs.sorted { UsageRollup.PairKey.ordered($0.key, $1.key) }, connection)
     }
 

@@ -125,7 +125,8 @@ package final class SQLiteStore: GatewayStore {
     /// Adds records to their rollup and pair entries (in the caller's transaction).
     func addRollup(_ records: [UsageRecord]) async throws {
         var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
-        UsageRollup.aggregate(records, into: &totals)
+        var pairs: [UsageRollup.PairKey: UsageRollup.Totals] = [:]
+        UsageRollup.aggregate(records, into: &totals, pairs: &pairs)
         for (key, added) in totals {
             let rows = try await connection.query(
                 "SELECT \(UsageColumns.rollupList) FROM usage_rollup WHERE dimension = ? AND value = ? AND period_ms = ?",
@@ -134,8 +135,6 @@ package final class SQLiteStore: GatewayStore {
             entry.merge(added)
             try await writeRollup(key, entry)
         }
-        var pairs: [UsageRollup.PairKey: UsageRollup.Totals] = [:]
-        UsageRollup.aggregatePairs(records, into: &pairs)
         for (key, added) in pairs {
             let rows = try await connection.query(
                 "SELECT \(UsageColumns.pairRollupList) FROM usage_pair_rollup WHERE filter_dim = ? AND group_dim = ? AND filter_value = ? AND period_ms = ? AND group_value = ?",

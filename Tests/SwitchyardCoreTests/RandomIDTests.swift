@@ -59,6 +59,27 @@ extension RandomIDTests {
     }
 }
 
+extension RandomIDTests {
+    /// Words from the shared buffer across many refills and four threads at once: none is
+    /// handed out twice (a missed refill or an unlocked read would repeat words), and their
+    /// bits are spread (a buffer left unfilled would give zeros).
+    @Test func bufferedRandomWordsAreEachHandedOutOnce() async {
+        let words = await withTaskGroup(of: [UInt64].self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    var random = BufferedRandom()
+                    return (0..<5_000).map { _ in random.next() }
+                }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(words.count == 20_000)
+        #expect(Set(words).count == words.count)
+        let ones = words.reduce(0) { $0 + $1.nonzeroBitCount }
+        #expect(abs(Double(ones) / Double(words.count * 64) - 0.5) < 0.01)
+    }
+}
+
 private extension String {
     func leftPadded(to length: Int) -> String { String(repeating: "0", count: max(0, length - count)) + self }
 }

@@ -1,12 +1,13 @@
 import Foundation
 
-/// Random identifiers from the system's generator (`getrandom`), formatted without Foundation:
-/// Foundation's `UUID()` opens and reads `/dev/urandom` on every call on Linux, which showed up
-/// as a file open per request in the gateway's profile.
+/// Random identifiers from the system's generator (`getrandom`, a batch of words per call:
+/// `BufferedRandom`), formatted without Foundation: Foundation's `UUID()` opens and reads
+/// `/dev/urandom` on every call on Linux, which showed up as a file open per request in the
+/// gateway's profile.
 package enum RandomID {
     /// `prefix` and 32 random lowercase hex digits (128 bits).
     package static func hex(prefix: String = "") -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = BufferedRandom()
         let high = generator.next(), low = generator.next()
         return String(unsafeUninitializedCapacity: prefix.utf8.count + 32) { buffer in
             var index = 0
@@ -22,7 +23,7 @@ package enum RandomID {
 
     /// A random (version 4) UUID in its lowercase text form, `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`.
     package static func uuid() -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = BufferedRandom()
         return text(high: generator.next() & ~0xF000 | 0x4000, low: variant(generator.next()))
     }
 
@@ -33,7 +34,7 @@ package enum RandomID {
         let milliseconds = time.timeIntervalSince1970 * 1000
         // Before 1970 (or NaN) is 0; past the 48 bits (year 10889, or infinity) is their maximum.
         let clamped = milliseconds.isNaN ? 0 : UInt64(min(max(0, milliseconds), Double(0xFFFF_FFFF_FFFF)))
-        var generator = SystemRandomNumberGenerator()
+        var generator = BufferedRandom()
         return text(high: clamped << 16 | 0x7000 | generator.next() & 0x0FFF, low: variant(generator.next()))
     }
 

@@ -50,7 +50,7 @@ struct Executor: Sendable {
         var attempts = 0
         var failures: [UpstreamFailure] = []
         var position = 0
-        var rng = SystemRandomNumberGenerator()
+        var rng = BufferedRandom()
         var lastFailed: (deployment: String, retryAfter: Duration?)?
         // Failed attempts and back-off pauses: waiting, not gateway work.
         var waited = Duration.zero

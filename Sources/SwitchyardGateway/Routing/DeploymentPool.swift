@@ -109,7 +109,7 @@ package final class DeploymentPool: Sendable {
     package func candidates(for models: [CatalogModel], preferredRegion: String?) -> (candidates: [Candidate], skipped: [String]) {
         let now = ContinuousClock.now
         let live = state.withLock { $0 }
-        var rng = SystemRandomNumberGenerator()
+        var rng = BufferedRandom()
         var out: [Candidate] = []
         var skipped: [String] = []
         for model in models {

@@ -539,6 +539,13 @@ import Testing
     @Test func readsGoOnWhenNothingWaits() {
         var idle = fresh()
         #expect(idle.readRequested() == .read)
+        // Under a chat answer too, until a part of the next request arrives.
+        var answering = answering()
+        #expect(answering.readRequested() == .read)
+        #expect(!answering.readHeld)
+        #expect(answering.partReceived(.head(routerHead())) == .none)
+        #expect(answering.readRequested() == .none)
+        #expect(answering.readHeld)
         var reading = reading()
         #expect(reading.readRequested() == .read)
         var discarding = discarding()

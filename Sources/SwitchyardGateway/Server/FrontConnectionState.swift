@@ -176,10 +176,13 @@ struct FrontConnectionState {
         }
     }
 
-    /// The channel wants to read. While a chat answer is being written, later requests wait in
-    /// the socket.
+    /// The channel wants to read. Reads go on under a chat answer until something arrives (a
+    /// pipelined request, which waits in the queue): pausing them for every answer cost two
+    /// `epoll_ctl` calls per request, and a client that sends nothing more costs nothing. Once a
+    /// part waits, reads pause until the queue is worked off, so a client can queue no more
+    /// than one read's worth of bytes.
     mutating func readRequested() -> Action {
-        if isAnswering || !queued.isEmpty {
+        if !queued.isEmpty {
             readHeld = true
             return .none
         }

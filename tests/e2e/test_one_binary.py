@@ -27,6 +27,21 @@ def can_hide_directories() -> bool:
     return subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True).returncode == 0
 
 
+# The oldest glibc the binary may need: 2.34 (RHEL 9, Ubuntu 22.04 has 2.35). A symbol from a
+# newer glibc (arc4random_buf is 2.36) would stop the release binary from starting there.
+GLIBC_CEILING = (2, 34)
+
+
+@pytest.mark.skipif(shutil.which("objdump") is None, reason="objdump (binutils) is not installed")
+def test_the_binary_needs_no_glibc_newer_than_2_34():
+    symbols = subprocess.run(["objdump", "-T", str(binary_path())], capture_output=True, text=True, timeout=120, check=True).stdout
+    versions = {tuple(int(part) for part in v.split(".")) for v in re.findall(r"GLIBC_([0-9]+(?:\.[0-9]+)+)", symbols)}
+    assert versions, "no versioned glibc symbols found"
+    newest = max(versions)
+    needing = sorted({line.split()[-1] for line in symbols.splitlines() if f"GLIBC_{'.'.join(map(str, newest))}" in line})
+    assert newest <= GLIBC_CEILING, f"the binary needs glibc {'.'.join(map(str, newest))} for {needing[:10]}"
+
+
 def test_version_names_the_version_and_the_commit():
     result = subprocess.run([str(binary_path()), "--version"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr

@@ -1,9 +1,10 @@
 import Foundation
 
-/// Random identifiers from the system's generator (`getrandom`, a batch of words per call:
-/// `BufferedRandom`), formatted without Foundation: Foundation's `UUID()` opens and reads
-/// `/dev/urandom` on every call on Linux, which showed up as a file open per request in the
-/// gateway's profile.
+/// Random identifiers from the system's random bytes (`hex`, `uuid` and `uuidV7` through
+/// `BufferedRandom`, 512 bytes per read), formatted without Foundation: Foundation's `UUID()`
+/// opens and reads `/dev/urandom` on every call on Linux, which showed up as a file open per
+/// request in the gateway's profile. Identifiers, not secrets: a token that grants access
+/// (an API key, a session) comes from `SystemRandomNumberGenerator` directly.
 package enum RandomID {
     /// `prefix` and 32 random lowercase hex digits (128 bits).
     package static func hex(prefix: String = "") -> String {

@@ -539,13 +539,42 @@ import Testing
     @Test func readsGoOnWhenNothingWaits() {
         var idle = fresh()
         #expect(idle.readRequested() == .read)
-        // Under a chat answer too, until a part of the next request arrives.
+        // Under a chat answer too, until the client sends something.
         var answering = answering()
         #expect(answering.readRequested() == .read)
         #expect(!answering.readHeld)
-        #expect(answering.partReceived(.head(routerHead())) == .none)
+        #expect(answering.bytesArrived() == .deadline(.keep))
         #expect(answering.readRequested() == .none)
         #expect(answering.readHeld)
+        // Held until the answer has ended, then read once; the next answer starts afresh.
+        #expect(answering.chatAnswered(keepAlive: true) == .resume(deadline: headerDeadline))
+        #expect(drained(&answering) == [.read])
+        #expect(!answering.readHeld && !answering.bytesUnderAnswer)
+    }
+
+    @Test func bytesThatMakeNoPartUnderAnAnswerPauseReadsToo() {
+        // Bytes that do not parse: the decoder drops what follows without producing a part.
+        var garbage = answering()
+        #expect(garbage.errorCaught(HTTPParserError.invalidCharactersUsed) == .none)
+        #expect(garbage.readRequested() == .none)
+        // A half-close.
+        var halfClosed = answering()
+        #expect(halfClosed.inputClosed() == .none)
+        #expect(halfClosed.readRequested() == .none)
+        // A part of the next request.
+        var pipelined = answering()
+        #expect(pipelined.partReceived(.head(routerHead())) == .none)
+        #expect(pipelined.readRequested() == .none)
+    }
+
+    @Test func aFloodOfPipelinedPartsClosesTheConnection() {
+        var state = answering()
+        for _ in 0..<State.maxQueuedParts {
+            #expect(state.partReceived(.end(nil)) == .none)
+        }
+        #expect(state.queued.count == State.maxQueuedParts)
+        #expect(state.partReceived(.head(routerHead())) == .close)
+        #expect(state.queued.isEmpty && state.phase == .closing)
         var reading = reading()
         #expect(reading.readRequested() == .read)
         var discarding = discarding()

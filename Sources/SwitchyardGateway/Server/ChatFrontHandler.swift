@@ -15,7 +15,8 @@ import SwitchyardCore
 /// `FrontChatClient`. Every other request passes through to Hummingbird.
 ///
 /// Requests on one connection are answered in order: a chat request waits for the router's
-/// answers before it, and reads pause while a chat request is in flight. A request that asked
+/// answers before it, and reads pause once the client sends anything while a chat request is
+/// in flight. A request that asked
 /// for `Connection: close` gets that header and the connection closes after its answer, on
 /// both paths.
 ///

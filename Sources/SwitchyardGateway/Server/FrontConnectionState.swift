@@ -29,6 +29,12 @@ struct FrontConnectionState {
     /// A refused request's body up to this size is read and dropped (the connection stays open).
     static let discardableBody = 64 << 10
 
+    /// Parts that may wait in the queue. Reads pause once a part waits, but one read loop takes
+    /// up to 4 × 64 KiB from the socket (and a half-close drains the socket whatever the reads),
+    /// which is thousands of parts when each is an 18-byte pipelined `GET`: past this many, the
+    /// connection closes.
+    static let maxQueuedParts = 1_024
+
     struct Limits: Sendable, Equatable {
         /// Bytes of a chat body kept past this are dropped (the call answers 413 when it sees
         /// more than this).
@@ -127,6 +133,10 @@ struct FrontConnectionState {
     /// answered: held back from the router until the answer is out.
     private(set) var heldInputClosed = false
     private(set) var heldError: HeldError?
+    /// Bytes arrived while a chat answer was being written: reads pause until it ends, so what
+    /// the client sends under an answer (the next request, or bytes that never make a part) is
+    /// held back by TCP, not read and kept or thrown away without limit.
+    private(set) var bytesUnderAnswer = false
 
     init(limits: Limits) {
         self.limits = limits
@@ -158,7 +168,10 @@ struct FrontConnectionState {
     func connected() -> Action { .deadline(deadline.initialAction) }
 
     /// Raw bytes arrived (before the HTTP decoder).
-    mutating func bytesArrived() -> Action { .deadline(deadline.bytesArrived()) }
+    mutating func bytesArrived() -> Action {
+        if isAnswering { bytesUnderAnswer = true }
+        return .deadline(deadline.bytesArrived())
+    }
 
     /// The armed read timer fired.
     mutating func deadlineFired() -> Action {
@@ -176,13 +189,13 @@ struct FrontConnectionState {
         }
     }
 
-    /// The channel wants to read. Reads go on under a chat answer until something arrives (a
-    /// pipelined request, which waits in the queue): pausing them for every answer cost two
-    /// `epoll_ctl` calls per request, and a client that sends nothing more costs nothing. Once a
-    /// part waits, reads pause until the queue is worked off, so a client can queue no more
-    /// than one read's worth of bytes.
+    /// The channel wants to read. Reads go on under a chat answer until the client sends
+    /// something (the next request, a half-close, bytes that do not parse): pausing them for
+    /// every answer cost two `epoll_ctl` calls per request, and a client that sends nothing more
+    /// costs nothing. Once something arrived, or a part waits, reads pause until the answer has
+    /// ended and the queue is worked off.
     mutating func readRequested() -> Action {
-        if !queued.isEmpty {
+        if !queued.isEmpty || (isAnswering && (bytesUnderAnswer || heldInputClosed || heldError != nil)) {
             readHeld = true
             return .none
         }
@@ -200,6 +213,7 @@ struct FrontConnectionState {
             return closeNow()  // The key check is synchronous: no part can arrive during it.
         case .idle, .reading, .answering, .passing, .discarding:
             if !queued.isEmpty || isAnswering {
+                guard queued.count < Self.maxQueuedParts else { return closeNow() }
                 queued.append(part)
                 return .none
             }
@@ -291,6 +305,7 @@ struct FrontConnectionState {
     /// The chat call ended. `keepAlive`: its answer announced keep-alive and the connection is
     /// still open.
     mutating func chatAnswered(keepAlive: Bool) -> Action {
+        bytesUnderAnswer = false
         guard phase == .answering else {
             // Only a call started here ends here; anything else is a bug: close.
             phase = .closing

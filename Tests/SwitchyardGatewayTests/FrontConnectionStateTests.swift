@@ -549,7 +549,7 @@ import Testing
         // Held until the answer has ended, then read once; the next answer starts afresh.
         #expect(answering.chatAnswered(keepAlive: true) == .resume(deadline: headerDeadline))
         #expect(drained(&answering) == [.read])
-        #expect(!answering.readHeld && !answering.bytesUnderAnswer)
+        #expect(!answering.readHeld && !answering.deadline.bytesSinceHead)
     }
 
     @Test func bytesThatMakeNoPartUnderAnAnswerPauseReadsToo() {

@@ -133,10 +133,6 @@ struct FrontConnectionState {
     /// answered: held back from the router until the answer is out.
     private(set) var heldInputClosed = false
     private(set) var heldError: HeldError?
-    /// Bytes arrived while a chat answer was being written: reads pause until it ends, so what
-    /// the client sends under an answer (the next request, or bytes that never make a part) is
-    /// held back by TCP, not read and kept or thrown away without limit.
-    private(set) var bytesUnderAnswer = false
 
     init(limits: Limits) {
         self.limits = limits
@@ -168,10 +164,7 @@ struct FrontConnectionState {
     func connected() -> Action { .deadline(deadline.initialAction) }
 
     /// Raw bytes arrived (before the HTTP decoder).
-    mutating func bytesArrived() -> Action {
-        if isAnswering { bytesUnderAnswer = true }
-        return .deadline(deadline.bytesArrived())
-    }
+    mutating func bytesArrived() -> Action { .deadline(deadline.bytesArrived()) }
 
     /// The armed read timer fired.
     mutating func deadlineFired() -> Action {
@@ -192,10 +185,11 @@ struct FrontConnectionState {
     /// The channel wants to read. Reads go on under a chat answer until the client sends
     /// something (the next request, a half-close, bytes that do not parse): pausing them for
     /// every answer cost two `epoll_ctl` calls per request, and a client that sends nothing more
-    /// costs nothing. Once something arrived, or a part waits, reads pause until the answer has
-    /// ended and the queue is worked off.
+    /// costs nothing. Once something arrived (the deadline notes bytes under an answer), or a
+    /// part waits, reads pause until the answer has ended and the queue is worked off: what the
+    /// client sends then is held back by TCP, not read and kept or dropped without limit.
     mutating func readRequested() -> Action {
-        if !queued.isEmpty || (isAnswering && (bytesUnderAnswer || heldInputClosed || heldError != nil)) {
+        if !queued.isEmpty || (isAnswering && (deadline.bytesSinceHead || heldInputClosed || heldError != nil)) {
             readHeld = true
             return .none
         }
@@ -305,7 +299,6 @@ struct FrontConnectionState {
     /// The chat call ended. `keepAlive`: its answer announced keep-alive and the connection is
     /// still open.
     mutating func chatAnswered(keepAlive: Bool) -> Action {
-        bytesUnderAnswer = false
         guard phase == .answering else {
             // Only a call started here ends here; anything else is a bug: close.
             phase = .closing

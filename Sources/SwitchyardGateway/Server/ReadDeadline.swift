@@ -49,7 +49,7 @@ struct ReadDeadline: Sendable, Equatable {
     let limits: Limits
     private(set) var phase = Phase.connected
     /// Bytes arrived while answering that did not (yet) make a whole head: a request started.
-    private var bytesSinceHead = false
+    private(set) var bytesSinceHead = false
 
     init(limits: Limits) { self.limits = limits }
 

@@ -113,7 +113,7 @@ import Testing
     }
 
     @Test func generatedIDsAreDistinctAndNeverZero() {
-        var generator = SpanIDGenerator()
+        var generator = BufferedRandom()
         var seen = Set<UInt64>()
         for _ in 0..<10_000 {
             let id = SpanID.random(using: &generator)

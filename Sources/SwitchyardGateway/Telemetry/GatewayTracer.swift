@@ -38,7 +38,7 @@ package final class GatewayTracer: Sendable {
     /// A SERVER span, continuing the trace of the request's `traceparent`/`tracestate` if any
     /// (a malformed `traceparent` is ignored: a new trace starts).
     func startServer(_ request: HTTPServerSpan.Request, propagation: TracePropagation, at startNanos: UInt64 = TraceSpan.wallClockNanos()) -> TraceSpan {
-        var random = SpanIDGenerator()
+        var random = BufferedRandom()
         let remote = TraceContext.parse(traceparent: propagation.traceparent, tracestate: propagation.tracestate)
         let traceID = remote?.traceID ?? TraceID.random(using: &random)
         let context = TraceContext(traceID: traceID, spanID: SpanID.random(using: &random),
@@ -52,7 +52,7 @@ package final class GatewayTracer: Sendable {
 
     /// A CLIENT span for one upstream attempt, child of `parent`.
     func startAttempt(_ attempt: GenAISpan.Attempt, parent: TraceSpan) -> TraceSpan {
-        var random = SpanIDGenerator()
+        var random = BufferedRandom()
         let context = TraceContext(traceID: parent.context.traceID, spanID: SpanID.random(using: &random),
                                    sampled: settings.sampler.samples(parent.context.traceID, parentSampled: parent.context.sampled),
                                    traceState: parent.context.traceState)

@@ -33,7 +33,8 @@ func withAccessGateway(
     let store: any GatewayStore
     if let given { store = given } else { store = try await SQLiteStore.open(path: nil, logger: logger) }
     try await store.migrate()
-    let metrics = Gateway.makeMetrics(registry: PrometheusCollectorRegistry())
+    let registry = PrometheusCollectorRegistry()
+    let metrics = Gateway.makeMetrics(registry: registry)
     let access = AccessLayer(settings: settings, store: store, metrics: metrics)
     let writer = LedgerWriter(queue: access.ledger, store: store, admission: access.admission, metrics: metrics,
                               batchSize: settings.ledgerBatchSize, flushInterval: settings.ledgerFlushInterval, logger: logger,
@@ -41,7 +42,7 @@ func withAccessGateway(
     let writing = Task { await writer.drain() }
     let (application, _) = Gateway.buildApplication(
         config: .embedded(), simulator: Simulator(options: .init(seed: 3, fast: true)), access: access,
-        metrics: metrics, logger: logger)
+        metrics: metrics, registry: registry, logger: logger)
     do {
         try await application.test(.live) { testClient in try await body(testClient, access) }
     } catch {
@@ -78,6 +79,9 @@ final class SwitchableStore: GatewayStore {
     /// `spendChanges` read returned.
     let keyReads = Mutex<[Int]>([])
     let spendReads = Mutex<[Int]>([])
+    /// Ledger appends in flight now and the most at once; with `holdUntil` above 0, each append
+    /// waits (up to 5 s) until that many have been in flight together.
+    let appends = Mutex((inFlight: 0, most: 0, holdUntil: 0))
     var description: String { "switchable(\(inner.description))" }
 
     init(_ inner: any GatewayStore) { self.inner = inner }
@@ -103,7 +107,17 @@ final class SwitchableStore: GatewayStore {
         return changes
     }
     func updateKey(_ key: VirtualKey) async throws -> Bool { try check(); return try await inner.updateKey(key) }
-    func append(_ records: [UsageRecord]) async throws { try check(); try await inner.append(records) }
+    func append(_ records: [UsageRecord]) async throws {
+        try check()
+        let hold = appends.withLock { a in
+            a.inFlight += 1
+            a.most = max(a.most, a.inFlight)
+            return a.holdUntil
+        }
+        defer { appends.withLock { $0.inFlight -= 1 } }
+        for _ in 0..<500 where appends.withLock({ $0.most }) < hold { try await Task.sleep(for: .milliseconds(10)) }
+        try await inner.append(records)
+    }
     func records(_ filter: LedgerFilter) async throws -> [UsageRecord] { try check(); return try await inner.records(filter) }
     func record(id: String) async throws -> UsageRecord? { try check(); return try await inner.record(id: id) }
     func syncCounters(replica: String, minute: Int64, uses: [CounterUse], now: Date, liveSince: Date) async throws -> CounterSync {

@@ -242,6 +242,16 @@ import Testing
             #expect(try await post(client, chatBody("glm-5", "hi"), headers: bearer(secret)).status == .ok)
             let usage = try await client.execute(uri: "/admin/usage", method: .get, headers: adminHeaders())
             #expect(usage.status == .serviceUnavailable)
+            // The queue depth shows the waiting records although no batch has been written
+            // (the writer may hold them for a moment between its failed attempt and putting them back).
+            var depth = ""
+            for _ in 0..<200 {
+                let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+                depth = metrics.split(separator: "\n").first { $0.hasPrefix("switchyard_ledger_queue_depth ") }.map(String.init) ?? "(absent)"
+                if depth == "switchyard_ledger_queue_depth 11.0" || depth == "switchyard_ledger_queue_depth 11" { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(depth.hasPrefix("switchyard_ledger_queue_depth 11"))
             store.down.withLock { $0 = false }
         }
         #expect(try await ledgerTotals(store).requests == 11)

@@ -132,7 +132,13 @@ package final class GatewayMetrics: Sendable {
     /// A ledger batch reached the store; `queued` records are still waiting.
     package func recordLedgerWrite(records: Int, queued: Int) {
         counter("switchyard_ledger_records_written_total", []).increment(by: records)
-        gauge("switchyard_ledger_queue_depth", []).record(Double(queued))
+        recordLedgerQueue(depth: queued)
+    }
+
+    /// Records waiting for the store; also refreshed at each scrape, since while the store is
+    /// stuck no batch is written to update it — exactly when it is watched.
+    package func recordLedgerQueue(depth: Int) {
+        gauge("switchyard_ledger_queue_depth", []).record(Double(depth))
     }
 
     package func recordLedgerFailure() {

@@ -153,6 +153,7 @@ package enum Gateway {
                 }
             }
             metrics.recordDeploymentHealth(snapshot.pool.health)
+            if let access { metrics.recordLedgerQueue(depth: access.ledger.count) }
             var buffer: [UInt8] = []
             registry.emit(into: &buffer)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))

@@ -55,6 +55,13 @@ import Testing
         #expect(config.server.backlog == 128)
     }
 
+    /// The default batch (5,000) follows a smaller queue instead of refusing it; a batch the
+    /// file sets above its queue is still an error (below).
+    @Test func theDefaultBatchFitsASmallQueue() throws {
+        #expect(try parse("ledger: {queue_capacity: 1000}").access.ledgerBatchSize == 1_000)
+        #expect(try parse("ledger: {enabled: true}").access.ledgerBatchSize == 5_000)
+    }
+
     @Test func badValuesNameTheLineAndField() {
         expectError("store: {url: \"mysql://x/y\"}", line: 6, field: "store.url", contains: "expected sqlite:PATH")
         expectError("store: {url: \"postgres://u:hunter2@h/db?sslmode=prefer\"}", line: 6, field: "store.url", contains: "sslmode must be")

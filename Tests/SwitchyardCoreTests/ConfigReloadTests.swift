@@ -80,7 +80,7 @@ import Testing
         #expect(reload.needsRestart == [
             "timeouts.connect_ms (5000 ms kept, the file says 100 ms)", "auth.required (true kept, the file says false)",
             "store.url (memory kept, the file says sqlite:/tmp/other.db)", "store.sync_ms (1000 ms kept, the file says 500 ms)",
-            "ledger.batch_size (500 kept, the file says 10)", "log.access (off kept, the file says json)",
+            "ledger.batch_size (5000 kept, the file says 10)", "log.access (off kept, the file says json)",
         ])
         #expect(reload.applied == ["timeouts"])
         #expect(reload.config.access == running.access)

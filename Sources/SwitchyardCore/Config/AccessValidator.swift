@@ -18,7 +18,7 @@ internal import Yams
 /// ledger:
 ///   enabled: true
 ///   queue_capacity: 10000
-///   batch_size: 500
+///   batch_size: 5000
 ///   flush_ms: 200
 ///   retention_months: 13                 # postgres: drop older monthly partitions
 /// ```
@@ -73,7 +73,12 @@ struct AccessValidator {
             let fields = try ledger.mapping(allowed: ["enabled", "queue_capacity", "batch_size", "flush_ms", "retention_months"])
             if let v = fields["enabled"] { settings.ledgerEnabled = try v.bool() }
             if let v = fields["queue_capacity"] { settings.ledgerQueueCapacity = try v.int(in: 100...10_000_000) }
-            if let v = fields["batch_size"] { settings.ledgerBatchSize = try v.int(in: 1...10_000) }
+            if let v = fields["batch_size"] {
+                settings.ledgerBatchSize = try v.int(in: 1...10_000)
+            } else {
+                // The default never exceeds a smaller queue than the default one.
+                settings.ledgerBatchSize = min(settings.ledgerBatchSize, settings.ledgerQueueCapacity)
+            }
             if let v = fields["flush_ms"] { settings.ledgerFlushInterval = .milliseconds(try v.int(in: 1...60_000)) }
             if let v = fields["retention_months"] { settings.retentionMonths = try v.int(in: 1...1_200) }
             if settings.ledgerBatchSize > settings.ledgerQueueCapacity {

@@ -71,8 +71,11 @@ package final class AccessLayer: Sendable {
         // Shut down in reverse order: the sync loop, then the writer (flushing), then the store.
         var services: [any Service] = [StoreCloser(store: store)]
         if settings.ledgerEnabled {
-            services.append(LedgerWriter(queue: ledger, store: store, admission: admission, metrics: metrics,
-                                         batchSize: settings.ledgerBatchSize, flushInterval: settings.ledgerFlushInterval, logger: logger))
+            var writer = LedgerWriter(queue: ledger, store: store, admission: admission, metrics: metrics,
+                                      batchSize: settings.ledgerBatchSize, flushInterval: settings.ledgerFlushInterval, logger: logger)
+            // SQLite has one connection, so one writer; PostgreSQL's pool serves two at once.
+            if case .postgres = settings.store { writer.writers = 2 }
+            services.append(writer)
         }
         services.append(StoreSync(access: self, logger: logger))
         return services

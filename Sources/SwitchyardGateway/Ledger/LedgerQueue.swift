@@ -8,7 +8,8 @@ final class LedgerQueue: Sendable {
     private struct State {
         var records: [UsageRecord] = []
         var producers: [CheckedContinuation<Void, Never>] = []
-        var consumer: CheckedContinuation<Void, Never>?
+        /// Writers waiting for `atLeast` records.
+        var consumers: [(atLeast: Int, continuation: CheckedContinuation<Void, Never>)] = []
         var closing = false
         var accepted = 0
         var written = 0
@@ -35,9 +36,10 @@ final class LedgerQueue: Sendable {
                 }
                 state.records.append(record)
                 state.accepted += 1
-                let consumer = state.consumer
-                state.consumer = nil
-                return (true, consumer)
+                // One waiting writer is enough; the others wake for later records.
+                let count = state.records.count
+                guard let ready = state.consumers.firstIndex(where: { $0.atLeast <= count }) else { return (true, nil) }
+                return (true, state.consumers.remove(at: ready).continuation)
             }
             if added {
                 consumer?.resume()
@@ -54,12 +56,14 @@ final class LedgerQueue: Sendable {
         }
     }
 
-    /// Waits until there is at least one record or the queue is closing.
-    func waitForRecords() async {
+    /// Waits until there are at least `atLeast` records (one by default) or the queue is
+    /// closing. Several writers may wait at once.
+    func waitForRecords(atLeast: Int = 1) async {
+        let atLeast = max(1, atLeast)
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state -> Bool in
-                if !state.records.isEmpty || state.closing { return true }
-                state.consumer = continuation
+                if state.records.count >= atLeast || state.closing { return true }
+                state.consumers.append((atLeast, continuation))
                 return false
             }
             if ready { continuation.resume() }
@@ -96,13 +100,12 @@ final class LedgerQueue: Sendable {
 
     /// The writer should drain what is left and stop.
     func close() {
-        let consumer = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let consumers = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.closing = true
-            let consumer = state.consumer
-            state.consumer = nil
-            return consumer
+            defer { state.consumers = [] }
+            return state.consumers.map(\.continuation)
         }
-        consumer?.resume()
+        for consumer in consumers { consumer.resume() }
     }
 
     /// Records of `batch` reached the store.

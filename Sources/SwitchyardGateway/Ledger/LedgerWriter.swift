@@ -7,6 +7,13 @@ import SwitchyardStore
 /// batch to fill, writes it in one transaction, and retries with back-off when the store
 /// fails (records stay queued, so nothing is lost while the gateway runs). On graceful
 /// shutdown it runs after the HTTP server has stopped and writes everything left.
+///
+/// `writers` loops drain the same queue, each a transaction at a time. The first writes what
+/// each flush interval gathers; the others write only full batches, so they work only when
+/// there is a backlog (after a database stall, or under a load one writer cannot keep up
+/// with): on PostgreSQL one batch is then prepared and sent while another's statements run on
+/// the server. Batches from one replica's writers lock rollup entries in the same order as
+/// every other writer's, as two replicas' do.
 struct LedgerWriter: Service {
     let queue: LedgerQueue
     let store: any GatewayStore
@@ -15,6 +22,7 @@ struct LedgerWriter: Service {
     let batchSize: Int
     let flushInterval: Duration
     let logger: Logger
+    var writers = 1
     /// How long to keep retrying at shutdown before giving up on the store.
     var shutdownRetryLimit: Duration = .seconds(30)
 
@@ -23,7 +31,9 @@ struct LedgerWriter: Service {
         // everything when another service fails), with the same bounded retries.
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
-                await drain()
+                await withTaskGroup(of: Void.self) { group in
+                    for writer in 0..<max(1, writers) { group.addTask { await drain(fullBatchesOnly: writer > 0) } }
+                }
                 let left = queue.finish()
                 logger.notice("usage ledger flushed", metadata: [
                     "accepted": .stringConvertible(queue.accepted), "written": .stringConvertible(queue.written),
@@ -37,13 +47,15 @@ struct LedgerWriter: Service {
     }
 
     /// Writes batches until the queue is closed and empty (or the store stays down at shutdown).
-    func drain() async {
+    /// Several may run at once on one queue; one that writes only full batches waits for one
+    /// (or for the queue to close).
+    func drain(fullBatchesOnly: Bool = false) async {
         var failures = 0
         var shutdownStarted: ContinuousClock.Instant?
         while true {
-            await queue.waitForRecords()
+            await queue.waitForRecords(atLeast: fullBatchesOnly ? batchSize : 1)
             if queue.count == 0 && queue.isClosing { break }
-            if queue.count < batchSize && !queue.isClosing && failures == 0 {
+            if !fullBatchesOnly && queue.count < batchSize && !queue.isClosing && failures == 0 {
                 // Let a batch gather; a full one goes at once.
                 try? await Task.sleep(for: flushInterval)
             }

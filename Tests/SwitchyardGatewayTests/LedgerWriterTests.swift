@@ -29,6 +29,12 @@ import Testing
         return writer
     }
 
+    func makeStore() async throws -> SwitchableStore {
+        let store = SwitchableStore(try await SQLiteStore.open(path: nil, logger: .init(label: "t")))
+        try await store.migrate()
+        return store
+    }
+
     /// The writer's loops, as `run()` starts them (without its service-lifecycle handlers).
     func start(_ writer: LedgerWriter) -> Task<Void, Never> {
         Task { await withTaskGroup(of: Void.self) { group in
@@ -37,8 +43,7 @@ import Testing
     }
 
     @Test func aBacklogIsWrittenByTwoWritersAtOnceAndOnce() async throws {
-        let store = SwitchableStore(try await SQLiteStore.open(path: nil, logger: .init(label: "t")))
-        try await store.migrate()
+        let store = try await makeStore()
         store.appends.withLock { $0.holdUntil = 2 }
         let writer = writer(store, writers: 2, batch: 100)
         for i in 0..<350 { await writer.queue.enqueue(record(i)) }
@@ -54,8 +59,7 @@ import Testing
     }
 
     @Test func underATrickleOnlyTheFirstWriterWrites() async throws {
-        let store = SwitchableStore(try await SQLiteStore.open(path: nil, logger: .init(label: "t")))
-        try await store.migrate()
+        let store = try await makeStore()
         let writer = writer(store, writers: 2, batch: 100)
         let running = start(writer)
         for i in 0..<60 {
@@ -70,8 +74,7 @@ import Testing
     }
 
     @Test func idleWritersAllStopWhenTheQueueCloses() async throws {
-        let store = SwitchableStore(try await SQLiteStore.open(path: nil, logger: .init(label: "t")))
-        try await store.migrate()
+        let store = try await makeStore()
         let writer = writer(store, writers: 3, batch: 100)
         let running = start(writer)
         try await Task.sleep(for: .milliseconds(20))

@@ -9,8 +9,9 @@ import SwitchyardCore
 /// A batch's entries are merged in three statements per table and thousand entries, whatever
 /// their number: create the missing ones (empty), lock them all (`FOR UPDATE`, in key order)
 /// and read them, then write them back merged — every key and value column bound as one array
-/// (`unnest`). Entries are created and locked in one order by every writer, so replicas writing
-/// the same entries at once wait for each other and add up, without deadlock.
+/// (`unnest`). Every entry is created before any is locked, and both in one order by every
+/// writer, so writers (replicas', and one replica's two) writing the same entries at once wait
+/// for each other and add up, without deadlock.
 extension PostgresStore {
     // MARK: Building from the ledger
 
@@ -81,30 +82,39 @@ extension PostgresStore {
         try await merge(pairs.sorted { UsageRollup.PairKey.ordered($0.key, $1.key) }, connection)
     }
 
-    /// Adds entries (in key order) to those stored, a thousand at a time, in three statements:
-    /// create the missing ones (empty), lock them all in key order and read them (`FOR
-    /// UPDATE`), write them back merged. The histograms are merged here, not in SQL: merging
-    /// two 300-bucket texts took PostgreSQL 0.3–1 ms, so a batch touching a thousand busy
-    /// entries spent most of a second on it.
+    /// Adds entries (in key order) to those stored, a thousand per statement: create the
+    /// missing ones (empty), then lock them and read them (`FOR UPDATE`), then write them back
+    /// merged. The histograms are merged here, not in SQL: merging two 300-bucket texts took
+    /// PostgreSQL 0.3–1 ms, so a batch touching a thousand busy entries spent most of a second on it.
+    ///
+    /// Every writer (two per replica, and every replica) takes its locks in one global order,
+    /// so none waits for another in a cycle: all of a batch's entries are created before any
+    /// is locked (an entry another writer has just created, not yet committed, is waited for
+    /// while this writer holds no entry lock), and both steps follow the order the entries are
+    /// sent in (`WITH ORDINALITY … ORDER BY n`: the key order above, whatever the database's
+    /// collation and wherever a thousand-entry slice ends).
     private func merge<Key: RollupRow>(_ added: [(key: Key, value: UsageRollup.Totals)], _ connection: PostgresConnection) async throws {
-        var start = 0
-        while start < added.count {
-            let slice = Array(added[start..<min(added.count, start + 1_000)])
-            let keys = slice.map(\.key)
-            let arrays = Key.columns.enumerated().map { "$\($0.offset + 1)::\($0.element.type)[]" }.joined(separator: ", ")
-            let names = Key.columns.map(\.name)
-            let zeros = Array(repeating: "0", count: 10).joined(separator: ", ")
+        let names = Key.columns.map(\.name)
+        let arrays = Key.columns.enumerated().map { "$\($0.offset + 1)::\($0.element.type)[]" }.joined(separator: ", ")
+        let unnest = "unnest(\(arrays)) WITH ORDINALITY AS u(\(names.joined(separator: ", ")), n)"
+        let slices = stride(from: 0, to: added.count, by: 1_000).map { added[$0..<min(added.count, $0 + 1_000)] }
+        let zeros = Array(repeating: "0", count: 10).joined(separator: ", ")
+        for slice in slices {
             var bindings = PostgresBindings()
-            Key.bind(keys, into: &bindings)
+            Key.bind(slice.map(\.key), into: &bindings)
             try await connection.query(PostgresQuery(unsafeSQL: """
-                INSERT INTO \(Key.table) (\(Key.list)) SELECT *, \(zeros), '', '' FROM unnest(\(arrays))
+                INSERT INTO \(Key.table) (\(Key.list)) SELECT \(names.map { "u." + $0 }.joined(separator: ", ")), \(zeros), '', ''
+                FROM \(unnest) ORDER BY u.n
                 ON CONFLICT (\(names.joined(separator: ", "))) DO NOTHING
                 """, binds: bindings), logger: logger)
-            let join = names.map { "r.\($0) = u.\($0)" }.joined(separator: " AND ")
+        }
+        let join = names.map { "r.\($0) = u.\($0)" }.joined(separator: " AND ")
+        let columns = Key.list.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+        for slice in slices {
+            var bindings = PostgresBindings()
+            Key.bind(slice.map(\.key), into: &bindings)
             let rows = try await connection.query(PostgresQuery(unsafeSQL: """
-                SELECT \(Key.list.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
-                FROM \(Key.table) r JOIN unnest(\(arrays)) AS u(\(names.joined(separator: ", "))) ON \(join)
-                ORDER BY \(names.map { "r." + $0 }.joined(separator: ", ")) FOR UPDATE OF r
+                SELECT \(columns) FROM \(Key.table) r JOIN \(unnest) ON \(join) ORDER BY u.n FOR UPDATE OF r
                 """, binds: bindings), logger: logger)
             var stored: [Key: UsageRollup.Totals] = [:]
             for try await row in rows {
@@ -116,7 +126,6 @@ extension PostgresStore {
                 merged.merge(entry.value)
                 return (entry.key, merged)
             }, connection)
-            start += slice.count
         }
     }
 

@@ -80,8 +80,8 @@ final class SwitchableStore: GatewayStore {
     let keyReads = Mutex<[Int]>([])
     let spendReads = Mutex<[Int]>([])
     /// Ledger appends in flight now and the most at once; with `holdUntil` above 0, each append
-    /// waits (up to 5 s) until that many have been in flight together.
-    let appends = Mutex((inFlight: 0, most: 0, holdUntil: 0))
+    /// waits (up to `holdSteps` × 10 ms) until that many have been in flight together.
+    let appends = Mutex((inFlight: 0, most: 0, holdUntil: 0, holdSteps: 500))
     var description: String { "switchable(\(inner.description))" }
 
     init(_ inner: any GatewayStore) { self.inner = inner }
@@ -109,13 +109,13 @@ final class SwitchableStore: GatewayStore {
     func updateKey(_ key: VirtualKey) async throws -> Bool { try check(); return try await inner.updateKey(key) }
     func append(_ records: [UsageRecord]) async throws {
         try check()
-        let hold = appends.withLock { a in
+        let (hold, steps) = appends.withLock { a in
             a.inFlight += 1
             a.most = max(a.most, a.inFlight)
-            return a.holdUntil
+            return (a.holdUntil, a.holdSteps)
         }
         defer { appends.withLock { $0.inFlight -= 1 } }
-        for _ in 0..<500 where appends.withLock({ $0.most }) < hold { try await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0..<steps where appends.withLock({ $0.most }) < hold { try await Task.sleep(for: .milliseconds(10)) }
         try await inner.append(records)
     }
     func records(_ filter: LedgerFilter) async throws -> [UsageRecord] { try check(); return try await inner.records(filter) }

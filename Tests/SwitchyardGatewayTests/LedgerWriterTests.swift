@@ -9,7 +9,7 @@ import Testing
 
 /// The ledger writer's loops on one queue: a second writer writes only full batches, so it
 /// works on a backlog and stays idle under a trickle; every record is written once.
-@Suite struct LedgerWriterTests {
+@Suite(.timeLimit(.minutes(1))) struct LedgerWriterTests {
     func record(_ i: Int) -> UsageRecord {
         UsageRecord(time: Date(), requestID: "req_\(i)", keyID: nil, team: nil, requestedModel: "glm-5", servedModel: "glm-5", provider: "p",
                     deployment: "d", region: "r", route: "explicit", attempts: 1,
@@ -58,14 +58,18 @@ import Testing
         await store.close()
     }
 
+    /// Records keep arriving while the first writer's appends take 50 ms each: a second writer
+    /// that took less than a full batch would be caught writing alongside it.
     @Test func underATrickleOnlyTheFirstWriterWrites() async throws {
         let store = try await makeStore()
+        store.appends.withLock { $0.holdUntil = 2; $0.holdSteps = 5 }
         let writer = writer(store, writers: 2, batch: 100)
         let running = start(writer)
         for i in 0..<60 {
             await writer.queue.enqueue(record(i))
-            if i % 10 == 9 { for _ in 0..<500 where writer.queue.written <= i { try await Task.sleep(for: .milliseconds(2)) } }
+            try await Task.sleep(for: .milliseconds(2))
         }
+        for _ in 0..<1_000 where writer.queue.written < 60 { try await Task.sleep(for: .milliseconds(10)) }
         writer.queue.close()
         await running.value  // both loops end when the queue closes, the idle one included
         #expect(store.appends.withLock { $0.most } == 1)
@@ -81,5 +85,32 @@ import Testing
         writer.queue.close()
         await running.value
         await store.close()
+    }
+
+    /// A writer waiting for a full batch wakes when one is there: by new records, or by a batch
+    /// another writer puts back after a failure (when no record may arrive to wake it).
+    @Test func aWaitForAFullBatchWakesByRecordsOrPutBack() async throws {
+        let queue = LedgerQueue(capacity: 100)
+        let woke = Mutex(false)
+        let waiting = Task { await queue.waitForRecords(atLeast: 3); woke.withLock { $0 = true } }
+        await queue.enqueue(record(0))
+        await queue.enqueue(record(1))
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(!woke.withLock { $0 })
+        await queue.enqueue(record(2))
+        await waiting.value
+        #expect(woke.withLock { $0 })
+
+        let batch = queue.take(10)
+        #expect(batch.count == 3)
+        let wokeAgain = Mutex(false)
+        let again = Task { await queue.waitForRecords(atLeast: 3); wokeAgain.withLock { $0 = true } }
+        try await Task.sleep(for: .milliseconds(20))
+        queue.putBack(batch)
+        for _ in 0..<200 where !wokeAgain.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(wokeAgain.withLock { $0 })
+        #expect(queue.count == 3)
+        queue.close()  // lets a waiter the put-back failed to wake end
+        await again.value
     }
 }

@@ -93,9 +93,18 @@ final class LedgerQueue: Sendable {
         return batch
     }
 
-    /// Puts a batch that could not be written back at the front.
+    /// Puts a batch that could not be written back at the front, and wakes the writers now
+    /// waiting for no more records than there are (no record may arrive to wake them: the
+    /// producers may be waiting for room).
     func putBack(_ batch: [UsageRecord]) {
-        state.withLock { $0.records.insert(contentsOf: batch, at: 0) }
+        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.records.insert(contentsOf: batch, at: 0)
+            let count = state.records.count
+            let ready = state.consumers.filter { $0.atLeast <= count }.map(\.continuation)
+            state.consumers.removeAll { $0.atLeast <= count }
+            return ready
+        }
+        for consumer in ready { consumer.resume() }
     }
 
     /// The writer should drain what is left and stop.

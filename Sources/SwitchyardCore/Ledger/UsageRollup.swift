@@ -251,36 +251,78 @@ package enum UsageRollup {
             return out
         }
 
-        /// `bucket:count,…`, buckets ascending.
+        /// `bucket:count,…`, buckets ascending (written as bytes: no string per number).
         package var text: String {
-            var out = ""
-            out.reserveCapacity(buckets.count * 8)
+            var out: [UInt8] = []
+            out.reserveCapacity(buckets.count * 10)
             for index in buckets.indices {
-                if index > 0 { out += "," }
-                out += String(buckets[index])
-                out += ":"
-                out += String(counts[index])
+                if index > 0 { out.append(0x2C) }  // ','
+                Self.append(buckets[index], to: &out)
+                out.append(0x3A)  // ':'
+                Self.append(counts[index], to: &out)
             }
-            return out
+            return String(decoding: out, as: UTF8.self)
         }
 
-        /// Reads `text` (a byte loop: a month of hourly entries is thousands of them).
+        /// `number`'s decimal digits.
+        private static func append(_ number: Int, to out: inout [UInt8]) {
+            guard number > 0 else {
+                out.append(contentsOf: String(number).utf8)  // 0 (a negative one never is stored)
+                return
+            }
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 20 digits, least significant first
+            var n = UInt64(number), count = 0
+            withUnsafeMutableBytes(of: &digits) { room in
+                while n > 0 {
+                    room[count] = UInt8(truncatingIfNeeded: n % 10) &+ 0x30
+                    n /= 10
+                    count += 1
+                }
+                for i in stride(from: count - 1, through: 0, by: -1) { out.append(room[i]) }
+            }
+        }
+
+        /// Reads `text`: a loop over its contiguous bytes, the arrays sized from its commas first
+        /// (a usage report by key reads tens of thousands of entries, each with two histograms
+        /// of up to hundreds of buckets).
         package init(text: String) {
+            var text = text
+            var histogram = Histogram()
+            text.withUTF8 { histogram.read($0) }
+            self = histogram
+        }
+
+        private mutating func read(_ bytes: UnsafeBufferPointer<UInt8>) {
+            var pairs = 1
+            for byte in bytes where byte == 0x2C { pairs += 1 }
+            buckets.reserveCapacity(pairs)
+            counts.reserveCapacity(pairs)
             var bucket = 0, number = 0, inCount = false, digits = 0
-            for byte in text.utf8 {
+            // Stored text is ascending: each pair is appended; one out of order is added in place.
+            var last = -1
+            func pair(_ bucket: Int, _ count: Int) {
+                if bucket > last {
+                    buckets.append(bucket)
+                    counts.append(count)
+                    last = bucket
+                } else {
+                    add(bucket: bucket, count: count)
+                }
+            }
+            for byte in bytes {
                 if byte >= 0x30 && byte <= 0x39 {
                     if digits < 18 { number = number &* 10 &+ Int(byte &- 0x30) }
                     digits += 1
                 } else if byte == 0x3A {  // ':'
                     bucket = number; number = 0; digits = 0; inCount = true
                 } else if byte == 0x2C {  // ','
-                    if inCount, digits > 0, number > 0 { add(bucket: bucket, count: number) }
+                    if inCount, digits > 0, number > 0 { pair(bucket, number) }
                     bucket = 0; number = 0; inCount = false; digits = 0
                 } else {
                     inCount = false; digits = 0  // a malformed pair is skipped
                 }
             }
-            if inCount, digits > 0, number > 0 { add(bucket: bucket, count: number) }
+            if inCount, digits > 0, number > 0 { pair(bucket, number) }
         }
     }
 

@@ -37,9 +37,7 @@ import Testing
 
     /// The writer's loops, as `run()` starts them (without its service-lifecycle handlers).
     func start(_ writer: LedgerWriter) -> Task<Void, Never> {
-        Task { await withTaskGroup(of: Void.self) { group in
-            for n in 0..<writer.writers { group.addTask { await writer.drain(fullBatchesOnly: n > 0) } }
-        } }
+        Task { await writer.drainAll() }
     }
 
     @Test func aBacklogIsWrittenByTwoWritersAtOnceAndOnce() async throws {

@@ -31,9 +31,7 @@ struct LedgerWriter: Service {
         // everything when another service fails), with the same bounded retries.
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
-                await withTaskGroup(of: Void.self) { group in
-                    for writer in 0..<max(1, writers) { group.addTask { await drain(fullBatchesOnly: writer > 0) } }
-                }
+                await drainAll()
                 let left = queue.finish()
                 logger.notice("usage ledger flushed", metadata: [
                     "accepted": .stringConvertible(queue.accepted), "written": .stringConvertible(queue.written),
@@ -43,6 +41,14 @@ struct LedgerWriter: Service {
             }
         } onCancel: {
             queue.close()
+        }
+    }
+
+    /// The `writers` loops, until the queue is closed and empty: the first writes what each
+    /// flush interval gathers, the others only full batches.
+    func drainAll() async {
+        await withTaskGroup(of: Void.self) { group in
+            for writer in 0..<max(1, writers) { group.addTask { await drain(fullBatchesOnly: writer > 0) } }
         }
     }
 

@@ -10,6 +10,19 @@ final class LedgerQueue: Sendable {
         var producers: [CheckedContinuation<Void, Never>] = []
         /// Writers waiting for `atLeast` records.
         var consumers: [(atLeast: Int, continuation: CheckedContinuation<Void, Never>)] = []
+
+        /// Removes and returns the waiting writers the records now satisfy: the first of them
+        /// (`all` false) or every one.
+        mutating func readyConsumers(all: Bool) -> [CheckedContinuation<Void, Never>] {
+            let count = records.count
+            guard all else {
+                guard let first = consumers.firstIndex(where: { $0.atLeast <= count }) else { return [] }
+                return [consumers.remove(at: first).continuation]
+            }
+            let ready = consumers.filter { $0.atLeast <= count }.map(\.continuation)
+            consumers.removeAll { $0.atLeast <= count }
+            return ready
+        }
         var closing = false
         var accepted = 0
         var written = 0
@@ -28,21 +41,19 @@ final class LedgerQueue: Sendable {
     /// Adds a record, waiting while the queue is full.
     func enqueue(_ record: UsageRecord) async {
         while true {
-            let (added, consumer) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
-                guard state.records.count < capacity else { return (false, nil) }
+            let (added, ready) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
+                guard state.records.count < capacity else { return (false, []) }
                 if state.finished {
                     state.late += 1
-                    return (true, nil)
+                    return (true, [])
                 }
                 state.records.append(record)
                 state.accepted += 1
                 // One waiting writer is enough; the others wake for later records.
-                let count = state.records.count
-                guard let ready = state.consumers.firstIndex(where: { $0.atLeast <= count }) else { return (true, nil) }
-                return (true, state.consumers.remove(at: ready).continuation)
+                return (true, state.readyConsumers(all: false))
             }
             if added {
-                consumer?.resume()
+                for consumer in ready { consumer.resume() }
                 return
             }
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -99,10 +110,7 @@ final class LedgerQueue: Sendable {
     func putBack(_ batch: [UsageRecord]) {
         let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.records.insert(contentsOf: batch, at: 0)
-            let count = state.records.count
-            let ready = state.consumers.filter { $0.atLeast <= count }.map(\.continuation)
-            state.consumers.removeAll { $0.atLeast <= count }
-            return ready
+            return state.readyConsumers(all: true)
         }
         for consumer in ready { consumer.resume() }
     }

@@ -251,35 +251,17 @@ package enum UsageRollup {
             return out
         }
 
-        /// `bucket:count,…`, buckets ascending (written as bytes: no string per number).
+        /// `bucket:count,…`, buckets ascending (written as bytes, made a string once).
         package var text: String {
             var out: [UInt8] = []
             out.reserveCapacity(buckets.count * 10)
             for index in buckets.indices {
                 if index > 0 { out.append(0x2C) }  // ','
-                Self.append(buckets[index], to: &out)
+                out += String(buckets[index]).utf8
                 out.append(0x3A)  // ':'
-                Self.append(counts[index], to: &out)
+                out += String(counts[index]).utf8
             }
             return String(decoding: out, as: UTF8.self)
-        }
-
-        /// `number`'s decimal digits.
-        private static func append(_ number: Int, to out: inout [UInt8]) {
-            guard number > 0 else {
-                out.append(contentsOf: String(number).utf8)  // 0 (a negative one never is stored)
-                return
-            }
-            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 20 digits, least significant first
-            var n = UInt64(number), count = 0
-            withUnsafeMutableBytes(of: &digits) { room in
-                while n > 0 {
-                    room[count] = UInt8(truncatingIfNeeded: n % 10) &+ 0x30
-                    n /= 10
-                    count += 1
-                }
-                for i in stride(from: count - 1, through: 0, by: -1) { out.append(room[i]) }
-            }
         }
 
         /// Reads `text`: a loop over its contiguous bytes, the arrays sized from its commas first

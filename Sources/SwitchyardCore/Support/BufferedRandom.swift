@@ -9,9 +9,10 @@ import Darwin
 
 /// The system's random bytes read 512 at a time from `/dev/urandom` instead of 8 per
 /// `getrandom` call: request and ledger record IDs cost four system calls per chat request with
-/// `SystemRandomNumberGenerator`. Trace and span IDs come from here too. The words are of the same quality; they wait in memory until
-/// used, so secrets (API keys, dashboard sessions) still come straight from
-/// `SystemRandomNumberGenerator`. Each word is handed out once, to one caller.
+/// `SystemRandomNumberGenerator`. Trace and span IDs come from here too. The words are of the
+/// same quality; they wait in memory until used, so secrets (API keys, dashboard sessions)
+/// still come straight from `SystemRandomNumberGenerator`. Each word is handed out once, to
+/// one caller.
 ///
 /// (Not `arc4random_buf`: glibc has it only from 2.36, and the release binary runs on older
 /// glibc; not `getrandom`: Swift's Glibc module does not export it.)

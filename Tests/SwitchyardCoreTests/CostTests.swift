@@ -15,6 +15,16 @@ import Testing
         #expect(Cost.of(hundredMillion, at: try price("Qwen/Qwen3-32B")) == .usd(28))
     }
 
+    @Test func picodollarsBecomeDollarsExactly() {
+        for value: Int64 in [0, 1, -1, 5, -5, 357_000_000, 2_856_000_000, 1_000_000_000_000, -1_000_000_000_000, 123_456_789_012_345,
+                             999_999_999_999, .max, .min, .min + 1] {
+            let divided = Decimal(value) / Picodollars.perDollar
+            #expect(Picodollars.usd(value) == divided, "\(value)")
+            #expect(Picodollars.usd(value).plainString(scale: 12) == divided.plainString(scale: 12), "\(value)")
+            #expect(Picodollars.usd(value).description == divided.description, "\(value)")
+        }
+    }
+
     @Test func smallCallsAreExactNotFloatingPoint() throws {
         // 0.1 + 0.2 style traps: 3 tokens at $0.01/1M is exactly 0.00000003.
         let cost = Cost.of(TokenUsage(promptTokens: 2, completionTokens: 1), at: try price("Qwen/Qwen3-8B"))

@@ -58,7 +58,12 @@ package enum Picodollars {
         return NSDecimalNumber(decimal: rounded).int64Value
     }
 
-    package static func usd(_ picodollars: Int64) -> Decimal { Decimal(picodollars) / perDollar }
+    /// Exact: the picodollars as the significand of a Decimal with exponent -12 (the same value
+    /// `Decimal(picodollars) / perDollar` is, without a Decimal division, which costs about 5 µs:
+    /// a report of 10,000 groups makes two of these for each).
+    package static func usd(_ picodollars: Int64) -> Decimal {
+        Decimal(sign: picodollars < 0 ? .minus : .plus, exponent: -12, significand: Decimal(picodollars.magnitude))
+    }
 
     package static func usd(_ picodollars: Int128) -> Decimal {
         // Decimal has no Int128 initialiser; split into two exact halves.

@@ -78,8 +78,8 @@ extension UsageRollup {
 
     /// A report's groups from pair entries (grouped by their group value).
     package static func pairGroups(_ entries: [(PairKey, Totals)]) -> [UsageGroup] {
-        var merged: [String: Totals] = [:]
-        for (key, totals) in entries { merged[key.groupValue, default: Totals()].merge(totals) }
-        return merged.map { $0.value.group($0.key) }
+        var report = Report()
+        for (key, totals) in entries { report.add(totals, to: key.groupValue) }
+        return report.groups
     }
 }

@@ -117,6 +117,13 @@ package enum UsageRollup {
             ttft.merge(other.ttft)
         }
 
+        /// Adds an entry as stored: `other`'s counts and sums, and histograms from their bytes.
+        mutating func merge(_ other: Totals, latency: UnsafeRawBufferPointer, ttft: UnsafeRawBufferPointer) {
+            merge(other)
+            self.latency.merge(stored: latency)
+            self.ttft.merge(stored: ttft)
+        }
+
         /// A count that saturates instead of trapping.
         private static func add(_ a: Int, _ b: Int) -> Int {
             let (sum, overflow) = a.addingReportingOverflow(b)
@@ -135,176 +142,6 @@ package enum UsageRollup {
             group.cacheHits = cacheHits
             group.costSaved = Picodollars.usd(costSavedPicodollars)
             return group
-        }
-    }
-
-    /// Counts per bucket of microseconds, log-linear: exact below 64 µs, then 64 buckets per
-    /// power of two, so that a bucket's middle is within 0.8 % of any value in it.
-    package struct Histogram: Sendable, Hashable {
-        /// The buckets that have counts, ascending, and their counts (parallel arrays: a month
-        /// of hourly entries merges and reads without hashing).
-        package private(set) var buckets: [Int] = []
-        package private(set) var counts: [Int] = []
-
-        package init() {}
-
-        package static func bucket(_ microseconds: Int64) -> Int {
-            let v = UInt64(max(0, microseconds))
-            guard v >= 64 else { return Int(v) }
-            let exponent = 63 - v.leadingZeroBitCount  // ≥ 6
-            let sub = Int(v >> UInt64(exponent - 6)) - 64  // 0…63
-            return 64 + (exponent - 6) * 64 + sub
-        }
-
-        /// The middle of a bucket, in microseconds.
-        package static func value(of bucket: Int) -> Double {
-            guard bucket >= 64 else { return Double(bucket) }
-            let exponent = (bucket - 64) / 64 + 6, sub = (bucket - 64) % 64
-            let width = Double(UInt64(1) << UInt64(exponent - 6))
-            return Double(64 + sub) * width + (width - 1) / 2
-        }
-
-        package mutating func add(_ microseconds: Int64, count: Int = 1) {
-            add(bucket: Self.bucket(microseconds), count: count)
-        }
-
-        private mutating func add(bucket: Int, count: Int) {
-            if let last = buckets.last, last < bucket {
-                buckets.append(bucket)
-                counts.append(count)
-                return
-            }
-            var low = 0, high = buckets.count
-            while low < high {
-                let mid = (low + high) / 2
-                if buckets[mid] < bucket { low = mid + 1 } else { high = mid }
-            }
-            if low < buckets.count, buckets[low] == bucket {
-                counts[low] += count
-            } else {
-                buckets.insert(bucket, at: low)
-                counts.insert(count, at: low)
-            }
-        }
-
-        package mutating func merge(_ other: Histogram) {
-            guard !other.buckets.isEmpty else { return }
-            guard !buckets.isEmpty else {
-                self = other
-                return
-            }
-            // Most merges add into buckets this histogram already has: in place, no allocation.
-            var i = 0, inPlace = true
-            for bucket in other.buckets {
-                while i < buckets.count, buckets[i] < bucket { i += 1 }
-                if i == buckets.count || buckets[i] != bucket { inPlace = false; break }
-            }
-            if inPlace {
-                i = 0
-                for (j, bucket) in other.buckets.enumerated() {
-                    while buckets[i] < bucket { i += 1 }
-                    counts[i] += other.counts[j]
-                }
-                return
-            }
-            var mergedBuckets: [Int] = [], mergedCounts: [Int] = []
-            mergedBuckets.reserveCapacity(buckets.count + other.buckets.count)
-            mergedCounts.reserveCapacity(buckets.count + other.buckets.count)
-            var j = 0
-            i = 0
-            while i < buckets.count || j < other.buckets.count {
-                if j == other.buckets.count || (i < buckets.count && buckets[i] < other.buckets[j]) {
-                    mergedBuckets.append(buckets[i]); mergedCounts.append(counts[i]); i += 1
-                } else if i == buckets.count || other.buckets[j] < buckets[i] {
-                    mergedBuckets.append(other.buckets[j]); mergedCounts.append(other.counts[j]); j += 1
-                } else {
-                    mergedBuckets.append(buckets[i]); mergedCounts.append(counts[i] + other.counts[j]); i += 1; j += 1
-                }
-            }
-            buckets = mergedBuckets
-            counts = mergedCounts
-        }
-
-        package var total: Int { counts.reduce(0, +) }
-
-        /// The nearest-rank percentile, in milliseconds (0 when empty).
-        package func percentileMs(_ quantile: Double) -> Double {
-            percentilesMs([quantile])[0]
-        }
-
-        /// Several percentiles in one pass over the buckets.
-        package func percentilesMs(_ quantiles: [Double]) -> [Double] {
-            let n = total
-            guard n > 0 else { return quantiles.map { _ in 0 } }
-            let ranks = quantiles.map { max(1, Int(($0 * Double(n)).rounded(.up))) }
-            let order = ranks.indices.sorted { ranks[$0] < ranks[$1] }
-            var out = quantiles.map { _ in 0.0 }
-            var seen = 0, next = 0
-            for index in buckets.indices {
-                seen += counts[index]
-                while next < order.count, seen >= ranks[order[next]] {
-                    out[order[next]] = Self.value(of: buckets[index]).rounded() / 1000
-                    next += 1
-                }
-                if next == order.count { break }
-            }
-            return out
-        }
-
-        /// `bucket:count,…`, buckets ascending (written as bytes, made a string once).
-        package var text: String {
-            var out: [UInt8] = []
-            out.reserveCapacity(buckets.count * 10)
-            for index in buckets.indices {
-                if index > 0 { out.append(0x2C) }  // ','
-                out += String(buckets[index]).utf8
-                out.append(0x3A)  // ':'
-                out += String(counts[index]).utf8
-            }
-            return String(decoding: out, as: UTF8.self)
-        }
-
-        /// Reads `text`: a loop over its contiguous bytes, the arrays sized from its commas first
-        /// (a usage report by key reads tens of thousands of entries, each with two histograms
-        /// of up to hundreds of buckets).
-        package init(text: String) {
-            var text = text
-            var histogram = Histogram()
-            text.withUTF8 { histogram.read($0) }
-            self = histogram
-        }
-
-        private mutating func read(_ bytes: UnsafeBufferPointer<UInt8>) {
-            var pairs = 1
-            for byte in bytes where byte == 0x2C { pairs += 1 }
-            buckets.reserveCapacity(pairs)
-            counts.reserveCapacity(pairs)
-            var bucket = 0, number = 0, inCount = false, digits = 0
-            // Stored text is ascending: each pair is appended; one out of order is added in place.
-            var last = -1
-            func pair(_ bucket: Int, _ count: Int) {
-                if bucket > last {
-                    buckets.append(bucket)
-                    counts.append(count)
-                    last = bucket
-                } else {
-                    add(bucket: bucket, count: count)
-                }
-            }
-            for byte in bytes {
-                if byte >= 0x30 && byte <= 0x39 {
-                    if digits < 18 { number = number &* 10 &+ Int(byte &- 0x30) }
-                    digits += 1
-                } else if byte == 0x3A {  // ':'
-                    bucket = number; number = 0; digits = 0; inCount = true
-                } else if byte == 0x2C {  // ','
-                    if inCount, digits > 0, number > 0 { pair(bucket, number) }
-                    bucket = 0; number = 0; inCount = false; digits = 0
-                } else {
-                    inCount = false; digits = 0  // a malformed pair is skipped
-                }
-            }
-            if inCount, digits > 0, number > 0 { pair(bucket, number) }
         }
     }
 
@@ -411,8 +248,30 @@ package enum UsageRollup {
 
     /// A report's groups from rollup entries.
     package static func groups(_ entries: [(Key, Totals)], grouping: UsageQuery.Grouping) -> [UsageGroup] {
-        var merged: [String: Totals] = [:]
-        for (key, totals) in entries { merged[label(key, grouping: grouping), default: Totals()].merge(totals) }
-        return merged.map { $0.value.group($0.key) }
+        var report = Report()
+        for (key, totals) in entries { report.add(totals, to: label(key, grouping: grouping)) }
+        return report.groups
+    }
+
+    /// A report's groups added up from entries as a store reads them. An entry read from its
+    /// stored form adds its histograms' bytes straight into its group's (`Histogram.merge(stored:)`):
+    /// a week's report by key reads tens of thousands of entries, and building two histograms for
+    /// each was most of its time.
+    package struct Report {
+        private var totals: [String: Totals] = [:]
+
+        package init() {}
+
+        package mutating func add(_ entry: Totals, to group: String) {
+            totals[group, default: Totals()].merge(entry)
+        }
+
+        /// Adds an entry as stored: its counts and sums (`counts`, whose histograms are not
+        /// read) and its two histograms' bytes.
+        package mutating func add(counts: Totals, latency: UnsafeRawBufferPointer, ttft: UnsafeRawBufferPointer, to group: String) {
+            totals[group, default: Totals()].merge(counts, latency: latency, ttft: ttft)
+        }
+
+        package var groups: [UsageGroup] { totals.map { $0.value.group($0.key) } }
     }
 }

@@ -33,6 +33,9 @@ enum UsageColumns {
 
     // MARK: The rollup (`UsageRollup`)
 
+    /// The table as the migration that added it created it. The histogram columns hold
+    /// `Histogram.stored` bytes: PostgreSQL's became BYTEA in a later migration (text written
+    /// before then is still read); SQLite's TEXT columns hold them as BLOBs.
     static func rollupTable(integer: String) -> String {
         """
         CREATE TABLE IF NOT EXISTS usage_rollup (
@@ -54,14 +57,26 @@ enum UsageColumns {
          t.costPicodollars, Int64(t.unpricedRequests), Int64(t.cacheHits), t.costSavedPicodollars]
     }
 
-    static func rollupTotals(integers i: [Int64], latency: String, ttft: String) -> UsageRollup.Totals {
+    /// An entry's columns after its key: the ten integers, then the two histograms.
+    static let rollupTotalsList = rollupNames.dropFirst(3).joined(separator: ", ")
+
+    /// An entry's totals from its integer columns and its two histograms (`Histogram.stored`).
+    static func rollupTotals(integers: [Int64], latency: UsageRollup.Histogram, ttft: UsageRollup.Histogram) -> UsageRollup.Totals {
+        guard integers.count == 10 else { return UsageRollup.Totals() }
+        var column = integers.makeIterator()
+        var t = rollupCounts { column.next() ?? 0 }
+        t.latency = latency
+        t.ttft = ttft
+        return t
+    }
+
+    /// An entry's counts and sums (no histograms) from its ten integer columns, each read in
+    /// `rollupNames` order by `next`.
+    static func rollupCounts(_ next: () throws -> Int64) rethrows -> UsageRollup.Totals {
         var t = UsageRollup.Totals()
-        guard i.count == 10 else { return t }
-        t.requests = Int(i[0]); t.errors = Int(i[1]); t.promptTokens = Int(i[2]); t.completionTokens = Int(i[3])
-        t.cachedTokens = Int(i[4]); t.reasoningTokens = Int(i[5]); t.costPicodollars = i[6]; t.unpricedRequests = Int(i[7])
-        t.cacheHits = Int(i[8]); t.costSavedPicodollars = i[9]
-        t.latency = UsageRollup.Histogram(text: latency)
-        t.ttft = UsageRollup.Histogram(text: ttft)
+        t.requests = Int(try next()); t.errors = Int(try next()); t.promptTokens = Int(try next()); t.completionTokens = Int(try next())
+        t.cachedTokens = Int(try next()); t.reasoningTokens = Int(try next()); t.costPicodollars = try next(); t.unpricedRequests = Int(try next())
+        t.cacheHits = Int(try next()); t.costSavedPicodollars = try next()
         return t
     }
 

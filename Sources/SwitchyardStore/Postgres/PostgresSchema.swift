@@ -129,11 +129,30 @@ enum PostgresSchema {
             // daily totals split by model, filled from the rows already there when the migration runs.
             UsageColumns.pairRollupTable(integer: "BIGINT"),
         ]),
+        (10, [
+            // Histograms as bytes (`Histogram.stored`), a sixth of their text: a week's report by
+            // key reads every key's day entries, and their histograms were most of its time (and
+            // large enough for PostgreSQL to compress, so every read decompressed them). Entries
+            // keep their text until they are next written; readers take both.
+            """
+            ALTER TABLE usage_rollup ALTER COLUMN latency_hist TYPE BYTEA USING convert_to(latency_hist, 'UTF8'),
+                                     ALTER COLUMN ttft_hist TYPE BYTEA USING convert_to(ttft_hist, 'UTF8')
+            """,
+            """
+            ALTER TABLE usage_pair_rollup ALTER COLUMN latency_hist TYPE BYTEA USING convert_to(latency_hist, 'UTF8'),
+                                          ALTER COLUMN ttft_hist TYPE BYTEA USING convert_to(ttft_hist, 'UTF8')
+            """,
+            // A range of periods of one dimension (every report the rollup answers) without
+            // reading the dimension's entries of every other period.
+            "CREATE INDEX IF NOT EXISTS usage_rollup_period ON usage_rollup (dimension, period_ms)",
+        ]),
     ]
 
-    /// The migration that creates the rollup: when it runs, the rollup is filled from the ledger.
+    /// The migration that creates the rollup: when it runs, the rollup is filled from the ledger
+    /// (after every pending migration, so that entries are written in the table's final shape).
     static let rollupVersion = 7
-    /// The migration that creates the pair entries: when it runs, they are filled from the ledger.
+    /// The migration that creates the pair entries: when it runs, they are filled from the ledger
+    /// (likewise after every pending migration).
     static let pairRollupVersion = 9
 
     /// `usage_records_y2026m11` for the month containing `date`, with its bounds in ms.

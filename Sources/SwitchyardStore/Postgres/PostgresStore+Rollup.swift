@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import PostgresNIO
 import SwitchyardCore
 
@@ -103,7 +104,7 @@ extension PostgresStore {
             var bindings = PostgresBindings()
             Key.bind(slice.map(\.key), into: &bindings)
             try await connection.query(PostgresQuery(unsafeSQL: """
-                INSERT INTO \(Key.table) (\(Key.list)) SELECT \(names.map { "u." + $0 }.joined(separator: ", ")), \(zeros), '', ''
+                INSERT INTO \(Key.table) (\(Key.list)) SELECT \(names.map { "u." + $0 }.joined(separator: ", ")), \(zeros), ''::bytea, ''::bytea
                 FROM \(unnest) ORDER BY u.n
                 ON CONFLICT (\(names.joined(separator: ", "))) DO NOTHING
                 """, binds: bindings), logger: logger)
@@ -133,7 +134,7 @@ extension PostgresStore {
     /// bound as one array.
     private func writeEntries<Key: RollupRow>(_ entries: [(key: Key, value: UsageRollup.Totals)], _ connection: PostgresConnection) async throws {
         let set = UsageColumns.rollupNames.dropFirst(3).map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
-        let types = Key.columns.map(\.type) + Array(repeating: "bigint", count: 10) + ["text", "text"]
+        let types = Key.columns.map(\.type) + Array(repeating: "bigint", count: 10) + ["bytea", "bytea"]
         let arrays = types.enumerated().map { "$\($0.offset + 1)::\($0.element)[]" }.joined(separator: ", ")
         let sql = """
             INSERT INTO \(Key.table) (\(Key.list)) SELECT * FROM unnest(\(arrays))
@@ -146,39 +147,45 @@ extension PostgresStore {
             Key.bind(slice.map(\.key), into: &bindings)
             let integers = slice.map { UsageColumns.rollupIntegers($0.value) }
             for column in 0..<10 { bindings.append(integers.map { $0[column] }) }
-            bindings.append(slice.map(\.value.latency.text))
-            bindings.append(slice.map(\.value.ttft.text))
+            bindings.append(slice.map { ByteBuffer(bytes: $0.value.latency.stored) })
+            bindings.append(slice.map { ByteBuffer(bytes: $0.value.ttft.stored) })
             try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
             start += slice.count
         }
     }
 
-    /// An entry's totals from its row: ten integers and two histograms after `keyColumns` key columns.
+    /// An entry's totals from its row: ten integers and two histograms (BYTEA, read in place)
+    /// after `keyColumns` key columns.
     static func totals(_ c: PostgresRandomAccessRow, from keyColumns: Int) throws -> UsageRollup.Totals {
         let integers = try (keyColumns..<(keyColumns + 10)).map { try c[$0].decode(Int64.self) }
-        return UsageColumns.rollupTotals(integers: integers, latency: try c[keyColumns + 10].decode(String.self),
-                                         ttft: try c[keyColumns + 11].decode(String.self))
+        func histogram(_ column: Int) throws -> UsageRollup.Histogram {
+            try c[column].decode(ByteBuffer.self).withUnsafeReadableBytes { UsageRollup.Histogram(stored: $0) }
+        }
+        return UsageColumns.rollupTotals(integers: integers, latency: try histogram(keyColumns + 10), ttft: try histogram(keyColumns + 11))
     }
 
     // MARK: Reading
 
+    /// A usage query answered from the rollup (see `UsageRollup.plan`): each entry is added to
+    /// its group as it arrives, its histograms from their bytes in place.
     func rollupUsage(_ query: UsageQuery, dimension: UsageRollup.Dimension, value: String?) async throws -> [UsageGroup] {
         var bindings = PostgresBindings()
         bindings.append(dimension.rawValue)
         bindings.append(query.fromMilliseconds)
         bindings.append(query.toMilliseconds)
-        var sql = "SELECT \(UsageColumns.rollupList) FROM usage_rollup WHERE dimension = $1 AND period_ms >= $2 AND period_ms < $3"
+        var sql = "SELECT value, period_ms, \(UsageColumns.rollupTotalsList) FROM usage_rollup WHERE dimension = $1 AND period_ms >= $2 AND period_ms < $3"
         if let value {
             sql += " AND value = $4"
             bindings.append(value)
         }
         let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-        var entries: [(UsageRollup.Key, UsageRollup.Totals)] = []
+        var report = UsageRollup.Report()
         for try await row in rows {
-            let c = row.makeRandomAccess()
-            entries.append((try UsageRollup.Key(c), try Self.totals(c, from: 3)))
+            var cells = row.makeIterator()
+            let key = UsageRollup.Key(dimension: dimension, value: try Self.next(&cells, String.self), periodMilliseconds: try Self.next(&cells, Int64.self))
+            try Self.addEntry(&cells, to: UsageRollup.label(key, grouping: query.groupBy), in: &report)
         }
-        return UsageRollup.groups(entries, grouping: query.groupBy)
+        return report.groups
     }
 
     /// A filtered and grouped usage query answered from pair entries (see `UsageRollup.pairPlan`).
@@ -190,16 +197,31 @@ extension PostgresStore {
         bindings.append(query.fromMilliseconds)
         bindings.append(query.toMilliseconds)
         let sql = """
-            SELECT \(UsageColumns.pairRollupList) FROM usage_pair_rollup
+            SELECT group_value, \(UsageColumns.rollupTotalsList) FROM usage_pair_rollup
             WHERE filter_dim = $1 AND group_dim = $2 AND filter_value = $3 AND period_ms >= $4 AND period_ms < $5
             """
         let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-        var entries: [(UsageRollup.PairKey, UsageRollup.Totals)] = []
+        var report = UsageRollup.Report()
         for try await row in rows {
-            let c = row.makeRandomAccess()
-            entries.append((try UsageRollup.PairKey(c), try Self.totals(c, from: 5)))
+            var cells = row.makeIterator()
+            try Self.addEntry(&cells, to: try Self.next(&cells, String.self), in: &report)
         }
-        return UsageRollup.pairGroups(entries)
+        return report.groups
+    }
+
+    /// Adds the entry in a row's next cells (`UsageColumns.rollupTotalsList`: ten integers,
+    /// then two histograms) to `group`.
+    private static func addEntry(_ cells: inout PostgresRow.Iterator, to group: String, in report: inout UsageRollup.Report) throws {
+        let counts = try UsageColumns.rollupCounts { try next(&cells, Int64.self) }
+        let latency = try next(&cells, ByteBuffer.self), ttft = try next(&cells, ByteBuffer.self)
+        latency.withUnsafeReadableBytes { latency in
+            ttft.withUnsafeReadableBytes { ttft in report.add(counts: counts, latency: latency, ttft: ttft, to: group) }
+        }
+    }
+
+    private static func next<Value: PostgresDecodable>(_ cells: inout PostgresRow.Iterator, _: Value.Type) throws -> Value {
+        guard let cell = cells.next() else { throw PostgresRollupError(description: "usage rollup row with too few columns") }
+        return try cell.decode(Value.self)
     }
 }
 
@@ -227,7 +249,7 @@ extension UsageRollup.Key: RollupRow {
 
     init(_ c: PostgresRandomAccessRow) throws {
         let name = try c[0].decode(String.self)
-        guard let dimension = UsageRollup.Dimension(rawValue: name) else { throw PostgresRollupError(name: name) }
+        guard let dimension = UsageRollup.Dimension(rawValue: name) else { throw PostgresRollupError(description: "usage rollup row with unknown dimension '\(name)'") }
         self.init(dimension: dimension, value: try c[1].decode(String.self), periodMilliseconds: try c[2].decode(Int64.self))
     }
 
@@ -254,15 +276,14 @@ extension UsageRollup.PairKey: RollupRow {
     init(_ c: PostgresRandomAccessRow) throws {
         let (f, g) = (try c[0].decode(String.self), try c[1].decode(String.self))
         guard let filter = UsageRollup.Dimension(rawValue: f), let group = UsageRollup.Dimension(rawValue: g) else {
-            throw PostgresRollupError(name: f + "/" + g)
+            throw PostgresRollupError(description: "usage rollup row with unknown dimensions '\(f)/\(g)'")
         }
         self.init(filter: filter, filterValue: try c[2].decode(String.self), group: group, groupValue: try c[4].decode(String.self),
                   periodMilliseconds: try c[3].decode(Int64.self))
     }
 }
 
-/// A rollup row names a dimension this version does not know.
+/// A rollup row this version cannot read (a dimension it does not know, columns missing).
 struct PostgresRollupError: Error, CustomStringConvertible {
-    var name: String
-    var description: String { "usage rollup row with unknown dimension '\(name)'" }
+    var description: String
 }

@@ -33,14 +33,17 @@ package final class PostgresStore: GatewayStore {
             for try await version in try await connection.query("SELECT version FROM schema_migrations", logger: logger).decode(Int32.self) {
                 applied.insert(Int(version))
             }
-            for migration in PostgresSchema.migrations where !applied.contains(migration.version) {
+            let pending = PostgresSchema.migrations.filter { !applied.contains($0.version) }
+            for migration in pending {
                 for statement in migration.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                if migration.version == PostgresSchema.rollupVersion { try await rebuildRollup(connection) }
-                if migration.version == PostgresSchema.pairRollupVersion { try await rebuildPairRollup(connection) }
                 try await connection.query("INSERT INTO schema_migrations (version) VALUES (\(Int32(migration.version)))", logger: logger)
             }
+            // The rollups are filled from the ledger once the tables have their final shape (their
+            // histogram columns changed type after they were created), in the same transaction.
+            if pending.contains(where: { $0.version == PostgresSchema.rollupVersion }) { try await rebuildRollup(connection) }
+            if pending.contains(where: { $0.version == PostgresSchema.pairRollupVersion }) { try await rebuildPairRollup(connection) }
         }
         try await preparePartitions(now: Date())
     }

@@ -116,6 +116,13 @@ enum SQLiteSchema {
             // daily totals split by model, filled from the rows already there when the migration runs.
             UsageColumns.pairRollupTable(integer: "INTEGER"),
         ]),
+        (10, [
+            // A range of periods of one dimension (every report the rollup answers) without
+            // reading the dimension's entries of every other period. (Histograms are now stored
+            // as bytes, `Histogram.stored`: the TEXT columns take them as BLOBs, and entries
+            // written as text before are still read.)
+            "CREATE INDEX IF NOT EXISTS usage_rollup_period ON usage_rollup (dimension, period_ms)",
+        ]),
     ]
 
     /// The migration that creates the rollup: when it runs, the rollup is filled from the ledger.

@@ -5,6 +5,7 @@ import Glibc
 import Darwin
 #endif
 import Logging
+import NIOCore
 import SQLiteNIO
 import SwitchyardCore
 
@@ -151,7 +152,7 @@ package final class SQLiteStore: GatewayStore {
 
     private func writePairRollup(_ key: UsageRollup.PairKey, _ entry: UsageRollup.Totals) async throws {
         let placeholders = Array(repeating: "?", count: UsageColumns.pairRollupNames.count).joined(separator: ", ")
-        let binds = pairBinds(key) + UsageColumns.rollupIntegers(entry).map { .integer(.init($0)) } + [.text(entry.latency.text), .text(entry.ttft.text)]
+        let binds = pairBinds(key) + UsageColumns.rollupIntegers(entry).map { .integer(.init($0)) } + [Self.histogramData(entry.latency), Self.histogramData(entry.ttft)]
         _ = try await connection.query("INSERT OR REPLACE INTO usage_pair_rollup (\(UsageColumns.pairRollupList)) VALUES (\(placeholders))", binds)
     }
 
@@ -171,13 +172,29 @@ package final class SQLiteStore: GatewayStore {
     private func writeRollup(_ key: UsageRollup.Key, _ entry: UsageRollup.Totals) async throws {
         let placeholders = Array(repeating: "?", count: UsageColumns.rollupNames.count).joined(separator: ", ")
         let binds: [SQLiteData] = [.text(key.dimension.rawValue), .text(key.value), .integer(.init(key.periodMilliseconds))]
-            + UsageColumns.rollupIntegers(entry).map { .integer(.init($0)) } + [.text(entry.latency.text), .text(entry.ttft.text)]
+            + UsageColumns.rollupIntegers(entry).map { .integer(.init($0)) } + [Self.histogramData(entry.latency), Self.histogramData(entry.ttft)]
         _ = try await connection.query("INSERT OR REPLACE INTO usage_rollup (\(UsageColumns.rollupList)) VALUES (\(placeholders))", binds)
     }
 
     private func rollupTotals(_ row: SQLiteRow) -> UsageRollup.Totals {
         UsageColumns.rollupTotals(integers: UsageColumns.rollupNames[3..<13].map { int64(row, $0) ?? 0 },
-                                  latency: row.column("latency_hist")?.string ?? "", ttft: row.column("ttft_hist")?.string ?? "")
+                                  latency: Self.histogram(row.column("latency_hist")), ttft: Self.histogram(row.column("ttft_hist")))
+    }
+
+    /// A histogram as stored: its bytes as a BLOB (the TEXT column takes it as it is); an empty
+    /// one as empty text, which no binding turns into NULL.
+    private static func histogramData(_ histogram: UsageRollup.Histogram) -> SQLiteData {
+        let bytes = histogram.stored
+        return bytes.isEmpty ? .text("") : .blob(ByteBuffer(bytes: bytes))
+    }
+
+    /// A histogram column: the stored bytes (a BLOB), or the text versions before them wrote.
+    private static func histogram(_ value: SQLiteData?) -> UsageRollup.Histogram {
+        switch value {
+        case .blob(let buffer): return buffer.withUnsafeReadableBytes { UsageRollup.Histogram(stored: $0) }
+        case .text(let text): return UsageRollup.Histogram(text: text)
+        default: return UsageRollup.Histogram()
+        }
     }
 
     /// A usage query answered from the rollup (see `UsageRollup.plan`).

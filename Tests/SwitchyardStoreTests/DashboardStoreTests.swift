@@ -153,15 +153,14 @@ extension UsageRecord {
         }
     }
 
-    @Test func theMigrationBuildsTheRollupFromRowsAlreadyThere() async throws {
-        try await withStore(.sqlite) { store in
-            let sqlite = try #require(store as? SQLiteStore)
+    @Test(arguments: StoreKind.available)
+    func theMigrationBuildsTheRollupFromRowsAlreadyThere(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
             let now = Date()
             let rows = (0..<50).map { record($0, key: "key_a", model: "m1", at: now.addingTimeInterval(-Double($0) * 60), cost: 5, latencyMs: 10) }
             try await store.append(rows)
             // As a ledger written before the rollup existed: its entries and the migration undone.
-            try await sqlite.execute("DELETE FROM usage_rollup")
-            try await sqlite.execute("DELETE FROM schema_migrations WHERE version = 7")
+            try await RollupStorageTests.run(["DELETE FROM usage_rollup", "DELETE FROM schema_migrations WHERE version = 7"], on: store)
             let hour = Calendar.utc.dateInterval(of: .hour, for: now)!.start.addingTimeInterval(-86_400)
             // (`to` a minute ahead: the range ends at "now" however slow the machine.)
             #expect(try await store.usage(UsageQuery(from: hour, to: Date().addingTimeInterval(60), groupBy: .all)).isEmpty)

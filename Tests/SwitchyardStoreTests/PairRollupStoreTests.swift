@@ -1,5 +1,4 @@
 import Foundation
-import PostgresNIO
 import SwitchyardCore
 @testable import SwitchyardStore
 import Testing
@@ -85,12 +84,7 @@ import Testing
             let rows = Self.rows(from: from, now: now)
             try await store.append(rows)
             // As a ledger written before the pair entries existed: them and their migration undone.
-            let undo = ["DELETE FROM usage_pair_rollup", "DELETE FROM schema_migrations WHERE version = 9"]
-            if let sqlite = store as? SQLiteStore {
-                for statement in undo { try await sqlite.execute(statement) }
-            } else if let postgres = store as? PostgresStore {
-                for statement in undo { try await postgres.client.query(PostgresQuery(unsafeSQL: statement), logger: postgres.logger) }
-            }
+            try await RollupStorageTests.run(["DELETE FROM usage_pair_rollup", "DELETE FROM schema_migrations WHERE version = 9"], on: store)
             let end = Date().addingTimeInterval(60)
             #expect(try await store.usage(UsageQuery(from: from, to: end, groupBy: .model, filters: .init(keyID: "key_1"))).isEmpty)
             try await store.migrate()

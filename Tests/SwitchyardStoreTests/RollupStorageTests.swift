@@ -7,6 +7,7 @@ import Testing
 /// Rollup histograms are stored as bytes (`Histogram.stored`); entries an earlier version wrote
 /// as text are read, and merged into, as they are.
 @Suite struct RollupStorageTests {
+    /// Runs statements on the store's database (to put it in the state an older version left).
     static func run(_ statements: [String], on store: any GatewayStore) async throws {
         for statement in statements {
             if let sqlite = store as? SQLiteStore {

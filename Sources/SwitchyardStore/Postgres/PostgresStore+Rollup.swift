@@ -16,31 +16,35 @@ import SwitchyardCore
 extension PostgresStore {
     // MARK: Building from the ledger
 
-    /// Fills the rollup from every ledger row (the migration that adds it, in its transaction),
-    /// reading the ledger a day at a time (the `ts_ms` index; a month is one partition).
-    func rebuildRollup(_ connection: PostgresConnection) async throws {
-        try await connection.query("DELETE FROM usage_rollup", logger: logger)
-        var totals: [UsageRollup.Key: UsageRollup.Totals] = [:]
-        let count = try await forEachLedgerDay(connection) { page in UsageRollup.aggregate(page, into: &totals) }
-        try await writeEntries(totals.sorted { UsageRollup.Key.ordered($0.key, $1.key) }, connection)
-        logger.notice("usage rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(totals.count)])
-    }
-
-    /// Fills the pair entries from every ledger row (the migration that adds them, in its
-    /// transaction), a day at a time: a day's rows add only to that day's entries, which are
-    /// written before the next day is read.
-    func rebuildPairRollup(_ connection: PostgresConnection) async throws {
-        try await connection.query("DELETE FROM usage_pair_rollup", logger: logger)
-        var entries = 0
-        var day: [UsageRollup.PairKey: UsageRollup.Totals] = [:]
+    /// Fills the rollup (`entries`) and the pair entries (`pairs`) from every ledger row (the
+    /// migrations that add them, in their transaction), in one read of the ledger a day at a
+    /// time (the `ts_ms` index; a month is one partition). Every entry is an hour's or a day's,
+    /// so a day's rows add only to that day's entries, which are written before the next day is
+    /// read: memory holds one day's entries, not the ledger's.
+    func rebuildRollups(_ connection: PostgresConnection, entries: Bool, pairs: Bool) async throws {
+        if entries { try await connection.query("DELETE FROM usage_rollup", logger: logger) }
+        if pairs { try await connection.query("DELETE FROM usage_pair_rollup", logger: logger) }
+        var written = (entries: 0, pairs: 0)
+        var day: [UsageRollup.Key: UsageRollup.Totals] = [:]
+        var dayPairs: [UsageRollup.PairKey: UsageRollup.Totals] = [:]
         let count = try await forEachLedgerDay(connection) { page in
-            UsageRollup.aggregatePairs(page, into: &day)
+            switch (entries, pairs) {
+            case (true, true): UsageRollup.aggregate(page, into: &day, pairs: &dayPairs)
+            case (true, false): UsageRollup.aggregate(page, into: &day)
+            case (false, true): UsageRollup.aggregatePairs(page, into: &dayPairs)
+            case (false, false): break
+            }
         } endOfDay: { [self] in
-            try await writeEntries(day.sorted { UsageRollup.PairKey.ordered($0.key, $1.key) }, connection)
-            entries += day.count
+            try await writeEntries(day.sorted { UsageRollup.Key.ordered($0.key, $1.key) }, connection)
+            try await writeEntries(dayPairs.sorted { UsageRollup.PairKey.ordered($0.key, $1.key) }, connection)
+            written.entries += day.count
+            written.pairs += dayPairs.count
             day = [:]
+            dayPairs = [:]
         }
-        logger.notice("usage pair rollup built from the ledger", metadata: ["rows": .stringConvertible(count), "entries": .stringConvertible(entries)])
+        logger.notice("usage rollup built from the ledger", metadata: [
+            "rows": .stringConvertible(count), "entries": .stringConvertible(written.entries), "pair_entries": .stringConvertible(written.pairs),
+        ])
     }
 
     /// Reads the ledger a day at a time, in pages; returns the number of rows read.

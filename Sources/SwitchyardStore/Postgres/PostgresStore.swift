@@ -42,8 +42,9 @@ package final class PostgresStore: GatewayStore {
             }
             // The rollups are filled from the ledger once the tables have their final shape (their
             // histogram columns changed type after they were created), in the same transaction.
-            if pending.contains(where: { $0.version == PostgresSchema.rollupVersion }) { try await rebuildRollup(connection) }
-            if pending.contains(where: { $0.version == PostgresSchema.pairRollupVersion }) { try await rebuildPairRollup(connection) }
+            let entries = pending.contains { $0.version == PostgresSchema.rollupVersion }
+            let pairs = pending.contains { $0.version == PostgresSchema.pairRollupVersion }
+            if entries || pairs { try await rebuildRollups(connection, entries: entries, pairs: pairs) }
         }
         try await preparePartitions(now: Date())
     }

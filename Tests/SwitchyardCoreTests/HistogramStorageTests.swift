@@ -21,6 +21,12 @@ import Testing
         h.add(0, count: 3)
         #expect(Self.read(h.stored) == h && h.total == 5_004)
         #expect(Self.read(Histogram().stored) == Histogram() && Histogram().stored.isEmpty)
+        // The last bucket alone (every sample clamped at the largest value) and counts below one.
+        var last = Histogram()
+        last.add(.max)
+        last.add(5, count: 0)
+        last.add(6, count: -3)
+        #expect(last.buckets == [Histogram.largestBucket] && Self.read(last.stored) == last)
         // Counts of every width, buckets from the first to the last.
         let wide = Self.histogram([(0, 1), (1, 127), (2, 128), (130, 16_383), (Histogram.largestBucket, 999_999_999_999_999_999)])
         #expect(wide.buckets == [0, 1, 2, 130, Histogram.largestBucket] && Self.read(wide.stored) == wide)
@@ -94,6 +100,12 @@ import Testing
             let h = Self.read(bytes)
             #expect(zip(h.buckets, h.buckets.dropFirst()).allSatisfy { $0 < $1 } && h.counts.allSatisfy { $0 > 0 })
             #expect(h.buckets.allSatisfy { $0 <= Histogram.largestBucket })
+            // Added to a histogram in place (and falling back where a bucket is new): the same.
+            var base = Self.histogram([(0, 1), (3, 2), (40, 1), (200, 5)])
+            var merged = base
+            merged.merge(h)
+            bytes.withUnsafeBytes { base.merge(stored: $0) }
+            #expect(base == merged)
         }
     }
 
@@ -111,7 +123,8 @@ import Testing
         h.merge(other)  // a new bucket
         h.add(6, count: .max)  // one at a time
         #expect(h.buckets == [4, 5, 6] && h.counts == [1, Int.max, Int.max])
-        #expect(h.total == Int.max && h.percentilesMs([0.5, 1.0]).count == 2)  // no trap converting ranks
+        _ = h.percentilesMs([0.5, 1.0])  // ranks from a saturated total convert without trapping
+        #expect(h.total == Int.max)
         #expect(Self.read(h.stored) == h)
     }
 }

@@ -39,7 +39,9 @@ extension UsageRollup {
             add(bucket: Self.bucket(microseconds), count: count)
         }
 
+        /// Adds `count` samples to a bucket (a count below one adds nothing: every stored count is positive).
         private mutating func add(bucket: Int, count: Int) {
+            guard count > 0 else { return }
             if let last = buckets.last, last < bucket {
                 buckets.append(bucket)
                 counts.append(count)
@@ -200,7 +202,7 @@ extension UsageRollup {
                     while index < bytes.count {
                         var next = index
                         guard let gap = Self.varint(bytes, &next), let count = Self.varint(bytes, &next),
-                              gap < UInt64(Self.largestBucket), count <= UInt64(Int.max) else { return true }  // damaged: ends here
+                              gap <= UInt64(Self.largestBucket), count <= UInt64(Int.max) else { return true }  // damaged: ends here
                         let bucket = previous + 1 + Int(gap)
                         guard bucket <= Self.largestBucket else { return true }
                         while i < buckets.count, buckets[i] < bucket { i += 1 }
@@ -225,7 +227,7 @@ extension UsageRollup {
             var index = start, previous = previous
             while index < bytes.count {
                 guard let gap = Self.varint(bytes, &index), let count = Self.varint(bytes, &index),
-                      gap < UInt64(Self.largestBucket), count <= UInt64(Int.max) else { return }
+                      gap <= UInt64(Self.largestBucket), count <= UInt64(Int.max) else { return }
                 let bucket = previous + 1 + Int(gap)
                 guard bucket <= Self.largestBucket else { return }
                 if count > 0 {

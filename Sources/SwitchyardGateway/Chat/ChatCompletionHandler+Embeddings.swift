@@ -10,6 +10,7 @@ extension ChatCompletionHandler {
     /// (the input estimate against TPM, its cost against the budget), executed with the same
     /// attempts, failover, retries and breakers, and finished by the same `finish` (ledger row
     /// with front `embeddings`).
+    @inline(never)
     func answerEmbeddings(_ call: inout ChatCall, snapshot: GatewaySnapshot, headers: HTTPHeaders, body: ByteBuffer, maxBodyBytes: Int,
                           client: some ChatClient, logger: Logger) async throws(OpenAIError) -> CallEnd {
         let (planner, pool, executor) = (snapshot.planner, snapshot.pool, snapshot.executor)

@@ -127,6 +127,7 @@ struct ChatCompletionHandler: Sendable {
         }
     }
 
+    @inline(never)
     private func run(headers: HTTPHeaders, caller: AccessLayer.Caller, body: ByteBuffer, maxBodyBytes: Int, front: UsageRecord.Front,
                      span: TraceSpan?, client: some ChatClient, logger: Logger, batch: BatchLineContext?) async {
         // The one read of the configuration for this call.
@@ -162,8 +163,48 @@ struct ChatCompletionHandler: Sendable {
     }
 
     /// Everything up to the answer; throws the error to answer with when nothing was sent yet.
+    ///
+    /// A call's task holds this function's async frame (and its caller's) for as long as the
+    /// call lasts — a stream's minutes. So the work that does not wait (parsing, planning, the
+    /// cache decision, admission) runs in `setUp`, a synchronous function whose temporaries live
+    /// on the thread's stack, and each way of answering in its own async function; what stays
+    /// here is what crosses the waits; the async steps are not inlined, so their frames exist
+    /// only while they run. (With everything inlined, this function's frame was 28 KB.)
+    @inline(never)
     private func answer(_ call: inout ChatCall, snapshot: GatewaySnapshot, headers: HTTPHeaders, body: ByteBuffer, maxBodyBytes: Int,
                         client: some ChatClient, logger: Logger) async throws(OpenAIError) -> CallEnd {
+        let setup = try setUp(&call, snapshot: snapshot, headers: headers, body: body, maxBodyBytes: maxBodyBytes, client: client)
+        if let hit = setup.hit {
+            return try await replay(hit, call: &call, stream: setup.chat.stream, includeUsage: setup.chat.clientWantsUsage,
+                                    deadline: setup.deadline, client: client)
+        }
+        let prepared = try await attempt(.chat(setup.chat), call: &call, executor: snapshot.executor, candidates: setup.candidates,
+                                         skipped: setup.skipped, routeTimeouts: setup.plan.timeouts, deadline: setup.deadline, logger: logger)
+        switch prepared.answer {
+        case .complete(let answerBody, let usage):
+            return await sendWhole(answerBody, usage: usage, prepared: prepared, call: &call, cacheTicket: setup.cacheTicket, client: client)
+        case .stream(let start):
+            return await relay(start, prepared: prepared, call: call, snapshot: snapshot, setup: setup, client: client, logger: logger)
+        }
+    }
+
+    /// What a call settled before it goes upstream (`setUp`).
+    private struct Setup {
+        var chat: ChatRequest
+        var plan: RoutePlanner.Plan
+        var candidates: [DeploymentPool.Candidate] = []
+        var skipped: [String] = []
+        var cacheTicket: AnswerCache.Ticket?
+        /// The cache's answer, when the call opted in and it has one.
+        var hit: CachedAnswer?
+        var deadline: ContinuousClock.Instant
+    }
+
+    /// Parses the request, plans its models, decides on the cache, picks the candidates and
+    /// admits the call — nothing here waits (see `answer`).
+    @inline(never)
+    private func setUp(_ call: inout ChatCall, snapshot: GatewaySnapshot, headers: HTTPHeaders, body: ByteBuffer, maxBodyBytes: Int,
+                       client: some ChatClient) throws(OpenAIError) -> Setup {
         let (planner, pool, executor) = (snapshot.planner, snapshot.pool, snapshot.executor)
         guard body.readableBytes <= maxBodyBytes else { throw .bodyTooLarge(limit: maxBodyBytes) }
         // Checked on every call, so that a wrong value is refused whether or not the cache is on.
@@ -192,67 +233,72 @@ struct ChatCompletionHandler: Sendable {
         }
         call.trace.route = plan.rule
         call.trace.model = plan.models.first?.id
+        var setup = Setup(chat: chat, plan: plan,
+                          deadline: call.started + executor.timeouts(for: plan.models[0], route: plan.timeouts).total)
         // The cache: after the model and the key's right to it are settled, before admission.
-        var cacheTicket: AnswerCache.Ticket?
         if let cache, let model = plan.models.first?.id {
-            cacheTicket = cache.decide(directive, chat: chat, request: call.front == .chat ? chat.document : Self.clientDocument(body),
-                                       front: call.front, model: model, key: call.key)
-            if let ticket = cacheTicket {
+            setup.cacheTicket = cache.decide(directive, chat: chat, request: call.front == .chat ? chat.document : Self.clientDocument(body),
+                                             front: call.front, model: model, key: call.key)
+            if let ticket = setup.cacheTicket {
                 call.trace.cache = .miss
                 if let answer = cache.lookup(ticket) {
-                    let deadline = call.started + executor.timeouts(for: plan.models[0], route: plan.timeouts).total
-                    return try await replay(answer, call: &call, stream: chat.stream, includeUsage: chat.clientWantsUsage, deadline: deadline,
-                                            client: client)
+                    setup.hit = answer
+                    return setup
                 }
-                chat.recordAnswerLimit = ticket.maxBytes
+                setup.chat.recordAnswerLimit = ticket.maxBytes
             }
         }
         let region = headers.first(name: "x-switchyard-region").flatMap { $0.isEmpty ? nil : String($0.prefix(64)) } ?? call.key?.region
-        let (candidates, skipped) = pool.candidates(for: plan.models, preferredRegion: region)
+        (setup.candidates, setup.skipped) = pool.candidates(for: plan.models, preferredRegion: region)
         if let access, call.key != nil || call.batch != nil {
             // The worst case: the prompt estimate plus the output cap, at the dearest candidate.
             let outputCap = chat.maxOutputTokens ?? plan.models.map(\.maxOutputTokens).max() ?? 0
             let worst = TokenUsage(promptTokens: features.estimatedPromptTokens, completionTokens: outputCap)
-            let worstCase = candidates.compactMap { Cost.of(worst, at: $0.pricing).picodollars }.max() ?? 0
+            let worstCase = setup.candidates.compactMap { Cost.of(worst, at: $0.pricing).picodollars }.max() ?? 0
             let (tokens, overflow) = features.estimatedPromptTokens.addingReportingOverflow(outputCap)
             try admit(&call, access: access, estimatedTokens: overflow ? .max : tokens, worstCase: worstCase)
         }
-        let primaryTimeouts = executor.timeouts(for: plan.models[0], route: plan.timeouts)
-        let deadline = call.started + primaryTimeouts.total
-        let prepared = try await attempt(.chat(chat), call: &call, executor: executor, candidates: candidates, skipped: skipped,
-                                         routeTimeouts: plan.timeouts, deadline: deadline, logger: logger)
-        switch prepared.answer {
-        case .complete(let answerBody, let usage):
-            let cost = usage.map { Cost.of($0, at: prepared.candidate.pricing) } ?? .unknown
-            call.trace.cost = cost
-            var responseHeaders = call.trace.headers()
-            responseHeaders.append(("content-type", "application/json"))
-            await client.sendWhole(status: 200, headers: responseHeaders, body: ByteBuffer(bytes: answerBody))
-            if let cacheTicket, let cache, var answer = CachedAnswer(completion: answerBody),
-               answer.finishReason.map({ ProviderAdapters.adapter(for: prepared.candidate.deployment.family).failure(forFinishReason: $0) == nil }) ?? true {
-                answer.costPicodollars = cost.picodollars
-                cache.store(cacheTicket, answer)
-            }
-            return CallEnd(status: 200, usage: usage, usageSource: usage == nil ? nil : .upstream, cost: usage == nil ? nil : cost)
-        case .stream(let start):
-            var logger = logger
-            if logger.logLevel <= .warning {
-                logger[metadataKey: "model"] = .string(prepared.candidate.model.id)
-                logger[metadataKey: "deployment"] = .string(prepared.candidate.deployment.name)
-            }
-            let lease = pool.leaseStream(prepared.candidate.deployment)
-            defer { lease.end() }
-            let relay = StreamRelayTask(call: call, start: start, candidate: prepared.candidate, metrics: metrics, pool: pool,
-                                        timeouts: executor.timeouts(for: prepared.candidate.model, route: plan.timeouts),
-                                        deadline: deadline, span: prepared.span, logger: logger)
-            let end = await relay.run(to: client)
-            // Only a stream that completed, whole, to a client that took it all.
-            if let cacheTicket, let cache, end.status == 200, end.errorClass == nil, start.relay.iterator.outcome == .completed,
-               let answer = start.relay.iterator.recorder?.finish(usage: start.relay.iterator.usage, costPicodollars: end.cost?.picodollars) {
-                cache.store(cacheTicket, answer)
-            }
-            return end
+        return setup
+    }
+
+    /// A whole answer: sent, and stored in the cache when the call opted in and it finished well.
+    @inline(never)
+    private func sendWhole(_ answerBody: [UInt8], usage: TokenUsage?, prepared: Attempt.Prepared, call: inout ChatCall,
+                           cacheTicket: AnswerCache.Ticket?, client: some ChatClient) async -> CallEnd {
+        let cost = usage.map { Cost.of($0, at: prepared.candidate.pricing) } ?? .unknown
+        call.trace.cost = cost
+        var responseHeaders = call.trace.headers()
+        responseHeaders.append(("content-type", "application/json"))
+        await client.sendWhole(status: 200, headers: responseHeaders, body: ByteBuffer(bytes: answerBody))
+        if let cacheTicket, let cache, var answer = CachedAnswer(completion: answerBody),
+           answer.finishReason.map({ ProviderAdapters.adapter(for: prepared.candidate.deployment.family).failure(forFinishReason: $0) == nil }) ?? true {
+            answer.costPicodollars = cost.picodollars
+            cache.store(cacheTicket, answer)
         }
+        return CallEnd(status: 200, usage: usage, usageSource: usage == nil ? nil : .upstream, cost: usage == nil ? nil : cost)
+    }
+
+    /// A stream: relayed to the client while the deployment's stream lease is held; stored in
+    /// the cache when it completed, whole, to a client that took it all.
+    @inline(never)
+    private func relay(_ start: Attempt.StreamStart, prepared: Attempt.Prepared, call: ChatCall, snapshot: GatewaySnapshot, setup: Setup,
+                       client: some ChatClient, logger: Logger) async -> CallEnd {
+        var logger = logger
+        if logger.logLevel <= .warning {
+            logger[metadataKey: "model"] = .string(prepared.candidate.model.id)
+            logger[metadataKey: "deployment"] = .string(prepared.candidate.deployment.name)
+        }
+        let lease = snapshot.pool.leaseStream(prepared.candidate.deployment)
+        defer { lease.end() }
+        let relay = StreamRelayTask(call: call, start: start, candidate: prepared.candidate, metrics: metrics, pool: snapshot.pool,
+                                    timeouts: snapshot.executor.timeouts(for: prepared.candidate.model, route: setup.plan.timeouts),
+                                    deadline: setup.deadline, span: prepared.span, logger: logger)
+        let end = await relay.run(to: client)
+        if let cacheTicket = setup.cacheTicket, let cache, end.status == 200, end.errorClass == nil, start.relay.iterator.outcome == .completed,
+           let answer = start.relay.iterator.recorder?.finish(usage: start.relay.iterator.usage, costPicodollars: end.cost?.picodollars) {
+            cache.store(cacheTicket, answer)
+        }
+        return end
     }
 
     /// Admission of a call of a key: its rate limits and budget (`Admission.admit`); for a batch
@@ -278,6 +324,7 @@ struct ChatCompletionHandler: Sendable {
     /// Runs the call's attempts and records on it what they did: the deployment and model that
     /// answered (or the last one tried), the attempts, the price, a hedge's loser and the
     /// gateway's own time. Shared by chat and embeddings.
+    @inline(never)
     func attempt(_ operation: UpstreamOperation, call: inout ChatCall, executor: Executor, candidates: [DeploymentPool.Candidate],
                  skipped: [String], routeTimeouts: UpstreamTimeouts?, deadline: ContinuousClock.Instant,
                  logger: Logger) async throws(OpenAIError) -> Attempt.Prepared {
@@ -317,6 +364,7 @@ struct ChatCompletionHandler: Sendable {
 
     /// A cache hit: admitted as a request (RPM) that spends nothing, answered from the entry
     /// in the form asked for, recorded at cost 0 with the cost it saved.
+    @inline(never)
     private func replay(_ answer: CachedAnswer, call: inout ChatCall, stream: Bool, includeUsage: Bool, deadline: ContinuousClock.Instant,
                         client: some ChatClient) async throws(OpenAIError) -> CallEnd {
         if let access, let key = call.key {
@@ -360,6 +408,7 @@ struct ChatCompletionHandler: Sendable {
 
     /// The one ending of every call that got past authentication: metrics, the admission
     /// settle (real tokens and cost replace the reservation) and the ledger row.
+    @inline(never)
     func finish(_ call: ChatCall, _ end: CallEnd) async {
         if let span = call.span { Self.endSpan(span, call: call, end: end) }
         let model = call.trace.model ?? "unknown"

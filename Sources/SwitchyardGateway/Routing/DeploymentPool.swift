@@ -66,10 +66,19 @@ package final class DeploymentPool: Sendable {
     }
 
     /// One thing to try: a model at a deployment.
-    package struct Candidate: Sendable {
-        package var model: CatalogModel
-        package var deployment: DeploymentConfig
+    /// A model on a deployment that may serve it. A class: a call's async frames and the
+    /// values that carry a candidate (attempts, their results, a stream's relay) hold a
+    /// reference instead of its 480 bytes, and a streaming call holds its frames as long as
+    /// it lasts.
+    package final class Candidate: Sendable {
+        package let model: CatalogModel
+        package let deployment: DeploymentConfig
         package var pricing: Pricing? { deployment.pricing(for: model) }
+
+        package init(model: CatalogModel, deployment: DeploymentConfig) {
+            self.model = model
+            self.deployment = deployment
+        }
     }
 
     package enum Outcome: Sendable {

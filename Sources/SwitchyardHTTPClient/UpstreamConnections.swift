@@ -250,6 +250,7 @@ final class LoopConnections: @unchecked Sendable {
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.nanoseconds(settings.connectTimeout.nanosecondsClamped))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.recvAllocator, value: ReceiveBuffers.allocator)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tunnel {

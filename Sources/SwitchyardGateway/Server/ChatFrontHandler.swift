@@ -6,6 +6,7 @@ import Foundation
 import NIOHTTP1
 import Synchronization
 import SwitchyardCore
+import SwitchyardHTTPClient
 
 /// Serves chat completions — and the Messages API's calls and token counts, which run the same
 /// chat pipeline behind a translating client — straight from the HTTP/1 pipeline, ahead of Hummingbird's router,
@@ -609,6 +610,12 @@ struct GatewayChildChannel: ServerChildChannel {
         }
         let connections = self.connections
         channel.closeFuture.whenComplete { _ in connections.closed() }
+        do {
+            try channel.syncOptions?.setOption(.recvAllocator, value: ReceiveBuffers.allocator)
+        } catch {
+            channel.close(mode: .all, promise: nil)
+            return channel.eventLoop.makeFailedFuture(error)
+        }
         return http1.setup(channel: channel, logger: setupLogger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)

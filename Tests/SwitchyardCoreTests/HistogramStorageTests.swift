@@ -78,6 +78,28 @@ import Testing
         }
     }
 
+    @Test func mergingEqualsAddingEveryValue() {
+        // Histograms of one to eight values (the few-bucket path and the general one) merged
+        // into a wide one give what adding each value to it gives.
+        var generator = TraceContextTests.SeededGenerator(seed: 3)
+        var wide = Histogram(), expected = Histogram()
+        for _ in 0..<500 {
+            let value = Int64.random(in: 0...5_000_000, using: &generator)
+            wide.add(value)
+            expected.add(value)
+        }
+        for round in 0..<300 {
+            var small = Histogram()
+            for _ in 0...(round % 8) {
+                let value = Int64.random(in: 0...9_000_000, using: &generator)
+                small.add(value)
+                expected.add(value)
+            }
+            wide.merge(small)
+        }
+        #expect(wide == expected && wide.total == expected.total)
+    }
+
     @Test func damagedBytesEndTheHistogramWithoutTrapping() {
         let good = Self.histogram([(5, 2), (9, 3)]).stored  // 01 05 02 03 03
         #expect(good == [0x01, 0x05, 0x02, 0x03, 0x03])

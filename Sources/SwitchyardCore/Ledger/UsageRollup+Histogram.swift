@@ -68,6 +68,12 @@ extension UsageRollup {
                 self = other
                 return
             }
+            // A few buckets (a row's, when a batch or the ledger is added up): each found by
+            // binary search, not by a walk through this histogram's hundreds.
+            if other.buckets.count <= 4 {
+                for index in other.buckets.indices { add(bucket: other.buckets[index], count: other.counts[index]) }
+                return
+            }
             // Most merges add into buckets this histogram already has: in place, no allocation.
             var i = 0, inPlace = true
             for bucket in other.buckets {

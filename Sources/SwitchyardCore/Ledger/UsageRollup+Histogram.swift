@@ -192,6 +192,17 @@ extension UsageRollup {
             return nil
         }
 
+        /// The bucket and count of the pair at `index` (moved past it) that follows bucket
+        /// `previous`, or nil where the bytes are cut short or damaged: a gap or bucket beyond
+        /// `largestBucket`, a count beyond `Int`.
+        private static func pair(_ bytes: UnsafeRawBufferPointer, _ index: inout Int, after previous: Int) -> (bucket: Int, count: Int)? {
+            guard let gap = varint(bytes, &index), let count = varint(bytes, &index),
+                  gap <= UInt64(largestBucket), count <= UInt64(Int.max) else { return nil }
+            let bucket = previous + 1 + Int(gap)
+            guard bucket <= largestBucket else { return nil }
+            return (bucket, Int(count))
+        }
+
         /// Adds stored bytes (what `merge(Histogram(stored:))` does): in place while their
         /// buckets are ones this histogram has — the usual case when a report adds up one key's
         /// days —, so most entries are added without building a histogram for each.
@@ -207,13 +218,10 @@ extension UsageRollup {
                     var i = 0
                     while index < bytes.count {
                         var next = index
-                        guard let gap = Self.varint(bytes, &next), let count = Self.varint(bytes, &next),
-                              gap <= UInt64(Self.largestBucket), count <= UInt64(Int.max) else { return true }  // damaged: ends here
-                        let bucket = previous + 1 + Int(gap)
-                        guard bucket <= Self.largestBucket else { return true }
+                        guard let (bucket, count) = Self.pair(bytes, &next, after: previous) else { return true }  // damaged: ends here
                         while i < buckets.count, buckets[i] < bucket { i += 1 }
                         guard i < buckets.count, buckets[i] == bucket else { return false }
-                        counts[i] = Self.sum(counts[i], Int(count))
+                        counts[i] = Self.sum(counts[i], count)
                         previous = bucket
                         index = next
                     }
@@ -232,13 +240,10 @@ extension UsageRollup {
             counts.reserveCapacity((bytes.count - start) / 2)
             var index = start, previous = previous
             while index < bytes.count {
-                guard let gap = Self.varint(bytes, &index), let count = Self.varint(bytes, &index),
-                      gap <= UInt64(Self.largestBucket), count <= UInt64(Int.max) else { return }
-                let bucket = previous + 1 + Int(gap)
-                guard bucket <= Self.largestBucket else { return }
+                guard let (bucket, count) = Self.pair(bytes, &index, after: previous) else { return }
                 if count > 0 {
                     buckets.append(bucket)
-                    counts.append(Int(count))
+                    counts.append(count)
                 }
                 previous = bucket
             }

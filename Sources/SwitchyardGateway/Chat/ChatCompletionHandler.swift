@@ -127,6 +127,7 @@ struct ChatCompletionHandler: Sendable {
         }
     }
 
+    /// Not inlined into `serve`: its three front doors each had a copy of this frame there.
     @inline(never)
     private func run(headers: HTTPHeaders, caller: AccessLayer.Caller, body: ByteBuffer, maxBodyBytes: Int, front: UsageRecord.Front,
                      span: TraceSpan?, client: some ChatClient, logger: Logger, batch: BatchLineContext?) async {

@@ -60,16 +60,6 @@ enum UsageColumns {
     /// An entry's columns after its key: the ten integers, then the two histograms.
     static let rollupTotalsList = rollupNames.dropFirst(3).joined(separator: ", ")
 
-    /// An entry's totals from its integer columns and its two histograms (`Histogram.stored`).
-    static func rollupTotals(integers: [Int64], latency: UsageRollup.Histogram, ttft: UsageRollup.Histogram) -> UsageRollup.Totals {
-        guard integers.count == 10 else { return UsageRollup.Totals() }
-        var column = integers.makeIterator()
-        var t = rollupCounts { column.next() ?? 0 }
-        t.latency = latency
-        t.ttft = ttft
-        return t
-    }
-
     /// An entry's counts and sums (no histograms) from its ten integer columns, each read in
     /// `rollupNames` order by `next`.
     static func rollupCounts(_ next: () throws -> Int64) rethrows -> UsageRollup.Totals {

@@ -161,11 +161,15 @@ extension PostgresStore {
     /// An entry's totals from its row: ten integers and two histograms (BYTEA, read in place)
     /// after `keyColumns` key columns.
     static func totals(_ c: PostgresRandomAccessRow, from keyColumns: Int) throws -> UsageRollup.Totals {
-        let integers = try (keyColumns..<(keyColumns + 10)).map { try c[$0].decode(Int64.self) }
-        func histogram(_ column: Int) throws -> UsageRollup.Histogram {
-            try c[column].decode(ByteBuffer.self).withUnsafeReadableBytes { UsageRollup.Histogram(stored: $0) }
+        var column = keyColumns
+        func next() -> Int { defer { column += 1 }; return column }
+        var totals = try UsageColumns.rollupCounts { try c[next()].decode(Int64.self) }
+        func histogram() throws -> UsageRollup.Histogram {
+            try c[next()].decode(ByteBuffer.self).withUnsafeReadableBytes { UsageRollup.Histogram(stored: $0) }
         }
-        return UsageColumns.rollupTotals(integers: integers, latency: try histogram(keyColumns + 10), ttft: try histogram(keyColumns + 11))
+        totals.latency = try histogram()
+        totals.ttft = try histogram()
+        return totals
     }
 
     // MARK: Reading

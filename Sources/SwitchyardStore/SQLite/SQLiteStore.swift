@@ -177,8 +177,11 @@ package final class SQLiteStore: GatewayStore {
     }
 
     private func rollupTotals(_ row: SQLiteRow) -> UsageRollup.Totals {
-        UsageColumns.rollupTotals(integers: UsageColumns.rollupNames[3..<13].map { int64(row, $0) ?? 0 },
-                                  latency: Self.histogram(row.column("latency_hist")), ttft: Self.histogram(row.column("ttft_hist")))
+        var column = UsageColumns.rollupNames[3..<13].makeIterator()
+        var totals = UsageColumns.rollupCounts { column.next().flatMap { int64(row, $0) } ?? 0 }
+        totals.latency = Self.histogram(row.column("latency_hist"))
+        totals.ttft = Self.histogram(row.column("ttft_hist"))
+        return totals
     }
 
     /// A histogram as stored: its bytes as a BLOB (the TEXT column takes it as it is); an empty

@@ -146,6 +146,7 @@ let package = Package(
         .testTarget(
             name: "SwitchyardBenchTests",
             dependencies: ["SwitchyardBench", "SwitchyardCore", "SwitchyardSimulator", "SwitchyardGateway", "SwitchyardHTTPClient",
+                           .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: upcoming
         ),

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import SwitchyardCore
+import SwitchyardHTTPClient
 
 /// Runs load against one or more targets and collects request timelines.
 ///
@@ -63,12 +64,17 @@ package struct LoadRunner: Sendable {
     }
 
     package func run(_ mode: Mode) async -> Result {
+        // One lane per event loop: a lane's requests, their connections and their timers stay on
+        // its loop (see `LoopTaskExecutor`).
+        let lanes = client.connections.loopExecutors()
         let runStart = ContinuousClock.now
         if warmup > 0 {
-            await withTaskGroup(of: Void.self) { group in
+            await withDiscardingTaskGroup { group in
                 for n in 0..<warmup {
                     let (model, body) = workload.body(1_000_000 + n)
-                    group.addTask { _ = await client.send(model: model, body: body, to: targets[n % targets.count], targetIndex: n % targets.count, runStart: runStart) }
+                    group.addTask(executorPreference: lanes[n % lanes.count]) {
+                        _ = await client.send(model: model, body: body, to: targets[n % targets.count], targetIndex: n % targets.count, runStart: runStart)
+                    }
                 }
             }
         }
@@ -84,9 +90,9 @@ package struct LoadRunner: Sendable {
         }
         switch mode {
         case .closed(let concurrency):
-            await closedLoop(concurrency: max(1, concurrency), start: start, collector: collector)
+            await closedLoop(concurrency: max(1, concurrency), lanes: lanes, start: start, collector: collector)
         case .open(let rate, let poisson):
-            await openLoop(rate: rate, poisson: poisson, start: start, collector: collector)
+            await openLoop(rate: rate, poisson: poisson, lanes: lanes, start: start, collector: collector)
         }
         reporter?.cancel()
         let records = collector.records
@@ -94,13 +100,14 @@ package struct LoadRunner: Sendable {
         return Result(mode: mode, records: records, duration: max(end, .milliseconds(1)))
     }
 
-    private func closedLoop(concurrency: Int, start: ContinuousClock.Instant, collector: Collector) async {
+    /// `concurrency` workers, dealt over the lanes in turn.
+    private func closedLoop(concurrency: Int, lanes: [LoopTaskExecutor], start: ContinuousClock.Instant, collector: Collector) async {
         let deadline = duration.map { start + $0 }
         let counter = LockedCounter()
         let limit = requests ?? requestsPerWorker.map { max(minimumRequests, $0 * concurrency) } ?? .max
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<concurrency {
-                group.addTask {
+        await withDiscardingTaskGroup { group in
+            for worker in 0..<concurrency {
+                group.addTask(executorPreference: lanes[worker % lanes.count]) {
                     while true {
                         if let deadline, ContinuousClock.now >= deadline { return }
                         let n = counter.take(below: limit)
@@ -114,18 +121,34 @@ package struct LoadRunner: Sendable {
         }
     }
 
-    private func openLoop(rate: Double, poisson: Bool, start: ContinuousClock.Instant, collector: Collector) async {
+    /// Arrival `n` is sent by lane `n % lanes.count`, each lane on its own loop's timer. Every
+    /// lane walks the whole schedule (the Poisson gaps come from one seeded sequence), so the
+    /// arrivals are the same whatever the number of lanes.
+    private func openLoop(rate: Double, poisson: Bool, lanes: [LoopTaskExecutor], start: ContinuousClock.Instant, collector: Collector) async {
         let total = requests ?? Int((rate * (duration ?? .seconds(10)).seconds).rounded())
         let inFlight = LockedCounter()
+        await withDiscardingTaskGroup { group in
+            for (index, lane) in lanes.enumerated() {
+                group.addTask(executorPreference: lane) {
+                    await sendArrivals(lane: index, of: lanes.count, executor: lane, total: total, rate: rate, poisson: poisson,
+                                       inFlight: inFlight, start: start, collector: collector)
+                }
+            }
+        }
+    }
+
+    private func sendArrivals(lane: Int, of lanes: Int, executor: LoopTaskExecutor, total: Int, rate: Double, poisson: Bool,
+                              inFlight: LockedCounter, start: ContinuousClock.Instant, collector: Collector) async {
         var rng = SeededRandom(seed: workload.seed)
-        await withTaskGroup(of: Void.self) { group in
+        await withDiscardingTaskGroup { group in
             var at: Duration = .zero
             for n in 0..<total {
                 if n > 0 {
                     let gap = poisson ? -Foundation.log(max(1e-12, rng.unit())) / rate : 1 / rate
                     at += .nanoseconds(Int64(gap * 1e9))
                 }
-                try? await Task.sleep(until: start + at, clock: .continuous)
+                guard n % lanes == lane else { continue }
+                await executor.sleep(until: start + at)
                 let scheduled = at
                 let admitted = inFlight.take(below: maxInFlight) != nil
                 let (model, body) = workload.body(n)

@@ -28,6 +28,8 @@ package final class UpstreamConnections: Sendable {
     private let group: any EventLoopGroup
     private let homes: [ObjectIdentifier: LoopConnections]
     private let fallback: LoopConnections
+    /// The group's loops, in its order.
+    let loops: [any EventLoop]
 
     package init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, settings: Settings) {
         // One TLS context for every HTTPS upstream (system trust roots, certificate and host
@@ -35,7 +37,9 @@ package final class UpstreamConnections: Sendable {
         let tls = try? NIOSSLContext(configuration: .makeClientConfiguration())
         var homes: [ObjectIdentifier: LoopConnections] = [:]
         var first: LoopConnections?
+        var loops: [any EventLoop] = []
         for loop in group.makeIterator() {
+            loops.append(loop)
             let home = LoopConnections(loop: loop, settings: settings, tls: tls)
             homes[ObjectIdentifier(loop)] = home
             first = first ?? home
@@ -43,6 +47,7 @@ package final class UpstreamConnections: Sendable {
         self.group = group
         self.homes = homes
         self.fallback = first ?? LoopConnections(loop: group.next(), settings: settings, tls: tls)
+        self.loops = loops.isEmpty ? [fallback.loop] : loops
     }
 
     /// The pool of the loop the caller runs on, else any.

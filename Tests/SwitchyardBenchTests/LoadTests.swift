@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOPosix
 import SwitchyardBench
 import SwitchyardCore
 import SwitchyardHTTPClient
@@ -68,6 +69,34 @@ import Testing
             #expect(summary.offeredRate == 200)
             #expect(summary.achievedRate > 50)
             #expect(result.records.allSatisfy { ($0.outputTokens ?? 0) > 0 })
+        }
+    }
+
+    /// The open loop's arrivals are dealt over one lane per event loop: every arrival is sent
+    /// once, at its place in the one seeded schedule, whatever lane sends it. The rate is far
+    /// above what the machine serves, so no arrival waits for its time and nothing depends on
+    /// the clock.
+    @Test func openLoopLanesSendEveryArrivalOfTheScheduleOnce() async throws {
+        let sim = Simulator(options: .init(seed: 6, fast: true))
+        try await withSim(sim) { url in
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 3)
+            let client = UpstreamConnections(group: group, settings: .init(connectTimeout: .seconds(5)))
+            let total = 60
+            let result = await runner([url], client: client, requests: total).run(.open(rate: 1_000_000, poisson: true))
+            await client.closeIdle()
+            try? await group.shutdownGracefully()
+            #expect(result.records.count == total)
+            #expect(result.records.filter { !$0.succeeded }.isEmpty)
+            // The schedule a single sender walks: the same seeded Poisson gaps.
+            var rng = SeededRandom(seed: BenchWorkload(models: ["glm-5"], stream: true, maxTokens: 8, promptTokens: 20, promptSpread: 5).seed)
+            var at: Duration = .zero
+            var expected: [Duration] = []
+            for n in 0..<total {
+                if n > 0 { at += .nanoseconds(Int64(-Foundation.log(max(1e-12, rng.unit())) / 1_000_000 * 1e9)) }
+                expected.append(at)
+            }
+            #expect(result.records.compactMap(\.scheduled).sorted() == expected)
+            #expect(sim.stats.snapshot.requests == total)
         }
     }
 

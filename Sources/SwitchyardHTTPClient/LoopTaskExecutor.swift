@@ -1,0 +1,41 @@
+import NIOCore
+import SwitchyardCore
+
+/// Runs a task's jobs on one NIO event loop. A task that prefers it (`Task(executorPreference:)`,
+/// `group.addTask(executorPreference:)`; its child tasks inherit the preference) sends on that
+/// loop's pooled connections (`UpstreamConnections` picks the caller's loop) and resumes there
+/// when the answer arrives: no thread is woken to hand work across.
+///
+/// The load generator runs its lanes this way: at 5,000 requests a second, handing every request
+/// between threads cost it more CPU than the gateway it measured. The gateway itself does not:
+/// measured on 2 cores, calls pinned to their connection's loop did 20 % fewer requests a second
+/// at 64 connections than calls spread over both loops.
+package final class LoopTaskExecutor: TaskExecutor {
+    package let loop: any EventLoop
+
+    package init(loop: any EventLoop) {
+        self.loop = loop
+    }
+
+    package func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        // From the loop itself this only appends to its queue: no wake-up.
+        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+
+    /// Suspends until `instant` on this loop's own timer (`Task.sleep` may fire on another
+    /// thread); returns at once when `instant` is less than 20 µs away.
+    package func sleep(until instant: ContinuousClock.Instant) async {
+        let delay = instant - ContinuousClock.now
+        guard delay > .microseconds(20) else { return }
+        let timer = loop.scheduleTask(in: .nanoseconds(delay.nanosecondsClamped)) {}
+        try? await timer.futureResult.get()
+    }
+}
+
+extension UpstreamConnections {
+    /// One executor per event loop of the pool's group, in the group's order.
+    package func loopExecutors() -> [LoopTaskExecutor] {
+        loops.map { LoopTaskExecutor(loop: $0) }
+    }
+}

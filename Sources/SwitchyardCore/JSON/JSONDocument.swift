@@ -7,20 +7,26 @@
 package struct JSONDocument: Sendable {
     package let bytes: [UInt8]
     package let root: JSONValue
+    /// Where the long values end, so that reading a member does not rescan the long values
+    /// before it.
+    let longValues: JSONLongValues
 
     /// Validates `bytes` as one JSON value (RFC 8259) surrounded by optional white space.
     /// `strict` (every client request body) also refuses an object with a key twice and bytes
     /// that are not UTF-8: what parsers disagree on.
     package init(bytes: [UInt8], maxDepth: Int = 128, strict: Bool = false) throws(JSONSyntaxError) {
         var scanner = JSONScanner(bytes: bytes, maxDepth: maxDepth, strict: strict)
+        scanner.recordsLongValues = true
         scanner.skipWhitespace()
         let root = try scanner.scanValue(depth: 0)
         scanner.skipWhitespace()
         guard scanner.position == bytes.count else {
             throw JSONSyntaxError(offset: scanner.position, reason: "unexpected data after the JSON value")
         }
+        scanner.longValues.sort()
         self.bytes = bytes
         self.root = root
+        self.longValues = scanner.longValues
     }
 
     /// The members of an object, in document order.
@@ -104,7 +110,7 @@ package struct JSONDocument: Sendable {
     package func elements(of array: JSONValue) -> [JSONValue] {
         guard array.kind == .array else { return [] }
         var result: [JSONValue] = []
-        var scanner = JSONScanner(bytes: bytes, maxDepth: Int.max)
+        var scanner = walker()
         scanner.position = array.range.lowerBound + 1
         scanner.skipWhitespace()
         if bytes[scanner.position] == UInt8(ascii: "]") { return [] }
@@ -124,7 +130,7 @@ package struct JSONDocument: Sendable {
     /// The first element of an array, without listing the rest.
     package func firstElement(of array: JSONValue) -> JSONValue? {
         guard array.kind == .array else { return nil }
-        var scanner = JSONScanner(bytes: bytes, maxDepth: Int.max)
+        var scanner = walker()
         scanner.position = array.range.lowerBound + 1
         scanner.skipWhitespace()
         if bytes[scanner.position] == UInt8(ascii: "]") { return nil }
@@ -172,8 +178,15 @@ package struct JSONDocument: Sendable {
 
     // MARK: - Private
 
-    private func forEachMember(of object: JSONValue, _ body: (JSONValue, JSONValue) -> Bool) {
+    /// A scanner over the validated text that steps over long values by their recorded ends.
+    private func walker() -> JSONScanner {
         var scanner = JSONScanner(bytes: bytes, maxDepth: Int.max)
+        if !longValues.isEmpty { scanner.known = longValues }
+        return scanner
+    }
+
+    private func forEachMember(of object: JSONValue, _ body: (JSONValue, JSONValue) -> Bool) {
+        var scanner = walker()
         scanner.position = object.range.lowerBound + 1
         scanner.skipWhitespace()
         if bytes[scanner.position] == UInt8(ascii: "}") { return }

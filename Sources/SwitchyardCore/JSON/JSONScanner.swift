@@ -9,6 +9,11 @@ struct JSONScanner {
     /// bypassed.
     let strict: Bool
     var position = 0
+    /// Filled by a validating scan when `recordsLongValues`; consulted by later walks (`known`).
+    var longValues = JSONLongValues()
+    var recordsLongValues = false
+    /// The long values of a document already validated: stepped over without rescanning.
+    var known: JSONLongValues?
 
     init(bytes: [UInt8], maxDepth: Int, strict: Bool = false) {
         self.bytes = bytes
@@ -34,14 +39,17 @@ struct JSONScanner {
         let start = position
         switch bytes[position] {
         case UInt8(ascii: "{"):
+            if let known = skipKnown(start) { return JSONValue(kind: .object, range: known) }
             try scanObject(depth: depth + 1)
-            return JSONValue(kind: .object, range: start..<position)
+            return long(JSONValue(kind: .object, range: start..<position))
         case UInt8(ascii: "["):
+            if let known = skipKnown(start) { return JSONValue(kind: .array, range: known) }
             try scanArray(depth: depth + 1)
-            return JSONValue(kind: .array, range: start..<position)
+            return long(JSONValue(kind: .array, range: start..<position))
         case UInt8(ascii: "\""):
+            if let known = skipKnown(start) { return JSONValue(kind: .string, range: known) }
             try scanString()
-            return JSONValue(kind: .string, range: start..<position)
+            return long(JSONValue(kind: .string, range: start..<position))
         case UInt8(ascii: "t"):
             try expectLiteral("true")
             return JSONValue(kind: .true, range: start..<position)
@@ -57,6 +65,19 @@ struct JSONScanner {
         default:
             throw fail("unexpected character")
         }
+    }
+
+    /// Steps over a long value already known to end at a recorded position.
+    private mutating func skipKnown(_ start: Int) -> Range<Int>? {
+        guard let end = known?.end(of: start) else { return nil }
+        position = end
+        return start..<end
+    }
+
+    /// Records `value` when the scan records long values and it is long.
+    private mutating func long(_ value: JSONValue) -> JSONValue {
+        if recordsLongValues && value.range.count >= JSONLongValues.minimumLength { longValues.record(value.range) }
+        return value
     }
 
     private mutating func scanObject(depth: Int) throws(JSONSyntaxError) {

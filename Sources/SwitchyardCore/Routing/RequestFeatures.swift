@@ -105,47 +105,60 @@ package struct RequestFeatures: Sendable, Hashable {
 
     private static let codeMarkers: [[UInt8]] = ["def ", "func ", "function ", "class ", "#include", "import ", "SELECT ", "public static",
                                                 "=> {", "console.log", "fn main", "package main", "</div>", "#!/"].map { Array($0.utf8) }
+    private static let fence = Array("```".utf8)
+    /// For each byte, the markers that start with it (bit `i` for `codeMarkers[i]`).
+    private static let markersByFirstByte: [UInt16] = {
+        var table = [UInt16](repeating: 0, count: 256)
+        for (index, marker) in codeMarkers.enumerated() { table[Int(marker[0])] |= 1 << index }
+        return table
+    }()
 
     static func hasCodeSignals(_ text: some StringProtocol) -> Bool { hasCodeSignals(Array(text.utf8)) }
 
+    /// A code fence; or two different markers and some code punctuation; or three lines ending
+    /// in `;`, `{` or `}`. One pass over the text.
     static func hasCodeSignals(_ text: [UInt8]) -> Bool {
-        if contains(text, Array("```".utf8)) { return true }
-        var hits = 0
-        for marker in codeMarkers where contains(text, marker) { hits += 1 }
-        let punctuation = text.contains { $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "=") }
-        if hits >= 2 && punctuation { return true }
-        // Several lines ending in ';', '{' or '}' are code.
-        var codeLines = 0
-        var last: UInt8 = 0
-        func endLine() {
-            if last == UInt8(ascii: ";") || last == UInt8(ascii: "{") || last == UInt8(ascii: "}") { codeLines += 1 }
-            last = 0
-        }
-        for byte in text {
-            switch byte {
-            case 0x0A: endLine()
-            case 0x0D, 0x20, 0x09: break
-            default: last = byte
+        let markers = codeMarkers
+        let fence = fence
+        return markersByFirstByte.withUnsafeBufferPointer { firstBytes in
+            text.withUnsafeBufferPointer { text in
+                var markersSeen: UInt16 = 0
+                var punctuation = false
+                var codeLines = 0
+                var last: UInt8 = 0
+                for i in text.indices {
+                    let byte = text[i]
+                    switch byte {
+                    case 0x0A:
+                        if last == UInt8(ascii: ";") || last == UInt8(ascii: "{") || last == UInt8(ascii: "}") { codeLines += 1 }
+                        last = 0
+                    case 0x0D, 0x20, 0x09:
+                        break
+                    default:
+                        last = byte
+                    }
+                    switch byte {
+                    case UInt8(ascii: "("), UInt8(ascii: "{"), UInt8(ascii: ";"), UInt8(ascii: "="): punctuation = true
+                    case UInt8(ascii: "`"): if starts(text, at: i, with: fence) { return true }
+                    default: break
+                    }
+                    var candidates = firstBytes[Int(byte)] & ~markersSeen
+                    while candidates != 0 {
+                        let marker = candidates.trailingZeroBitCount
+                        candidates &= candidates - 1
+                        if starts(text, at: i, with: markers[marker]) { markersSeen |= 1 << marker }
+                    }
+                }
+                if last == UInt8(ascii: ";") || last == UInt8(ascii: "{") || last == UInt8(ascii: "}") { codeLines += 1 }
+                return (markersSeen.nonzeroBitCount >= 2 && punctuation) || codeLines >= 3
             }
         }
-        endLine()
-        return codeLines >= 3
     }
 
-    private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty, haystack.count >= needle.count else { return false }
-        let first = needle[0]
-        var i = 0
-        let end = haystack.count - needle.count
-        while i <= end {
-            if haystack[i] == first {
-                var j = 1
-                while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
-                if j == needle.count { return true }
-            }
-            i += 1
-        }
-        return false
+    private static func starts(_ text: UnsafeBufferPointer<UInt8>, at index: Int, with needle: [UInt8]) -> Bool {
+        guard text.count - index >= needle.count else { return false }
+        for j in 1..<needle.count where text[index + j] != needle[j] { return false }
+        return true
     }
 
     static func chineseShare(_ text: some StringProtocol) -> Double { chineseShare(Array(text.utf8)) }

@@ -41,4 +41,32 @@ import Testing
     func examples(_ text: String, _ expected: Bool) {
         #expect(RequestFeatures.hasCodeSignals(text) == expected)
     }
+
+    /// The share of CJK ideographs among letters, counted by scalars (the reference).
+    static func referenceChineseShare(_ text: String) -> Double {
+        var cjk = 0
+        var letters = 0
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            if v < 0x80 {
+                if (0x41...0x5A).contains(v) || (0x61...0x7A).contains(v) { letters += 1 }
+            } else if (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) || (0xF900...0xFAFF).contains(v) {
+                cjk += 1
+                letters += 1
+            } else if v >= 0xC0 && v < 0x10000 && !(0x2000...0x206F).contains(v) && !(0x3000...0x303F).contains(v) && !(0xFF00...0xFF0F).contains(v) {
+                letters += 1
+            }
+        }
+        return letters == 0 ? 0 : Double(cjk) / Double(letters)
+    }
+
+    @Test func chineseShareCountsAsTheRule() {
+        let fragments = ["hello", "Z", "@", "[", "`", "{", "你好", "世界", "é", "ß", "—", "。", "！", "😀", " ", "\n", "1", "Ω", "ｱ"]
+        var rng = SeededRandom(seed: 8)
+        for _ in 0..<3_000 {
+            var text = ""
+            for _ in 0..<Int(rng.next() % 10) { text += fragments[Int(rng.next() % UInt64(fragments.count))] }
+            #expect(RequestFeatures.chineseShare(text) == Self.referenceChineseShare(text), "\(text.debugDescription)")
+        }
+    }
 }

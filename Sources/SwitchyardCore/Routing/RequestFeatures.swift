@@ -112,45 +112,63 @@ package struct RequestFeatures: Sendable, Hashable {
         for (index, marker) in codeMarkers.enumerated() { table[Int(marker[0])] |= 1 << index }
         return table
     }()
+    /// Each marker's second byte: a candidate is dropped on it before the rest is compared.
+    private static let markerSecondBytes: [UInt8] = codeMarkers.map { $0[1] }
+
+    /// What a byte can mean to `hasCodeSignals`; most bytes mean nothing and cost one lookup.
+    private enum ByteRole {
+        static let newline: UInt8 = 1, blank: UInt8 = 2, punctuation: UInt8 = 4, backtick: UInt8 = 8, markerStart: UInt8 = 16
+        static let table: [UInt8] = {
+            var table = [UInt8](repeating: 0, count: 256)
+            table[0x0A] = newline
+            for byte in [0x0D, 0x20, 0x09] { table[byte] = blank }
+            for byte in "({;=".utf8 { table[Int(byte)] |= punctuation }
+            table[Int(UInt8(ascii: "`"))] = backtick
+            for marker in codeMarkers { table[Int(marker[0])] |= markerStart }
+            return table
+        }()
+    }
 
     static func hasCodeSignals(_ text: some StringProtocol) -> Bool { hasCodeSignals(Array(text.utf8)) }
 
     /// A code fence; or two different markers and some code punctuation; or three lines ending
-    /// in `;`, `{` or `}`. One pass over the text.
+    /// in `;`, `{` or `}`. One pass over the text, one table lookup for most bytes.
     static func hasCodeSignals(_ text: [UInt8]) -> Bool {
         let markers = codeMarkers
         let fence = fence
-        return markersByFirstByte.withUnsafeBufferPointer { firstBytes in
-            text.withUnsafeBufferPointer { text in
-                var markersSeen: UInt16 = 0
-                var punctuation = false
-                var codeLines = 0
-                var last: UInt8 = 0
-                for i in text.indices {
-                    let byte = text[i]
-                    switch byte {
-                    case 0x0A:
+        return ByteRole.table.withUnsafeBufferPointer { roles in
+            markersByFirstByte.withUnsafeBufferPointer { firstBytes in
+                markerSecondBytes.withUnsafeBufferPointer { secondBytes in
+                    text.withUnsafeBufferPointer { text in
+                        var markersSeen: UInt16 = 0
+                        var punctuation = false
+                        var codeLines = 0
+                        var last: UInt8 = 0
+                        for i in 0..<text.count {
+                            let byte = text[i]
+                            let role = roles[Int(byte)]
+                            if role == 0 { last = byte; continue }
+                            if role & ByteRole.newline != 0 {
+                                if last == UInt8(ascii: ";") || last == UInt8(ascii: "{") || last == UInt8(ascii: "}") { codeLines += 1 }
+                                last = 0
+                                continue
+                            }
+                            if role & ByteRole.blank != 0 { continue }
+                            last = byte
+                            if role & ByteRole.punctuation != 0 { punctuation = true }
+                            if role & ByteRole.backtick != 0, starts(text, at: i, with: fence) { return true }
+                            guard role & ByteRole.markerStart != 0, i + 1 < text.count else { continue }
+                            var candidates = firstBytes[Int(byte)] & ~markersSeen
+                            while candidates != 0 {
+                                let marker = candidates.trailingZeroBitCount
+                                candidates &= candidates - 1
+                                if text[i + 1] == secondBytes[marker], starts(text, at: i, with: markers[marker]) { markersSeen |= 1 << marker }
+                            }
+                        }
                         if last == UInt8(ascii: ";") || last == UInt8(ascii: "{") || last == UInt8(ascii: "}") { codeLines += 1 }
-                        last = 0
-                    case 0x0D, 0x20, 0x09:
-                        break
-                    default:
-                        last = byte
-                    }
-                    switch byte {
-                    case UInt8(ascii: "("), UInt8(ascii: "{"), UInt8(ascii: ";"), UInt8(ascii: "="): punctuation = true
-                    case UInt8(ascii: "`"): if starts(text, at: i, with: fence) { return true }
-                    default: break
-                    }
-                    var candidates = firstBytes[Int(byte)] & ~markersSeen
-                    while candidates != 0 {
-                        let marker = candidates.trailingZeroBitCount
-                        candidates &= candidates - 1
-                        if starts(text, at: i, with: markers[marker]) { markersSeen |= 1 << marker }
+                        return (markersSeen.nonzeroBitCount >= 2 && punctuation) || codeLines >= 3
                     }
                 }
-                if last == UInt8(ascii: ";") || last == UInt8(ascii: "{") || last == UInt8(ascii: "}") { codeLines += 1 }
-                return (markersSeen.nonzeroBitCount >= 2 && punctuation) || codeLines >= 3
             }
         }
     }
@@ -166,33 +184,36 @@ package struct RequestFeatures: Sendable, Hashable {
     /// CJK ideographs among letters, read straight from UTF-8: ASCII letters count as letters,
     /// every other non-ASCII scalar too (close enough for routing), CJK ideographs as both.
     static func chineseShare(_ text: [UInt8]) -> Double {
-        var cjk = 0
-        var letters = 0
-        var i = 0
-        while i < text.count {
-            let b = text[i]
-            if b < 0x80 {
-                if (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) { letters += 1 }
-                i += 1
-                continue
+        text.withUnsafeBufferPointer { text in
+            var cjk = 0
+            var letters = 0
+            var i = 0
+            while i < text.count {
+                let b = text[i]
+                if b < 0x80 {
+                    // ASCII letters: upper and lower case fold onto one range.
+                    if (b | 0x20) &- 0x61 < 26 { letters += 1 }
+                    i += 1
+                    continue
+                }
+                var scalar: UInt32 = 0
+                var length = 1
+                if b & 0xE0 == 0xC0, i + 1 < text.count {
+                    scalar = UInt32(b & 0x1F) << 6 | UInt32(text[i + 1] & 0x3F); length = 2
+                } else if b & 0xF0 == 0xE0, i + 2 < text.count {
+                    scalar = UInt32(b & 0x0F) << 12 | UInt32(text[i + 1] & 0x3F) << 6 | UInt32(text[i + 2] & 0x3F); length = 3
+                } else if b & 0xF8 == 0xF0, i + 3 < text.count {
+                    length = 4
+                }
+                if (0x4E00...0x9FFF).contains(scalar) || (0x3400...0x4DBF).contains(scalar) || (0xF900...0xFAFF).contains(scalar) {
+                    cjk += 1
+                    letters += 1
+                } else if scalar >= 0xC0 && !(0x2000...0x206F).contains(scalar) && !(0x3000...0x303F).contains(scalar) && !(0xFF00...0xFF0F).contains(scalar) {
+                    letters += 1
+                }
+                i += length
             }
-            var scalar: UInt32 = 0
-            var length = 1
-            if b & 0xE0 == 0xC0, i + 1 < text.count {
-                scalar = UInt32(b & 0x1F) << 6 | UInt32(text[i + 1] & 0x3F); length = 2
-            } else if b & 0xF0 == 0xE0, i + 2 < text.count {
-                scalar = UInt32(b & 0x0F) << 12 | UInt32(text[i + 1] & 0x3F) << 6 | UInt32(text[i + 2] & 0x3F); length = 3
-            } else if b & 0xF8 == 0xF0, i + 3 < text.count {
-                length = 4
-            }
-            if (0x4E00...0x9FFF).contains(scalar) || (0x3400...0x4DBF).contains(scalar) || (0xF900...0xFAFF).contains(scalar) {
-                cjk += 1
-                letters += 1
-            } else if scalar >= 0xC0 && !(0x2000...0x206F).contains(scalar) && !(0x3000...0x303F).contains(scalar) && !(0xFF00...0xFF0F).contains(scalar) {
-                letters += 1
-            }
-            i += length
+            return letters == 0 ? 0 : Double(cjk) / Double(letters)
         }
-        return letters == 0 ? 0 : Double(cjk) / Double(letters)
     }
 }

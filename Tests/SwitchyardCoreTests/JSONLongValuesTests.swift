@@ -32,11 +32,22 @@ import Testing
         let choice = depth >= 4 ? rng.next() % 3 : rng.next() % 6
         switch choice {
         case 0:
-            let length = [0, 3, 63, 64, 65, 200, 1000][Int(rng.next() % 7)]
+            // Inner lengths around the 64-byte line (62 + 2 quotes = 64), with escapes (an
+            // escaped backslash can end a string), `\u` escapes and multi-byte UTF-8.
+            let length = [0, 3, 61, 62, 63, 64, 200, 1000][Int(rng.next() % 8)]
             text.append(UInt8(ascii: "\""))
             var written = 0
             while written < length {
-                if rng.next() % 17 == 0 { text.append(contentsOf: Array(#"\""#.utf8)); written += 2 } else { text.append(UInt8(ascii: "a") + UInt8(rng.next() % 26)); written += 1 }
+                let piece: [UInt8] = switch rng.next() % 23 {
+                case 0: Array(#"\""#.utf8)
+                case 1: Array(#"\\"#.utf8)
+                case 2: Array(#"\u00e9"#.utf8)
+                case 3: Array("é".utf8)
+                case 4: Array("你".utf8)
+                default: [UInt8(ascii: "a") + UInt8(rng.next() % 26)]
+                }
+                text.append(contentsOf: piece)
+                written += piece.count
             }
             text.append(UInt8(ascii: "\""))
             return .scalar(start..<text.count, .string)
@@ -100,18 +111,39 @@ import Testing
         }
     }
 
-    @Test func walksFindEveryValueOfRandomDocuments() throws {
+    @Test(arguments: [false, true])
+    func walksFindEveryValueOfRandomDocuments(strict: Bool) throws {
         var rng = SeededRandom(seed: 20261203)
-        var longSeen = 0
-        for _ in 0..<300 {
+        var indexed = 0
+        for _ in 0..<400 {
             var text: [UInt8] = []
             let written = Self.write(&rng, depth: 0, into: &text)
-            let document = try JSONDocument(bytes: text)
+            let document = try JSONDocument(bytes: text, strict: strict)
             #expect(document.root == JSONValue(kind: written.kind, range: written.range))
             check(written, in: document)
-            if !document.longValues.isEmpty { longSeen += 1 }
+            if !document.longValues.isEmpty { indexed += 1 }
         }
-        #expect(longSeen > 100)  // The long-value path was exercised.
+        #expect(indexed > 50)  // The long-value path was exercised.
+    }
+
+    /// The index is bounded by the text whatever its shape: nested chains of long containers
+    /// are recorded only near the top.
+    @Test func deepChainsAreRecordedOnlyNearTheTop() throws {
+        let chain = String(repeating: "[", count: 100) + String(repeating: "7,", count: 40) + "7" + String(repeating: "]", count: 100)
+        let text = "[" + Array(repeating: chain, count: 50).joined(separator: ",") + "]"
+        let document = try JSONDocument(bytes: Array(text.utf8))
+        var recorded = 0
+        var position = 0
+        for byte in text.utf8 {
+            if document.longValues.end(of: position) != nil { recorded += 1 }
+            _ = byte
+            position += 1
+        }
+        // Depth 1 to 4 of each of the 50 chains.
+        #expect(recorded == 50 * JSONLongValues.maximumDepth)
+        let chains = document.elements(of: document.root)
+        #expect(chains.count == 50)
+        #expect(chains.allSatisfy { $0.range.count == chain.utf8.count })
     }
 
     @Test func aRequestsMessagesAreRecordedSoMembersAfterThemAreFoundByOneStep() throws {

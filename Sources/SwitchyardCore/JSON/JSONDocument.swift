@@ -16,14 +16,13 @@ package struct JSONDocument: Sendable {
     /// that are not UTF-8: what parsers disagree on.
     package init(bytes: [UInt8], maxDepth: Int = 128, strict: Bool = false) throws(JSONSyntaxError) {
         var scanner = JSONScanner(bytes: bytes, maxDepth: maxDepth, strict: strict)
-        scanner.recordsLongValues = true
+        scanner.recordsLongValues = JSONLongValues.worthKeeping(documentBytes: bytes.count)
         scanner.skipWhitespace()
         let root = try scanner.scanValue(depth: 0)
         scanner.skipWhitespace()
         guard scanner.position == bytes.count else {
             throw JSONSyntaxError(offset: scanner.position, reason: "unexpected data after the JSON value")
         }
-        scanner.longValues.sort()
         self.bytes = bytes
         self.root = root
         self.longValues = scanner.longValues

@@ -40,16 +40,21 @@ struct JSONScanner {
         switch bytes[position] {
         case UInt8(ascii: "{"):
             if let known = skipKnown(start) { return JSONValue(kind: .object, range: known) }
+            let slot = recordsLongValues ? longValues.open(start, depth: depth) : nil
             try scanObject(depth: depth + 1)
-            return long(JSONValue(kind: .object, range: start..<position))
+            if let slot { longValues.close(slot, end: position) }
+            return JSONValue(kind: .object, range: start..<position)
         case UInt8(ascii: "["):
             if let known = skipKnown(start) { return JSONValue(kind: .array, range: known) }
+            let slot = recordsLongValues ? longValues.open(start, depth: depth) : nil
             try scanArray(depth: depth + 1)
-            return long(JSONValue(kind: .array, range: start..<position))
+            if let slot { longValues.close(slot, end: position) }
+            return JSONValue(kind: .array, range: start..<position)
         case UInt8(ascii: "\""):
             if let known = skipKnown(start) { return JSONValue(kind: .string, range: known) }
             try scanString()
-            return long(JSONValue(kind: .string, range: start..<position))
+            if recordsLongValues { longValues.string(start..<position, depth: depth) }
+            return JSONValue(kind: .string, range: start..<position)
         case UInt8(ascii: "t"):
             try expectLiteral("true")
             return JSONValue(kind: .true, range: start..<position)
@@ -72,12 +77,6 @@ struct JSONScanner {
         guard let end = known?.end(of: start) else { return nil }
         position = end
         return start..<end
-    }
-
-    /// Records `value` when the scan records long values and it is long.
-    private mutating func long(_ value: JSONValue) -> JSONValue {
-        if recordsLongValues && value.range.count >= JSONLongValues.minimumLength { longValues.record(value.range) }
-        return value
     }
 
     private mutating func scanObject(depth: Int) throws(JSONSyntaxError) {

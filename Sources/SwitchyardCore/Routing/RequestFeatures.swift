@@ -103,8 +103,13 @@ package struct RequestFeatures: Sendable, Hashable {
         estimatedPromptTokens = (textBytes - cjkBytes) / 4 + cjkBytes / 3 + structuredBytes / 4 + 4 * messageCount + mediaTokens
     }
 
-    private static let codeMarkers: [[UInt8]] = ["def ", "func ", "function ", "class ", "#include", "import ", "SELECT ", "public static",
-                                                "=> {", "console.log", "fn main", "package main", "</div>", "#!/"].map { Array($0.utf8) }
+    private static let codeMarkers: [[UInt8]] = {
+        let markers = ["def ", "func ", "function ", "class ", "#include", "import ", "SELECT ", "public static",
+                       "=> {", "console.log", "fn main", "package main", "</div>", "#!/"].map { Array($0.utf8) }
+        // The tables below keep one bit per marker (16) and check a marker's second byte first.
+        precondition(markers.count <= 16 && markers.allSatisfy { $0.count >= 2 }, "code markers: at most 16, each of 2 bytes or more")
+        return markers
+    }()
     private static let fence = Array("```".utf8)
     /// For each byte, the markers that start with it (bit `i` for `codeMarkers[i]`).
     private static let markersByFirstByte: [UInt16] = {

@@ -40,10 +40,3 @@ package final class LoopTaskExecutor: TaskExecutor {
         }
     }
 }
-
-extension UpstreamConnections {
-    /// One executor per event loop of the pool's group, in the group's order.
-    package func loopExecutors() -> [LoopTaskExecutor] {
-        loops.map { LoopTaskExecutor(loop: $0) }
-    }
-}

@@ -28,8 +28,6 @@ package final class UpstreamConnections: Sendable {
     private let group: any EventLoopGroup
     private let homes: [ObjectIdentifier: LoopConnections]
     private let fallback: LoopConnections
-    /// The group's loops, in its order.
-    let loops: [any EventLoop]
 
     package init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, settings: Settings) {
         // One TLS context for every HTTPS upstream (system trust roots, certificate and host
@@ -37,9 +35,7 @@ package final class UpstreamConnections: Sendable {
         let tls = try? NIOSSLContext(configuration: .makeClientConfiguration())
         var homes: [ObjectIdentifier: LoopConnections] = [:]
         var first: LoopConnections?
-        var loops: [any EventLoop] = []
         for loop in group.makeIterator() {
-            loops.append(loop)
             let home = LoopConnections(loop: loop, settings: settings, tls: tls)
             homes[ObjectIdentifier(loop)] = home
             first = first ?? home
@@ -47,7 +43,12 @@ package final class UpstreamConnections: Sendable {
         self.group = group
         self.homes = homes
         self.fallback = first ?? LoopConnections(loop: group.next(), settings: settings, tls: tls)
-        self.loops = loops.isEmpty ? [fallback.loop] : loops
+    }
+
+    /// One executor per event loop of the pool's group, in the group's order.
+    package func loopExecutors() -> [LoopTaskExecutor] {
+        let loops = Array(group.makeIterator())
+        return (loops.isEmpty ? [fallback.loop] : loops).map { LoopTaskExecutor(loop: $0) }
     }
 
     /// The pool of the loop the caller runs on, else any.

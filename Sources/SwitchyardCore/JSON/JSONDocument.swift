@@ -16,7 +16,7 @@ package struct JSONDocument: Sendable {
     /// that are not UTF-8: what parsers disagree on.
     package init(bytes: [UInt8], maxDepth: Int = 128, strict: Bool = false) throws(JSONSyntaxError) {
         var scanner = JSONScanner(bytes: bytes, maxDepth: maxDepth, strict: strict)
-        scanner.recordsLongValues = JSONLongValues.worthKeeping(documentBytes: bytes.count)
+        if JSONLongValues.worthKeeping(documentBytes: bytes.count) { scanner.longValues = JSONLongValues() }
         scanner.skipWhitespace()
         let root = try scanner.scanValue(depth: 0)
         scanner.skipWhitespace()
@@ -25,7 +25,7 @@ package struct JSONDocument: Sendable {
         }
         self.bytes = bytes
         self.root = root
-        self.longValues = scanner.longValues
+        self.longValues = scanner.longValues ?? JSONLongValues()
     }
 
     /// The members of an object, in document order.

@@ -9,9 +9,9 @@ struct JSONScanner {
     /// bypassed.
     let strict: Bool
     var position = 0
-    /// Filled by a validating scan when `recordsLongValues`; consulted by later walks (`known`).
-    var longValues = JSONLongValues()
-    var recordsLongValues = false
+    /// Filled by a validating scan that keeps an index (nil: none); consulted by later walks
+    /// (`known`).
+    var longValues: JSONLongValues?
     /// The long values of a document already validated: stepped over without rescanning.
     var known: JSONLongValues?
 
@@ -40,20 +40,20 @@ struct JSONScanner {
         switch bytes[position] {
         case UInt8(ascii: "{"):
             if let known = skipKnown(start) { return JSONValue(kind: .object, range: known) }
-            let slot = recordsLongValues ? longValues.open(start, depth: depth) : nil
+            let slot = longValues?.open(start, depth: depth)
             try scanObject(depth: depth + 1)
-            if let slot { longValues.close(slot, end: position) }
+            if let slot { longValues?.close(slot, end: position) }
             return JSONValue(kind: .object, range: start..<position)
         case UInt8(ascii: "["):
             if let known = skipKnown(start) { return JSONValue(kind: .array, range: known) }
-            let slot = recordsLongValues ? longValues.open(start, depth: depth) : nil
+            let slot = longValues?.open(start, depth: depth)
             try scanArray(depth: depth + 1)
-            if let slot { longValues.close(slot, end: position) }
+            if let slot { longValues?.close(slot, end: position) }
             return JSONValue(kind: .array, range: start..<position)
         case UInt8(ascii: "\""):
             if let known = skipKnown(start) { return JSONValue(kind: .string, range: known) }
             try scanString()
-            if recordsLongValues { longValues.string(start..<position, depth: depth) }
+            longValues?.string(start..<position, depth: depth)
             return JSONValue(kind: .string, range: start..<position)
         case UInt8(ascii: "t"):
             try expectLiteral("true")

@@ -154,7 +154,7 @@ package struct RequestFeatures: Sendable, Hashable {
                             let role = roles[Int(byte)]
                             if role == 0 { last = byte; continue }
                             if role & ByteRole.newline != 0 {
-                                if last == UInt8(ascii: ";") || last == UInt8(ascii: "{") || last == UInt8(ascii: "}") { codeLines += 1 }
+                                if endsCodeLine(last) { codeLines += 1 }
                                 last = 0
                                 continue
                             }
@@ -170,12 +170,17 @@ package struct RequestFeatures: Sendable, Hashable {
                                 if text[i + 1] == secondBytes[marker], starts(text, at: i, with: markers[marker]) { markersSeen |= 1 << marker }
                             }
                         }
-                        if last == UInt8(ascii: ";") || last == UInt8(ascii: "{") || last == UInt8(ascii: "}") { codeLines += 1 }
+                        if endsCodeLine(last) { codeLines += 1 }
                         return (markersSeen.nonzeroBitCount >= 2 && punctuation) || codeLines >= 3
                     }
                 }
             }
         }
+    }
+
+    /// A line whose last visible byte is `;`, `{` or `}` looks like code.
+    private static func endsCodeLine(_ last: UInt8) -> Bool {
+        last == UInt8(ascii: ";") || last == UInt8(ascii: "{") || last == UInt8(ascii: "}")
     }
 
     private static func starts(_ text: UnsafeBufferPointer<UInt8>, at index: Int, with needle: [UInt8]) -> Bool {
